@@ -1,0 +1,16 @@
+/*
+ * validate.h: the spec's validation algorithm: operand and control stacks,
+ * unreachable code, constant expressions, limits, index spaces and
+ * `ref.func` declarations.
+ */
+#ifndef FL_ENGINE_VALIDATE_H
+#define FL_ENGINE_VALIDATE_H
+
+#include "engine/module.h"
+
+/* Validates a decoded module.  Borrows `m`.  Returns 0, or -1 with `err`
+ * holding a message worded like the spec's ("type mismatch", "unknown
+ * local", ...) and the byte offset of the offending instruction. */
+int fl_validate(const fl_module *m, fl_error *err);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * interp.h: the interpreter.  Each validated function body is translated
+ * once, when its module is loaded, into a register-style internal code with
+ * branch targets resolved and operand slots fixed; fl_interp_call runs it.
+ */
+#ifndef FL_INTERP_INTERP_H
+#define FL_INTERP_INTERP_H
+
+#include "engine/module.h"
+#include "engine/runtime.h"
+
+/* Compiles every defined function of a validated module into
+ * m->interp_code.  Returns 0, or -1 with `err` filled (out of memory, or a
+ * feature the interpreter does not run, such as SIMD). */
+int fl_interp_prepare(fl_module *m, fl_error *err);
+
+/* Frees what fl_interp_prepare allocated; safe on a module never prepared. */
+void fl_interp_release(fl_module *m);
+
+/* Runs defined function `f` (f->code set) on `ex`: arguments in
+ * args_results[0..nparams), results left in args_results[0..nresults).
+ * Called by fl_invoke, which has set up the fault landing pad. */
+fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, fl_value *args_results);
+
+#endif
