@@ -126,6 +126,7 @@ typedef struct fl_import {
 
 typedef struct fl_export {
     char *name;
+    uint32_t name_len; /* bytes in name: names may contain NUL */
     uint8_t kind;   /* enum fl_extern_kind */
     uint32_t index; /* into the kind's index space, imports first */
 } fl_export;

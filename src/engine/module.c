@@ -1,0 +1,179 @@
+/*
+ * module.c: the opcode table, error helper, index-space views of a decoded
+ * module, and the load/free pair that ties decoder, validator and
+ * interpreter together.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/decode.h"
+#include "engine/module.h"
+#include "engine/validate.h"
+#include "interp/interp.h"
+
+const fl_opinfo fl_opinfo_table[FL_OP_COUNT] = {
+#define OP(name, text, byte, imm, sig) [byte] = {text, imm, sig},
+#define OP_FC(name, text, sub, imm, sig) [0x100 + (sub)] = {text, imm, sig},
+#include "engine/opcodes.def"
+#undef OP
+#undef OP_FC
+};
+
+int fl_error_set(fl_error *err, size_t offset, const char *fmt, ...) {
+    if (!err)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    err->offset = offset;
+    return -1;
+}
+
+const char *fl_valtype_name(uint8_t valtype) {
+    switch (valtype) {
+    case FL_I32: return "i32";
+    case FL_I64: return "i64";
+    case FL_F32: return "f32";
+    case FL_F64: return "f64";
+    case FL_V128: return "v128";
+    case FL_FUNCREF: return "funcref";
+    case FL_EXTERNREF: return "externref";
+    default: return "unknown";
+    }
+}
+
+uint32_t fl_module_total_funcs(const fl_module *m) {
+    return m->nimported_funcs + m->nfuncs;
+}
+
+uint32_t fl_module_total_tables(const fl_module *m) {
+    return m->nimported_tables + m->ntables;
+}
+
+uint32_t fl_module_total_memories(const fl_module *m) {
+    return m->nimported_memories + m->nmemories;
+}
+
+uint32_t fl_module_total_globals(const fl_module *m) {
+    return m->nimported_globals + m->nglobals;
+}
+
+/* The n-th import of `kind`, or NULL. */
+static const fl_import *nth_import(const fl_module *m, uint8_t kind, uint32_t n) {
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        if (m->imports[i].kind != kind)
+            continue;
+        if (n == 0)
+            return &m->imports[i];
+        n--;
+    }
+    return NULL;
+}
+
+/* Returns NULL for an index outside the function index space or a type
+ * index outside the type section (only possible before validation). */
+const fl_functype *fl_module_func_type(const fl_module *m, uint32_t func_index) {
+    if (func_index >= fl_module_total_funcs(m))
+        return NULL;
+    uint32_t t = m->func_type_indices[func_index];
+    return t < m->ntypes ? &m->types[t] : NULL;
+}
+
+fl_globaltype fl_module_global_type(const fl_module *m, uint32_t index) {
+    fl_globaltype none = {0, false};
+    if (index < m->nimported_globals) {
+        const fl_import *imp = nth_import(m, FL_EXTERN_GLOBAL, index);
+        return imp ? imp->desc.global : none;
+    }
+    index -= m->nimported_globals;
+    return index < m->nglobals ? m->globals[index].type : none;
+}
+
+fl_tabletype fl_module_table_type(const fl_module *m, uint32_t index) {
+    fl_tabletype none = {0, {0, 0, false}};
+    if (index < m->nimported_tables) {
+        const fl_import *imp = nth_import(m, FL_EXTERN_TABLE, index);
+        return imp ? imp->desc.table : none;
+    }
+    index -= m->nimported_tables;
+    return index < m->ntables ? m->tables[index] : none;
+}
+
+fl_limits fl_module_memory_limits(const fl_module *m, uint32_t index) {
+    fl_limits none = {0, 0, false};
+    if (index < m->nimported_memories) {
+        const fl_import *imp = nth_import(m, FL_EXTERN_MEMORY, index);
+        return imp ? imp->desc.memory : none;
+    }
+    index -= m->nimported_memories;
+    return index < m->nmemories ? m->memories[index] : none;
+}
+
+/* Hand-built modules may leave name_len 0: then the name is a C string. */
+static size_t export_name_len(const fl_export *e) {
+    return e->name_len ? e->name_len : strlen(e->name);
+}
+
+const fl_export *fl_module_find_export(const fl_module *m, const char *name) {
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (export_name_len(&m->exports[i]) == strlen(name) &&
+            strcmp(m->exports[i].name, name) == 0)
+            return &m->exports[i];
+    return NULL;
+}
+
+fl_module *fl_module_load(const uint8_t *bytes, size_t len, fl_error *err) {
+    fl_module *m = fl_decode(bytes, len, err);
+    if (!m)
+        return NULL;
+    if (fl_validate(m, err) < 0)
+        goto fail;
+    if (fl_interp_prepare(m, err) < 0)
+        goto fail;
+    return m;
+fail:
+    fl_module_free(m);
+    return NULL;
+}
+
+void fl_module_free(fl_module *m) {
+    if (!m)
+        return;
+    fl_interp_release(m);
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        free(m->types[i].params); /* results share the allocation */
+    free(m->types);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        free(m->imports[i].module);
+        free(m->imports[i].name);
+    }
+    free(m->imports);
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        free(m->funcs[i].local_runs);
+        free(m->funcs[i].local_types);
+        free((char *)m->funcs[i].debug_name);
+    }
+    free(m->funcs);
+    free(m->func_type_indices);
+    free(m->tables);
+    free(m->memories);
+    free(m->globals);
+    for (uint32_t i = 0; i < m->nexports; i++)
+        free(m->exports[i].name);
+    free(m->exports);
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        free(m->elems[i].items);
+        free(m->elems[i].synth_code);
+    }
+    free(m->elems);
+    free(m->datas);
+    for (uint32_t i = 0; i < m->ncustoms; i++)
+        free(m->customs[i].name);
+    free(m->customs);
+    free(m->module_name);
+    free(m->binary);
+    free(m);
+}

@@ -1,0 +1,358 @@
+/*
+ * test_decode.c: the binary decoder (engine/decode.h): well-formed modules
+ * land in the right fields, malformed ones fail with the spec's words.
+ * Modules are built by hand with a small section writer.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/decode.h"
+#include "engine/module.h"
+
+typedef struct wbuf {
+    uint8_t b[4096];
+    size_t n;
+} wbuf;
+
+static void put(wbuf *w, const uint8_t *p, size_t n) {
+    cr_assert_leq(w->n + n, sizeof w->b);
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void put_leb(wbuf *w, uint32_t v) {
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        if (v)
+            byte |= 0x80;
+        put(w, &byte, 1);
+    } while (v);
+}
+
+static void header(wbuf *w) {
+    w->n = 0;
+    put(w, (const uint8_t *)"\0asm\1\0\0\0", 8);
+}
+
+static void section(wbuf *w, uint8_t id, const uint8_t *body, size_t n) {
+    put(w, &id, 1);
+    put_leb(w, (uint32_t)n);
+    put(w, body, n);
+}
+
+/* SECTION(&w, id, bytes...): a section with the given contents. */
+#define SECTION(w, id, ...)                                                               \
+    do {                                                                                  \
+        static const uint8_t body_[] = {__VA_ARGS__};                                     \
+        section((w), (id), body_, sizeof body_);                                          \
+    } while (0)
+
+/* CODE1(&w, bytes...): a code section of one body (locals and instructions). */
+#define CODE1(w, ...)                                                                     \
+    do {                                                                                  \
+        static const uint8_t fn_[] = {__VA_ARGS__};                                       \
+        wbuf s_ = {.n = 0};                                                               \
+        put_leb(&s_, 1);                                                                  \
+        put_leb(&s_, sizeof fn_);                                                         \
+        put(&s_, fn_, sizeof fn_);                                                        \
+        section((w), 10, s_.b, s_.n);                                                     \
+    } while (0)
+
+/* Expects decoding to fail with exactly `msg`. */
+static void expect_malformed(const wbuf *w, const char *msg) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    fl_module *m = fl_decode(w->b, w->n, &err);
+    cr_assert_null(m, "decoded, expected \"%s\"", msg);
+    cr_assert_str_eq(err.message, msg);
+    cr_assert_leq(err.offset, w->n);
+}
+
+static fl_module *decode_ok(const wbuf *w) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    fl_module *m = fl_decode(w->b, w->n, &err);
+    cr_assert_not_null(m, "decode failed: %s at %zu", err.message, err.offset);
+    return m;
+}
+
+/* One type [] -> [], one function of that type. */
+static void one_func(wbuf *w) {
+    header(w);
+    SECTION(w, 1, 0x01, 0x60, 0x00, 0x00);
+    SECTION(w, 3, 0x01, 0x00);
+}
+
+Test(decode, empty_module) {
+    wbuf w;
+    header(&w);
+    fl_module *m = decode_ok(&w);
+    cr_assert_eq(m->ntypes, 0);
+    cr_assert_eq(m->nfuncs, 0);
+    cr_assert_eq(m->binary_len, 8);
+    cr_assert_neq(m->binary, w.b, "the module must own a copy");
+    fl_module_free(m);
+}
+
+Test(decode, header_errors) {
+    wbuf w = {.n = 0};
+    expect_malformed(&w, "unexpected end");
+    put(&w, (const uint8_t *)"\0as", 3);
+    expect_malformed(&w, "unexpected end");
+    w.n = 0;
+    put(&w, (const uint8_t *)"\0ASM\1\0\0\0", 8);
+    expect_malformed(&w, "magic header not detected");
+    w.n = 0;
+    put(&w, (const uint8_t *)"\0asm\2\0\0\0", 8);
+    expect_malformed(&w, "unknown binary version");
+    w.n = 0;
+    put(&w, (const uint8_t *)"\0asm\1\0\0", 7);
+    expect_malformed(&w, "unexpected end");
+}
+
+Test(decode, function_with_locals_export_and_names) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 1, 0x01, 0x60, 0x02, 0x7f, 0x7e, 0x01, 0x7f); /* (i32 i64) -> i32 */
+    SECTION(&w, 3, 0x01, 0x00);
+    SECTION(&w, 7, 0x01, 0x03, 'a', 'd', 'd', 0x00, 0x00);
+    /* locals: 2 x f32, 1 x i64; body: local.get 0, end */
+    CODE1(&w, 0x02, 0x02, 0x7d, 0x01, 0x7e, 0x20, 0x00, 0x0b);
+    /* name section: module "mod", function 0 "adder" */
+    SECTION(&w, 0, 0x04, 'n', 'a', 'm', 'e', 0x00, 0x04, 0x03, 'm', 'o', 'd', 0x01, 0x08,
+            0x01, 0x00, 0x05, 'a', 'd', 'd', 'e', 'r');
+    fl_module *m = decode_ok(&w);
+    cr_assert_eq(m->ntypes, 1);
+    cr_assert_eq(m->types[0].nparams, 2);
+    cr_assert_eq(m->types[0].params[1], FL_I64);
+    cr_assert_eq(m->types[0].nresults, 1);
+    cr_assert_eq(m->types[0].results[0], FL_I32);
+    cr_assert_eq(m->nfuncs, 1);
+    const fl_func *f = &m->funcs[0];
+    cr_assert_eq(f->nlocals, 3);
+    cr_assert_eq(f->nlocal_runs, 2);
+    const uint8_t want[] = {FL_I32, FL_I64, FL_F32, FL_F32, FL_I64};
+    cr_assert_arr_eq(f->local_types, want, sizeof want);
+    cr_assert_eq(f->code_len, 3);
+    cr_assert_eq(f->code[0], 0x20);
+    cr_assert_eq(m->binary[f->code_offset], 0x20);
+    cr_assert_eq(m->func_type_indices[0], 0);
+    const fl_export *e = fl_module_find_export(m, "add");
+    cr_assert_not_null(e);
+    cr_assert_eq(e->kind, FL_EXTERN_FUNC);
+    cr_assert_eq(e->name_len, 3);
+    cr_assert_null(fl_module_find_export(m, "ad"));
+    cr_assert_eq(m->ncustoms, 1);
+    cr_assert_str_eq(m->customs[0].name, "name");
+    cr_assert_str_eq(m->module_name, "mod");
+    cr_assert_str_eq(f->debug_name, "adder");
+    fl_module_free(m);
+}
+
+Test(decode, malformed_name_section_is_ignored) {
+    wbuf w;
+    one_func(&w);
+    CODE1(&w, 0x00, 0x0b);
+    /* function names subsection claims 5 entries but holds one truncated name */
+    SECTION(&w, 0, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x04, 0x05, 0x00, 0x09, 'x');
+    fl_module *m = decode_ok(&w);
+    cr_assert_null(m->funcs[0].debug_name);
+    fl_module_free(m);
+}
+
+Test(decode, imports_and_index_spaces) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 1, 0x01, 0x60, 0x00, 0x00);
+    SECTION(&w, 2, 0x03,
+            0x01, 'm', 0x01, 'f', 0x00, 0x00,             /* func type 0 */
+            0x01, 'm', 0x01, 'g', 0x03, 0x7e, 0x01,       /* global mut i64 */
+            0x01, 'm', 0x01, 't', 0x01, 0x70, 0x01, 0x01, 0x02); /* table funcref 1..2 */
+    SECTION(&w, 3, 0x01, 0x00);
+    SECTION(&w, 6, 0x01, 0x7f, 0x00, 0x41, 0x05, 0x0b); /* global i32 = 5 */
+    CODE1(&w, 0x00, 0x0b);
+    fl_module *m = decode_ok(&w);
+    cr_assert_eq(m->nimports, 3);
+    cr_assert_eq(m->nimported_funcs, 1);
+    cr_assert_eq(m->nimported_globals, 1);
+    cr_assert_eq(m->nimported_tables, 1);
+    cr_assert_eq(fl_module_total_funcs(m), 2);
+    cr_assert_eq(fl_module_total_globals(m), 2);
+    cr_assert_eq(fl_module_global_type(m, 0).valtype, FL_I64);
+    cr_assert(fl_module_global_type(m, 0).mutable_);
+    cr_assert_eq(fl_module_global_type(m, 1).valtype, FL_I32);
+    cr_assert_eq(fl_module_table_type(m, 0).limits.max, 2);
+    cr_assert_not_null(fl_module_func_type(m, 1));
+    cr_assert_null(fl_module_func_type(m, 2));
+    cr_assert_eq(m->globals[0].init.len, 3);
+    fl_module_free(m);
+}
+
+Test(decode, element_segments_all_encodings) {
+    wbuf w;
+    one_func(&w);
+    SECTION(&w, 4, 0x01, 0x70, 0x00, 0x01);
+    SECTION(&w, 9, 0x04,
+            0x00, 0x41, 0x00, 0x0b, 0x01, 0x80, 0x01,       /* active, func index 128 */
+            0x01, 0x00, 0x01, 0x00,                          /* passive, func 0 */
+            0x05, 0x70, 0x02, 0xd2, 0x00, 0x0b, 0xd0, 0x70, 0x0b, /* passive exprs */
+            0x03, 0x00, 0x00);                              /* declarative, empty */
+    CODE1(&w, 0x00, 0x0b);
+    fl_module *m = decode_ok(&w);
+    cr_assert_eq(m->nelems, 4);
+    cr_assert_eq(m->elems[0].mode, FL_SEGMENT_ACTIVE);
+    cr_assert_eq(m->elems[0].nitems, 1);
+    const uint8_t synth[] = {0xd2, 0x80, 0x01, 0x0b};
+    cr_assert_eq(m->elems[0].items[0].len, sizeof synth);
+    cr_assert_arr_eq(m->elems[0].items[0].code, synth, sizeof synth);
+    cr_assert_eq(m->elems[1].mode, FL_SEGMENT_PASSIVE);
+    cr_assert_eq(m->elems[2].nitems, 2);
+    cr_assert_eq(m->elems[2].elemtype, FL_FUNCREF);
+    cr_assert_eq(m->elems[2].items[1].code[0], 0xd0);
+    cr_assert_eq(m->elems[3].mode, FL_SEGMENT_DECLARATIVE);
+    fl_module_free(m);
+}
+
+Test(decode, data_segments) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    SECTION(&w, 12, 0x02);
+    SECTION(&w, 11, 0x02, 0x00, 0x41, 0x08, 0x0b, 0x02, 'h', 'i', 0x01, 0x01, 'x');
+    fl_module *m = decode_ok(&w);
+    cr_assert(m->has_datacount);
+    cr_assert_eq(m->ndatas, 2);
+    cr_assert_eq(m->datas[0].mode, FL_SEGMENT_ACTIVE);
+    cr_assert_eq(m->datas[0].len, 2);
+    cr_assert_eq(memcmp(m->datas[0].bytes, "hi", 2), 0);
+    cr_assert_eq(m->datas[1].mode, FL_SEGMENT_PASSIVE);
+    fl_module_free(m);
+}
+
+Test(decode, section_errors) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 13, 0x00);
+    expect_malformed(&w, "malformed section id");
+
+    one_func(&w);
+    SECTION(&w, 1, 0x00); /* type section again, after the function section */
+    expect_malformed(&w, "unexpected content after last section");
+
+    header(&w);
+    SECTION(&w, 1, 0x01, 0x60, 0x00, 0x00, 0x60); /* one byte too many */
+    expect_malformed(&w, "section size mismatch");
+
+    header(&w);
+    put(&w, (const uint8_t *)"\x01\x10\x01", 3); /* size past the end */
+    expect_malformed(&w, "length out of bounds");
+
+    one_func(&w); /* a function but no code section */
+    expect_malformed(&w, "function and code section have inconsistent lengths");
+
+    header(&w);
+    SECTION(&w, 12, 0x01); /* data count 1, no data section */
+    expect_malformed(&w, "data count and data section have inconsistent lengths");
+}
+
+Test(decode, type_errors) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 1, 0x01, 0x60, 0x01, 0x6e, 0x00);
+    expect_malformed(&w, "malformed value type");
+
+    header(&w);
+    SECTION(&w, 6, 0x01, 0x7f, 0x02, 0x41, 0x00, 0x0b);
+    expect_malformed(&w, "malformed mutability");
+
+    header(&w);
+    SECTION(&w, 2, 0x01, 0x01, 'm', 0x01, 'x', 0x04, 0x00);
+    expect_malformed(&w, "malformed import kind");
+
+    header(&w);
+    SECTION(&w, 2, 0x01, 0x02, 0xc0, 0x80, 0x01, 'x', 0x00, 0x00); /* overlong NUL */
+    expect_malformed(&w, "malformed UTF-8 encoding");
+
+    header(&w);
+    SECTION(&w, 4, 0x01, 0x70, 0x02, 0x00);
+    expect_malformed(&w, "integer too large");
+}
+
+Test(decode, body_errors) {
+    wbuf w;
+    one_func(&w);
+    CODE1(&w, 0x00, 0xff, 0x0b);
+    expect_malformed(&w, "illegal opcode");
+
+    one_func(&w);
+    CODE1(&w, 0x00, 0x3f, 0x01, 0x1a, 0x0b); /* memory.size 1 */
+    expect_malformed(&w, "zero byte expected");
+
+    one_func(&w);
+    CODE1(&w, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a, 0x0b);
+    expect_malformed(&w, "integer representation too long");
+
+    one_func(&w);
+    CODE1(&w, 0x00, 0x05, 0x0b); /* else outside an if */
+    expect_malformed(&w, "END opcode expected");
+
+    one_func(&w);
+    CODE1(&w, 0x00, 0x01); /* nop, then the binary ends */
+    expect_malformed(&w, "unexpected end of section or function");
+
+    one_func(&w);
+    CODE1(&w, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x01, 0x7e, 0x0b);
+    expect_malformed(&w, "too many locals");
+
+    one_func(&w);
+    CODE1(&w, 0x00, 0xfc, 0x12, 0x0b); /* 0xFC 18 is unassigned */
+    expect_malformed(&w, "illegal opcode");
+}
+
+Test(decode, data_count_required_for_data_instructions) {
+    wbuf w;
+    one_func(&w);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, 0xfc, 0x09, 0x00, 0x0b); /* data.drop 0 */
+    SECTION(&w, 11, 0x01, 0x01, 0x00);
+    expect_malformed(&w, "data count section required");
+}
+
+Test(decode, simd_is_decoded_and_flagged) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 1, 0x01, 0x60, 0x00, 0x01, 0x7b);
+    SECTION(&w, 3, 0x01, 0x00);
+    /* v128.const (16 bytes), i8x16.extract_lane_s 3, drop, v128.const, end */
+    CODE1(&w, 0x00, 0xfd, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+          0xfd, 0x15, 0x03, 0x1a, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+          0x0b);
+    fl_module *m = decode_ok(&w);
+    cr_assert(m->uses_simd);
+    fl_module_free(m);
+}
+
+Test(decode, read_instr_br_table) {
+    const uint8_t code[] = {0x0e, 0x02, 0x00, 0x01, 0x02, 0x0b};
+    fl_reader r = {code, code + sizeof code, code};
+    fl_instr in;
+    fl_error err;
+    cr_assert_eq(fl_read_instr(&r, &in, &err), 0);
+    cr_assert_eq(in.op, FL_OP_BR_TABLE);
+    cr_assert_eq(in.count, 2);
+    cr_assert_eq(in.a, 2);
+    cr_assert_eq(in.vec, code + 2);
+    cr_assert_eq(fl_read_instr(&r, &in, &err), 0);
+    cr_assert_eq(in.op, FL_OP_END);
+    cr_assert_eq(in.offset, 5);
+}
+
+Test(decode, opinfo_table) {
+    cr_assert_str_eq(fl_opinfo_table[FL_OP_I32_ADD].name, "i32.add");
+    cr_assert_str_eq(fl_opinfo_table[FL_OP_I32_ADD].sig, "ii:i");
+    cr_assert_eq(fl_opinfo_table[FL_OP_TABLE_INIT].imm, IMM_TABLE_INIT);
+    cr_assert_null(fl_opinfo_table[0x06].name);
+    cr_assert_str_eq(fl_valtype_name(FL_EXTERNREF), "externref");
+}

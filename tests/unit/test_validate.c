@@ -1,0 +1,329 @@
+/*
+ * test_validate.c: the validator (engine/validate.h) on hand-built modules:
+ * valid code passes, each kind of invalid module fails with the spec's
+ * words.  Also fl_module_load's refusal paths.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/decode.h"
+#include "engine/module.h"
+#include "engine/validate.h"
+
+typedef struct wbuf {
+    uint8_t b[4096];
+    size_t n;
+} wbuf;
+
+static void put(wbuf *w, const uint8_t *p, size_t n) {
+    cr_assert_leq(w->n + n, sizeof w->b);
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void put_leb(wbuf *w, uint32_t v) {
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        if (v)
+            byte |= 0x80;
+        put(w, &byte, 1);
+    } while (v);
+}
+
+static void header(wbuf *w) {
+    w->n = 0;
+    put(w, (const uint8_t *)"\0asm\1\0\0\0", 8);
+}
+
+static void section(wbuf *w, uint8_t id, const uint8_t *body, size_t n) {
+    put(w, &id, 1);
+    put_leb(w, (uint32_t)n);
+    put(w, body, n);
+}
+
+#define SECTION(w, id, ...)                                                               \
+    do {                                                                                  \
+        static const uint8_t body_[] = {__VA_ARGS__};                                     \
+        section((w), (id), body_, sizeof body_);                                          \
+    } while (0)
+
+/* CODE1(&w, bytes...): a code section of one body (locals and instructions). */
+#define CODE1(w, ...)                                                                     \
+    do {                                                                                  \
+        static const uint8_t fn_[] = {__VA_ARGS__};                                       \
+        wbuf s_ = {.n = 0};                                                               \
+        put_leb(&s_, 1);                                                                  \
+        put_leb(&s_, sizeof fn_);                                                         \
+        put(&s_, fn_, sizeof fn_);                                                        \
+        section((w), 10, s_.b, s_.n);                                                     \
+    } while (0)
+
+/* Types: 0 = [] -> [], 1 = [i32 i32] -> [i32], 2 = [] -> [i32]; one
+ * function of type `t`. */
+static void with_types(wbuf *w, uint8_t t) {
+    header(w);
+    SECTION(w, 1, 0x03, 0x60, 0x00, 0x00, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x00,
+            0x01, 0x7f);
+    const uint8_t funcs[] = {0x01, t};
+    section(w, 3, funcs, sizeof funcs);
+}
+
+static int validate(const wbuf *w, fl_error *err) {
+    memset(err, 0, sizeof *err);
+    fl_module *m = fl_decode(w->b, w->n, err);
+    cr_assert_not_null(m, "decode failed: %s", err->message);
+    int rc = fl_validate(m, err);
+    fl_module_free(m);
+    return rc;
+}
+
+static void expect_valid(const wbuf *w) {
+    fl_error err;
+    cr_assert_eq(validate(w, &err), 0, "invalid: %s at %zu", err.message, err.offset);
+}
+
+/* Expects validation to fail with a message that starts with `msg` (index
+ * suffixes such as "unknown local 3" are allowed, as in the spec runner). */
+static void expect_invalid(const wbuf *w, const char *msg) {
+    fl_error err;
+    cr_assert_eq(validate(w, &err), -1, "valid, expected \"%s\"", msg);
+    cr_assert_eq(strncmp(err.message, msg, strlen(msg)), 0, "got \"%s\", expected \"%s\"",
+                 err.message, msg);
+}
+
+Test(validate, add_function) {
+    wbuf w;
+    with_types(&w, 1);
+    CODE1(&w, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, blocks_branches_and_locals) {
+    wbuf w;
+    with_types(&w, 2);
+    /* (local i64) block (result i32) i32.const 1 br_if 0 ... loop br 0 */
+    CODE1(&w, 0x01, 0x01, 0x7e,
+          0x02, 0x7f,                   /* block (result i32) */
+          0x41, 0x07, 0x41, 0x01, 0x0d, 0x00, /* i32.const 7, i32.const 1, br_if 0 */
+          0x03, 0x40, 0x0b,             /* loop end */
+          0x0b,                         /* end block */
+          0x20, 0x00, 0xa7, 0x6a,       /* local.get 0, i32.wrap_i64, i32.add */
+          0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, unreachable_code_is_polymorphic) {
+    wbuf w;
+    with_types(&w, 2);
+    /* unreachable, i32.add, then a branch table over nothing */
+    CODE1(&w, 0x00, 0x00, 0x6a, 0x0e, 0x00, 0x00, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, multi_value_block_from_type_index) {
+    wbuf w;
+    with_types(&w, 2);
+    /* i32.const 1, i32.const 2, block (type 1) [i32 i32] -> [i32] i32.add end */
+    CODE1(&w, 0x00, 0x41, 0x01, 0x41, 0x02, 0x02, 0x01, 0x6a, 0x0b, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, type_mismatches) {
+    wbuf w;
+    with_types(&w, 2);
+    CODE1(&w, 0x00, 0x42, 0x01, 0x0b); /* i64 result for an i32 function */
+    expect_invalid(&w, "type mismatch");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x41, 0x01, 0x0b); /* value left on the stack */
+    expect_invalid(&w, "type mismatch");
+
+    with_types(&w, 2);
+    CODE1(&w, 0x00, 0x41, 0x01, 0x04, 0x7f, 0x41, 0x02, 0x0b, 0x0b); /* if without else */
+    expect_invalid(&w, "type mismatch");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x41, 0x00, 0xd1, 0x1a, 0x0b); /* ref.is_null on i32 */
+    expect_invalid(&w, "type mismatch");
+}
+
+Test(validate, br_table_arity) {
+    wbuf w;
+    with_types(&w, 0);
+    /* block (result i32) block br_table 0 1 (i32.const 0 ...) */
+    CODE1(&w, 0x00, 0x02, 0x7f, 0x02, 0x40, 0x41, 0x00, 0x41, 0x00, 0x0e, 0x01, 0x00, 0x01,
+          0x0b, 0x0b, 0x1a, 0x0b);
+    expect_invalid(&w, "type mismatch");
+}
+
+Test(validate, unknown_indices) {
+    wbuf w;
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x20, 0x00, 0x1a, 0x0b);
+    expect_invalid(&w, "unknown local");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x0c, 0x01, 0x0b);
+    expect_invalid(&w, "unknown label");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x10, 0x05, 0x0b);
+    expect_invalid(&w, "unknown function");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x23, 0x00, 0x1a, 0x0b);
+    expect_invalid(&w, "unknown global");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1a, 0x0b);
+    expect_invalid(&w, "unknown memory");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x11, 0x00, 0x00, 0x0b);
+    expect_invalid(&w, "unknown table");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0xfc, 0x0d, 0x00, 0x0b);
+    expect_invalid(&w, "unknown elem segment");
+
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0x02, 0x09, 0x0b, 0x0b); /* block type 9 */
+    expect_invalid(&w, "unknown type");
+}
+
+Test(validate, globals) {
+    wbuf w;
+    with_types(&w, 0);
+    SECTION(&w, 6, 0x01, 0x7f, 0x00, 0x41, 0x00, 0x0b);
+    CODE1(&w, 0x00, 0x41, 0x01, 0x24, 0x00, 0x0b);
+    expect_invalid(&w, "global is immutable");
+
+    header(&w);
+    SECTION(&w, 6, 0x01, 0x7f, 0x00, 0x41, 0x00, 0x41, 0x00, 0x6a, 0x0b);
+    expect_invalid(&w, "constant expression required");
+
+    header(&w);
+    SECTION(&w, 6, 0x01, 0x7f, 0x00, 0x42, 0x00, 0x0b);
+    expect_invalid(&w, "type mismatch");
+
+    /* global.get of a defined global in an initializer: wasm 2.0 forbids it */
+    header(&w);
+    SECTION(&w, 6, 0x02, 0x7f, 0x00, 0x41, 0x00, 0x0b, 0x7f, 0x00, 0x23, 0x00, 0x0b);
+    expect_invalid(&w, "unknown global");
+
+    /* ... but an imported immutable one is fine */
+    header(&w);
+    SECTION(&w, 2, 0x01, 0x01, 'm', 0x01, 'g', 0x03, 0x7f, 0x00);
+    SECTION(&w, 6, 0x01, 0x7f, 0x00, 0x23, 0x00, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, memories_and_alignment) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 5, 0x02, 0x00, 0x01, 0x00, 0x01);
+    expect_invalid(&w, "multiple memories");
+
+    header(&w);
+    SECTION(&w, 5, 0x01, 0x00, 0x81, 0x80, 0x04); /* 65537 pages */
+    expect_invalid(&w, "memory size must be at most 65536 pages (4GiB)");
+
+    header(&w);
+    SECTION(&w, 5, 0x01, 0x01, 0x02, 0x01);
+    expect_invalid(&w, "size minimum must not be greater than maximum");
+
+    with_types(&w, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x28, 0x03, 0x00, 0x1a, 0x0b); /* i32.load align 8 */
+    expect_invalid(&w, "alignment must not be larger than natural");
+
+    with_types(&w, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x28, 0x02, 0x04, 0x1a, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, exports_and_start) {
+    wbuf w;
+    with_types(&w, 0);
+    SECTION(&w, 7, 0x02, 0x01, 'f', 0x00, 0x00, 0x01, 'f', 0x00, 0x00);
+    CODE1(&w, 0x00, 0x0b);
+    expect_invalid(&w, "duplicate export name");
+
+    with_types(&w, 2);
+    SECTION(&w, 8, 0x00);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x0b);
+    expect_invalid(&w, "start function");
+
+    with_types(&w, 0);
+    SECTION(&w, 8, 0x00);
+    CODE1(&w, 0x00, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, function_references_must_be_declared) {
+    wbuf w;
+    with_types(&w, 0);
+    CODE1(&w, 0x00, 0xd2, 0x00, 0x1a, 0x0b);
+    expect_invalid(&w, "undeclared function reference");
+
+    with_types(&w, 0);
+    SECTION(&w, 9, 0x01, 0x03, 0x00, 0x01, 0x00); /* declarative segment names func 0 */
+    CODE1(&w, 0x00, 0xd2, 0x00, 0x1a, 0x0b);
+    expect_valid(&w);
+}
+
+Test(validate, tables_and_typed_select) {
+    wbuf w;
+    with_types(&w, 0);
+    SECTION(&w, 4, 0x02, 0x70, 0x00, 0x01, 0x6f, 0x00, 0x01);
+    /* table.copy 0 1 between funcref and externref tables */
+    CODE1(&w, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xfc, 0x0e, 0x00, 0x01, 0x0b);
+    expect_invalid(&w, "type mismatch");
+
+    with_types(&w, 0);
+    SECTION(&w, 4, 0x02, 0x70, 0x00, 0x01, 0x6f, 0x00, 0x01);
+    /* table.size 1, ref.null extern, table.grow 1, select (result i32), drop */
+    CODE1(&w, 0x00, 0xd0, 0x6f, 0x41, 0x01, 0xfc, 0x0f, 0x01, 0xfc, 0x10, 0x01, 0x41, 0x00,
+          0x1c, 0x01, 0x7f, 0x1a, 0x0b);
+    expect_valid(&w);
+
+    with_types(&w, 0);
+    /* untyped select on references */
+    CODE1(&w, 0x00, 0xd0, 0x70, 0xd0, 0x70, 0x41, 0x00, 0x1b, 0x1a, 0x0b);
+    expect_invalid(&w, "type mismatch");
+}
+
+Test(validate, data_segments_need_datacount_indices) {
+    wbuf w;
+    with_types(&w, 0);
+    SECTION(&w, 5, 0x01, 0x00, 0x01);
+    SECTION(&w, 12, 0x01);
+    CODE1(&w, 0x00, 0xfc, 0x09, 0x01, 0x0b); /* data.drop 1 of 1 segment */
+    SECTION(&w, 11, 0x01, 0x01, 0x00);
+    expect_invalid(&w, "unknown data segment");
+}
+
+Test(validate, simd_is_refused) {
+    wbuf w;
+    header(&w);
+    SECTION(&w, 6, 0x01, 0x7b, 0x00, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0x0b);
+    expect_invalid(&w, "SIMD is not supported");
+}
+
+Test(module_load, refuses_malformed_and_invalid) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    const uint8_t bad_magic[] = {0, 'a', 's', 'x', 1, 0, 0, 0};
+    cr_assert_null(fl_module_load(bad_magic, sizeof bad_magic, &err));
+    cr_assert_str_eq(err.message, "magic header not detected");
+
+    wbuf w;
+    with_types(&w, 2);
+    CODE1(&w, 0x00, 0x0b); /* missing the i32 result */
+    cr_assert_null(fl_module_load(w.b, w.n, &err));
+    cr_assert_str_eq(err.message, "type mismatch");
+}
