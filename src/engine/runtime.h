@@ -173,6 +173,13 @@ fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) __attribute__((for
  * instance stay usable afterwards.  Reentrant: a host function may call it. */
 fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results);
 
+/* Runs fn(ex, arg) with fl_invoke's landing pad set: a fault inside a
+ * guarded memory becomes FL_TRAP_MEMORY_OOB instead of a crash, and the
+ * exec's depth and stack_used are restored on the way out.  For host code
+ * that touches linear memory directly (and for tests).  Returns fn's result
+ * or the trap. */
+fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void *arg);
+
 /* Stores. */
 typedef struct fl_store_limits {
     uint32_t max_memory_pages; /* cap on any memory's size in pages; 0 = 65536 */

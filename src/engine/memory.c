@@ -1,0 +1,212 @@
+/*
+ * memory.c: linear memories and the fault handler that turns an access
+ * outside a guarded memory into FL_TRAP_MEMORY_OOB.
+ *
+ * Every memory reserves, once, the address space of the largest size it
+ * may reach, so its base never moves; growing is an mprotect.  Guarded
+ * (FL_MEMORY_GUARDED): 8 GiB, so any 32-bit index plus 32-bit offset lands
+ * in the reservation and the PROT_NONE part faults.  Bounds-checked: just
+ * max_pages * 64 KiB, and the interpreter checks every access.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "engine/runtime.h"
+#include "engine/runtime_int.h"
+
+__thread fl_exec *fl__current_exec __attribute__((tls_model("initial-exec")));
+
+/* ---- the registry of guarded reservations ----
+ * The fault handler reads it, so it is a fixed array of atomic pairs: no
+ * locks, no allocation.  16384 slots of 8 GiB fill a 47-bit address space. */
+
+#define REGISTRY_SLOTS 16384
+static _Atomic uintptr_t reg_base[REGISTRY_SLOTS];
+static _Atomic size_t reg_size[REGISTRY_SLOTS];
+static _Atomic size_t reg_high; /* slots [0, reg_high) have ever been used */
+
+static int registry_add(void *base, size_t size) {
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
+        uintptr_t expected = 0;
+        if (atomic_load_explicit(&reg_base[i], memory_order_relaxed) != 0)
+            continue;
+        if (!atomic_compare_exchange_strong(&reg_base[i], &expected, (uintptr_t)base))
+            continue;
+        atomic_store(&reg_size[i], size);
+        size_t high = atomic_load(&reg_high);
+        while (high < i + 1 && !atomic_compare_exchange_weak(&reg_high, &high, i + 1))
+            ;
+        return 0;
+    }
+    return -1;
+}
+
+static void registry_remove(void *base) {
+    size_t high = atomic_load(&reg_high);
+    for (size_t i = 0; i < high; i++) {
+        if (atomic_load(&reg_base[i]) == (uintptr_t)base) {
+            atomic_store(&reg_size[i], 0);
+            atomic_store(&reg_base[i], 0);
+            return;
+        }
+    }
+}
+
+/* Async-signal-safe. */
+static bool registry_contains(uintptr_t addr) {
+    size_t high = atomic_load(&reg_high);
+    for (size_t i = 0; i < high; i++) {
+        uintptr_t base = atomic_load(&reg_base[i]);
+        if (base && addr >= base && addr - base < atomic_load(&reg_size[i]))
+            return true;
+    }
+    return false;
+}
+
+/* ---- the fault handler ---- */
+
+static struct sigaction old_segv, old_bus;
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+static pthread_key_t altstack_key;
+static __thread bool thread_prepared;
+
+#define ALTSTACK_SIZE ((size_t)64 << 10)
+#define ALTSTACK_GUARD ((size_t)4 << 10)
+
+static void fault_handler(int sig, siginfo_t *si, void *uctx) {
+    (void)uctx;
+    fl_exec *ex = fl__current_exec;
+    if (ex && ex->fault_jmp && registry_contains((uintptr_t)si->si_addr))
+        siglongjmp(*ex->fault_jmp, FL_TRAP_MEMORY_OOB);
+    /* Not a guest access: put back what was there and return, so the
+     * faulting instruction runs again and crashes as it would have. */
+    sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+}
+
+static void altstack_free(void *mem) {
+    stack_t off = {.ss_flags = SS_DISABLE};
+    sigaltstack(&off, NULL);
+    munmap(mem, ALTSTACK_GUARD + ALTSTACK_SIZE);
+}
+
+static void fault_install(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fault_handler;
+    /* NODEFER: siglongjmp out of the handler without restoring the signal
+     * mask must not leave SIGSEGV blocked; ONSTACK: a fault from a
+     * overflowed thread stack still gets a handler to fall through. */
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+    pthread_key_create(&altstack_key, altstack_free);
+}
+
+void fl__fault_prepare_thread(void) {
+    if (!FL_MEMORY_GUARDED || thread_prepared)
+        return;
+    pthread_once(&fault_once, fault_install);
+    thread_prepared = true;
+
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
+        return; /* the thread has one already: keep it */
+    size_t size = ALTSTACK_SIZE;
+    if ((size_t)SIGSTKSZ > size)
+        return; /* an odd platform: run without one rather than too small */
+    uint8_t *mem = mmap(NULL, ALTSTACK_GUARD + size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED)
+        return;
+    mprotect(mem, ALTSTACK_GUARD, PROT_NONE); /* stacks grow down: guard below */
+    stack_t ss = {.ss_sp = mem + ALTSTACK_GUARD, .ss_size = size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) < 0) {
+        munmap(mem, ALTSTACK_GUARD + size);
+        return;
+    }
+    pthread_setspecific(altstack_key, mem); /* freed when the thread exits */
+}
+
+/* ---- memories ---- */
+
+/* The store-private side of a memory: its declared maximum, which import
+ * matching needs (fl_memory.max_pages may be lowered by the store's cap). */
+typedef struct memory_obj {
+    fl_memory m;
+    uint32_t declared_max;
+} memory_obj;
+
+static void memory_free(void *obj) {
+    memory_obj *mo = obj;
+    if (FL_MEMORY_GUARDED)
+        registry_remove(mo->m.base);
+    munmap(mo->m.base, mo->m.reserved);
+    free(mo);
+}
+
+fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
+    uint32_t max_pages = fl__store_max_pages(s);
+    if (limits.has_max && limits.max < max_pages)
+        max_pages = limits.max;
+    if (limits.min > max_pages)
+        return NULL;
+
+    size_t reserve = FL_MEMORY_GUARDED ? FL_GUARDED_RESERVATION : (size_t)max_pages * FL_PAGE_SIZE;
+    if (reserve == 0)
+        reserve = FL_PAGE_SIZE; /* a memory that can never hold a byte still needs a base */
+
+    memory_obj *mo = calloc(1, sizeof *mo);
+    if (!mo)
+        return NULL;
+    /* anonymous pages read as zero: that is the zero-initialisation */
+    void *base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        goto fail_obj;
+    size_t size = (size_t)limits.min * FL_PAGE_SIZE;
+    if (size && mprotect(base, size, PROT_READ | PROT_WRITE) < 0)
+        goto fail_map;
+    if (FL_MEMORY_GUARDED && registry_add(base, reserve) < 0)
+        goto fail_map;
+
+    mo->m.base = base;
+    mo->m.size = size;
+    mo->m.pages = limits.min;
+    mo->m.max_pages = max_pages;
+    mo->m.has_max = limits.has_max;
+    mo->m.reserved = reserve;
+    mo->declared_max = limits.max;
+    if (fl__store_own(s, mo, memory_free) < 0)
+        return NULL;
+    return &mo->m;
+
+fail_map:
+    munmap(base, reserve);
+fail_obj:
+    free(mo);
+    return NULL;
+}
+
+int64_t fl_memory_grow(fl_memory *m, uint32_t delta) {
+    uint32_t old = m->pages;
+    if ((uint64_t)old + delta > m->max_pages)
+        return -1;
+    if (delta == 0)
+        return old;
+    /* never accessible before, so the new pages are still zero */
+    if (mprotect(m->base + m->size, (size_t)delta * FL_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0)
+        return -1;
+    m->pages = old + delta;
+    m->size = (uint64_t)m->pages * FL_PAGE_SIZE;
+    return old;
+}
+
+fl_limits fl__memory_limits(const fl_memory *m) {
+    const memory_obj *mo = (const memory_obj *)m; /* m is the first member */
+    return (fl_limits){.min = m->pages, .max = mo->declared_max, .has_max = m->has_max};
+}

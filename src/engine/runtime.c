@@ -1,0 +1,338 @@
+/*
+ * runtime.c: traps, execs and fl_invoke, the guest fault landing pad,
+ * stores and their objects (tables, globals, function types).
+ *
+ * Linear memory and the fault handler live in memory.c, linking and
+ * instantiation in link.c; runtime_int.h is what the three share.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "engine/runtime.h"
+#include "engine/runtime_int.h"
+#include "interp/interp.h"
+
+/* ---- traps ---- */
+
+static const char *const trap_messages[FL_TRAP_COUNT] = {
+    [FL_TRAP_NONE] = "no trap",
+    [FL_TRAP_UNREACHABLE] = "unreachable",
+    [FL_TRAP_MEMORY_OOB] = "out of bounds memory access",
+    [FL_TRAP_TABLE_OOB] = "out of bounds table access",
+    [FL_TRAP_UNDEFINED_ELEMENT] = "undefined element",
+    [FL_TRAP_UNINITIALIZED] = "uninitialized element",
+    [FL_TRAP_INDIRECT_TYPE] = "indirect call type mismatch",
+    [FL_TRAP_DIV_ZERO] = "integer divide by zero",
+    [FL_TRAP_INT_OVERFLOW] = "integer overflow",
+    [FL_TRAP_INVALID_CONVERSION] = "invalid conversion to integer",
+    [FL_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
+    [FL_TRAP_INTERRUPTED] = "interrupted",
+    [FL_TRAP_EXIT] = "exit",
+    [FL_TRAP_HOST] = "host error",
+    [FL_TRAP_UNSUPPORTED] = "unsupported",
+};
+
+const char *fl_trap_message(fl_trap trap) {
+    if ((unsigned)trap >= FL_TRAP_COUNT)
+        return "unknown trap";
+    return trap_messages[trap];
+}
+
+/* ---- execs ---- */
+
+fl_exec *fl_exec_new(size_t stack_slots) {
+    if (stack_slots == 0)
+        stack_slots = FL_DEFAULT_STACK_SLOTS;
+    fl_exec *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return NULL;
+    /* mmap rather than malloc: the default 8 MiB costs only the pages touched */
+    void *stack = mmap(NULL, stack_slots * sizeof(fl_value), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (stack == MAP_FAILED) {
+        free(ex);
+        return NULL;
+    }
+    ex->stack = stack;
+    ex->stack_slots = stack_slots;
+    ex->max_depth = FL_DEFAULT_MAX_DEPTH;
+    return ex;
+}
+
+void fl_exec_free(fl_exec *ex) {
+    if (!ex)
+        return;
+    munmap(ex->stack, ex->stack_slots * sizeof(fl_value));
+    free(ex);
+}
+
+fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ex->trap_detail, sizeof ex->trap_detail, fmt, ap);
+    va_end(ap);
+    return FL_TRAP_HOST;
+}
+
+/* ---- running guest code ---- */
+
+fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void *arg) {
+    fl__fault_prepare_thread();
+
+    /* Everything a trap may leave half-changed, restored on both exits.
+     * These are written before sigsetjmp and never after, so they keep
+     * their values across siglongjmp without being volatile. */
+    sigjmp_buf *saved_jmp = ex->fault_jmp;
+    fl_exec *saved_current = fl__current_exec;
+    uint32_t saved_depth = ex->depth;
+    size_t saved_used = ex->stack_used;
+
+    sigjmp_buf jb;
+    fl_trap trap;
+    int code = sigsetjmp(jb, 0); /* 0: no sigprocmask syscall per call */
+    if (code == 0) {
+        ex->fault_jmp = &jb;
+        fl__current_exec = ex;
+        trap = fn(ex, arg);
+    } else {
+        trap = (fl_trap)code;
+    }
+
+    fl__current_exec = saved_current;
+    ex->fault_jmp = saved_jmp;
+    ex->depth = saved_depth;
+    ex->stack_used = saved_used;
+    return trap;
+}
+
+typedef struct interp_call {
+    fl_funcinst *f;
+    fl_value *args_results;
+} interp_call;
+
+static fl_trap run_interp(fl_exec *ex, void *arg) {
+    interp_call *c = arg;
+    return fl_interp_call(ex, c->f, c->args_results);
+}
+
+fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results) {
+    /* an outermost call starts with no detail left from an earlier one */
+    if (ex->depth == 0 && !ex->fault_jmp)
+        ex->trap_detail[0] = '\0';
+    if (f->host) {
+        /* Host functions run without the landing pad: they must check guest
+         * pointers themselves and return a trap (STYLE: one exit). */
+        fl_host_call call = {.exec = ex, .caller = NULL, .data = f->host_data};
+        return f->host(&call, args_results);
+    }
+    if (ex->depth >= ex->max_depth)
+        return FL_TRAP_STACK_EXHAUSTED;
+    interp_call c = {f, args_results};
+    return fl_exec_guarded(ex, run_interp, &c);
+}
+
+/* ---- stores ---- */
+
+typedef struct owned {
+    void *obj;
+    void (*free)(void *obj);
+} owned;
+
+struct fl_store {
+    fl_store_limits limits; /* zeros replaced by the defaults */
+    owned *objs;
+    size_t nobjs, cap;
+};
+
+fl_store *fl_store_new(const fl_store_limits *limits) {
+    fl_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (limits)
+        s->limits = *limits;
+    if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > FL_MAX_PAGES)
+        s->limits.max_memory_pages = FL_MAX_PAGES;
+    if (s->limits.max_table_elems == 0)
+        s->limits.max_table_elems = 10000000;
+    return s;
+}
+
+void fl_store_free(fl_store *s) {
+    if (!s)
+        return;
+    /* reverse order: instances go before the objects they point at */
+    for (size_t i = s->nobjs; i-- > 0;)
+        s->objs[i].free(s->objs[i].obj);
+    free(s->objs);
+    free(s);
+}
+
+int fl__store_own(fl_store *s, void *obj, void (*free_fn)(void *obj)) {
+    if (s->nobjs == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        owned *objs = realloc(s->objs, cap * sizeof *objs);
+        if (!objs) {
+            free_fn(obj);
+            return -1;
+        }
+        s->objs = objs;
+        s->cap = cap;
+    }
+    s->objs[s->nobjs++] = (owned){obj, free_fn};
+    return 0;
+}
+
+uint32_t fl__store_max_pages(const fl_store *s) {
+    return s->limits.max_memory_pages;
+}
+
+/* ---- tables ---- */
+
+/* The store-private side of a table: its effective growth limit (the
+ * declared max stays in fl_table.max for import matching). */
+typedef struct table_obj {
+    fl_table t;
+    uint32_t limit;
+} table_obj;
+
+static void table_free(void *obj) {
+    table_obj *to = obj;
+    free(to->t.elems);
+    free(to);
+}
+
+fl_table *fl_table_new(fl_store *s, fl_tabletype type, void *init) {
+    uint32_t limit = s->limits.max_table_elems;
+    if (type.limits.has_max && type.limits.max < limit)
+        limit = type.limits.max;
+    if (type.limits.min > limit)
+        return NULL;
+    table_obj *to = calloc(1, sizeof *to);
+    if (!to)
+        return NULL;
+    uint32_t cap = type.limits.min ? type.limits.min : 1;
+    to->t.elems = malloc((size_t)cap * sizeof(void *));
+    if (!to->t.elems) {
+        free(to);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < type.limits.min; i++)
+        to->t.elems[i] = init;
+    to->t.size = type.limits.min;
+    to->t.max = type.limits.max;
+    to->t.has_max = type.limits.has_max;
+    to->t.elemtype = type.elemtype;
+    to->t.capacity = cap;
+    to->limit = limit;
+    if (fl__store_own(s, to, table_free) < 0)
+        return NULL;
+    return &to->t;
+}
+
+int64_t fl_table_grow(fl_table *t, uint32_t delta, void *init) {
+    table_obj *to = (table_obj *)t; /* t is the first member */
+    uint32_t old = t->size;
+    if ((uint64_t)old + delta > to->limit)
+        return -1;
+    uint32_t size = old + delta;
+    if (size > t->capacity) {
+        uint64_t cap = (uint64_t)t->capacity * 2;
+        if (cap < size)
+            cap = size;
+        if (cap > to->limit)
+            cap = to->limit;
+        void **elems = realloc(t->elems, (size_t)cap * sizeof(void *));
+        if (!elems)
+            return -1;
+        t->elems = elems;
+        t->capacity = (uint32_t)cap;
+    }
+    for (uint32_t i = old; i < size; i++)
+        t->elems[i] = init;
+    t->size = size;
+    return old;
+}
+
+fl_limits fl__table_limits(const fl_table *t) {
+    return (fl_limits){.min = t->size, .max = t->max, .has_max = t->has_max};
+}
+
+/* ---- globals ---- */
+
+fl_global *fl_global_new(fl_store *s, fl_globaltype type, fl_value value) {
+    fl_global *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->type = type;
+    g->value = value;
+    if (fl__store_own(s, g, free) < 0)
+        return NULL;
+    return g;
+}
+
+/* ---- function types ---- */
+
+/* Interned types: a process-wide hash set of copies, ids from 1 in order. */
+typedef struct interned {
+    fl_functype type; /* owned copy */
+    uint32_t hash;
+    uint32_t id;
+    struct interned *next;
+} interned;
+
+#define TYPE_BUCKETS 1024
+static pthread_mutex_t types_lock = PTHREAD_MUTEX_INITIALIZER;
+static interned *type_buckets[TYPE_BUCKETS];
+static uint32_t types_count;
+
+static uint32_t type_hash(const fl_functype *t) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    h = (h ^ t->nparams) * 16777619u;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        h = (h ^ t->params[i]) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+    for (uint32_t i = 0; i < t->nresults; i++)
+        h = (h ^ t->results[i]) * 16777619u;
+    return h;
+}
+
+static bool type_equal(const fl_functype *a, const fl_functype *b) {
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           (a->nparams == 0 || memcmp(a->params, b->params, a->nparams) == 0) &&
+           (a->nresults == 0 || memcmp(a->results, b->results, a->nresults) == 0);
+}
+
+uint32_t fl_type_intern(const fl_functype *t) {
+    uint32_t h = type_hash(t);
+    uint32_t id = 0;
+    pthread_mutex_lock(&types_lock);
+    for (interned *e = type_buckets[h % TYPE_BUCKETS]; e; e = e->next) {
+        if (e->hash == h && type_equal(&e->type, t)) {
+            id = e->id;
+            goto out;
+        }
+    }
+    /* one block: the entry, then params and results */
+    interned *e = malloc(sizeof *e + t->nparams + t->nresults);
+    if (!e)
+        goto out; /* id 0 matches no real type: calls through it trap */
+    uint8_t *vals = (uint8_t *)(e + 1);
+    if (t->nparams)
+        memcpy(vals, t->params, t->nparams);
+    if (t->nresults)
+        memcpy(vals + t->nparams, t->results, t->nresults);
+    e->type = (fl_functype){t->nparams, t->nresults, vals, vals + t->nparams};
+    e->hash = h;
+    e->id = id = ++types_count;
+    e->next = type_buckets[h % TYPE_BUCKETS];
+    type_buckets[h % TYPE_BUCKETS] = e;
+out:
+    pthread_mutex_unlock(&types_lock);
+    return id;
+}

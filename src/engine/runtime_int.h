@@ -1,0 +1,31 @@
+/*
+ * runtime_int.h: what runtime.c, memory.c and link.c share and nobody else
+ * calls.  The engine's interface is runtime.h; names here carry `fl__`.
+ */
+#ifndef FL_ENGINE_RUNTIME_INT_H
+#define FL_ENGINE_RUNTIME_INT_H
+
+#include "engine/runtime.h"
+
+/* The exec whose guest code this thread is running (NULL outside), read by
+ * the fault handler: initial-exec TLS is a plain load, safe in a handler. */
+extern __thread fl_exec *fl__current_exec __attribute__((tls_model("initial-exec")));
+
+/* Installs the SIGSEGV/SIGBUS handler (once per process) and gives this
+ * thread an alternate signal stack (once per thread).  A no-op in the
+ * bounds-checked build. */
+void fl__fault_prepare_thread(void);
+
+/* Hands `obj` to the store, which calls free_fn(obj) in fl_store_free().
+ * Returns 0, or -1 (out of memory) after calling free_fn(obj) itself. */
+int fl__store_own(fl_store *s, void *obj, void (*free_fn)(void *obj));
+
+/* The store's cap on memory sizes, in pages. */
+uint32_t fl__store_max_pages(const fl_store *s);
+
+/* Limits of an existing memory or table as import matching sees them: the
+ * current size as min and the declared maximum (not the store's cap). */
+fl_limits fl__memory_limits(const fl_memory *m);
+fl_limits fl__table_limits(const fl_table *t);
+
+#endif
