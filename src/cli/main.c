@@ -1,0 +1,79 @@
+/*
+ * main.c: the `faaslet` binary: finds the subcommand and hands it argv.
+ * Subcommands are data: add a row to `commands` to add one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/run.h"
+#include "cli/spec_test.h"
+
+#define FAASLET_VERSION "0.1.0"
+
+typedef struct command {
+    const char *name;
+    int (*main)(int argc, char **argv); /* argv[0] is the subcommand's name */
+    void (*usage)(FILE *out);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", fl_cli_run, fl_cli_run_usage, "load a .wasm module and call one of its functions"},
+    {"spec-test", fl_cli_spec_test, fl_cli_spec_test_usage,
+     "run the official spec tests (wast2json output)"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command *find_command(const char *name) {
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: faaslet COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-12s %s\n", "help", "show a command's usage: faaslet help COMMAND");
+    fprintf(out, "  %-12s %s\n", "version", "print the version");
+    fprintf(out, "\nfaaslet --help, faaslet --version\n");
+}
+
+/* `faaslet help [COMMAND]` */
+static int help(int argc, char **argv) {
+    if (argc < 3) {
+        usage(stdout);
+        return 0;
+    }
+    const command *c = find_command(argv[2]);
+    if (!c) {
+        fprintf(stderr, "faaslet: unknown command \"%s\"\n", argv[2]);
+        usage(stderr);
+        return 64;
+    }
+    c->usage(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 64;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help"))
+        return help(argc, argv);
+    if (!strcmp(name, "-V") || !strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("faaslet %s\n", FAASLET_VERSION);
+        return 0;
+    }
+    const command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "faaslet: unknown command \"%s\"\n", name);
+        usage(stderr);
+        return 64;
+    }
+    return c->main(argc - 1, argv + 1);
+}
