@@ -8,9 +8,9 @@
 #   make bench      interpreter vs native on compute kernels
 #   make fuzz       libFuzzer on the module loader (SECONDS=60)
 #
-# Sources are found by folder: every .c under src/engine, src/interp and
-# src/sched goes into the engine library, src/cli into the binary, tests/unit into the
-# unit-test runner.
+# Sources are found by folder: every .c under src/engine, src/interp,
+# src/sched and src/state goes into libfaaslet.a, src/cli into the binary,
+# tests/unit into the unit-test runner.
 
 CC       := clang-19
 BUILD    ?= build
@@ -30,11 +30,11 @@ else
   CFLAGS  += -O2
 endif
 
-ENGINE_SRC := $(sort $(wildcard src/engine/*.c src/interp/*.c src/sched/*.c))
+LIB_SRC    := $(sort $(wildcard src/engine/*.c src/interp/*.c src/sched/*.c src/state/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 
-ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -58,7 +58,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/src/interp/exec.o: CFLAGS += -mllvm -tail-dup-pred-size=1000 \
                                           -mllvm -tail-dup-succ-size=1000
 
-$(LIB): $(ENGINE_OBJ)
+$(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -91,4 +91,4 @@ fuzz: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
