@@ -30,7 +30,7 @@ else
   CFLAGS  += -O2
 endif
 
-LIB_SRC    := $(sort $(wildcard src/engine/*.c src/interp/*.c src/sched/*.c src/state/*.c))
+LIB_SRC    := $(sort $(wildcard src/engine/*.c src/interp/*.c src/sched/*.c src/state/*.c src/store/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 
@@ -41,7 +41,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 FAASLET    := $(BUILD)/faaslet
 LIB        := $(BUILD)/libfaaslet.a
 
-.PHONY: all deps test unit spec asan demo bench fuzz clean
+.PHONY: all deps test unit spec sdktest asan demo bench fuzz clean
 
 all: deps $(FAASLET)
 
@@ -74,7 +74,10 @@ unit: deps $(BUILD)/unit-tests
 spec: deps $(FAASLET)
 	@sh scripts/spec.sh $(FAASLET) $(BUILD)/spec
 
-test: unit spec
+sdktest: deps $(FAASLET)
+	@sh tests/sdk/check.sh $(FAASLET)
+
+test: unit sdktest spec
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cc.h"
 #include "cli/run.h"
 #include "cli/spec_test.h"
+#include "cli/upload.h"
 
 #define FAASLET_VERSION "0.1.0"
 
@@ -18,7 +20,10 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"cc", fl_cli_cc, fl_cli_cc_usage, "compile a C/C++ function to wasm with the Faasm SDK"},
     {"run", fl_cli_run, fl_cli_run_usage, "load a .wasm module and call one of its functions"},
+    {"upload", fl_cli_upload, fl_cli_upload_usage,
+     "store a function: upload --local USER FUNC FILE [--py]"},
     {"spec-test", fl_cli_spec_test, fl_cli_spec_test_usage,
      "run the official spec tests (wast2json output)"},
 };

@@ -1,0 +1,174 @@
+/*
+ * upload.c: `faaslet upload`.  A wasm module is decoded and validated by
+ * the engine before anything is written, so the store only ever holds
+ * modules the engine accepts; a Python file is stored as it is.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/upload.h"
+#include "engine/module.h"
+#include "store/store.h"
+
+enum {
+    UPLOAD_OK = 0,
+    UPLOAD_IO = 1,
+    UPLOAD_INVALID = 3,
+    UPLOAD_USAGE = 64,
+};
+
+void fl_cli_upload_usage(FILE *out) {
+    fprintf(out,
+            "usage: faaslet upload --local USER FUNC FILE [--py]\n"
+            "\n"
+            "Stores FILE as function USER/FUNC in the local function store:\n"
+            "  <root>/functions/USER/FUNC/function.wasm   (FILE must be a valid wasm module)\n"
+            "  <root>/pyfuncs/USER/FUNC/function.py       (with --py; Python functions\n"
+            "                                             conventionally use USER python)\n"
+            "where <root> is $FAASLET_HOME, else ~/.local/share/faaslet.  An existing\n"
+            "function of that name is replaced atomically.  Names: 1-128 bytes, no '/',\n"
+            "no \"..\", not starting with '.'.\n"
+            "\n"
+            "(Uploading to a running server is for later: --local is required.)\n"
+            "\n"
+            "Exit status: 0 stored, 1 I/O error, 3 invalid module (nothing stored),\n"
+            "64 bad usage.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "faaslet upload: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    fl_cli_upload_usage(stderr);
+    return UPLOAD_USAGE;
+}
+
+/* Reads all of `path` into a malloc'd buffer; -errno on failure. */
+static int read_file(const char *path, uint8_t **out, size_t *len) {
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -errno;
+    int rc = 0;
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        if (n == cap) {
+            uint8_t *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                rc = -EIO;
+            break;
+        }
+    }
+    if (rc == 0) {
+        *out = buf;
+        *len = n;
+        buf = NULL;
+    }
+
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+int fl_cli_upload(int argc, char **argv) {
+    bool local = false, py = false;
+    const char *pos[3];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fl_cli_upload_usage(stdout);
+            return UPLOAD_OK;
+        }
+        if (!strcmp(a, "--local"))
+            local = true;
+        else if (!strcmp(a, "--py") || !strcmp(a, "--python"))
+            py = true;
+        else if (a[0] == '-' && a[1])
+            return usage_error("unknown option %s", a);
+        else if (npos == 3)
+            return usage_error("unexpected argument %s", a);
+        else
+            pos[npos++] = a;
+    }
+    if (npos < 3)
+        return usage_error("%s", "needs USER FUNC FILE");
+    if (!local)
+        return usage_error("%s", "uploading to a server is not available yet; pass --local");
+    const char *user = pos[0], *func = pos[1], *file = pos[2];
+    const char *why = fl_fnstore_check_name(user, strlen(user));
+    if (why) {
+        fprintf(stderr, "faaslet upload: bad user \"%s\": %s\n", user, why);
+        return UPLOAD_USAGE;
+    }
+    why = fl_fnstore_check_name(func, strlen(func));
+    if (why) {
+        fprintf(stderr, "faaslet upload: bad function \"%s\": %s\n", func, why);
+        return UPLOAD_USAGE;
+    }
+
+    int status = UPLOAD_IO;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    fl_fnstore *store = NULL;
+    int rc = read_file(file, &bytes, &len);
+    if (rc < 0) {
+        fprintf(stderr, "faaslet upload: %s: %s\n", file, strerror(-rc));
+        goto out;
+    }
+    if (!py) {
+        fl_error err = {{0}, 0};
+        fl_module *m = fl_module_load(bytes, len, &err);
+        if (!m) {
+            fprintf(stderr, "faaslet upload: %s: invalid module: %s (at byte %zu); nothing stored\n",
+                    file, err.message, err.offset);
+            status = UPLOAD_INVALID;
+            goto out;
+        }
+        fl_module_free(m);
+    }
+    store = fl_fnstore_open(NULL, &rc);
+    if (!store) {
+        fprintf(stderr, "faaslet upload: no function store: %s (set FAASLET_HOME)\n",
+                strerror(-rc));
+        goto out;
+    }
+    fl_fnstore_kind kind = py ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM;
+    rc = fl_fnstore_put(store, kind, user, func, bytes, len);
+    char path[4096];
+    if (rc == 0)
+        rc = fl_fnstore_path(store, kind, user, func, path, sizeof path);
+    if (rc < 0) {
+        fprintf(stderr, "faaslet upload: storing %s/%s under %s: %s\n", user, func,
+                fl_fnstore_dir(store), strerror(-rc));
+        goto out;
+    }
+    printf("Function upload complete: %s/%s (%zu bytes) -> %s\n", user, func, len, path);
+    status = UPLOAD_OK;
+
+out:
+    fl_fnstore_close(store);
+    free(bytes);
+    return status;
+}
