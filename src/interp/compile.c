@@ -1,0 +1,1463 @@
+/*
+ * compile.c: translation of validated function bodies into the internal
+ * register code of code.h, in one pass per body.
+ *
+ * Every wasm operand-stack height h has a fixed frame slot (sbase + h).  A
+ * virtual stack follows the wasm one at compile time; an entry is either in
+ * its own slot (V_STACK), still the slot of a local (V_LOCAL: local.get emits
+ * nothing), a constant not yet written anywhere (V_CONST), or a slot plus a
+ * constant (V_ADDI: an i32.add of a constant, which a load or store folds
+ * into its address).  Lazy entries are written to their own slots when
+ * something needs them there: a local.set of the local they read, a block
+ * boundary, a call's arguments.  Constants an instruction reads from a slot
+ * come from a per-function pool copied into the frame at entry.
+ *
+ * Peepholes: the last value-producing instruction is remembered so that a
+ * following local.set/tee or return can retarget its destination, and a
+ * following br_if/if can fuse with an integer comparison or eqz; a loop's
+ * closing add-and-branch becomes one ADDI_BR_*; adjacent moves merge into
+ * MOV2 and a move before a br into MOV_BR.  Nothing merges across a branch
+ * target (label_at).
+ *
+ * Validation already passed, so only heights, block structure and the
+ * unreachable state are tracked; dead code after br/return/unreachable is
+ * skipped up to the matching else/end.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/reader.h"
+#include "engine/runtime.h"
+#include "interp/code.h"
+#include "interp/interp.h"
+
+#define NONE UINT32_MAX
+
+/* Immediate layouts, from the one opcode table. */
+static const uint8_t op_imm[FL_OP_COUNT] = {
+#define OP(name, text, byte, imm, sig) [FL_OP_##name] = (imm),
+#define OP_FC(name, text, sub, imm, sig) [FL_OP_##name] = (imm),
+#include "engine/opcodes.def"
+#undef OP
+#undef OP_FC
+};
+
+#define MAP(n) [FL_OP_##n] = OP_##n,
+#define MAP_IMM(n) [FL_OP_##n] = OP_##n##_IMM,
+static const uint16_t unop_map[FL_OP_COUNT] = {FL_INTERP_UNOPS(MAP)};
+static const uint16_t binop_map[FL_OP_COUNT] = {FL_INTERP_BINOPS(MAP)};
+static const uint16_t immop_map[FL_OP_COUNT] = {FL_INTERP_IMMOPS(MAP_IMM)};
+#undef MAP
+#undef MAP_IMM
+
+/* Integer comparisons by index (eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u):
+ * the negation, and the comparison with operands swapped. */
+static const uint8_t cmp_invert[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+static const uint8_t cmp_swap[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
+
+enum { V_STACK, V_LOCAL, V_CONST, V_ADDI };
+
+typedef struct vent {
+    uint8_t kind;
+    uint32_t local; /* V_LOCAL: its slot; V_ADDI: the slot added to */
+    uint64_t val;   /* V_CONST: the bits; V_ADDI: the i32 added */
+} vent;
+
+enum { B_BLOCK, B_LOOP, B_IF, B_FUNC };
+
+typedef struct cblock {
+    uint8_t kind;
+    uint32_t nparams, nresults;
+    uint32_t height;     /* stack height below the params */
+    uint32_t loop_pc;    /* B_LOOP: where branches go */
+    uint32_t else_instr; /* B_IF: the jump to the else arm, or NONE */
+    uint32_t else_word;
+    uint32_t patches;    /* forward branches to the end: list in comp.pt */
+} cblock;
+
+/* A branch offset to fill in: code[word] = target - instr. */
+typedef struct patch {
+    uint32_t instr, word, next;
+} patch;
+
+enum { LK_VAL, LK_CMP, LK_EQZ };
+
+/* Condition of a conditional branch. */
+typedef struct cond {
+    int kind; /* C_NZ, C_Z, C_CMP */
+    uint32_t idx;
+    bool is64, imm;
+    uint32_t a, b;
+} cond;
+enum { C_NZ, C_Z, C_CMP };
+
+typedef struct comp {
+    const fl_module *m;
+    const int32_t *words;
+    fl_error *err;
+    bool oom;
+
+    uint32_t *code;
+    uint32_t len, cap;
+
+    vent *vs;
+    uint32_t vh, vcap, maxh;
+    uint32_t nlazy; /* V_LOCAL and V_ADDI entries on vs */
+
+    cblock *bl;
+    uint32_t nbl, blcap;
+    patch *pt;
+    uint32_t npt, ptcap;
+    uint32_t *scratch; /* br_table labels */
+    uint32_t scap;
+    uint32_t *stubs; /* br_table: stub offset per label depth */
+    uint32_t stubcap;
+
+    uint32_t sbase; /* slot of stack height 0 */
+    uint32_t cbase; /* slot of the first pooled constant */
+    uint32_t npool, pool_cap;
+    uint64_t *pool; /* pooled constants, copied into the frame at entry */
+    uint32_t nresults;
+    uint32_t rec_off;
+    bool unreachable;
+
+    /* the last instruction, when it produced a value and nothing followed */
+    uint32_t last_start; /* NONE when there is none */
+    uint32_t last_dst;   /* word holding its destination slot */
+    int last_kind;
+    int last_op;         /* its internal op */
+    uint32_t last_a, last_b;
+    cond last_cmp;
+    uint32_t last_mov; /* a MOV just emitted (for MOV2 / MOV_BR), or NONE */
+    uint32_t label_at; /* latest code position known to be a branch target */
+    uint32_t addi_at;  /* the latest I32_ADD_IMM emitted (checked before use) */
+} comp;
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+    if (need <= *cap)
+        return true;
+    uint32_t n = *cap ? *cap : 16;
+    while (n < need) {
+        if (n > UINT32_MAX / 2)
+            return false;
+        n *= 2;
+    }
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static void emit_w(comp *c, uint32_t w) {
+    if (!grow((void **)&c->code, &c->cap, c->len + 1, sizeof *c->code)) {
+        c->oom = true;
+        return;
+    }
+    c->code[c->len++] = w;
+}
+
+static uint32_t emit_op(comp *c, int op) {
+    uint32_t at = c->len;
+    emit_w(c, (uint32_t)c->words[op]);
+    c->last_start = NONE;
+    c->last_mov = NONE;
+    return at;
+}
+
+static void set_last(comp *c, uint32_t at, uint32_t dst_word, int kind) {
+    if (c->oom)
+        return;
+    c->last_start = at;
+    c->last_dst = dst_word;
+    c->last_kind = kind;
+    c->last_op = -1;
+}
+
+static uint32_t nat(const comp *c, uint32_t h) { return c->sbase + h; }
+
+static vent *push(comp *c, uint8_t kind) {
+    static vent dummy;
+    if (!grow((void **)&c->vs, &c->vcap, c->vh + 1, sizeof *c->vs)) {
+        c->oom = true;
+        return &dummy;
+    }
+    vent *e = &c->vs[c->vh++];
+    if (c->vh > c->maxh)
+        c->maxh = c->vh;
+    e->kind = kind;
+    return e;
+}
+
+static void push_stack(comp *c) { push(c, V_STACK); }
+
+static void pop(comp *c, uint32_t n) {
+    while (n-- > 0 && c->vh > 0) {
+        uint8_t k = c->vs[--c->vh].kind;
+        if (k == V_LOCAL || k == V_ADDI)
+            c->nlazy--;
+    }
+}
+
+static void emit_const(comp *c, uint32_t slot, uint64_t v) {
+    if (v >> 32 == 0) {
+        emit_op(c, OP_CONST32);
+        emit_w(c, slot);
+        emit_w(c, (uint32_t)v);
+    } else {
+        emit_op(c, OP_CONST64);
+        emit_w(c, slot);
+        emit_w(c, (uint32_t)v);
+        emit_w(c, (uint32_t)(v >> 32));
+    }
+}
+
+/* Can the MOV just emitted be merged with what comes next?  Not when the
+ * next position is a branch target. */
+static bool mov_mergeable(const comp *c) {
+    return c->last_mov != NONE && c->last_mov + 3 == c->len && c->label_at != c->len && !c->oom;
+}
+
+static void emit_mov(comp *c, uint32_t dst, uint32_t src) {
+    if (dst == src)
+        return;
+    if (mov_mergeable(c)) {
+        c->code[c->last_mov] = (uint32_t)c->words[OP_MOV2];
+        emit_w(c, dst);
+        emit_w(c, src);
+        c->last_mov = NONE;
+        c->last_start = NONE;
+        return;
+    }
+    uint32_t at = emit_op(c, OP_MOV);
+    emit_w(c, dst);
+    emit_w(c, src);
+    c->last_mov = at;
+}
+
+/* dst = slot + imm, remembered for result forwarding and ADDI_BR fusion. */
+static void emit_addi(comp *c, uint32_t dst, uint32_t slot, uint32_t imm) {
+    uint32_t at = emit_op(c, OP_I32_ADD_IMM);
+    uint32_t dw = c->len;
+    emit_w(c, dst);
+    emit_w(c, slot);
+    emit_w(c, imm);
+    set_last(c, at, dw, LK_VAL);
+    c->last_op = OP_I32_ADD_IMM;
+    c->last_a = slot;
+    c->last_b = imm;
+    c->addi_at = at;
+}
+
+static bool is_lazy(uint8_t kind) { return kind == V_LOCAL || kind == V_ADDI; }
+
+/* Writes entry h into its own slot. */
+static void materialize(comp *c, uint32_t h) {
+    vent *e = &c->vs[h];
+    if (e->kind == V_LOCAL) {
+        emit_mov(c, nat(c, h), e->local);
+        c->nlazy--;
+    } else if (e->kind == V_ADDI) {
+        emit_addi(c, nat(c, h), e->local, (uint32_t)e->val);
+        c->nlazy--;
+    } else if (e->kind == V_CONST) {
+        emit_const(c, nat(c, h), e->val);
+    }
+    e->kind = V_STACK;
+}
+
+/* Writes every entry still referring to `slot` (a local) into its own slot;
+ * entries at or above `below` are left alone. */
+static void materialize_refs(comp *c, uint32_t slot, uint32_t below) {
+    if (!c->nlazy)
+        return;
+    for (uint32_t i = 0; i < below; i++)
+        if (is_lazy(c->vs[i].kind) && c->vs[i].local == slot)
+            materialize(c, i);
+}
+
+static void materialize_all_locals(comp *c) {
+    for (uint32_t i = 0; c->nlazy && i < c->vh; i++)
+        if (is_lazy(c->vs[i].kind))
+            materialize(c, i);
+}
+
+/* The slot to read entry h from: a constant comes from the pool (or, when
+ * the pool is full, is written to the entry's own slot first). */
+static uint32_t src_slot(comp *c, uint32_t h) {
+    vent *e = &c->vs[h];
+    if (e->kind == V_LOCAL)
+        return e->local;
+    if (e->kind == V_CONST) {
+        for (uint32_t k = 0; k < c->npool; k++)
+            if (c->pool[k] == e->val)
+                return c->cbase + k;
+        if (c->npool < c->pool_cap) {
+            c->pool[c->npool] = e->val;
+            return c->cbase + c->npool++;
+        }
+        materialize(c, h);
+    }
+    if (e->kind == V_ADDI)
+        materialize(c, h);
+    return nat(c, h);
+}
+
+/* Copies entry h into `slot` (nothing when it is already there). */
+static void copy_to(comp *c, uint32_t h, uint32_t slot) {
+    vent *e = &c->vs[h];
+    if (e->kind == V_STACK)
+        emit_mov(c, slot, nat(c, h));
+    else if (e->kind == V_LOCAL)
+        emit_mov(c, slot, e->local);
+    else if (e->kind == V_ADDI)
+        emit_addi(c, slot, e->local, (uint32_t)e->val);
+    else
+        emit_const(c, slot, e->val);
+}
+
+/* Is the top entry the value the last instruction just wrote? */
+static bool top_is_last(const comp *c) {
+    if (c->last_start == NONE || c->vh == 0 || c->oom)
+        return false;
+    uint32_t h = c->vh - 1;
+    return c->vs[h].kind == V_STACK && c->code[c->last_dst] == nat(c, h);
+}
+
+static void add_patch(comp *c, cblock *b, uint32_t instr, uint32_t word) {
+    if (!grow((void **)&c->pt, &c->ptcap, c->npt + 1, sizeof *c->pt)) {
+        c->oom = true;
+        return;
+    }
+    c->pt[c->npt] = (patch){instr, word, b->patches};
+    b->patches = c->npt++;
+}
+
+static void patch_here(comp *c, uint32_t instr, uint32_t word) {
+    if (!c->oom)
+        c->code[word] = c->len - instr;
+    c->label_at = c->len;
+}
+
+static cblock *target(comp *c, uint32_t depth) { return &c->bl[c->nbl - 1 - depth]; }
+
+static uint32_t arity(const cblock *b) { return b->kind == B_LOOP ? b->nparams : b->nresults; }
+
+/* Resolves the offset word of a branch to label `depth`. */
+static void branch_to(comp *c, uint32_t depth, uint32_t instr, uint32_t word) {
+    cblock *b = target(c, depth);
+    if (b->kind == B_LOOP) {
+        if (!c->oom)
+            c->code[word] = b->loop_pc - instr;
+    } else {
+        add_patch(c, b, instr, word);
+    }
+}
+
+/* Does a branch to b have to move values (or return)? */
+static bool needs_copy(const comp *c, const cblock *b) {
+    if (b->kind == B_FUNC)
+        return true;
+    uint32_t n = arity(b);
+    if (n == 0)
+        return false;
+    if (b->height != c->vh - n)
+        return true;
+    for (uint32_t k = c->vh - n; k < c->vh; k++)
+        if (c->vs[k].kind != V_STACK)
+            return true;
+    return false;
+}
+
+/* Results into slots 0..n-1, then RET.  Sources never lie below their
+ * destinations except lazy locals, which are written out first. */
+static void emit_return(comp *c) {
+    uint32_t n = c->nresults, base = c->vh - n;
+    if (n == 1 && top_is_last(c)) {
+        c->code[c->last_dst] = 0;
+    } else {
+        if (n > 1)
+            for (uint32_t k = 0; k < n; k++)
+                if (is_lazy(c->vs[base + k].kind) && c->vs[base + k].local < n)
+                    materialize(c, base + k);
+        for (uint32_t k = 0; k < n; k++)
+            copy_to(c, base + k, k);
+    }
+    emit_op(c, OP_RET);
+    emit_w(c, c->rec_off);
+}
+
+/* Moves the branch values into the target's slots, in increasing order:
+ * a destination never lies above its source, so none is overwritten early. */
+static void emit_copies(comp *c, const cblock *b) {
+    uint32_t n = arity(b);
+    for (uint32_t k = 0; k < n; k++)
+        copy_to(c, c->vh - n + k, nat(c, b->height + k));
+}
+
+static void emit_br(comp *c, uint32_t depth) {
+    cblock *b = target(c, depth);
+    if (b->kind == B_FUNC) {
+        emit_return(c);
+        return;
+    }
+    emit_copies(c, b);
+    uint32_t at, word;
+    if (mov_mergeable(c)) {
+        at = c->last_mov;
+        c->code[at] = (uint32_t)c->words[OP_MOV_BR];
+        c->last_mov = NONE;
+    } else {
+        at = emit_op(c, OP_BR);
+    }
+    word = c->len;
+    emit_w(c, 0);
+    branch_to(c, depth, at, word);
+}
+
+/* Pops a condition, fusing it with the comparison that produced it. */
+static cond pop_cond(comp *c) {
+    cond k = {.kind = C_NZ};
+    if (top_is_last(c) && (c->last_kind == LK_CMP || c->last_kind == LK_EQZ)) {
+        k = c->last_cmp;
+        c->len = c->last_start;
+    } else {
+        k.a = src_slot(c, c->vh - 1);
+    }
+    pop(c, 1);
+    c->last_start = NONE;
+    return k;
+}
+
+/* Is the last instruction an I32_ADD_IMM writing `slot`, with no branch
+ * target after it?  Then a branch on slot can absorb it (ADDI_BR_*). */
+static bool addi_before(const comp *c, uint32_t slot) {
+    uint32_t p = c->addi_at;
+    return p != NONE && !c->oom && p + 4 == c->len && c->label_at != c->len &&
+           c->code[p] == (uint32_t)c->words[OP_I32_ADD_IMM] && c->code[p + 1] == slot;
+}
+
+/* Emits a branch on k (negated when `invert`); returns its offset word. */
+static uint32_t emit_cond(comp *c, const cond *k, bool invert, uint32_t *instr) {
+    bool nz = (k->kind == C_NZ) != invert;
+    if (((k->kind == C_CMP && !k->is64) || (k->kind != C_CMP && nz)) && addi_before(c, k->a)) {
+        uint32_t p = c->addi_at;
+        uint32_t d = c->code[p + 1], a = c->code[p + 2], imm = c->code[p + 3];
+        int op = OP_ADDI_BR_NZ;
+        if (k->kind == C_CMP) {
+            uint32_t idx = invert ? cmp_invert[k->idx] : k->idx;
+            op = (k->imm ? OP_ADDI_BR_I32_EQ_IMM : OP_ADDI_BR_I32_EQ) + (int)idx;
+        }
+        c->len = p;
+        *instr = emit_op(c, op);
+        emit_w(c, d);
+        emit_w(c, a);
+        emit_w(c, imm);
+        if (k->kind == C_CMP)
+            emit_w(c, k->b);
+        uint32_t word = c->len;
+        emit_w(c, 0);
+        return word;
+    }
+    if (k->kind == C_CMP) {
+        uint32_t idx = invert ? cmp_invert[k->idx] : k->idx;
+        int op = k->imm ? (k->is64 ? OP_BR_I64_EQ_IMM : OP_BR_I32_EQ_IMM)
+                        : (k->is64 ? OP_BR_I64_EQ : OP_BR_I32_EQ);
+        *instr = emit_op(c, op + (int)idx);
+        emit_w(c, k->a);
+        emit_w(c, k->b);
+    } else {
+        *instr = emit_op(c, nz ? OP_BR_NZ : OP_BR_Z);
+        emit_w(c, k->a);
+    }
+    uint32_t word = c->len;
+    emit_w(c, 0);
+    return word;
+}
+
+static void emit_unop(comp *c, int op, int kind) {
+    uint32_t h = c->vh - 1;
+    uint32_t a = src_slot(c, h);
+    pop(c, 1);
+    push_stack(c);
+    uint32_t at = emit_op(c, op);
+    uint32_t dw = c->len;
+    emit_w(c, nat(c, h));
+    emit_w(c, a);
+    set_last(c, at, dw, kind);
+    if (kind == LK_EQZ)
+        c->last_cmp = (cond){.kind = C_Z, .a = a};
+}
+
+static bool is_commutative(uint16_t w) {
+    switch (w) {
+    case FL_OP_I32_ADD: case FL_OP_I32_MUL: case FL_OP_I32_AND: case FL_OP_I32_OR:
+    case FL_OP_I32_XOR: case FL_OP_I64_ADD: case FL_OP_I64_MUL: case FL_OP_I64_AND:
+    case FL_OP_I64_OR: case FL_OP_I64_XOR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool imm_fits(uint64_t v, bool is64) {
+    return !is64 || (int64_t)v == (int64_t)(int32_t)v;
+}
+
+static void emit_binop(comp *c, uint16_t w) {
+    uint32_t ha = c->vh - 2, hb = c->vh - 1;
+    bool is_cmp = false, is64 = false;
+    uint32_t idx = 0;
+    if (w >= FL_OP_I32_EQ && w <= FL_OP_I32_GE_U) {
+        is_cmp = true;
+        idx = w - FL_OP_I32_EQ;
+    } else if (w >= FL_OP_I64_EQ && w <= FL_OP_I64_GE_U) {
+        is_cmp = true;
+        is64 = true;
+        idx = w - FL_OP_I64_EQ;
+    } else if (w >= FL_OP_I64_ADD && w <= FL_OP_I64_ROTR) {
+        is64 = true;
+    }
+    vent *ea = &c->vs[ha], *eb = &c->vs[hb];
+    uint32_t a, b;
+    int op;
+    bool imm = false;
+    /* i32.add/sub of a constant stays lazy (V_ADDI) */
+    if ((w == FL_OP_I32_ADD || w == FL_OP_I32_SUB) &&
+        (eb->kind == V_CONST || (w == FL_OP_I32_ADD && ea->kind == V_CONST))) {
+        uint32_t hx = eb->kind == V_CONST ? ha : hb;
+        uint32_t k = (uint32_t)(eb->kind == V_CONST ? eb->val : ea->val);
+        if (w == FL_OP_I32_SUB)
+            k = 0u - k;
+        vent *ex = &c->vs[hx];
+        uint32_t base;
+        if (ex->kind == V_ADDI) {
+            base = ex->local;
+            k += (uint32_t)ex->val;
+        } else {
+            base = src_slot(c, hx);
+        }
+        /* the result sits at height ha: it may lean on its own slot, not on
+         * the one above, which the next push reuses */
+        if (base == nat(c, hb))
+            goto plain;
+        pop(c, 2);
+        vent *e = push(c, V_ADDI);
+        e->local = base;
+        e->val = k;
+        if (!c->oom)
+            c->nlazy++;
+        return;
+    }
+    /* float arithmetic on a value just loaded: fold the load in */
+    int fk = w >= FL_OP_F32_ADD && w <= FL_OP_F32_DIV   ? (int)(w - FL_OP_F32_ADD)
+             : w >= FL_OP_F64_ADD && w <= FL_OP_F64_DIV ? 4 + (int)(w - FL_OP_F64_ADD)
+                                                        : -1;
+    if (fk >= 0 && top_is_last(c)) {
+        int ld = fk < 4 ? OP_LD32 : OP_LD64;
+        if (c->last_op == ld || c->last_op == ld + (OP_LD32_AI - OP_LD32)) {
+            bool ai = c->last_op != ld;
+            uint32_t p = c->last_start;
+            uint32_t addr = c->code[p + 2], x = c->code[p + 3], y = ai ? c->code[p + 4] : 0;
+            c->len = p;
+            a = src_slot(c, ha);
+            pop(c, 2);
+            push_stack(c);
+            uint32_t at = emit_op(c, (ai ? OP_F32_ADD_MAI : OP_F32_ADD_M) + fk);
+            uint32_t dw = c->len;
+            emit_w(c, nat(c, ha));
+            emit_w(c, a);
+            emit_w(c, addr);
+            emit_w(c, x);
+            if (ai)
+                emit_w(c, y);
+            set_last(c, at, dw, LK_VAL);
+            return;
+        }
+    }
+plain:
+    ea = &c->vs[ha];
+    eb = &c->vs[hb];
+    if (immop_map[w] && eb->kind == V_CONST && imm_fits(eb->val, is64)) {
+        imm = true;
+        b = (uint32_t)eb->val;
+        a = src_slot(c, ha);
+        op = immop_map[w];
+    } else if (immop_map[w] && ea->kind == V_CONST && eb->kind != V_CONST &&
+               imm_fits(ea->val, is64) && (is_cmp || is_commutative(w))) {
+        imm = true;
+        b = (uint32_t)ea->val;
+        a = src_slot(c, hb);
+        if (is_cmp) {
+            idx = cmp_swap[idx];
+            w = (uint16_t)((is64 ? FL_OP_I64_EQ : FL_OP_I32_EQ) + idx);
+        }
+        op = immop_map[w];
+    } else {
+        a = src_slot(c, ha);
+        b = src_slot(c, hb);
+        op = binop_map[w];
+    }
+    pop(c, 2);
+    push_stack(c);
+    uint32_t at = emit_op(c, op);
+    uint32_t dw = c->len;
+    emit_w(c, nat(c, ha));
+    emit_w(c, a);
+    emit_w(c, b);
+    set_last(c, at, dw, is_cmp ? LK_CMP : LK_VAL);
+    if (op == OP_I32_ADD_IMM)
+        c->addi_at = at;
+    c->last_op = op;
+    c->last_a = a;
+    c->last_b = b;
+    if (is_cmp)
+        c->last_cmp = (cond){.kind = C_CMP, .idx = idx, .is64 = is64, .imm = imm, .a = a, .b = b};
+}
+
+/* Enters a block: values the block body could change or branch over must sit
+ * in their own slots (lazy locals anywhere, and the block's params). */
+static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
+    materialize_all_locals(c);
+    for (uint32_t k = 0; k < np; k++)
+        materialize(c, c->vh - np + k);
+    if (!grow((void **)&c->bl, &c->blcap, c->nbl + 1, sizeof *c->bl)) {
+        c->oom = true;
+        return;
+    }
+    cblock *b = &c->bl[c->nbl++];
+    *b = (cblock){.kind = kind, .nparams = np, .nresults = nr, .height = c->vh - np,
+                  .loop_pc = c->len, .else_instr = NONE, .patches = NONE};
+    c->last_start = NONE;
+    if (kind == B_LOOP)
+        c->label_at = c->len;
+}
+
+/* Values at the end of a reachable arm go to the block's result slots. */
+static void settle_results(comp *c, const cblock *b) {
+    for (uint32_t k = 0; k < b->nresults; k++)
+        copy_to(c, c->vh - b->nresults + k, nat(c, b->height + k));
+}
+
+static void reset_stack(comp *c, uint32_t height, uint32_t n) {
+    pop(c, c->vh - height);
+    for (uint32_t k = 0; k < n; k++)
+        push_stack(c);
+}
+
+static int read_blocktype(comp *c, fl_reader *r, uint32_t *np, uint32_t *nr) {
+    int64_t bt;
+    if (fl_read_sleb(r, 33, &bt, c->err) < 0)
+        return -1;
+    if (bt == -64) {
+        *np = *nr = 0;
+    } else if (bt < 0) {
+        *np = 0;
+        *nr = 1;
+    } else {
+        const fl_functype *t = &c->m->types[bt];
+        *np = t->nparams;
+        *nr = t->nresults;
+    }
+    return 0;
+}
+
+/* Skips the immediates of an instruction in dead code. */
+static int skip_imm(comp *c, fl_reader *r, uint32_t op) {
+    uint32_t u;
+    int64_t s;
+    uint8_t b;
+    switch (op_imm[op]) {
+    case IMM_NONE:
+        return 0;
+    case IMM_BLOCKTYPE:
+        return fl_read_sleb(r, 33, &s, c->err);
+    case IMM_I32:
+        return fl_read_sleb(r, 32, &s, c->err);
+    case IMM_I64:
+        return fl_read_sleb(r, 64, &s, c->err);
+    case IMM_F32:
+        return fl_read_bytes(r, &u, 4, c->err);
+    case IMM_F64:
+        return fl_read_bytes(r, &s, 8, c->err);
+    case IMM_MEMIDX:
+    case IMM_REFTYPE:
+        return fl_read_u8(r, &b, c->err);
+    case IMM_MEMORY_COPY:
+        if (fl_read_u8(r, &b, c->err) < 0)
+            return -1;
+        return fl_read_u8(r, &b, c->err);
+    case IMM_MEMORY_INIT:
+        if (fl_read_u32(r, &u, c->err) < 0)
+            return -1;
+        return fl_read_u8(r, &b, c->err);
+    case IMM_MEMARG:
+    case IMM_CALL_INDIRECT:
+    case IMM_TABLE_INIT:
+    case IMM_TABLE_COPY:
+        if (fl_read_u32(r, &u, c->err) < 0)
+            return -1;
+        return fl_read_u32(r, &u, c->err);
+    case IMM_BR_TABLE: {
+        uint32_t n;
+        if (fl_read_u32(r, &n, c->err) < 0)
+            return -1;
+        for (uint32_t i = 0; i <= n; i++)
+            if (fl_read_u32(r, &u, c->err) < 0)
+                return -1;
+        return 0;
+    }
+    case IMM_SELECT_T: {
+        uint32_t n;
+        if (fl_read_u32(r, &n, c->err) < 0)
+            return -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (fl_read_u8(r, &b, c->err) < 0)
+                return -1;
+        return 0;
+    }
+    default: /* one u32: label, func, local, global, table, data, elem */
+        return fl_read_u32(r, &u, c->err);
+    }
+}
+
+static int do_else(comp *c) {
+    cblock *b = &c->bl[c->nbl - 1];
+    if (!c->unreachable) {
+        settle_results(c, b);
+        uint32_t at = emit_op(c, OP_BR);
+        uint32_t word = c->len;
+        emit_w(c, 0);
+        add_patch(c, b, at, word);
+    }
+    if (b->else_instr != NONE)
+        patch_here(c, b->else_instr, b->else_word);
+    b->else_instr = NONE;
+    reset_stack(c, b->height, b->nparams);
+    c->unreachable = false;
+    c->last_start = NONE;
+    return 0;
+}
+
+/* Returns 1 when the function's final end was reached. */
+static int do_end(comp *c) {
+    cblock *b = &c->bl[c->nbl - 1];
+    if (b->kind == B_FUNC) {
+        if (!c->unreachable)
+            emit_return(c);
+        c->nbl--;
+        return 1;
+    }
+    if (!c->unreachable)
+        settle_results(c, b);
+    bool reachable = !c->unreachable || b->patches != NONE;
+    if (b->else_instr != NONE) { /* an if without else: the false path */
+        patch_here(c, b->else_instr, b->else_word);
+        reachable = true;
+    }
+    for (uint32_t p = b->patches; p != NONE; p = c->pt[p].next)
+        patch_here(c, c->pt[p].instr, c->pt[p].word);
+    reset_stack(c, b->height, b->nresults);
+    c->nbl--;
+    c->unreachable = !reachable;
+    c->last_start = NONE;
+    return 0;
+}
+
+static void emit_br_table(comp *c, uint32_t n, const uint32_t *labels) {
+    uint32_t is = src_slot(c, c->vh - 1);
+    pop(c, 1);
+    uint32_t at = emit_op(c, OP_BR_TABLE);
+    emit_w(c, is);
+    emit_w(c, n);
+    uint32_t w0 = c->len;
+    for (uint32_t i = 0; i <= n; i++)
+        emit_w(c, 0);
+    if (c->oom)
+        return;
+    for (uint32_t i = 0; i <= n; i++) {
+        if (!needs_copy(c, target(c, labels[i])))
+            branch_to(c, labels[i], at, w0 + i);
+    }
+    /* Targets that need moves get a stub each, shared by equal labels. */
+    if (!grow((void **)&c->stubs, &c->stubcap, c->nbl, sizeof *c->stubs)) {
+        c->oom = true;
+        return;
+    }
+    for (uint32_t d = 0; d < c->nbl; d++)
+        c->stubs[d] = NONE;
+    for (uint32_t i = 0; i <= n; i++) {
+        if (!needs_copy(c, target(c, labels[i])))
+            continue;
+        if (c->stubs[labels[i]] != NONE) {
+            c->code[w0 + i] = c->stubs[labels[i]];
+            continue;
+        }
+        c->code[w0 + i] = c->stubs[labels[i]] = c->len - at;
+        c->label_at = c->len;
+        emit_br(c, labels[i]);
+        if (c->oom)
+            return;
+    }
+}
+
+static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, uint32_t a2,
+                      bool indirect) {
+    uint32_t elem = 0;
+    if (indirect) {
+        elem = src_slot(c, c->vh - 1);
+        pop(c, 1);
+    }
+    for (uint32_t k = 0; k < np; k++)
+        materialize(c, c->vh - np + k);
+    uint32_t base = nat(c, c->vh - np);
+    pop(c, np);
+    emit_op(c, op);
+    emit_w(c, a1);
+    if (indirect)
+        emit_w(c, a2);
+    emit_w(c, base);
+    if (indirect)
+        emit_w(c, elem);
+    for (uint32_t k = 0; k < nr; k++)
+        push_stack(c);
+}
+
+/* Is entry h the result of the last instruction, an i32.add of a constant?
+ * Then an access can fold the add in (the NAME_AI ops). */
+static bool is_last_addi(const comp *c, uint32_t h) {
+    return c->last_start != NONE && !c->oom && c->last_op == OP_I32_ADD_IMM &&
+           c->vs[h].kind == V_STACK && c->code[c->last_dst] == nat(c, h);
+}
+
+static void emit_load(comp *c, int op, uint32_t offset) {
+    uint32_t h = c->vh - 1;
+    vent *e = &c->vs[h];
+    if (e->kind == V_ADDI || is_last_addi(c, h)) {
+        uint32_t a, imm;
+        if (e->kind == V_ADDI) {
+            a = e->local;
+            imm = (uint32_t)e->val;
+        } else {
+            a = c->last_a;
+            imm = c->last_b;
+            c->len = c->last_start;
+        }
+        pop(c, 1);
+        push_stack(c);
+        uint32_t at = emit_op(c, op + (OP_LD32_AI - OP_LD32));
+        uint32_t dw = c->len;
+        emit_w(c, nat(c, h));
+        emit_w(c, a);
+        emit_w(c, imm);
+        emit_w(c, offset);
+        set_last(c, at, dw, LK_VAL);
+        c->last_op = op + (OP_LD32_AI - OP_LD32);
+        return;
+    }
+    uint32_t a = src_slot(c, h);
+    pop(c, 1);
+    push_stack(c);
+    uint32_t at = emit_op(c, op);
+    uint32_t dw = c->len;
+    emit_w(c, nat(c, h));
+    emit_w(c, a);
+    emit_w(c, offset);
+    set_last(c, at, dw, LK_VAL);
+    c->last_op = op;
+}
+
+static void emit_store(comp *c, int op, uint32_t offset) {
+    uint32_t v = src_slot(c, c->vh - 1);
+    vent *e = &c->vs[c->vh - 2];
+    if (e->kind == V_ADDI || is_last_addi(c, c->vh - 2)) {
+        uint32_t a, imm;
+        if (e->kind == V_ADDI) {
+            a = e->local;
+            imm = (uint32_t)e->val;
+        } else {
+            a = c->last_a;
+            imm = c->last_b;
+            c->len = c->last_start;
+        }
+        pop(c, 2);
+        emit_op(c, op + (OP_LD32_AI - OP_LD32));
+        emit_w(c, a);
+        emit_w(c, imm);
+        emit_w(c, v);
+        emit_w(c, offset);
+        return;
+    }
+    uint32_t a = src_slot(c, c->vh - 2);
+    pop(c, 2);
+    emit_op(c, op);
+    emit_w(c, a);
+    emit_w(c, v);
+    emit_w(c, offset);
+}
+
+/* Pops n operands into slots (deepest first) and emits op with them, after
+ * `pre` leading immediates; pushes a result slot first when `result`. */
+static void emit_n(comp *c, int op, uint32_t n, bool result, uint32_t npre, uint32_t pre0,
+                   uint32_t pre1) {
+    uint32_t s[4];
+    for (uint32_t k = 0; k < n; k++)
+        s[k] = src_slot(c, c->vh - n + k);
+    pop(c, n);
+    uint32_t d = nat(c, c->vh);
+    if (result)
+        push_stack(c);
+    emit_op(c, op);
+    if (result)
+        emit_w(c, d);
+    if (npre > 0)
+        emit_w(c, pre0);
+    if (npre > 1)
+        emit_w(c, pre1);
+    for (uint32_t k = 0; k < n; k++)
+        emit_w(c, s[k]);
+}
+
+static void do_local_set(comp *c, uint32_t x, bool tee) {
+    uint32_t h = c->vh - 1;
+    bool fwd = top_is_last(c);
+    if (c->nlazy) {
+        uint32_t before = c->len;
+        materialize_refs(c, x, h);
+        if (c->len != before)
+            fwd = false;
+    }
+    vent *e = &c->vs[h];
+    if (e->kind == V_LOCAL) {
+        emit_mov(c, x, e->local);
+    } else if (e->kind == V_ADDI) {
+        emit_addi(c, x, e->local, (uint32_t)e->val);
+        if (tee) {
+            e->kind = V_LOCAL;
+            e->local = x;
+        }
+    } else if (e->kind == V_CONST) {
+        emit_const(c, x, e->val);
+    } else if (fwd) {
+        c->code[c->last_dst] = x;
+        c->last_start = NONE;
+        if (tee) {
+            e->kind = V_LOCAL;
+            e->local = x;
+            c->nlazy++;
+        }
+    } else {
+        emit_mov(c, x, nat(c, h));
+    }
+    if (!tee)
+        pop(c, 1);
+}
+
+static int compile_body(comp *c, const fl_func *f) {
+    fl_reader rd = {f->code, f->code + f->code_len, c->m->binary};
+    fl_reader *r = &rd;
+    fl_error *err = c->err;
+    uint32_t dead = 0; /* nesting depth of blocks inside dead code */
+    const fl_module *m = c->m;
+
+    for (;;) {
+        if (c->oom)
+            return fl_error_set(err, fl_reader_offset(r), "out of memory");
+        uint8_t byte;
+        if (fl_read_u8(r, &byte, err) < 0)
+            return -1;
+        uint32_t op = byte;
+        if (byte == 0xfc) {
+            uint32_t sub;
+            if (fl_read_u32(r, &sub, err) < 0)
+                return -1;
+            op = 0x100 + sub;
+            if (op >= FL_OP_COUNT)
+                return fl_error_set(err, fl_reader_offset(r), "illegal opcode");
+        } else if (byte == 0xfd) {
+            return fl_error_set(err, fl_reader_offset(r), "unsupported: SIMD");
+        }
+
+        if (c->unreachable) {
+            if (op == FL_OP_BLOCK || op == FL_OP_LOOP || op == FL_OP_IF) {
+                dead++;
+            } else if (op == FL_OP_END) {
+                if (dead) {
+                    dead--;
+                    continue;
+                }
+            } else if (op == FL_OP_ELSE) {
+                if (dead)
+                    continue;
+            }
+            if (op != FL_OP_END && op != FL_OP_ELSE) {
+                if (skip_imm(c, r, op) < 0)
+                    return -1;
+                continue;
+            }
+        }
+
+        uint32_t u1, u2;
+        switch (op) {
+        case FL_OP_UNREACHABLE:
+            emit_op(c, OP_UNREACHABLE);
+            c->unreachable = true;
+            break;
+        case FL_OP_NOP:
+            break;
+        case FL_OP_BLOCK:
+        case FL_OP_LOOP: {
+            uint32_t np, nr;
+            if (read_blocktype(c, r, &np, &nr) < 0)
+                return -1;
+            enter_block(c, op == FL_OP_LOOP ? B_LOOP : B_BLOCK, np, nr);
+            break;
+        }
+        case FL_OP_IF: {
+            uint32_t np, nr;
+            if (read_blocktype(c, r, &np, &nr) < 0)
+                return -1;
+            cond k = pop_cond(c);
+            enter_block(c, B_IF, np, nr);
+            if (c->oom)
+                break;
+            cblock *b = &c->bl[c->nbl - 1];
+            b->else_word = emit_cond(c, &k, true, &b->else_instr);
+            break;
+        }
+        case FL_OP_ELSE:
+            do_else(c);
+            break;
+        case FL_OP_END:
+            if (do_end(c))
+                return 0;
+            break;
+        case FL_OP_BR:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_br(c, u1);
+            c->unreachable = true;
+            break;
+        case FL_OP_BR_IF: {
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            cond k = pop_cond(c);
+            uint32_t at, word;
+            if (!needs_copy(c, target(c, u1))) {
+                word = emit_cond(c, &k, false, &at);
+                branch_to(c, u1, at, word);
+            } else {
+                word = emit_cond(c, &k, true, &at);
+                emit_br(c, u1);
+                patch_here(c, at, word);
+            }
+            c->last_start = NONE;
+            break;
+        }
+        case FL_OP_BR_TABLE: {
+            uint32_t n;
+            if (fl_read_u32(r, &n, err) < 0)
+                return -1;
+            if (!grow((void **)&c->scratch, &c->scap, n + 1, sizeof *c->scratch))
+                return fl_error_set(err, fl_reader_offset(r), "out of memory");
+            for (uint32_t i = 0; i <= n; i++)
+                if (fl_read_u32(r, &c->scratch[i], err) < 0)
+                    return -1;
+            emit_br_table(c, n, c->scratch);
+            c->unreachable = true;
+            break;
+        }
+        case FL_OP_RETURN:
+            emit_return(c);
+            c->unreachable = true;
+            break;
+        case FL_OP_CALL: {
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            const fl_functype *t = &m->types[m->func_type_indices[u1]];
+            emit_call(c, OP_CALL, t->nparams, t->nresults, u1, 0, false);
+            break;
+        }
+        case FL_OP_CALL_INDIRECT: {
+            if (fl_read_u32(r, &u1, err) < 0 || fl_read_u32(r, &u2, err) < 0)
+                return -1;
+            const fl_functype *t = &m->types[u1];
+            emit_call(c, OP_CALL_INDIRECT, t->nparams, t->nresults, fl_type_intern(t), u2, true);
+            break;
+        }
+        case FL_OP_DROP:
+            pop(c, 1);
+            break;
+        case FL_OP_SELECT_T:
+            if (skip_imm(c, r, op) < 0)
+                return -1;
+            /* fall through */
+        case FL_OP_SELECT: {
+            uint32_t h = c->vh - 3;
+            uint32_t sc = src_slot(c, h + 2), sb = src_slot(c, h + 1), sa = src_slot(c, h);
+            pop(c, 3);
+            push_stack(c);
+            uint32_t at = emit_op(c, OP_SELECT);
+            uint32_t dw = c->len;
+            emit_w(c, nat(c, h));
+            emit_w(c, sa);
+            emit_w(c, sb);
+            emit_w(c, sc);
+            set_last(c, at, dw, LK_VAL);
+            break;
+        }
+        case FL_OP_LOCAL_GET: {
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            vent *e = push(c, V_LOCAL);
+            e->local = u1;
+            if (!c->oom)
+                c->nlazy++;
+            break;
+        }
+        case FL_OP_LOCAL_SET:
+        case FL_OP_LOCAL_TEE:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            do_local_set(c, u1, op == FL_OP_LOCAL_TEE);
+            break;
+        case FL_OP_GLOBAL_GET: {
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            push_stack(c);
+            uint32_t at = emit_op(c, OP_GLOBAL_GET);
+            uint32_t dw = c->len;
+            emit_w(c, nat(c, c->vh - 1));
+            emit_w(c, u1);
+            set_last(c, at, dw, LK_VAL);
+            break;
+        }
+        case FL_OP_GLOBAL_SET: {
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            uint32_t s = src_slot(c, c->vh - 1);
+            pop(c, 1);
+            emit_op(c, OP_GLOBAL_SET);
+            emit_w(c, s);
+            emit_w(c, u1);
+            break;
+        }
+        case FL_OP_TABLE_GET:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_GET, 1, true, 1, u1, 0);
+            break;
+        case FL_OP_TABLE_SET:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_SET, 2, false, 1, u1, 0);
+            break;
+
+        case FL_OP_I32_LOAD:
+        case FL_OP_I64_LOAD:
+        case FL_OP_F32_LOAD:
+        case FL_OP_F64_LOAD:
+        case FL_OP_I32_LOAD8_S:
+        case FL_OP_I32_LOAD8_U:
+        case FL_OP_I32_LOAD16_S:
+        case FL_OP_I32_LOAD16_U:
+        case FL_OP_I64_LOAD8_S:
+        case FL_OP_I64_LOAD8_U:
+        case FL_OP_I64_LOAD16_S:
+        case FL_OP_I64_LOAD16_U:
+        case FL_OP_I64_LOAD32_S:
+        case FL_OP_I64_LOAD32_U:
+        case FL_OP_I32_STORE:
+        case FL_OP_I64_STORE:
+        case FL_OP_F32_STORE:
+        case FL_OP_F64_STORE:
+        case FL_OP_I32_STORE8:
+        case FL_OP_I32_STORE16:
+        case FL_OP_I64_STORE8:
+        case FL_OP_I64_STORE16:
+        case FL_OP_I64_STORE32: {
+            if (fl_read_u32(r, &u1, err) < 0 || fl_read_u32(r, &u2, err) < 0)
+                return -1;
+            static const uint8_t mem_ops[] = {
+                OP_LD32,     OP_LD64,     OP_LD32,    OP_LD64,    OP_LD8_S32, OP_LD8_U32,
+                OP_LD16_S32, OP_LD16_U32, OP_LD8_S64, OP_LD8_U64, OP_LD16_S64, OP_LD16_U64,
+                OP_LD32_S64, OP_LD32_U64, OP_ST32,    OP_ST64,    OP_ST32,    OP_ST64,
+                OP_ST8,      OP_ST16,     OP_ST8,     OP_ST16,    OP_ST32,
+            };
+            int iop = mem_ops[op - FL_OP_I32_LOAD];
+            if (op <= FL_OP_I64_LOAD32_U)
+                emit_load(c, iop, u2);
+            else
+                emit_store(c, iop, u2);
+            break;
+        }
+        case FL_OP_MEMORY_SIZE:
+            if (skip_imm(c, r, op) < 0)
+                return -1;
+            emit_n(c, OP_MEMORY_SIZE, 0, true, 0, 0, 0);
+            break;
+        case FL_OP_MEMORY_GROW:
+            if (skip_imm(c, r, op) < 0)
+                return -1;
+            emit_n(c, OP_MEMORY_GROW, 1, true, 0, 0, 0);
+            break;
+
+        case FL_OP_I32_CONST: {
+            int32_t v;
+            if (fl_read_s32(r, &v, err) < 0)
+                return -1;
+            push(c, V_CONST)->val = (uint32_t)v;
+            break;
+        }
+        case FL_OP_I64_CONST: {
+            int64_t v;
+            if (fl_read_s64(r, &v, err) < 0)
+                return -1;
+            push(c, V_CONST)->val = (uint64_t)v;
+            break;
+        }
+        case FL_OP_F32_CONST: {
+            uint32_t v;
+            if (fl_read_bytes(r, &v, 4, err) < 0)
+                return -1;
+            push(c, V_CONST)->val = v;
+            break;
+        }
+        case FL_OP_F64_CONST: {
+            uint64_t v;
+            if (fl_read_bytes(r, &v, 8, err) < 0)
+                return -1;
+            push(c, V_CONST)->val = v;
+            break;
+        }
+
+        /* no-ops on the slot bits */
+        case FL_OP_I32_WRAP_I64: {
+            vent *e = &c->vs[c->vh - 1];
+            if (e->kind == V_CONST)
+                e->val = (uint32_t)e->val;
+            break;
+        }
+        case FL_OP_I32_REINTERPRET_F32:
+        case FL_OP_I64_REINTERPRET_F64:
+        case FL_OP_F32_REINTERPRET_I32:
+        case FL_OP_F64_REINTERPRET_I64:
+            break;
+
+        case FL_OP_REF_NULL:
+            if (skip_imm(c, r, op) < 0)
+                return -1;
+            push(c, V_CONST)->val = 0;
+            break;
+        case FL_OP_REF_IS_NULL:
+            emit_unop(c, OP_I64_EQZ, LK_VAL);
+            break;
+        case FL_OP_REF_FUNC:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_n(c, OP_REF_FUNC, 0, true, 1, u1, 0);
+            break;
+
+        case FL_OP_MEMORY_INIT:
+            if (fl_read_u32(r, &u1, err) < 0 || skip_imm(c, r, FL_OP_MEMORY_SIZE) < 0)
+                return -1;
+            emit_n(c, OP_MEMORY_INIT, 3, false, 1, u1, 0);
+            break;
+        case FL_OP_DATA_DROP:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_op(c, OP_DATA_DROP);
+            emit_w(c, u1);
+            break;
+        case FL_OP_MEMORY_COPY:
+            if (skip_imm(c, r, op) < 0)
+                return -1;
+            emit_n(c, OP_MEMORY_COPY, 3, false, 0, 0, 0);
+            break;
+        case FL_OP_MEMORY_FILL:
+            if (skip_imm(c, r, op) < 0)
+                return -1;
+            emit_n(c, OP_MEMORY_FILL, 3, false, 0, 0, 0);
+            break;
+        case FL_OP_TABLE_INIT:
+            if (fl_read_u32(r, &u1, err) < 0 || fl_read_u32(r, &u2, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_INIT, 3, false, 2, u1, u2);
+            break;
+        case FL_OP_ELEM_DROP:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_op(c, OP_ELEM_DROP);
+            emit_w(c, u1);
+            break;
+        case FL_OP_TABLE_COPY:
+            if (fl_read_u32(r, &u1, err) < 0 || fl_read_u32(r, &u2, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_COPY, 3, false, 2, u1, u2);
+            break;
+        case FL_OP_TABLE_GROW:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_GROW, 2, true, 1, u1, 0);
+            break;
+        case FL_OP_TABLE_SIZE:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_SIZE, 0, true, 1, u1, 0);
+            break;
+        case FL_OP_TABLE_FILL:
+            if (fl_read_u32(r, &u1, err) < 0)
+                return -1;
+            emit_n(c, OP_TABLE_FILL, 3, false, 1, u1, 0);
+            break;
+
+        default:
+            if (op == FL_OP_I32_EQZ) {
+                emit_unop(c, OP_I32_EQZ, LK_EQZ);
+            } else if (unop_map[op]) {
+                emit_unop(c, unop_map[op], LK_VAL);
+            } else if (binop_map[op]) {
+                emit_binop(c, (uint16_t)op);
+            } else {
+                return fl_error_set(err, fl_reader_offset(r), "illegal opcode %#x", op);
+            }
+            break;
+        }
+    }
+}
+
+/* How many constants the body has (an upper bound for the pool). */
+static uint32_t count_consts(comp *c, const fl_func *f) {
+    fl_reader r = {f->code, f->code + f->code_len, c->m->binary};
+    fl_error scratch;
+    fl_error *saved = c->err;
+    uint32_t n = 0;
+    c->err = &scratch;
+    while (r.pos < r.end) {
+        uint8_t byte;
+        uint32_t op;
+        if (fl_read_u8(&r, &byte, c->err) < 0)
+            break;
+        op = byte;
+        if (byte == 0xfc) {
+            if (fl_read_u32(&r, &op, c->err) < 0)
+                break;
+            op += 0x100;
+        }
+        if (op >= FL_OP_COUNT)
+            break;
+        if (op >= FL_OP_I32_CONST && op <= FL_OP_F64_CONST)
+            n++;
+        if (skip_imm(c, &r, op) < 0)
+            break;
+    }
+    c->err = saved;
+    return n;
+}
+
+/* Pool size cap: constants beyond it are written to stack slots instead. */
+#define MAX_POOL 64
+
+static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
+    const fl_module *m = c->m;
+    const fl_func *f = &m->funcs[fi];
+    const fl_functype *t = &m->types[f->type_index];
+    uint32_t nl = t->nparams + f->nlocals;
+
+    c->len = 0;
+    c->vh = c->maxh = c->nlazy = 0;
+    c->nbl = c->npt = 0;
+    c->unreachable = false;
+    c->last_start = NONE;
+    c->last_mov = NONE;
+    c->label_at = NONE;
+    c->addi_at = NONE;
+    c->nresults = t->nresults;
+    c->rec_off = nl > t->nresults ? nl : t->nresults;
+    c->cbase = c->rec_off + FL_REC_SLOTS;
+    c->npool = 0;
+    c->pool_cap = count_consts(c, f);
+    if (c->pool_cap > MAX_POOL)
+        c->pool_cap = MAX_POOL;
+    c->sbase = c->cbase + c->pool_cap;
+    if (c->pool_cap && !c->pool) {
+        c->pool = malloc(MAX_POOL * sizeof *c->pool);
+        if (!c->pool) {
+            fl_error_set(c->err, f->code_offset, "out of memory");
+            return NULL;
+        }
+    }
+    if (!grow((void **)&c->bl, &c->blcap, 1, sizeof *c->bl)) {
+        fl_error_set(c->err, f->code_offset, "out of memory");
+        return NULL;
+    }
+    c->bl[c->nbl++] = (cblock){.kind = B_FUNC, .nresults = t->nresults, .else_instr = NONE,
+                               .patches = NONE};
+    if (compile_body(c, f) < 0)
+        return NULL;
+    if (c->oom) {
+        fl_error_set(c->err, f->code_offset, "out of memory");
+        return NULL;
+    }
+    /* the pooled constants follow the ops, 8-byte aligned */
+    size_t consts_at = (sizeof(struct fl_interp_code) + (size_t)c->len * sizeof(uint32_t) + 7) &
+                       ~(size_t)7;
+    struct fl_interp_code *code = malloc(consts_at + (size_t)c->npool * sizeof(fl_value));
+    if (!code) {
+        fl_error_set(c->err, f->code_offset, "out of memory");
+        return NULL;
+    }
+    code->nparams = t->nparams;
+    code->nresults = t->nresults;
+    code->nlocals = f->nlocals;
+    code->rec_off = c->rec_off;
+    code->frame_size = c->sbase + c->maxh;
+    code->len = c->len;
+    memcpy(code->ops, c->code, (size_t)c->len * sizeof(uint32_t));
+    code->nconsts = c->npool;
+    code->cbase = c->cbase;
+    fl_value *consts = (fl_value *)((char *)code + consts_at);
+    for (uint32_t k = 0; k < c->npool; k++)
+        consts[k].i64 = c->pool[k];
+    code->consts = consts;
+    return code;
+}
+
+int fl_interp_prepare(fl_module *m, fl_error *err) {
+    if (m->uses_simd)
+        return fl_error_set(err, 0, "unsupported: SIMD");
+    m->interp_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->interp_code);
+    if (!m->interp_code)
+        return fl_error_set(err, 0, "out of memory");
+    comp c = {.m = m, .words = fl_interp_op_words(), .err = err};
+    int rc = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        m->interp_code[i] = compile_func(&c, i);
+        if (!m->interp_code[i]) {
+            rc = -1;
+            break;
+        }
+    }
+    free(c.code);
+    free(c.vs);
+    free(c.bl);
+    free(c.pt);
+    free(c.scratch);
+    free(c.stubs);
+    free(c.pool);
+    if (rc < 0)
+        fl_interp_release(m);
+    return rc;
+}
+
+void fl_interp_release(fl_module *m) {
+    if (!m->interp_code)
+        return;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        free(m->interp_code[i]);
+    free(m->interp_code);
+    m->interp_code = NULL;
+}

@@ -1,0 +1,322 @@
+/*
+ * test_interp.c: the interpreter on a small hand-made module (built with
+ * wat2wasm from the text at the end of this comment): recursion through
+ * calls, a loop, multi-value blocks and results, br_table with and without
+ * values, every trap the code can raise, and the interrupt flag.
+ *
+ *   (module
+ *     (type $v (func))
+ *     (memory 1)
+ *     (table 3 funcref)
+ *     (elem (i32.const 0) $fac $nop)
+ *     (func $fac (export "fac") (param i64) (result i64)
+ *       (if (result i64) (i64.eqz (local.get 0))
+ *         (then (i64.const 1))
+ *         (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+ *     (func $nop)
+ *     (func (export "sum") (param i32) (result i32) (local i32)
+ *       (block (loop
+ *           (br_if 1 (i32.eqz (local.get 0)))
+ *           (local.set 1 (i32.add (local.get 1) (local.get 0)))
+ *           (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *           (br 0)))
+ *       (local.get 1))
+ *     (func (export "swap") (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))
+ *     (func (export "mv") (param i32) (result i32)
+ *       (local.get 0)
+ *       (block (param i32) (result i32 i32)
+ *         (i32.const 7)
+ *         (br_if 0 (i32.gt_s (local.get 0) (i32.const 10)))
+ *         (drop) (drop) (i32.const 1) (i32.const 2))
+ *       (i32.add))
+ *     (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+ *     (func (export "trunc") (param f32) (result i32) (i32.trunc_f32_s (local.get 0)))
+ *     (func (export "unreachable") unreachable)
+ *     (func $inf (export "inf") (call $inf))
+ *     (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+ *     (func (export "ci") (param i32) (call_indirect (type $v) (local.get 0)))
+ *     (func (export "spin") (loop (br 0)))
+ *     (func (export "tbl") (param i32) (result i32)
+ *       (block (block (block (br_table 0 1 2 (local.get 0)))
+ *           (return (i32.const 10)))
+ *         (return (i32.const 11)))
+ *       (i32.const 12))
+ *     (func (export "tblv") (param i32) (result i32)
+ *       (block (result i32)
+ *         (block (result i32) (br_table 0 1 (i32.const 5) (local.get 0)))
+ *         (i32.const 1) (i32.add))))
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/module.h"
+#include "engine/runtime.h"
+
+static const uint8_t test_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x2a, 0x08, 0x60,
+  0x00, 0x00, 0x60, 0x01, 0x7e, 0x01, 0x7e, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+  0x60, 0x02, 0x7f, 0x7f, 0x02, 0x7f, 0x7f, 0x60, 0x01, 0x7f, 0x02, 0x7f,
+  0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7d, 0x01, 0x7f,
+  0x60, 0x01, 0x7f, 0x00, 0x03, 0x0f, 0x0e, 0x01, 0x00, 0x02, 0x03, 0x02,
+  0x05, 0x06, 0x00, 0x00, 0x02, 0x07, 0x00, 0x02, 0x02, 0x04, 0x04, 0x01,
+  0x70, 0x00, 0x03, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x5b, 0x0d, 0x03,
+  0x66, 0x61, 0x63, 0x00, 0x00, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x02, 0x04,
+  0x73, 0x77, 0x61, 0x70, 0x00, 0x03, 0x02, 0x6d, 0x76, 0x00, 0x04, 0x03,
+  0x64, 0x69, 0x76, 0x00, 0x05, 0x05, 0x74, 0x72, 0x75, 0x6e, 0x63, 0x00,
+  0x06, 0x0b, 0x75, 0x6e, 0x72, 0x65, 0x61, 0x63, 0x68, 0x61, 0x62, 0x6c,
+  0x65, 0x00, 0x07, 0x03, 0x69, 0x6e, 0x66, 0x00, 0x08, 0x04, 0x6c, 0x6f,
+  0x61, 0x64, 0x00, 0x09, 0x02, 0x63, 0x69, 0x00, 0x0a, 0x04, 0x73, 0x70,
+  0x69, 0x6e, 0x00, 0x0b, 0x03, 0x74, 0x62, 0x6c, 0x00, 0x0c, 0x04, 0x74,
+  0x62, 0x6c, 0x76, 0x00, 0x0d, 0x09, 0x08, 0x01, 0x00, 0x41, 0x00, 0x0b,
+  0x02, 0x00, 0x01, 0x0a, 0xb9, 0x01, 0x0e, 0x15, 0x00, 0x20, 0x00, 0x50,
+  0x04, 0x7e, 0x42, 0x01, 0x05, 0x20, 0x00, 0x20, 0x00, 0x42, 0x01, 0x7d,
+  0x10, 0x00, 0x7e, 0x0b, 0x0b, 0x02, 0x00, 0x0b, 0x21, 0x01, 0x01, 0x7f,
+  0x02, 0x40, 0x03, 0x40, 0x20, 0x00, 0x45, 0x0d, 0x01, 0x20, 0x01, 0x20,
+  0x00, 0x6a, 0x21, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00, 0x0c,
+  0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b, 0x06, 0x00, 0x20, 0x01, 0x20, 0x00,
+  0x0b, 0x17, 0x00, 0x20, 0x00, 0x02, 0x04, 0x41, 0x07, 0x20, 0x00, 0x41,
+  0x0a, 0x4a, 0x0d, 0x00, 0x1a, 0x1a, 0x41, 0x01, 0x41, 0x02, 0x0b, 0x6a,
+  0x0b, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6d, 0x0b, 0x05, 0x00, 0x20,
+  0x00, 0xa8, 0x0b, 0x03, 0x00, 0x00, 0x0b, 0x04, 0x00, 0x10, 0x08, 0x0b,
+  0x07, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x0b, 0x07, 0x00, 0x20, 0x00,
+  0x11, 0x00, 0x00, 0x0b, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b,
+  0x1a, 0x00, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x20, 0x00, 0x0e, 0x02,
+  0x00, 0x01, 0x02, 0x0b, 0x41, 0x0a, 0x0f, 0x0b, 0x41, 0x0b, 0x0f, 0x0b,
+  0x41, 0x0c, 0x0b, 0x13, 0x00, 0x02, 0x7f, 0x02, 0x7f, 0x41, 0x05, 0x20,
+  0x00, 0x0e, 0x01, 0x00, 0x01, 0x0b, 0x41, 0x01, 0x6a, 0x0b, 0x0b
+};
+
+typedef struct fixture {
+    fl_module *m;
+    fl_store *s;
+    fl_exec *ex;
+    fl_instance *inst;
+} fixture;
+
+static fixture fx;
+
+static void setup(void) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    fx.m = fl_module_load(test_wasm, sizeof test_wasm, &err);
+    cr_assert_not_null(fx.m, "load: %s", err.message);
+    fx.s = fl_store_new(NULL);
+    fx.ex = fl_exec_new(0);
+    cr_assert_not_null(fx.s);
+    cr_assert_not_null(fx.ex);
+    cr_assert_eq(fl_instantiate(fx.s, fx.m, NULL, fx.ex, &fx.inst, &err), FL_INST_OK, "%s",
+                 err.message);
+}
+
+static void teardown(void) {
+    fl_exec_free(fx.ex);
+    fl_store_free(fx.s);
+    fl_module_free(fx.m);
+}
+
+/* Calls export `name` with args[] (room for results too); returns the trap. */
+static fl_trap call(const char *name, fl_value *args) {
+    fl_funcinst *f = fl_instance_func(fx.inst, name);
+    cr_assert_not_null(f, "no export %s", name);
+    return fl_invoke(fx.ex, f, args);
+}
+
+static uint32_t call_i32(const char *name, uint32_t a) {
+    fl_value v[2] = {{.i32 = a}};
+    cr_assert_eq(call(name, v), FL_TRAP_NONE);
+    return v[0].i32;
+}
+
+TestSuite(interp, .init = setup, .fini = teardown);
+
+Test(interp, recursion_through_calls) {
+    fl_value v[1] = {{.i64 = 20}};
+    cr_assert_eq(call("fac", v), FL_TRAP_NONE);
+    cr_assert_eq(v[0].i64, 2432902008176640000ull);
+    /* the exec is back to where it started */
+    cr_assert_eq(fx.ex->depth, 0);
+    cr_assert_eq(fx.ex->stack_used, 0);
+}
+
+Test(interp, loop) {
+    cr_assert_eq(call_i32("sum", 100), 5050);
+    cr_assert_eq(call_i32("sum", 0), 0);
+    cr_assert_eq(call_i32("sum", 100000), 705082704u); /* wraps mod 2^32 */
+}
+
+Test(interp, multi_value) {
+    fl_value v[2] = {{.i32 = 1}, {.i32 = 2}};
+    cr_assert_eq(call("swap", v), FL_TRAP_NONE);
+    cr_assert_eq(v[0].i32, 2);
+    cr_assert_eq(v[1].i32, 1);
+    /* block with a param and two results, left by br_if or by the end */
+    cr_assert_eq(call_i32("mv", 20), 27);
+    cr_assert_eq(call_i32("mv", 3), 3);
+}
+
+Test(interp, br_table) {
+    cr_assert_eq(call_i32("tbl", 0), 10);
+    cr_assert_eq(call_i32("tbl", 1), 11);
+    cr_assert_eq(call_i32("tbl", 2), 12);
+    cr_assert_eq(call_i32("tbl", 0xffffffffu), 12); /* past the end: default */
+    cr_assert_eq(call_i32("tblv", 0), 6);
+    cr_assert_eq(call_i32("tblv", 1), 5);
+}
+
+Test(interp, arithmetic_traps) {
+    fl_value v[2] = {{.i32 = 7}, {.i32 = 0}};
+    cr_assert_eq(call("div", v), FL_TRAP_DIV_ZERO);
+    v[0].i32 = 0x80000000u;
+    v[1].i32 = 0xffffffffu;
+    cr_assert_eq(call("div", v), FL_TRAP_INT_OVERFLOW);
+    v[0].i32 = (uint32_t)-7;
+    v[1].i32 = 2;
+    cr_assert_eq(call("div", v), FL_TRAP_NONE);
+    cr_assert_eq((int32_t)v[0].i32, -3);
+
+    v[0].f32 = NAN;
+    cr_assert_eq(call("trunc", v), FL_TRAP_INVALID_CONVERSION);
+    v[0].f32 = 2147483648.0f;
+    cr_assert_eq(call("trunc", v), FL_TRAP_INT_OVERFLOW);
+    v[0].f32 = -2147483648.0f;
+    cr_assert_eq(call("trunc", v), FL_TRAP_NONE);
+    cr_assert_eq(v[0].i32, 0x80000000u);
+}
+
+Test(interp, control_traps) {
+    fl_value v[1] = {{.i32 = 0}};
+    cr_assert_eq(call("unreachable", v), FL_TRAP_UNREACHABLE);
+    cr_assert_eq(call("inf", v), FL_TRAP_STACK_EXHAUSTED);
+    cr_assert_eq(fx.ex->depth, 0);
+    cr_assert_eq(fx.ex->stack_used, 0);
+    /* still usable after the traps */
+    cr_assert_eq(call_i32("sum", 4), 10);
+}
+
+Test(interp, memory_bounds) {
+    fl_value v[1] = {{.i32 = 65532}};
+    cr_assert_eq(call("load", v), FL_TRAP_NONE);
+    v[0].i32 = 65533;
+    cr_assert_eq(call("load", v), FL_TRAP_MEMORY_OOB);
+    v[0].i32 = 0xffffffffu;
+    cr_assert_eq(call("load", v), FL_TRAP_MEMORY_OOB);
+}
+
+Test(interp, call_indirect) {
+    fl_value v[1] = {{.i32 = 1}};
+    cr_assert_eq(call("ci", v), FL_TRAP_NONE); /* $nop: type () -> () */
+    v[0].i32 = 0;
+    cr_assert_eq(call("ci", v), FL_TRAP_INDIRECT_TYPE); /* $fac */
+    v[0].i32 = 2;
+    cr_assert_eq(call("ci", v), FL_TRAP_UNINITIALIZED);
+    v[0].i32 = 3;
+    cr_assert_eq(call("ci", v), FL_TRAP_UNDEFINED_ELEMENT);
+}
+
+Test(interp, interrupt) {
+    fl_value v[1] = {{.i32 = 0}};
+    fx.ex->interrupt = 1;
+    cr_assert_eq(call("spin", v), FL_TRAP_INTERRUPTED);
+    fx.ex->interrupt = 0;
+    cr_assert_eq(call_i32("sum", 3), 6);
+}
+
+/*
+ * Compiler peepholes that could go wrong: i32.add of a constant kept lazy
+ * (V_ADDI) across a clobbering push, a local.set of its base and a block;
+ * folded into load/store addresses with 32-bit wrap; moves merged (MOV2)
+ * next to a branch target; add fused into a loop's closing branch.
+ *
+ *   (module (memory 1)
+ *     (func (export "addl") (param i32) (result i32)
+ *       i32.const 8  local.get 0  i32.const 3  i32.mul  i32.add
+ *       local.get 0  i32.const 100  i32.mul  i32.add)
+ *     (func (export "adds") (param i32) (result i32)
+ *       local.get 0  i32.const 4  i32.add
+ *       local.get 0  i32.const 1  i32.add  local.set 0
+ *       local.get 0  i32.add)
+ *     (func (export "addb") (param i32) (result i32)
+ *       local.get 0  i32.const 4  i32.add
+ *       (if (result i32) (local.get 0)
+ *         (then (local.set 0 (i32.const 0)) (i32.const 1)) (else (i32.const 2)))
+ *       i32.add)
+ *     (func (export "addm") (param i32) (result i32)
+ *       (i32.store offset=4 (i32.add (local.get 0) (i32.const -4)) (i32.const 77))
+ *       (i32.load (i32.sub (i32.add (local.get 0) (i32.const 4)) (i32.const 4))))
+ *     (func (export "movl") (param i32) (result i32) (local i32 i32)
+ *       (local.set 2 (i32.const 5))
+ *       (block $b (br_if $b (local.get 0)) (local.set 1 (local.get 2)))
+ *       (local.set 2 (local.get 0))
+ *       (i32.add (i32.mul (local.get 1) (i32.const 10)) (local.get 2)))
+ *     (func (export "count") (param i32) (result i32) (local i32)
+ *       (loop $l
+ *         (block $skip
+ *           (local.set 0 (i32.add (local.get 0) (i32.const -1)))
+ *           (br_if $skip (i32.and (local.get 0) (i32.const 1)))
+ *           (local.set 1 (i32.add (local.get 1) (i32.const 1))))
+ *         (br_if $l (i32.gt_s (local.get 0) (i32.const 0))))
+ *       (local.get 1)))
+ */
+static const uint8_t peep_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60,
+  0x01, 0x7f, 0x01, 0x7f, 0x03, 0x07, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x2c, 0x06, 0x04, 0x61, 0x64,
+  0x64, 0x6c, 0x00, 0x00, 0x04, 0x61, 0x64, 0x64, 0x73, 0x00, 0x01, 0x04,
+  0x61, 0x64, 0x64, 0x62, 0x00, 0x02, 0x04, 0x61, 0x64, 0x64, 0x6d, 0x00,
+  0x03, 0x04, 0x6d, 0x6f, 0x76, 0x6c, 0x00, 0x04, 0x05, 0x63, 0x6f, 0x75,
+  0x6e, 0x74, 0x00, 0x05, 0x0a, 0x9e, 0x01, 0x06, 0x11, 0x00, 0x41, 0x08,
+  0x20, 0x00, 0x41, 0x03, 0x6c, 0x6a, 0x20, 0x00, 0x41, 0xe4, 0x00, 0x6c,
+  0x6a, 0x0b, 0x11, 0x00, 0x20, 0x00, 0x41, 0x04, 0x6a, 0x20, 0x00, 0x41,
+  0x01, 0x6a, 0x21, 0x00, 0x20, 0x00, 0x6a, 0x0b, 0x16, 0x00, 0x20, 0x00,
+  0x41, 0x04, 0x6a, 0x20, 0x00, 0x04, 0x7f, 0x41, 0x00, 0x21, 0x00, 0x41,
+  0x01, 0x05, 0x41, 0x02, 0x0b, 0x6a, 0x0b, 0x18, 0x00, 0x20, 0x00, 0x41,
+  0x7c, 0x6a, 0x41, 0xcd, 0x00, 0x36, 0x02, 0x04, 0x20, 0x00, 0x41, 0x04,
+  0x6a, 0x41, 0x04, 0x6b, 0x28, 0x02, 0x00, 0x0b, 0x1f, 0x01, 0x02, 0x7f,
+  0x41, 0x05, 0x21, 0x02, 0x02, 0x40, 0x20, 0x00, 0x0d, 0x00, 0x20, 0x02,
+  0x21, 0x01, 0x0b, 0x20, 0x00, 0x21, 0x02, 0x20, 0x01, 0x41, 0x0a, 0x6c,
+  0x20, 0x02, 0x6a, 0x0b, 0x28, 0x01, 0x01, 0x7f, 0x03, 0x40, 0x02, 0x40,
+  0x20, 0x00, 0x41, 0x7f, 0x6a, 0x21, 0x00, 0x20, 0x00, 0x41, 0x01, 0x71,
+  0x0d, 0x00, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x21, 0x01, 0x0b, 0x20, 0x00,
+  0x41, 0x00, 0x4a, 0x0d, 0x00, 0x0b, 0x20, 0x01, 0x0b
+};
+
+static void setup_peep(void) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    fx.m = fl_module_load(peep_wasm, sizeof peep_wasm, &err);
+    cr_assert_not_null(fx.m, "load: %s", err.message);
+    fx.s = fl_store_new(NULL);
+    fx.ex = fl_exec_new(0);
+    cr_assert_eq(fl_instantiate(fx.s, fx.m, NULL, fx.ex, &fx.inst, &err), FL_INST_OK, "%s",
+                 err.message);
+}
+
+TestSuite(interp_peephole, .init = setup_peep, .fini = teardown);
+
+Test(interp_peephole, lazy_add) {
+    cr_assert_eq(call_i32("addl", 1), 111); /* 8 + 3x + 100x */
+    cr_assert_eq(call_i32("addl", 2), 214);
+    cr_assert_eq(call_i32("adds", 1), 7); /* (x + 4) + (x + 1) */
+    cr_assert_eq(call_i32("addb", 1), 6);
+    cr_assert_eq(call_i32("addb", 0), 6);
+}
+
+Test(interp_peephole, folded_address) {
+    cr_assert_eq(call_i32("addm", 100), 77);
+    cr_assert_eq(call_i32("addm", 65532), 77);
+    /* (0 - 4) wraps to 0xfffffffc; + offset 4 is past the end, not 0 */
+    fl_value v[1] = {{.i32 = 0}};
+    cr_assert_eq(call("addm", v), FL_TRAP_MEMORY_OOB);
+    v[0].i32 = 65533;
+    cr_assert_eq(call("addm", v), FL_TRAP_MEMORY_OOB);
+}
+
+Test(interp_peephole, moves_and_fused_branches) {
+    cr_assert_eq(call_i32("movl", 0), 50);
+    cr_assert_eq(call_i32("movl", 3), 3);
+    cr_assert_eq(call_i32("count", 10), 5);
+    cr_assert_eq(call_i32("count", 7), 4);
+    cr_assert_eq(call_i32("count", 0), 0);
+}
