@@ -37,6 +37,9 @@
 #define FL_PAGE_SIZE 65536u
 #define FL_MAX_PAGES 65536u
 
+/* Implementation limit on a function's declared locals (V8's figure). */
+#define FL_MAX_LOCALS 50000u
+
 /* Default exec sizes: value stack slots and call depth. */
 #define FL_DEFAULT_STACK_SLOTS ((size_t)1 << 20)
 #define FL_DEFAULT_MAX_DEPTH 20000u

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/config.h"
 #include "engine/decode.h"
 #include "engine/module.h"
 #include "engine/reader.h"
@@ -773,7 +774,9 @@ static int rd_body(dec *d, fl_func *f) {
         total += f->local_runs[i].count;
     }
     f->nlocal_runs = nruns;
-    if (total > UINT32_MAX)
+    /* The spec caps locals at 2^32-1; like V8 we refuse far fewer, since
+     * each local costs a byte here and a slot per frame at run time. */
+    if (total > UINT32_MAX || total > FL_MAX_LOCALS)
         return fail(d, body_start, "too many locals");
     f->nlocals = (uint32_t)total;
     uint32_t np = f->type_index < m->ntypes ? m->types[f->type_index].nparams : 0;

@@ -356,3 +356,27 @@ Test(decode, opinfo_table) {
     cr_assert_null(fl_opinfo_table[0x06].name);
     cr_assert_str_eq(fl_valtype_name(FL_EXTERNREF), "externref");
 }
+
+/* Regression (found by the fuzzer): a body declaring about 4 billion locals
+ * made the decoder allocate and fill 4 GiB.  It is refused at once now. */
+Test(decode, huge_local_count_is_refused_without_allocating) {
+    static const uint8_t bytes[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00, 0x0a, 0x0c, 0x01, 0x0a, 0x02, 0xff, 0xff, 0xff, 0xdf, 0x0f,
+        0x7f, 0x02, 0x7e, 0x0b,
+    };
+    wbuf w;
+    memcpy(w.b, bytes, sizeof bytes);
+    w.n = sizeof bytes;
+    expect_malformed(&w, "too many locals");
+}
+
+/* 50,000 locals (the implementation limit) still decode. */
+Test(decode, locals_up_to_the_limit_decode) {
+    wbuf w;
+    one_func(&w);
+    SECTION(&w, 10, 0x01, 0x06, 0x01, 0xd0, 0x86, 0x03, 0x7f, 0x0b);
+    fl_module *m = decode_ok(&w);
+    cr_assert_eq(m->funcs[0].nlocals, 50000);
+    fl_module_free(m);
+}
