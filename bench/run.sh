@@ -1,0 +1,79 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR: the interpreter against native code on the compute
+# kernels in bench/kernels/.  Each kernel is compiled natively (with
+# native_main.c) and to a freestanding wasm module run in process by
+# bench_driver.c on BUILD_DIR/libfaaslet.a; both take the best of REPS runs
+# and must print the same checksum.  Outputs go to BUILD_DIR/bench/.
+#
+# Environment: KERNELS="matmul sort" runs a subset; REPS (default 3).
+set -eu
+
+BUILD=${1:-build}
+case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
+cd "$(dirname "$0")/.."
+
+CC=${CC:-clang-19}
+REPS=${REPS:-3}
+OUT="$BUILD/bench"
+LIB="$BUILD/libfaaslet.a"
+# Same code on both sides: no libc calls behind our back (memset/memcpy
+# idioms), and sqrt is an instruction on both.
+KFLAGS="-std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -fno-math-errno"
+
+# kernel and n, sized for about 0.1-0.3 s of native time each
+SIZES="matmul:500 nbody:3000000 fannkuch:10 sha256:50 sort:3000000 coremark:25000"
+KERNELS=${KERNELS:-$(for s in $SIZES; do printf '%s ' "${s%%:*}"; done)}
+
+[ -f "$LIB" ] || { echo "bench: $LIB missing: run make first" >&2; exit 1; }
+mkdir -p "$OUT"
+
+$CC -std=gnu11 -O2 -Wall -Wextra -Werror -Isrc -D_GNU_SOURCE -pthread \
+    bench/bench_driver.c "$LIB" -lcjson -lm -lpthread -o "$OUT/bench_driver"
+
+# field NAME of a "checksum=.. best=.. load=.." line
+field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+results="$OUT/results.txt"
+: >"$results"
+failed=0
+printf '%-10s %10s %14s %8s %10s\n' kernel "native s" "interpreter s" ratio "load ms"
+for k in $KERNELS; do
+    n=""
+    for s in $SIZES; do [ "${s%%:*}" = "$k" ] && n=${s#*:}; done
+    [ -n "$n" ] || { echo "bench: unknown kernel $k" >&2; exit 1; }
+
+    # shellcheck disable=SC2086 # KFLAGS is a list of words
+    $CC $KFLAGS "bench/kernels/$k.c" bench/native_main.c -lm -o "$OUT/$k-native"
+    # shellcheck disable=SC2086
+    $CC $KFLAGS --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export=run \
+        -o "$OUT/$k.wasm" "bench/kernels/$k.c"
+
+    nat=$("$OUT/$k-native" "$n" "$REPS")
+    if ! wasm=$("$OUT/bench_driver" "$OUT/$k.wasm" "$n" "$REPS"); then
+        echo "bench: FAILED: $k did not run on the interpreter" >&2
+        failed=1
+        continue
+    fi
+    nsum=$(field checksum "$nat")
+    wsum=$(field checksum "$wasm")
+    if [ "$nsum" != "$wsum" ]; then
+        echo "bench: FAILED: $k checksum differs: native $nsum, interpreter $wsum" >&2
+        failed=1
+        continue
+    fi
+    nt=$(field best "$nat")
+    wt=$(field best "$wasm")
+    lt=$(field load "$wasm")
+    ratio=$(awk -v a="$wt" -v b="$nt" 'BEGIN { printf "%.2f", a / b }')
+    printf '%-10s %10.3f %14.3f %8s %10.2f\n' "$k" "$nt" "$wt" "$ratio" \
+        "$(awk -v l="$lt" 'BEGIN { print l * 1000 }')"
+    echo "$k $n $nt $wt $ratio $nsum" >>"$results"
+done
+
+if [ -s "$results" ]; then
+    awk '{ s += log($5); c++ } END { printf "geometric mean interpreter/native: %.2f\n", exp(s / c) }' "$results"
+fi
+if [ "$failed" -ne 0 ]; then
+    echo "bench: FAILED (see above)" >&2
+    exit 1
+fi
