@@ -1,0 +1,661 @@
+/*
+ * wasi.c: the WASI context (arguments, environment, fd table), the one
+ * checked access to guest memory, and the calls that are not about files:
+ * args, environ, clocks, random, proc, sched, poll_oneoff and sock.  The
+ * file calls are in wasi_fs.c, path resolution in sandbox.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wasi/wasi_int.h"
+
+/* ---- guest memory, errnos, the fd table ---- */
+
+uint8_t *fl__wasi_mem(fl_host_call *call, uint32_t ptr, uint64_t len) {
+    fl_instance *inst = call->caller;
+    if (!inst || !inst->module || fl_module_total_memories(inst->module) == 0)
+        return NULL;
+    fl_memory *m = inst->memories[0];
+    if ((uint64_t)ptr + len > m->size)
+        return NULL;
+    return m->base + ptr;
+}
+
+uint16_t fl__wasi_errno(int e) {
+    switch (e) {
+    case 0: return W_ESUCCESS;
+    case E2BIG: return W_E2BIG;
+    case EACCES: return W_EACCES;
+    case EADDRINUSE: return 3;
+    case EADDRNOTAVAIL: return 4;
+    case EAFNOSUPPORT: return 5;
+    case EAGAIN: return W_EAGAIN;
+    case EALREADY: return 7;
+    case EBADF: return W_EBADF;
+    case EBADMSG: return 9;
+    case EBUSY: return W_EBUSY;
+    case ECANCELED: return 11;
+    case ECHILD: return 12;
+    case ECONNABORTED: return 13;
+    case ECONNREFUSED: return 14;
+    case ECONNRESET: return 15;
+    case EDEADLK: return 16;
+    case EDESTADDRREQ: return 17;
+    case EDOM: return 18;
+    case EDQUOT: return 19;
+    case EEXIST: return W_EEXIST;
+    case EFAULT: return W_EFAULT;
+    case EFBIG: return W_EFBIG;
+    case EHOSTUNREACH: return 23;
+    case EIDRM: return 24;
+    case EILSEQ: return 25;
+    case EINPROGRESS: return 26;
+    case EINTR: return W_EINTR;
+    case EINVAL: return W_EINVAL;
+    case EIO: return W_EIO;
+    case EISCONN: return 30;
+    case EISDIR: return W_EISDIR;
+    case ELOOP: return W_ELOOP;
+    case EMFILE: return W_EMFILE;
+    case EMLINK: return 34;
+    case EMSGSIZE: return 35;
+    case EMULTIHOP: return 36;
+    case ENAMETOOLONG: return W_ENAMETOOLONG;
+    case ENETDOWN: return 38;
+    case ENETRESET: return 39;
+    case ENETUNREACH: return 40;
+    case ENFILE: return 41;
+    case ENOBUFS: return W_ENOBUFS;
+    case ENODEV: return 43;
+    case ENOENT: return W_ENOENT;
+    case ENOEXEC: return 45;
+    case ENOLCK: return 46;
+    case ENOLINK: return 47;
+    case ENOMEM: return W_ENOMEM;
+    case ENOMSG: return 49;
+    case ENOPROTOOPT: return 50;
+    case ENOSPC: return 51;
+    case ENOSYS: return W_ENOSYS;
+    case ENOTCONN: return 53;
+    case ENOTDIR: return W_ENOTDIR;
+    case ENOTEMPTY: return W_ENOTEMPTY;
+    case ENOTRECOVERABLE: return 56;
+    case ENOTSOCK: return W_ENOTSOCK;
+    case EOPNOTSUPP: return W_ENOTSUP;
+    case ENOTTY: return 59;
+    case ENXIO: return 60;
+    case EOVERFLOW: return W_EOVERFLOW;
+    case EOWNERDEAD: return 62;
+    case EPERM: return W_EPERM;
+    case EPIPE: return 64;
+    case EPROTO: return 65;
+    case EPROTONOSUPPORT: return 66;
+    case EPROTOTYPE: return 67;
+    case ERANGE: return 68;
+    case EROFS: return W_EROFS;
+    case ESPIPE: return W_ESPIPE;
+    case ESRCH: return 71;
+    case ESTALE: return 72;
+    case ETIMEDOUT: return 73;
+    case ETXTBSY: return 74;
+    /* A real cross-device rename or link (between two preopens); the
+     * sandbox's EXDEV for an escape never reaches here (wasi_fs.c). */
+    case EXDEV: return W_EXDEV;
+    default: return W_EIO;
+    }
+}
+
+fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err) {
+    if (fd >= w->nfds || !w->fds[fd].used) {
+        *err = W_EBADF;
+        return NULL;
+    }
+    fl__wasi_fd *f = &w->fds[fd];
+    if ((f->rights & rights) != rights) {
+        *err = W_ENOTCAPABLE;
+        return NULL;
+    }
+    *err = 0;
+    return f;
+}
+
+int64_t fl__wasi_fd_add(fl_wasi *w, int host, uint8_t type, uint64_t rights, uint64_t inherit,
+                        bool read_only) {
+    uint32_t i = 0;
+    while (i < w->nfds && w->fds[i].used)
+        i++;
+    if (i >= FL__WASI_MAX_FDS) {
+        close(host);
+        return -W_EMFILE;
+    }
+    if (i == w->nfds) {
+        uint32_t ncap = w->nfds ? w->nfds * 2 : 8;
+        fl__wasi_fd *nf = realloc(w->fds, ncap * sizeof *nf);
+        if (!nf) {
+            close(host);
+            return -W_ENOMEM;
+        }
+        memset(nf + w->nfds, 0, (ncap - w->nfds) * sizeof *nf);
+        w->fds = nf;
+        w->nfds = ncap;
+    }
+    if (read_only) {
+        rights &= ~W_R_MUTATING;
+        inherit &= ~W_R_MUTATING;
+    }
+    w->fds[i] = (fl__wasi_fd){.used = true, .host = host, .type = type, .read_only = read_only,
+                              .rights = rights, .inherit = inherit};
+    return i;
+}
+
+uint8_t fl__wasi_filetype(int host, uint32_t mode) {
+    switch (mode & S_IFMT) {
+    case S_IFREG: return W_FT_REGULAR_FILE;
+    case S_IFDIR: return W_FT_DIRECTORY;
+    case S_IFCHR: return W_FT_CHARACTER_DEVICE;
+    case S_IFBLK: return W_FT_BLOCK_DEVICE;
+    case S_IFLNK: return W_FT_SYMBOLIC_LINK;
+    case S_IFSOCK: {
+        int type = 0;
+        socklen_t len = sizeof type;
+        if (host >= 0 && getsockopt(host, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+            type == SOCK_DGRAM)
+            return W_FT_SOCKET_DGRAM;
+        return W_FT_SOCKET_STREAM;
+    }
+    default: return W_FT_UNKNOWN; /* FIFOs have no WASI type */
+    }
+}
+
+/* ---- the context ---- */
+
+void fl_wasi_config_init(fl_wasi_config *c) {
+    memset(c, 0, sizeof *c);
+    c->stdio[0] = 0;
+    c->stdio[1] = 1;
+    c->stdio[2] = 2;
+}
+
+/* Copies n strings into a NULL-terminated array; *bytes = sum of strlen + 1. */
+static char **copy_strings(const char *const *src, size_t n, size_t *bytes) {
+    char **dst = calloc(n + 1, sizeof *dst);
+    *bytes = 0;
+    if (!dst)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        dst[i] = strdup(src[i]);
+        if (!dst[i])
+            goto fail;
+        *bytes += strlen(src[i]) + 1;
+    }
+    return dst;
+fail:
+    for (size_t i = 0; i < n; i++)
+        free(dst[i]);
+    free(dst);
+    return NULL;
+}
+
+static void free_strings(char **s, size_t n) {
+    if (!s)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
+    fl_wasi *w = calloc(1, sizeof *w);
+    if (!w)
+        goto nomem;
+    w->no_openat2 = c->no_openat2;
+    w->argc = c->argc;
+    w->envc = c->envc;
+    w->argv = copy_strings(c->argv, c->argc, &w->argv_bytes);
+    w->envp = copy_strings(c->envp, c->envc, &w->env_bytes);
+    if (!w->argv || !w->envp)
+        goto nomem;
+
+    /* Guest fds 0, 1 and 2 are stdio even when closed, so preopens start at 3. */
+    w->fds = calloc(8, sizeof *w->fds);
+    if (!w->fds)
+        goto nomem;
+    w->nfds = 8;
+    for (int i = 0; i < 3; i++) {
+        struct stat st;
+        if (c->stdio[i] < 0) {
+            w->fds[i] = (fl__wasi_fd){.used = true, .host = -1}; /* held until preopens are in */
+            continue;
+        }
+        int h = fcntl(c->stdio[i], F_DUPFD_CLOEXEC, 3);
+        if (h < 0 || fstat(h, &st) < 0) {
+            snprintf(err, errlen, "cannot use fd %d for stdio: %s", c->stdio[i], strerror(errno));
+            if (h >= 0)
+                close(h);
+            goto fail;
+        }
+        uint64_t rights = W_R_ALL & ~(W_R_FD_READDIR | W_R_PATH_OPEN);
+        /* wasi-libc's isatty(): a character device without seek and tell. */
+        if (isatty(h))
+            rights &= ~(W_R_FD_SEEK | W_R_FD_TELL);
+        w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .rights = rights,
+                                  .type = fl__wasi_filetype(h, st.st_mode)};
+    }
+
+    for (size_t i = 0; i < c->npreopens; i++) {
+        const fl_wasi_preopen *p = &c->preopens[i];
+        int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (h < 0) {
+            snprintf(err, errlen, "cannot open preopen %s: %s", p->host_path, strerror(errno));
+            goto fail;
+        }
+        int64_t fd = fl__wasi_fd_add(w, h, W_FT_DIRECTORY, W_R_ALL, W_R_ALL, p->read_only);
+        if (fd < 0) {
+            snprintf(err, errlen, "too many preopens");
+            goto fail;
+        }
+        w->fds[fd].preopen = strdup(p->guest_path ? p->guest_path : ".");
+        if (!w->fds[fd].preopen)
+            goto nomem;
+    }
+    for (int i = 0; i < 3; i++)
+        if (w->fds[i].host < 0)
+            w->fds[i].used = false;
+    return w;
+
+nomem:
+    snprintf(err, errlen, "out of memory");
+fail:
+    fl_wasi_free(w);
+    return NULL;
+}
+
+void fl_wasi_free(fl_wasi *w) {
+    if (!w)
+        return;
+    for (uint32_t i = 0; i < w->nfds; i++) {
+        if (w->fds[i].used && w->fds[i].host >= 0)
+            close(w->fds[i].host);
+        free(w->fds[i].preopen);
+    }
+    free(w->fds);
+    free_strings(w->argv, w->argc);
+    free_strings(w->envp, w->envc);
+    free(w->defs);
+    free(w);
+}
+
+/* Handlers get their context and the errno slot this way. */
+#define CTX ((fl_wasi *)call->data)
+#define RET(e) (args_results[0].i32 = (uint32_t)(e), FL_TRAP_NONE)
+#define A32(i) (args_results[i].i32)
+#define A64(i) (args_results[i].i64)
+
+/* ---- args and environ ---- */
+
+/* Writes the pointer array at `ptrs` and the strings at `buf`. */
+static uint16_t put_strings(fl_host_call *call, char **s, size_t n, size_t bytes, uint32_t ptrs,
+                            uint32_t buf) {
+    uint8_t *p = fl__wasi_mem(call, ptrs, (uint64_t)n * 4);
+    uint8_t *b = fl__wasi_mem(call, buf, bytes);
+    if (!p || !b)
+        return W_EFAULT;
+    uint32_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(s[i]) + 1;
+        fl__st32(p + 4 * i, buf + off);
+        memcpy(b + off, s[i], len);
+        off += (uint32_t)len;
+    }
+    return 0;
+}
+
+static uint16_t put_sizes(fl_host_call *call, size_t n, size_t bytes, uint32_t pn,
+                          uint32_t pbytes) {
+    uint8_t *a = fl__wasi_mem(call, pn, 4), *b = fl__wasi_mem(call, pbytes, 4);
+    if (!a || !b)
+        return W_EFAULT;
+    fl__st32(a, (uint32_t)n);
+    fl__st32(b, (uint32_t)bytes);
+    return 0;
+}
+
+static fl_trap w_args_get(fl_host_call *call, fl_value *args_results) {
+    return RET(put_strings(call, CTX->argv, CTX->argc, CTX->argv_bytes, A32(0), A32(1)));
+}
+
+static fl_trap w_args_sizes_get(fl_host_call *call, fl_value *args_results) {
+    return RET(put_sizes(call, CTX->argc, CTX->argv_bytes, A32(0), A32(1)));
+}
+
+static fl_trap w_environ_get(fl_host_call *call, fl_value *args_results) {
+    return RET(put_strings(call, CTX->envp, CTX->envc, CTX->env_bytes, A32(0), A32(1)));
+}
+
+static fl_trap w_environ_sizes_get(fl_host_call *call, fl_value *args_results) {
+    return RET(put_sizes(call, CTX->envc, CTX->env_bytes, A32(0), A32(1)));
+}
+
+/* ---- clocks and random ---- */
+
+static bool host_clock(uint32_t id, clockid_t *out) {
+    static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+                                    CLOCK_THREAD_CPUTIME_ID};
+    if (id >= sizeof ids / sizeof ids[0])
+        return false;
+    *out = ids[id];
+    return true;
+}
+
+static uint64_t ts_ns(const struct timespec *ts) {
+    return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+static fl_trap w_clock_res_get(fl_host_call *call, fl_value *args_results) {
+    clockid_t c;
+    struct timespec ts;
+    if (!host_clock(A32(0), &c))
+        return RET(W_EINVAL);
+    uint8_t *p = fl__wasi_mem(call, A32(1), 8);
+    if (!p)
+        return RET(W_EFAULT);
+    if (clock_getres(c, &ts) < 0)
+        return RET(fl__wasi_errno(errno));
+    fl__st64(p, ts_ns(&ts));
+    return RET(0);
+}
+
+static fl_trap w_clock_time_get(fl_host_call *call, fl_value *args_results) {
+    clockid_t c;
+    struct timespec ts;
+    if (!host_clock(A32(0), &c))
+        return RET(W_EINVAL);
+    uint8_t *p = fl__wasi_mem(call, A32(2), 8);
+    if (!p)
+        return RET(W_EFAULT);
+    if (clock_gettime(c, &ts) < 0)
+        return RET(fl__wasi_errno(errno));
+    fl__st64(p, ts_ns(&ts));
+    return RET(0);
+}
+
+static fl_trap w_random_get(fl_host_call *call, fl_value *args_results) {
+    uint32_t len = A32(1);
+    uint8_t *p = fl__wasi_mem(call, A32(0), len);
+    if (!p)
+        return RET(W_EFAULT);
+    for (uint32_t done = 0; done < len;) {
+        ssize_t n = getrandom(p + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return RET(fl__wasi_errno(errno));
+        }
+        done += (uint32_t)n;
+    }
+    return RET(0);
+}
+
+/* ---- proc and sched ---- */
+
+static fl_trap w_proc_exit(fl_host_call *call, fl_value *args_results) {
+    call->exec->exit_code = (int)A32(0);
+    return FL_TRAP_EXIT;
+}
+
+/* Signals are not part of a Faaslet's world: preview1 leaves this call
+ * unimplementable without processes, so it answers ENOSYS. */
+static fl_trap w_proc_raise(fl_host_call *call, fl_value *args_results) {
+    return RET(W_ENOSYS);
+}
+
+static fl_trap w_sched_yield(fl_host_call *call, fl_value *args_results) {
+    sched_yield();
+    return RET(0);
+}
+
+/* ---- poll_oneoff ---- */
+
+#define SUB_SIZE 48
+#define EVENT_SIZE 32
+#define EV_CLOCK 0
+#define EV_FD_READ 1
+#define EV_FD_WRITE 2
+#define SUBCLOCK_ABSTIME 1u
+#define EVRW_HANGUP 1u
+
+static void put_event(uint8_t *ev, uint64_t userdata, uint16_t error, uint8_t type,
+                      uint64_t nbytes, uint16_t flags) {
+    memset(ev, 0, EVENT_SIZE);
+    fl__st64(ev, userdata);
+    fl__st16(ev + 8, error);
+    ev[10] = type;
+    fl__st64(ev + 16, nbytes);
+    fl__st16(ev + 24, flags);
+}
+
+/* Bytes ready to read on `host` for an fd_read event: what is left of a
+ * regular file, FIONREAD elsewhere (0 when unknown). */
+static uint64_t readable_bytes(int host) {
+    struct stat st;
+    if (fstat(host, &st) == 0 && S_ISREG(st.st_mode)) {
+        off_t pos = lseek(host, 0, SEEK_CUR);
+        return pos >= 0 && st.st_size > pos ? (uint64_t)(st.st_size - pos) : 0;
+    }
+    int n = 0;
+    return ioctl(host, FIONREAD, &n) == 0 && n > 0 ? (uint64_t)n : 0;
+}
+
+/* Sleeps are cut in slices so that an interrupted exec (a timeout) stops a
+ * guest blocked in poll_oneoff. */
+#define POLL_SLICE_NS 50000000ull
+
+static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
+    fl_wasi *w = CTX;
+    uint32_t nsubs = A32(2);
+    if (nsubs == 0)
+        return RET(W_EINVAL);
+    uint8_t *in = fl__wasi_mem(call, A32(0), (uint64_t)nsubs * SUB_SIZE);
+    uint8_t *out = fl__wasi_mem(call, A32(1), (uint64_t)nsubs * EVENT_SIZE);
+    uint8_t *pnev = fl__wasi_mem(call, A32(3), 4);
+    if (!in || !out || !pnev)
+        return RET(W_EFAULT);
+
+    struct pollfd *pfds = calloc(nsubs, sizeof *pfds);
+    uint32_t *pidx = calloc(nsubs, sizeof *pidx); /* subscription of each pollfd */
+    uint8_t *sub_copy = malloc((size_t)nsubs * SUB_SIZE);
+    uint64_t *due = calloc(nsubs, sizeof *due); /* each clock's deadline, monotonic ns */
+    fl_trap trap = FL_TRAP_NONE;
+    uint32_t nev = 0, npfd = 0;
+    uint16_t rc = 0;
+    if (!pfds || !pidx || !sub_copy || !due) {
+        rc = W_ENOMEM;
+        goto out;
+    }
+    /* Events may overlap subscriptions in guest memory: read them all first. */
+    memcpy(sub_copy, in, (size_t)nsubs * SUB_SIZE);
+    in = sub_copy;
+
+    /* Earliest clock deadline, on the monotonic clock. */
+    bool have_clock = false;
+    uint64_t deadline = 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t mono_now = ts_ns(&now);
+
+    for (uint32_t i = 0; i < nsubs; i++) {
+        const uint8_t *s = in + (size_t)i * SUB_SIZE;
+        uint64_t ud = fl__ld64(s);
+        uint8_t tag = s[8];
+        if (tag == EV_CLOCK) {
+            clockid_t c;
+            uint64_t timeout = fl__ld64(s + 24);
+            uint16_t flags;
+            memcpy(&flags, s + 40, 2);
+            if (!host_clock(fl__ld32(s + 16), &c)) {
+                due[i] = UINT64_MAX;
+                put_event(out + (size_t)nev++ * EVENT_SIZE, ud, W_EINVAL, EV_CLOCK, 0, 0);
+                continue;
+            }
+            uint64_t rel = timeout;
+            if (flags & SUBCLOCK_ABSTIME) {
+                struct timespec t;
+                clock_gettime(c, &t);
+                rel = timeout > ts_ns(&t) ? timeout - ts_ns(&t) : 0;
+            }
+            uint64_t d = mono_now + rel < mono_now ? UINT64_MAX : mono_now + rel;
+            due[i] = d;
+            if (!have_clock || d < deadline)
+                deadline = d;
+            have_clock = true;
+        } else if (tag == EV_FD_READ || tag == EV_FD_WRITE) {
+            uint16_t err;
+            fl__wasi_fd *f = fl__wasi_fd_get(w, fl__ld32(s + 16), W_R_POLL_FD_READWRITE, &err);
+            if (!f) {
+                put_event(out + (size_t)nev++ * EVENT_SIZE, ud, err, tag, 0, 0);
+                continue;
+            }
+            pfds[npfd] = (struct pollfd){.fd = f->host, .events = tag == EV_FD_READ ? POLLIN : POLLOUT};
+            pidx[npfd++] = i;
+        } else {
+            put_event(out + (size_t)nev++ * EVENT_SIZE, ud, W_EINVAL, tag, 0, 0);
+        }
+    }
+
+    /* Wait only when nothing is to be reported yet. */
+    for (;;) {
+        uint64_t wait_ns = 0;
+        if (nev == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            mono_now = ts_ns(&now);
+            wait_ns = !have_clock ? POLL_SLICE_NS
+                      : deadline > mono_now ? deadline - mono_now : 0;
+            if (wait_ns > POLL_SLICE_NS)
+                wait_ns = POLL_SLICE_NS;
+        }
+        if (npfd > 0) {
+            struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
+                                  .tv_nsec = (long)(wait_ns % 1000000000u)};
+            int n = ppoll(pfds, npfd, &ts, NULL);
+            if (n < 0 && errno != EINTR) {
+                rc = fl__wasi_errno(errno);
+                goto out;
+            }
+            if (n > 0) {
+                for (uint32_t k = 0; k < npfd; k++) {
+                    short re = pfds[k].revents;
+                    if (!re)
+                        continue;
+                    const uint8_t *s = in + (size_t)pidx[k] * SUB_SIZE;
+                    uint8_t tag = s[8];
+                    uint16_t err = (re & POLLNVAL) ? W_EBADF : 0;
+                    uint16_t fl = (re & POLLHUP) ? EVRW_HANGUP : 0;
+                    uint64_t nb = tag == EV_FD_READ && !err ? readable_bytes(pfds[k].fd) : 0;
+                    if (re & POLLERR && !err)
+                        err = W_EIO;
+                    put_event(out + (size_t)nev++ * EVENT_SIZE, fl__ld64(s), err, tag, nb, fl);
+                }
+            }
+        } else if (wait_ns > 0) {
+            struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
+                                  .tv_nsec = (long)(wait_ns % 1000000000u)};
+            nanosleep(&ts, NULL);
+        }
+        if (nev > 0)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (have_clock && ts_ns(&now) >= deadline) {
+            /* Report every clock that has expired by now. */
+            for (uint32_t i = 0; i < nsubs; i++)
+                if (in[(size_t)i * SUB_SIZE + 8] == EV_CLOCK && due[i] <= ts_ns(&now))
+                    put_event(out + (size_t)nev++ * EVENT_SIZE, fl__ld64(in + (size_t)i * SUB_SIZE),
+                              0, EV_CLOCK, 0, 0);
+            break;
+        }
+        if (call->exec->interrupt) {
+            trap = FL_TRAP_INTERRUPTED;
+            goto out;
+        }
+    }
+    fl__st32(pnev, nev);
+out:
+    free(pfds);
+    free(pidx);
+    free(sub_copy);
+    free(due);
+    if (trap != FL_TRAP_NONE)
+        return trap;
+    return RET(rc);
+}
+
+/* ---- sockets: a Faaslet gets none, so each call finds no socket ---- */
+
+static uint16_t sock_errno(fl_wasi *w, uint32_t fd) {
+    uint16_t err;
+    fl__wasi_fd *f = fl__wasi_fd_get(w, fd, 0, &err);
+    if (!f)
+        return err;
+    if (f->type != W_FT_SOCKET_STREAM && f->type != W_FT_SOCKET_DGRAM)
+        return W_ENOTSOCK;
+    return W_ENOTSUP;
+}
+
+static fl_trap w_sock_accept(fl_host_call *call, fl_value *args_results) {
+    return RET(sock_errno(CTX, A32(0)));
+}
+static fl_trap w_sock_recv(fl_host_call *call, fl_value *args_results) {
+    return RET(sock_errno(CTX, A32(0)));
+}
+static fl_trap w_sock_send(fl_host_call *call, fl_value *args_results) {
+    return RET(sock_errno(CTX, A32(0)));
+}
+static fl_trap w_sock_shutdown(fl_host_call *call, fl_value *args_results) {
+    return RET(sock_errno(CTX, A32(0)));
+}
+
+/* ---- the table ---- */
+
+#define M "wasi_snapshot_preview1"
+static const fl_host_def misc_defs[] = {
+    {M, "args_get", "ii:i", w_args_get, NULL},
+    {M, "args_sizes_get", "ii:i", w_args_sizes_get, NULL},
+    {M, "environ_get", "ii:i", w_environ_get, NULL},
+    {M, "environ_sizes_get", "ii:i", w_environ_sizes_get, NULL},
+    {M, "clock_res_get", "ii:i", w_clock_res_get, NULL},
+    {M, "clock_time_get", "iIi:i", w_clock_time_get, NULL},
+    {M, "random_get", "ii:i", w_random_get, NULL},
+    {M, "proc_exit", "i:", w_proc_exit, NULL},
+    {M, "proc_raise", "i:i", w_proc_raise, NULL},
+    {M, "sched_yield", ":i", w_sched_yield, NULL},
+    {M, "poll_oneoff", "iiii:i", w_poll_oneoff, NULL},
+    {M, "sock_accept", "iii:i", w_sock_accept, NULL},
+    {M, "sock_recv", "iiiiii:i", w_sock_recv, NULL},
+    {M, "sock_send", "iiiii:i", w_sock_send, NULL},
+    {M, "sock_shutdown", "ii:i", w_sock_shutdown, NULL},
+};
+#define NMISC (sizeof misc_defs / sizeof misc_defs[0])
+
+int fl_wasi_define(fl_wasi *w, fl_linker *l) {
+    size_t n = NMISC + fl__wasi_fs_ndefs;
+    if (!w->defs) {
+        w->defs = malloc(n * sizeof *w->defs);
+        if (!w->defs)
+            return -1;
+        memcpy(w->defs, misc_defs, sizeof misc_defs);
+        memcpy(w->defs + NMISC, fl__wasi_fs_defs, fl__wasi_fs_ndefs * sizeof *w->defs);
+        for (size_t i = 0; i < n; i++)
+            w->defs[i].data = w;
+    }
+    return fl_linker_define_host(l, w->defs, n);
+}

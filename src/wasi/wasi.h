@@ -1,0 +1,67 @@
+/*
+ * wasi.h: WASI preview1 (`wasi_snapshot_preview1`) for guests of the engine.
+ *
+ * A fl_wasi is the per-Faaslet state: arguments, environment and the fd
+ * table (stdio, preopened directories, files the guest opened).  Each
+ * Faaslet gets its own, so thousands of them run side by side.  A guest
+ * sees only its preopened directories: every path is resolved beneath the
+ * preopen it names (openat2 with RESOLVE_BENEATH where the kernel has it,
+ * otherwise a component walk that refuses to leave the root).
+ *
+ * Errors reach the guest as WASI errnos, never as traps; a guest pointer
+ * outside linear memory is __WASI_ERRNO_FAULT (21).  proc_exit ends the call
+ * with FL_TRAP_EXIT and exec->exit_code.
+ *
+ * Threads: a fl_wasi is used by one thread at a time (its Faaslet's).
+ *
+ * The host process should ignore SIGPIPE: a guest writing to a closed pipe
+ * then gets EPIPE instead of ending every Faaslet in the process.
+ */
+#ifndef FL_WASI_WASI_H
+#define FL_WASI_WASI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/runtime.h"
+
+/* One preopened directory. */
+typedef struct fl_wasi_preopen {
+    const char *host_path;  /* directory on the host */
+    const char *guest_path; /* the name the guest sees (e.g. "/" or "/data") */
+    bool read_only;         /* the guest may read but never create, write or remove */
+} fl_wasi_preopen;
+
+typedef struct fl_wasi_config {
+    const char *const *argv; /* argc strings; argv[0] is the program name */
+    size_t argc;
+    const char *const *envp; /* envc "NAME=value" strings */
+    size_t envc;
+    const fl_wasi_preopen *preopens; /* become guest fds 3, 4, ... in order */
+    size_t npreopens;
+    int stdio[3];    /* host fds behind guest fds 0, 1, 2 (duplicated); -1 = closed */
+    bool no_openat2; /* use the portable path walk even where openat2 exists (tests) */
+} fl_wasi_config;
+
+typedef struct fl_wasi fl_wasi;
+
+/* Fills `c` with no arguments, no environment, no preopens and the
+ * process's own stdio (0, 1, 2). */
+void fl_wasi_config_init(fl_wasi_config *c);
+
+/* Creates the WASI state for one guest.  Borrows `c` (every string is
+ * copied; stdio fds are duplicated; preopen directories are opened now).
+ * Returns a context the caller frees with fl_wasi_free(), or NULL with a
+ * message in err[0..errlen) (a preopen that cannot be opened, no memory). */
+fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen);
+
+/* Closes every fd of the guest and frees `w`; NULL is a no-op.  No linker
+ * or instance that uses it may be used afterwards. */
+void fl_wasi_free(fl_wasi *w);
+
+/* Defines every wasi_snapshot_preview1 function in `l` with host data `w`.
+ * `w` must outlive the linker and every instance linked with it.  Returns 0,
+ * or -1 if the linker refused a definition. */
+int fl_wasi_define(fl_wasi *w, fl_linker *l);
+
+#endif

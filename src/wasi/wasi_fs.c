@@ -1,0 +1,640 @@
+/*
+ * wasi_fs.c: the WASI calls on fds and paths.  Every guest pointer goes
+ * through fl__wasi_mem; every path through the sandbox (sandbox.c), which
+ * hands back a directory fd and a final name that the *at() calls below
+ * use with NOFOLLOW flags.  Rights are checked on each call (a read-only
+ * preopen has lost every mutating right, and so has all it opens).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "wasi/wasi_int.h"
+
+#define CTX ((fl_wasi *)call->data)
+#define RET(e) (args_results[0].i32 = (uint32_t)(e), FL_TRAP_NONE)
+#define A32(i) (args_results[i].i32)
+#define A64(i) (args_results[i].i64)
+#define ERRNO() fl__wasi_errno(errno)
+
+/* Looks up fd A32(i) with `rights` or returns its errno from the handler. */
+#define GET_FD(var, i, rights)                                                \
+    uint16_t var##_err;                                                       \
+    fl__wasi_fd *var = fl__wasi_fd_get(CTX, A32(i), (rights), &var##_err);    \
+    if (!var)                                                                 \
+        return RET(var##_err)
+
+/* The sandbox's answer as a WASI errno: -EXDEV is an attempted escape. */
+static uint16_t sandbox_errno(int rc) {
+    return rc == -EXDEV ? W_ENOTCAPABLE : fl__wasi_errno(-rc);
+}
+
+/* Resolves guest path (ptr, len) beneath directory fd `d`: *dir (closed by
+ * the caller) and the final `name` (PATH_MAX bytes). */
+static uint16_t resolve(fl_host_call *call, fl__wasi_fd *d, uint32_t ptr, uint32_t len,
+                        bool follow, int *dir, char *name) {
+    if (d->type != W_FT_DIRECTORY)
+        return W_ENOTDIR;
+    const char *path = (const char *)fl__wasi_mem(call, ptr, len);
+    if (!path)
+        return W_EFAULT;
+    int rc = fl__sandbox_parent(d->host, path, len, follow, CTX->no_openat2, dir, name);
+    return rc < 0 ? sandbox_errno(rc) : 0;
+}
+
+/* Builds host iovecs over the guest's (at most IOV_MAX of them: a short
+ * transfer, which the guest's libc retries).  *out is freed by the caller. */
+static uint16_t get_iovs(fl_host_call *call, uint32_t iovs, uint32_t n, struct iovec **out,
+                         int *count) {
+    const uint8_t *g = fl__wasi_mem(call, iovs, (uint64_t)n * 8);
+    if (!g)
+        return W_EFAULT;
+    if (n > IOV_MAX)
+        n = IOV_MAX;
+    struct iovec *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return W_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t buf = fl__ld32(g + 8 * i), len = fl__ld32(g + 8 * i + 4);
+        uint8_t *p = fl__wasi_mem(call, buf, len);
+        if (!p) {
+            free(v);
+            return W_EFAULT;
+        }
+        v[i] = (struct iovec){.iov_base = p, .iov_len = len};
+    }
+    *out = v;
+    *count = (int)n;
+    return 0;
+}
+
+/* The shared body of fd_read, fd_write, fd_pread and fd_pwrite. */
+static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, bool positioned) {
+    uint64_t rights = (write ? W_R_FD_WRITE : W_R_FD_READ) | (positioned ? W_R_FD_SEEK : 0);
+    GET_FD(f, 0, rights);
+    uint32_t result_ptr = positioned ? A32(4) : A32(3);
+    uint64_t offset = positioned ? A64(3) : 0;
+    uint8_t *res = fl__wasi_mem(call, result_ptr, 4);
+    if (!res)
+        return RET(W_EFAULT);
+    if (positioned && offset > INT64_MAX)
+        return RET(W_EINVAL);
+    if (positioned && f->type == W_FT_DIRECTORY)
+        return RET(W_EISDIR);
+    struct iovec *v;
+    int n;
+    uint16_t e = get_iovs(call, A32(1), A32(2), &v, &n);
+    if (e)
+        return RET(e);
+    ssize_t got;
+    if (positioned)
+        got = write ? pwritev(f->host, v, n, (off_t)offset) : preadv(f->host, v, n, (off_t)offset);
+    else
+        got = write ? writev(f->host, v, n) : readv(f->host, v, n);
+    int err = errno;
+    free(v);
+    if (got < 0)
+        return RET(fl__wasi_errno(err));
+    fl__st32(res, (uint32_t)got);
+    return RET(0);
+}
+
+static fl_trap w_fd_read(fl_host_call *call, fl_value *args_results) {
+    return transfer(call, args_results, false, false);
+}
+static fl_trap w_fd_write(fl_host_call *call, fl_value *args_results) {
+    return transfer(call, args_results, true, false);
+}
+static fl_trap w_fd_pread(fl_host_call *call, fl_value *args_results) {
+    return transfer(call, args_results, false, true);
+}
+static fl_trap w_fd_pwrite(fl_host_call *call, fl_value *args_results) {
+    return transfer(call, args_results, true, true);
+}
+
+static fl_trap w_fd_seek(fl_host_call *call, fl_value *args_results) {
+    int64_t off = (int64_t)A64(1);
+    uint32_t whence = A32(2);
+    /* Asking where we are is a tell, which needs only that right. */
+    uint64_t need = (off == 0 && whence == 1) ? W_R_FD_TELL : W_R_FD_SEEK;
+    GET_FD(f, 0, need);
+    uint8_t *res = fl__wasi_mem(call, A32(3), 8);
+    if (!res)
+        return RET(W_EFAULT);
+    static const int hw[] = {SEEK_SET, SEEK_CUR, SEEK_END};
+    if (whence > 2)
+        return RET(W_EINVAL);
+    off_t r = lseek(f->host, off, hw[whence]);
+    if (r < 0)
+        return RET(ERRNO());
+    fl__st64(res, (uint64_t)r);
+    return RET(0);
+}
+
+static fl_trap w_fd_tell(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_TELL);
+    uint8_t *res = fl__wasi_mem(call, A32(1), 8);
+    if (!res)
+        return RET(W_EFAULT);
+    off_t r = lseek(f->host, 0, SEEK_CUR);
+    if (r < 0)
+        return RET(ERRNO());
+    fl__st64(res, (uint64_t)r);
+    return RET(0);
+}
+
+static fl_trap w_fd_close(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, 0);
+    close(f->host);
+    free(f->preopen);
+    *f = (fl__wasi_fd){0};
+    return RET(0);
+}
+
+static fl_trap w_fd_sync(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_SYNC);
+    return RET(fsync(f->host) < 0 ? ERRNO() : 0);
+}
+
+static fl_trap w_fd_datasync(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_DATASYNC);
+    return RET(fdatasync(f->host) < 0 ? ERRNO() : 0);
+}
+
+static fl_trap w_fd_fdstat_get(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, 0);
+    uint8_t *p = fl__wasi_mem(call, A32(1), 24);
+    if (!p)
+        return RET(W_EFAULT);
+    int fl = fcntl(f->host, F_GETFL);
+    if (fl < 0)
+        return RET(ERRNO());
+    uint16_t flags = 0;
+    if (fl & O_APPEND)
+        flags |= W_FDFLAG_APPEND;
+    if (fl & O_NONBLOCK)
+        flags |= W_FDFLAG_NONBLOCK;
+    if ((fl & O_SYNC) == O_SYNC)
+        flags |= W_FDFLAG_SYNC;
+    else if (fl & O_DSYNC)
+        flags |= W_FDFLAG_DSYNC;
+    memset(p, 0, 24);
+    p[0] = f->type;
+    fl__st16(p + 2, flags);
+    fl__st64(p + 8, f->rights);
+    fl__st64(p + 16, f->inherit);
+    return RET(0);
+}
+
+static fl_trap w_fd_fdstat_set_flags(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_FDSTAT_SET_FLAGS);
+    uint32_t flags = A32(1) & 0xffff;
+    /* Linux cannot change the sync modes of an open file. */
+    if (flags & (W_FDFLAG_DSYNC | W_FDFLAG_RSYNC | W_FDFLAG_SYNC))
+        return RET(W_ENOTSUP);
+    int fl = fcntl(f->host, F_GETFL);
+    if (fl < 0)
+        return RET(ERRNO());
+    fl &= ~(O_APPEND | O_NONBLOCK);
+    if (flags & W_FDFLAG_APPEND)
+        fl |= O_APPEND;
+    if (flags & W_FDFLAG_NONBLOCK)
+        fl |= O_NONBLOCK;
+    return RET(fcntl(f->host, F_SETFL, fl) < 0 ? ERRNO() : 0);
+}
+
+static fl_trap w_fd_fdstat_set_rights(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, 0);
+    uint64_t base = A64(1), inh = A64(2);
+    /* Rights only ever shrink. */
+    if ((base & ~f->rights) || (inh & ~f->inherit))
+        return RET(W_ENOTCAPABLE);
+    f->rights = base;
+    f->inherit = inh;
+    return RET(0);
+}
+
+/* Writes a preview1 filestat (64 bytes). */
+static void put_filestat(uint8_t *p, const struct stat *st) {
+    memset(p, 0, 64);
+    fl__st64(p, (uint64_t)st->st_dev);
+    fl__st64(p + 8, (uint64_t)st->st_ino);
+    p[16] = fl__wasi_filetype(-1, st->st_mode);
+    fl__st64(p + 24, (uint64_t)st->st_nlink);
+    fl__st64(p + 32, (uint64_t)st->st_size);
+    fl__st64(p + 40, (uint64_t)st->st_atim.tv_sec * 1000000000u + (uint64_t)st->st_atim.tv_nsec);
+    fl__st64(p + 48, (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
+    fl__st64(p + 56, (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec);
+}
+
+static fl_trap w_fd_filestat_get(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_FILESTAT_GET);
+    uint8_t *p = fl__wasi_mem(call, A32(1), 64);
+    if (!p)
+        return RET(W_EFAULT);
+    struct stat st;
+    if (fstat(f->host, &st) < 0)
+        return RET(ERRNO());
+    put_filestat(p, &st);
+    if (f->type == W_FT_SOCKET_DGRAM || f->type == W_FT_SOCKET_STREAM)
+        p[16] = f->type;
+    return RET(0);
+}
+
+static fl_trap w_fd_filestat_set_size(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_FILESTAT_SET_SIZE);
+    if (A64(1) > INT64_MAX)
+        return RET(W_EINVAL);
+    return RET(ftruncate(f->host, (off_t)A64(1)) < 0 ? ERRNO() : 0);
+}
+
+/* timespec pair for futimens/utimensat from (atim, mtim, fst_flags). */
+static uint16_t make_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]) {
+    if (((fst & W_FST_ATIM) && (fst & W_FST_ATIM_NOW)) ||
+        ((fst & W_FST_MTIM) && (fst & W_FST_MTIM_NOW)) || (fst & ~15u))
+        return W_EINVAL;
+    uint64_t t[2] = {atim, mtim};
+    uint32_t set[2] = {W_FST_ATIM, W_FST_MTIM}, now[2] = {W_FST_ATIM_NOW, W_FST_MTIM_NOW};
+    for (int i = 0; i < 2; i++) {
+        if (fst & set[i])
+            ts[i] = (struct timespec){.tv_sec = (time_t)(t[i] / 1000000000u),
+                                      .tv_nsec = (long)(t[i] % 1000000000u)};
+        else if (fst & now[i])
+            ts[i] = (struct timespec){.tv_nsec = UTIME_NOW};
+        else
+            ts[i] = (struct timespec){.tv_nsec = UTIME_OMIT};
+    }
+    return 0;
+}
+
+static fl_trap w_fd_filestat_set_times(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_FILESTAT_SET_TIMES);
+    struct timespec ts[2];
+    uint16_t e = make_times(A64(1), A64(2), A32(3), ts);
+    if (e)
+        return RET(e);
+    return RET(futimens(f->host, ts) < 0 ? ERRNO() : 0);
+}
+
+static fl_trap w_fd_allocate(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_ALLOCATE);
+    uint64_t off = A64(1), len = A64(2);
+    if (off > INT64_MAX || len > INT64_MAX || off + len > INT64_MAX)
+        return RET(W_EINVAL);
+    if (f->type == W_FT_DIRECTORY)
+        return RET(W_EBADF);
+    int rc = posix_fallocate(f->host, (off_t)off, (off_t)len);
+    return RET(rc ? fl__wasi_errno(rc) : 0);
+}
+
+static fl_trap w_fd_advise(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_ADVISE);
+    static const int advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
+                                 POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
+    uint32_t a = A32(3);
+    if (a >= sizeof advice / sizeof advice[0] || A64(1) > INT64_MAX || A64(2) > INT64_MAX)
+        return RET(W_EINVAL);
+    if (f->type == W_FT_DIRECTORY)
+        return RET(W_EBADF);
+    int rc = posix_fadvise(f->host, (off_t)A64(1), (off_t)A64(2), advice[a]);
+    return RET(rc ? fl__wasi_errno(rc) : 0);
+}
+
+static fl_trap w_fd_prestat_get(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, 0);
+    if (!f->preopen)
+        return RET(W_EBADF);
+    uint8_t *p = fl__wasi_mem(call, A32(1), 8);
+    if (!p)
+        return RET(W_EFAULT);
+    memset(p, 0, 8);
+    fl__st32(p + 4, (uint32_t)strlen(f->preopen));
+    return RET(0);
+}
+
+static fl_trap w_fd_prestat_dir_name(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, 0);
+    if (!f->preopen)
+        return RET(W_EBADF);
+    uint32_t n = (uint32_t)strlen(f->preopen);
+    uint8_t *p = fl__wasi_mem(call, A32(1), A32(2));
+    if (!p)
+        return RET(W_EFAULT);
+    if (A32(2) < n)
+        return RET(W_ENAMETOOLONG);
+    memcpy(p, f->preopen, n);
+    return RET(0);
+}
+
+static uint8_t dirent_type(int dfd, const struct dirent *e) {
+    switch (e->d_type) {
+    case DT_REG: return W_FT_REGULAR_FILE;
+    case DT_DIR: return W_FT_DIRECTORY;
+    case DT_LNK: return W_FT_SYMBOLIC_LINK;
+    case DT_CHR: return W_FT_CHARACTER_DEVICE;
+    case DT_BLK: return W_FT_BLOCK_DEVICE;
+    case DT_SOCK: return W_FT_SOCKET_STREAM;
+    case DT_UNKNOWN: {
+        struct stat st;
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            return fl__wasi_filetype(-1, st.st_mode);
+        return W_FT_UNKNOWN;
+    }
+    default: return W_FT_UNKNOWN;
+    }
+}
+
+/* Entries are numbered from the start of a fresh listing, and the cookie is
+ * the number of entries already seen: stateless, so fds can be shared and
+ * renumbered freely. */
+static fl_trap w_fd_readdir(fl_host_call *call, fl_value *args_results) {
+    GET_FD(f, 0, W_R_FD_READDIR);
+    uint32_t len = A32(2);
+    uint64_t cookie = A64(3);
+    uint8_t *buf = fl__wasi_mem(call, A32(1), len);
+    uint8_t *used_p = fl__wasi_mem(call, A32(4), 4);
+    if (!buf || !used_p)
+        return RET(W_EFAULT);
+    if (f->type != W_FT_DIRECTORY)
+        return RET(W_ENOTDIR);
+    int dfd = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return RET(ERRNO());
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        uint16_t e = ERRNO();
+        close(dfd);
+        return RET(e);
+    }
+    uint32_t used = 0;
+    uint64_t idx = 0;
+    struct dirent *e;
+    errno = 0;
+    while (used < len && (e = readdir(d))) {
+        if (idx++ < cookie)
+            continue;
+        uint8_t hdr[24] = {0};
+        size_t namlen = strlen(e->d_name);
+        fl__st64(hdr, idx);
+        fl__st64(hdr + 8, (uint64_t)e->d_ino);
+        fl__st32(hdr + 16, (uint32_t)namlen);
+        hdr[20] = dirent_type(dirfd(d), e);
+        /* The last entry may be cut short: bufused == len tells the guest. */
+        uint32_t n = len - used < 24 ? len - used : 24;
+        memcpy(buf + used, hdr, n);
+        used += n;
+        n = len - used < namlen ? len - used : (uint32_t)namlen;
+        memcpy(buf + used, e->d_name, n);
+        used += n;
+    }
+    closedir(d);
+    fl__st32(used_p, used);
+    return RET(0);
+}
+
+static fl_trap w_fd_renumber(fl_host_call *call, fl_value *args_results) {
+    GET_FD(from, 0, 0);
+    GET_FD(to, 1, 0);
+    if (from == to)
+        return RET(0);
+    close(to->host);
+    free(to->preopen);
+    *to = *from;
+    *from = (fl__wasi_fd){0};
+    return RET(0);
+}
+
+/* ---- paths ---- */
+
+/* The directory fd argument `i` with `rights`, resolved path (ptr, len). */
+#define RESOLVE(d, i, rights, ptr, len, follow)                               \
+    GET_FD(d, i, rights);                                                     \
+    int dir;                                                                  \
+    char name[PATH_MAX];                                                      \
+    {                                                                         \
+        uint16_t e_ = resolve(call, d, ptr, len, follow, &dir, name);         \
+        if (e_)                                                               \
+            return RET(e_);                                                   \
+    }
+
+static fl_trap w_path_create_directory(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(d, 0, W_R_PATH_CREATE_DIRECTORY, A32(1), A32(2), false);
+    int rc = mkdirat(dir, name, 0777);
+    uint16_t e = rc < 0 ? ERRNO() : 0;
+    close(dir);
+    return RET(e);
+}
+
+static fl_trap w_path_remove_directory(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(d, 0, W_R_PATH_REMOVE_DIRECTORY, A32(1), A32(2), false);
+    int rc = unlinkat(dir, name, AT_REMOVEDIR);
+    uint16_t e = rc < 0 ? ERRNO() : 0;
+    close(dir);
+    return RET(e);
+}
+
+static fl_trap w_path_unlink_file(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(d, 0, W_R_PATH_UNLINK_FILE, A32(1), A32(2), false);
+    int rc = unlinkat(dir, name, 0);
+    uint16_t e = rc < 0 ? ERRNO() : 0;
+    close(dir);
+    return RET(e);
+}
+
+static fl_trap w_path_filestat_get(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(d, 0, W_R_PATH_FILESTAT_GET, A32(2), A32(3), A32(1) & W_LOOKUP_SYMLINK_FOLLOW);
+    uint8_t *p = fl__wasi_mem(call, A32(4), 64);
+    struct stat st;
+    uint16_t e = !p ? W_EFAULT : fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? ERRNO() : 0;
+    close(dir);
+    if (!e)
+        put_filestat(p, &st);
+    return RET(e);
+}
+
+static fl_trap w_path_filestat_set_times(fl_host_call *call, fl_value *args_results) {
+    struct timespec ts[2];
+    uint16_t e = make_times(A64(4), A64(5), A32(6), ts);
+    if (e)
+        return RET(e);
+    RESOLVE(d, 0, W_R_PATH_FILESTAT_SET_TIMES, A32(2), A32(3), A32(1) & W_LOOKUP_SYMLINK_FOLLOW);
+    e = utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? ERRNO() : 0;
+    close(dir);
+    return RET(e);
+}
+
+static fl_trap w_path_readlink(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(d, 0, W_R_PATH_READLINK, A32(1), A32(2), false);
+    uint32_t blen = A32(4);
+    uint8_t *buf = fl__wasi_mem(call, A32(3), blen);
+    uint8_t *used = fl__wasi_mem(call, A32(5), 4);
+    uint16_t e = 0;
+    if (!buf || !used) {
+        e = W_EFAULT;
+    } else {
+        ssize_t n = readlinkat(dir, name, (char *)buf, blen);
+        if (n < 0)
+            e = ERRNO();
+        else
+            fl__st32(used, (uint32_t)n);
+    }
+    close(dir);
+    return RET(e);
+}
+
+static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
+    uint32_t tlen = A32(1);
+    const char *t = (const char *)fl__wasi_mem(call, A32(0), tlen);
+    if (!t)
+        return RET(W_EFAULT);
+    if (tlen >= PATH_MAX)
+        return RET(W_ENAMETOOLONG);
+    if (memchr(t, 0, tlen))
+        return RET(W_EINVAL);
+    char target[PATH_MAX];
+    memcpy(target, t, tlen);
+    target[tlen] = 0;
+    /* The sandbox would never follow it, but a host tool might. */
+    if (target[0] == '/')
+        return RET(W_ENOTCAPABLE);
+    RESOLVE(d, 2, W_R_PATH_SYMLINK, A32(3), A32(4), false);
+    uint16_t e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
+    close(dir);
+    return RET(e);
+}
+
+static fl_trap w_path_link(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(od, 0, W_R_PATH_LINK_SOURCE, A32(2), A32(3), A32(1) & W_LOOKUP_SYMLINK_FOLLOW);
+    uint16_t nd_err;
+    fl__wasi_fd *nd = fl__wasi_fd_get(CTX, A32(4), W_R_PATH_LINK_TARGET, &nd_err);
+    int ndir = -1;
+    char nname[PATH_MAX];
+    uint16_t e = nd ? resolve(call, nd, A32(5), A32(6), false, &ndir, nname) : nd_err;
+    if (!e)
+        e = linkat(dir, name, ndir, nname, 0) < 0 ? ERRNO() : 0;
+    close(dir);
+    if (ndir >= 0)
+        close(ndir);
+    return RET(e);
+}
+
+static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
+    RESOLVE(od, 0, W_R_PATH_RENAME_SOURCE, A32(1), A32(2), false);
+    uint16_t nd_err;
+    fl__wasi_fd *nd = fl__wasi_fd_get(CTX, A32(3), W_R_PATH_RENAME_TARGET, &nd_err);
+    int ndir = -1;
+    char nname[PATH_MAX];
+    uint16_t e = nd ? resolve(call, nd, A32(4), A32(5), false, &ndir, nname) : nd_err;
+    if (!e)
+        e = renameat(dir, name, ndir, nname) < 0 ? ERRNO() : 0;
+    close(dir);
+    if (ndir >= 0)
+        close(ndir);
+    return RET(e);
+}
+
+static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
+    uint32_t lookup = A32(1), oflags = A32(4), fdflags = A32(7);
+    uint64_t base = A64(5), inh = A64(6);
+    uint64_t need = W_R_PATH_OPEN;
+    if (oflags & W_O_CREAT)
+        need |= W_R_PATH_CREATE_FILE;
+    if (oflags & W_O_TRUNC)
+        need |= W_R_PATH_FILESTAT_SET_SIZE;
+    GET_FD(d, 0, need);
+    uint8_t *res = fl__wasi_mem(call, A32(8), 4);
+    const char *path = (const char *)fl__wasi_mem(call, A32(2), A32(3));
+    if (!res || !path)
+        return RET(W_EFAULT);
+    if (d->type != W_FT_DIRECTORY)
+        return RET(W_ENOTDIR);
+    if ((base | inh) & ~d->inherit)
+        return RET(W_ENOTCAPABLE);
+
+    bool rd = base & (W_R_FD_READ | W_R_FD_READDIR);
+    bool wr = base & (W_R_FD_WRITE | W_R_FD_ALLOCATE | W_R_FD_FILESTAT_SET_SIZE);
+    /* A directory is only ever opened for reading, whatever rights it carries. */
+    int flags = (oflags & W_O_DIRECTORY) || !wr ? O_RDONLY : rd ? O_RDWR : O_WRONLY;
+    if (oflags & W_O_CREAT)
+        flags |= O_CREAT;
+    if (oflags & W_O_DIRECTORY)
+        flags |= O_DIRECTORY;
+    if (oflags & W_O_EXCL)
+        flags |= O_EXCL;
+    if (oflags & W_O_TRUNC)
+        flags |= O_TRUNC;
+    if (fdflags & W_FDFLAG_APPEND)
+        flags |= O_APPEND;
+    if (fdflags & W_FDFLAG_NONBLOCK)
+        flags |= O_NONBLOCK;
+    if (fdflags & W_FDFLAG_DSYNC)
+        flags |= O_DSYNC;
+    if (fdflags & (W_FDFLAG_SYNC | W_FDFLAG_RSYNC))
+        flags |= O_SYNC;
+    if ((fdflags & (W_FDFLAG_DSYNC | W_FDFLAG_SYNC | W_FDFLAG_RSYNC)) &&
+        !(d->rights & (W_R_FD_DATASYNC | W_R_FD_SYNC)))
+        return RET(W_ENOTCAPABLE);
+    /* Belt and braces: nothing beneath a read-only preopen is opened for change. */
+    if (d->read_only && (flags & (O_CREAT | O_TRUNC | O_APPEND) || wr))
+        return RET(W_EROFS);
+
+    int fd;
+    int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, lookup & W_LOOKUP_SYMLINK_FOLLOW,
+                              CTX->no_openat2, &fd);
+    if (rc < 0)
+        return RET(sandbox_errno(rc));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        uint16_t e = ERRNO();
+        close(fd);
+        return RET(e);
+    }
+    int64_t n = fl__wasi_fd_add(CTX, fd, fl__wasi_filetype(fd, st.st_mode), base, inh, d->read_only);
+    if (n < 0)
+        return RET(-n);
+    fl__st32(res, (uint32_t)n);
+    return RET(0);
+}
+
+#define M "wasi_snapshot_preview1"
+const fl_host_def fl__wasi_fs_defs[] = {
+    {M, "fd_advise", "iIIi:i", w_fd_advise, NULL},
+    {M, "fd_allocate", "iII:i", w_fd_allocate, NULL},
+    {M, "fd_close", "i:i", w_fd_close, NULL},
+    {M, "fd_datasync", "i:i", w_fd_datasync, NULL},
+    {M, "fd_fdstat_get", "ii:i", w_fd_fdstat_get, NULL},
+    {M, "fd_fdstat_set_flags", "ii:i", w_fd_fdstat_set_flags, NULL},
+    {M, "fd_fdstat_set_rights", "iII:i", w_fd_fdstat_set_rights, NULL},
+    {M, "fd_filestat_get", "ii:i", w_fd_filestat_get, NULL},
+    {M, "fd_filestat_set_size", "iI:i", w_fd_filestat_set_size, NULL},
+    {M, "fd_filestat_set_times", "iIIi:i", w_fd_filestat_set_times, NULL},
+    {M, "fd_pread", "iiiIi:i", w_fd_pread, NULL},
+    {M, "fd_prestat_get", "ii:i", w_fd_prestat_get, NULL},
+    {M, "fd_prestat_dir_name", "iii:i", w_fd_prestat_dir_name, NULL},
+    {M, "fd_pwrite", "iiiIi:i", w_fd_pwrite, NULL},
+    {M, "fd_read", "iiii:i", w_fd_read, NULL},
+    {M, "fd_readdir", "iiiIi:i", w_fd_readdir, NULL},
+    {M, "fd_renumber", "ii:i", w_fd_renumber, NULL},
+    {M, "fd_seek", "iIii:i", w_fd_seek, NULL},
+    {M, "fd_sync", "i:i", w_fd_sync, NULL},
+    {M, "fd_tell", "ii:i", w_fd_tell, NULL},
+    {M, "fd_write", "iiii:i", w_fd_write, NULL},
+    {M, "path_create_directory", "iii:i", w_path_create_directory, NULL},
+    {M, "path_filestat_get", "iiiii:i", w_path_filestat_get, NULL},
+    {M, "path_filestat_set_times", "iiiiIIi:i", w_path_filestat_set_times, NULL},
+    {M, "path_link", "iiiiiii:i", w_path_link, NULL},
+    {M, "path_open", "iiiiiIIii:i", w_path_open, NULL},
+    {M, "path_readlink", "iiiiii:i", w_path_readlink, NULL},
+    {M, "path_remove_directory", "iii:i", w_path_remove_directory, NULL},
+    {M, "path_rename", "iiiiii:i", w_path_rename, NULL},
+    {M, "path_symlink", "iiiii:i", w_path_symlink, NULL},
+    {M, "path_unlink_file", "iii:i", w_path_unlink_file, NULL},
+};
+const size_t fl__wasi_fs_ndefs = sizeof fl__wasi_fs_defs / sizeof fl__wasi_fs_defs[0];

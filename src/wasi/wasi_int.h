@@ -1,0 +1,204 @@
+/*
+ * wasi_int.h: what wasi.c, wasi_fs.c and sandbox.c share and nobody else
+ * calls.  The interface of the WASI layer is wasi.h; names here carry
+ * `fl__wasi_` / `fl__sandbox_`.  Constants and layouts are preview1's
+ * (witx), written out here because wasi-libc's <wasi/api.h> is for the
+ * wasm32 target only.
+ */
+#ifndef FL_WASI_WASI_INT_H
+#define FL_WASI_WASI_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "wasi/wasi.h"
+
+/* errno: the subset the layer returns by name (the rest come from errno_of). */
+enum {
+    W_ESUCCESS = 0,
+    W_E2BIG = 1,
+    W_EACCES = 2,
+    W_EAGAIN = 6,
+    W_EBADF = 8,
+    W_EBUSY = 10,
+    W_EEXIST = 20,
+    W_EFAULT = 21,
+    W_EFBIG = 22,
+    W_EINTR = 27,
+    W_EINVAL = 28,
+    W_EIO = 29,
+    W_EISDIR = 31,
+    W_ELOOP = 32,
+    W_EMFILE = 33,
+    W_ENAMETOOLONG = 37,
+    W_ENOBUFS = 42,
+    W_ENOENT = 44,
+    W_ENOMEM = 48,
+    W_ENOSYS = 52,
+    W_ENOTDIR = 54,
+    W_ENOTEMPTY = 55,
+    W_ENOTSOCK = 57,
+    W_ENOTSUP = 58,
+    W_EOVERFLOW = 61,
+    W_EPERM = 63,
+    W_EROFS = 69,
+    W_ESPIPE = 70,
+    W_EXDEV = 75,
+    W_ENOTCAPABLE = 76,
+};
+
+/* filetype */
+enum {
+    W_FT_UNKNOWN = 0,
+    W_FT_BLOCK_DEVICE = 1,
+    W_FT_CHARACTER_DEVICE = 2,
+    W_FT_DIRECTORY = 3,
+    W_FT_REGULAR_FILE = 4,
+    W_FT_SOCKET_DGRAM = 5,
+    W_FT_SOCKET_STREAM = 6,
+    W_FT_SYMBOLIC_LINK = 7,
+};
+
+/* rights */
+#define W_R_FD_DATASYNC (1ull << 0)
+#define W_R_FD_READ (1ull << 1)
+#define W_R_FD_SEEK (1ull << 2)
+#define W_R_FD_FDSTAT_SET_FLAGS (1ull << 3)
+#define W_R_FD_SYNC (1ull << 4)
+#define W_R_FD_TELL (1ull << 5)
+#define W_R_FD_WRITE (1ull << 6)
+#define W_R_FD_ADVISE (1ull << 7)
+#define W_R_FD_ALLOCATE (1ull << 8)
+#define W_R_PATH_CREATE_DIRECTORY (1ull << 9)
+#define W_R_PATH_CREATE_FILE (1ull << 10)
+#define W_R_PATH_LINK_SOURCE (1ull << 11)
+#define W_R_PATH_LINK_TARGET (1ull << 12)
+#define W_R_PATH_OPEN (1ull << 13)
+#define W_R_FD_READDIR (1ull << 14)
+#define W_R_PATH_READLINK (1ull << 15)
+#define W_R_PATH_RENAME_SOURCE (1ull << 16)
+#define W_R_PATH_RENAME_TARGET (1ull << 17)
+#define W_R_PATH_FILESTAT_GET (1ull << 18)
+#define W_R_PATH_FILESTAT_SET_SIZE (1ull << 19)
+#define W_R_PATH_FILESTAT_SET_TIMES (1ull << 20)
+#define W_R_FD_FILESTAT_GET (1ull << 21)
+#define W_R_FD_FILESTAT_SET_SIZE (1ull << 22)
+#define W_R_FD_FILESTAT_SET_TIMES (1ull << 23)
+#define W_R_PATH_SYMLINK (1ull << 24)
+#define W_R_PATH_REMOVE_DIRECTORY (1ull << 25)
+#define W_R_PATH_UNLINK_FILE (1ull << 26)
+#define W_R_POLL_FD_READWRITE (1ull << 27)
+#define W_R_SOCK_SHUTDOWN (1ull << 28)
+#define W_R_SOCK_ACCEPT (1ull << 29)
+#define W_R_ALL ((1ull << 30) - 1)
+/* What a read-only preopen (and everything opened beneath it) never gets. */
+#define W_R_MUTATING                                                                          \
+    (W_R_FD_DATASYNC | W_R_FD_WRITE | W_R_FD_ALLOCATE | W_R_PATH_CREATE_DIRECTORY |           \
+     W_R_PATH_CREATE_FILE | W_R_PATH_LINK_SOURCE | W_R_PATH_LINK_TARGET |                     \
+     W_R_PATH_RENAME_SOURCE | W_R_PATH_RENAME_TARGET | W_R_PATH_FILESTAT_SET_SIZE |           \
+     W_R_PATH_FILESTAT_SET_TIMES | W_R_FD_FILESTAT_SET_SIZE | W_R_FD_FILESTAT_SET_TIMES |     \
+     W_R_PATH_SYMLINK | W_R_PATH_REMOVE_DIRECTORY | W_R_PATH_UNLINK_FILE | W_R_FD_SYNC)
+
+/* fdflags, oflags, lookupflags, fstflags, whence */
+#define W_FDFLAG_APPEND 1u
+#define W_FDFLAG_DSYNC 2u
+#define W_FDFLAG_NONBLOCK 4u
+#define W_FDFLAG_RSYNC 8u
+#define W_FDFLAG_SYNC 16u
+#define W_O_CREAT 1u
+#define W_O_DIRECTORY 2u
+#define W_O_EXCL 4u
+#define W_O_TRUNC 8u
+#define W_LOOKUP_SYMLINK_FOLLOW 1u
+#define W_FST_ATIM 1u
+#define W_FST_ATIM_NOW 2u
+#define W_FST_MTIM 4u
+#define W_FST_MTIM_NOW 8u
+
+/* One open guest fd. */
+typedef struct fl__wasi_fd {
+    bool used;
+    int host;          /* owned host fd */
+    uint8_t type;      /* W_FT_* */
+    bool read_only;    /* beneath a read-only preopen */
+    uint64_t rights;   /* rights base */
+    uint64_t inherit;  /* rights inheriting */
+    char *preopen;     /* guest path of a preopen (owned), else NULL */
+} fl__wasi_fd;
+
+struct fl_wasi {
+    char **argv;
+    size_t argc, argv_bytes; /* argv_bytes: sum of strlen + 1 */
+    char **envp;
+    size_t envc, env_bytes;
+    fl__wasi_fd *fds;
+    uint32_t nfds; /* slots in fds */
+    bool no_openat2;
+    fl_host_def *defs; /* this context's copy of the function table */
+};
+
+/* The one checked access to guest memory: a host pointer to `len` bytes at
+ * guest address `ptr` of the caller's memory 0, or NULL when the caller has
+ * no memory or any byte lies outside it.  Valid until the guest runs again
+ * (the base never moves, and memories never shrink). */
+uint8_t *fl__wasi_mem(fl_host_call *call, uint32_t ptr, uint64_t len);
+
+/* Little-endian loads and stores on host pointers from fl__wasi_mem. */
+static inline uint32_t fl__ld32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline uint64_t fl__ld64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline void fl__st32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void fl__st64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static inline void fl__st16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+
+/* Maps a host errno to a WASI errno. */
+uint16_t fl__wasi_errno(int host_errno);
+
+/* The open fd `fd` when it holds every right in `rights`: returns NULL with
+ * *err = EBADF (not open) or ENOTCAPABLE (a right is missing). */
+fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err);
+/* Most fds one guest may hold: a Faaslet shares the host's fd limit with
+ * thousands of others. */
+#define FL__WASI_MAX_FDS 1024u
+
+/* Puts host fd `host` (ownership taken, closed on failure) in the lowest
+ * free slot; returns the guest fd number, or minus a WASI errno (EMFILE
+ * past FL__WASI_MAX_FDS, ENOMEM). */
+int64_t fl__wasi_fd_add(fl_wasi *w, int host, uint8_t type, uint64_t rights, uint64_t inherit,
+                        bool read_only);
+/* The WASI filetype of a host stat mode (sockets asked for their type). */
+uint8_t fl__wasi_filetype(int host, uint32_t mode);
+
+/* The WASI filesystem calls (wasi_fs.c), defined by fl_wasi_define. */
+extern const fl_host_def fl__wasi_fs_defs[];
+extern const size_t fl__wasi_fs_ndefs;
+
+/*
+ * The sandbox (sandbox.c).  A guest path is resolved beneath `root` (a
+ * preopen's host fd): never through an absolute path, a `..` above root, or
+ * a symlink whose target leaves root.  Returns 0 or a negative host errno
+ * (-EXDEV for an attempted escape, which callers report as ENOTCAPABLE).
+ */
+
+/* Resolves every component of `path` (len bytes, not NUL-terminated) but the
+ * last, following symlinks, and then the last one too if `follow` (so *name
+ * is never a symlink then, barring races the caller guards against with
+ * *_NOFOLLOW).  On success *dir is an O_PATH directory fd the caller closes
+ * and `name` (PATH_MAX bytes) holds the final component: a plain name or
+ * "." when the path ends in "." or "..". */
+int fl__sandbox_parent(int root, const char *path, size_t len, bool follow, bool no_openat2,
+                       int *dir, char *name);
+/* Opens `path` beneath `root` with open(2) `flags` and `mode`, following a
+ * final symlink only if `follow`.  *fd is the caller's. */
+int fl__sandbox_open(int root, const char *path, size_t len, int flags, unsigned mode, bool follow,
+                     bool no_openat2, int *fd);
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * test_wasi.c: the WASI layer seen from the host: contexts, the linker
+ * table, guest pointers, proc_exit, and the sandbox's path resolution
+ * (both the openat2 way and the portable walk).  The wasm programs of
+ * tests/wasi/run.sh cover each call end to end.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/module.h"
+#include "engine/runtime.h"
+#include "wasi/wasi.h"
+#include "wasi/wasi_int.h"
+
+/* wat2wasm of:
+ * (module
+ *   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+ *   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+ *   (import "wasi_snapshot_preview1" "path_open"
+ *     (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+ *   (memory (export "memory") 1)
+ *   (data (i32.const 16) "hi\n")
+ *   (data (i32.const 32) "../x")
+ *   (func (export "write_hi") (result i32)
+ *     (i32.store (i32.const 0) (i32.const 16))
+ *     (i32.store (i32.const 4) (i32.const 3))
+ *     (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+ *   (func (export "nwritten") (result i32) (i32.load (i32.const 8)))
+ *   (func (export "write_bad") (result i32)
+ *     (call $fd_write (i32.const 1) (i32.const 65532) (i32.const 1) (i32.const 8)))
+ *   (func (export "escape") (result i32)
+ *     (call $path_open (i32.const 3) (i32.const 0) (i32.const 32) (i32.const 4) (i32.const 0)
+ *                      (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 40)))
+ *   (func (export "exit7") (call $proc_exit (i32.const 7))))
+ */
+static const unsigned char unit_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x21, 0x05, 0x60,
+  0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60,
+  0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7e, 0x7e, 0x7f, 0x7f, 0x01, 0x7f,
+  0x60, 0x00, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x02, 0x69, 0x03, 0x16, 0x77,
+  0x61, 0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74,
+  0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x08, 0x66, 0x64,
+  0x5f, 0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x00, 0x16, 0x77, 0x61, 0x73,
+  0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70,
+  0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x09, 0x70, 0x72, 0x6f, 0x63,
+  0x5f, 0x65, 0x78, 0x69, 0x74, 0x00, 0x01, 0x16, 0x77, 0x61, 0x73, 0x69,
+  0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70, 0x72,
+  0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x09, 0x70, 0x61, 0x74, 0x68, 0x5f,
+  0x6f, 0x70, 0x65, 0x6e, 0x00, 0x02, 0x03, 0x06, 0x05, 0x03, 0x03, 0x03,
+  0x03, 0x04, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x3d, 0x06, 0x06, 0x6d,
+  0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x08, 0x77, 0x72, 0x69, 0x74,
+  0x65, 0x5f, 0x68, 0x69, 0x00, 0x03, 0x08, 0x6e, 0x77, 0x72, 0x69, 0x74,
+  0x74, 0x65, 0x6e, 0x00, 0x04, 0x09, 0x77, 0x72, 0x69, 0x74, 0x65, 0x5f,
+  0x62, 0x61, 0x64, 0x00, 0x05, 0x06, 0x65, 0x73, 0x63, 0x61, 0x70, 0x65,
+  0x00, 0x06, 0x05, 0x65, 0x78, 0x69, 0x74, 0x37, 0x00, 0x07, 0x0a, 0x51,
+  0x05, 0x1a, 0x00, 0x41, 0x00, 0x41, 0x10, 0x36, 0x02, 0x00, 0x41, 0x04,
+  0x41, 0x03, 0x36, 0x02, 0x00, 0x41, 0x01, 0x41, 0x00, 0x41, 0x01, 0x41,
+  0x08, 0x10, 0x00, 0x0b, 0x07, 0x00, 0x41, 0x08, 0x28, 0x02, 0x00, 0x0b,
+  0x0e, 0x00, 0x41, 0x01, 0x41, 0xfc, 0xff, 0x03, 0x41, 0x01, 0x41, 0x08,
+  0x10, 0x00, 0x0b, 0x16, 0x00, 0x41, 0x03, 0x41, 0x00, 0x41, 0x20, 0x41,
+  0x04, 0x41, 0x00, 0x42, 0x02, 0x42, 0x00, 0x41, 0x00, 0x41, 0x28, 0x10,
+  0x02, 0x0b, 0x06, 0x00, 0x41, 0x07, 0x10, 0x01, 0x0b, 0x0b, 0x12, 0x02,
+  0x00, 0x41, 0x10, 0x0b, 0x03, 0x68, 0x69, 0x0a, 0x00, 0x41, 0x20, 0x0b,
+  0x04, 0x2e, 0x2e, 0x2f, 0x78
+};
+static const size_t unit_wasm_len = 329;
+
+/* A scratch directory with sb/ (the preopen) and outside/secret. */
+static char scratch[PATH_MAX];
+
+static void make_tree(void) {
+    char p[PATH_MAX + 64];
+    strcpy(scratch, "/tmp/test_wasi.XXXXXX");
+    cr_assert_not_null(mkdtemp(scratch));
+    snprintf(p, sizeof p, "%s/sb", scratch);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/sb/dir", scratch);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/outside", scratch);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/outside/secret", scratch);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("secret", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/sb/file", scratch);
+    f = fopen(p, "w");
+    fputs("inside", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/sb/up", scratch);
+    cr_assert_eq(symlink("../outside/secret", p), 0);
+    snprintf(p, sizeof p, "%s/sb/dir/back", scratch);
+    cr_assert_eq(symlink("../file", p), 0);
+    snprintf(p, sizeof p, "%s/sb/dir/chain", scratch);
+    cr_assert_eq(symlink("back", p), 0);
+    snprintf(p, sizeof p, "%s/sb/loop", scratch);
+    cr_assert_eq(symlink("loop", p), 0);
+}
+
+static void remove_tree(void) {
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static int open_root(void) {
+    char p[PATH_MAX + 8];
+    snprintf(p, sizeof p, "%s/sb", scratch);
+    int fd = open(p, O_RDONLY | O_DIRECTORY);
+    cr_assert_geq(fd, 0);
+    return fd;
+}
+
+/* fl__sandbox_open of `path` in both modes must agree on `want` (0 or -errno). */
+static void expect_open(int root, const char *path, bool follow, int want) {
+    for (int walk = 0; walk < 2; walk++) {
+        int fd = -1;
+        int rc = fl__sandbox_open(root, path, strlen(path), O_RDONLY, 0, follow, walk, &fd);
+        cr_expect_eq(rc, want, "%s (%s): got %d, want %d", path, walk ? "walk" : "openat2", rc,
+                     want);
+        if (rc == 0)
+            close(fd);
+    }
+}
+
+Test(wasi_sandbox, refuses_escapes, .init = make_tree, .fini = remove_tree) {
+    int root = open_root();
+    expect_open(root, "..", true, -EXDEV);
+    expect_open(root, "../outside/secret", true, -EXDEV);
+    expect_open(root, "dir/../../outside/secret", true, -EXDEV);
+    expect_open(root, "/etc/passwd", true, -EXDEV);
+    expect_open(root, "up", true, -EXDEV);
+    expect_open(root, "loop", true, -ELOOP);
+    close(root);
+}
+
+Test(wasi_sandbox, resolves_inside, .init = make_tree, .fini = remove_tree) {
+    int root = open_root();
+    expect_open(root, "file", true, 0);
+    expect_open(root, "dir/../file", true, 0);
+    expect_open(root, "./dir/./back", true, 0);
+    expect_open(root, "dir/chain", true, 0);
+    expect_open(root, "dir/", true, 0);
+    expect_open(root, "missing", true, -ENOENT);
+    expect_open(root, "file/x", true, -ENOTDIR);
+    expect_open(root, "", true, -ENOENT);
+    /* Without follow, a final symlink is not opened. */
+    expect_open(root, "dir/back", false, -ELOOP);
+    close(root);
+}
+
+Test(wasi_sandbox, parent_and_name, .init = make_tree, .fini = remove_tree) {
+    int root = open_root();
+    char name[PATH_MAX];
+    for (int walk = 0; walk < 2; walk++) {
+        int dir;
+        cr_assert_eq(fl__sandbox_parent(root, "dir/chain", 9, false, walk, &dir, name), 0);
+        cr_expect_str_eq(name, "chain");
+        struct stat st;
+        cr_expect_eq(fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW), 0);
+        cr_expect(S_ISLNK(st.st_mode));
+        close(dir);
+        /* Following the chain ends at sb/file, named from sb. */
+        cr_assert_eq(fl__sandbox_parent(root, "dir/chain", 9, true, walk, &dir, name), 0);
+        cr_expect_str_eq(name, "file");
+        cr_expect_eq(fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW), 0);
+        cr_expect(S_ISREG(st.st_mode));
+        close(dir);
+        /* A path ending in `..` names a directory as ".". */
+        cr_assert_eq(fl__sandbox_parent(root, "dir/..", 6, false, walk, &dir, name), 0);
+        cr_expect_str_eq(name, ".");
+        close(dir);
+        cr_expect_eq(fl__sandbox_parent(root, "dir/../..", 9, false, walk, &dir, name), -EXDEV);
+        cr_expect_eq(fl__sandbox_parent(root, "up", 2, true, walk, &dir, name), -EXDEV);
+        /* "file/" is not a directory; "dir/" is. */
+        cr_expect_eq(fl__sandbox_parent(root, "file/", 5, false, walk, &dir, name), -ENOTDIR);
+        cr_assert_eq(fl__sandbox_parent(root, "dir//", 5, false, walk, &dir, name), 0);
+        cr_expect_str_eq(name, "dir");
+        close(dir);
+        /* An embedded NUL is not a path. */
+        cr_expect_eq(fl__sandbox_parent(root, "fi\0le", 5, false, walk, &dir, name), -EINVAL);
+    }
+    close(root);
+}
+
+Test(wasi_context, config_and_errors) {
+    fl_wasi_config c;
+    char err[128] = "";
+    fl_wasi_config_init(&c);
+    cr_expect_eq(c.stdio[0], 0);
+    cr_expect_eq(c.stdio[1], 1);
+    cr_expect_eq(c.stdio[2], 2);
+    cr_expect_eq(c.npreopens, 0);
+    fl_wasi_preopen p = {"/nonexistent/dir", "/x", false};
+    c.preopens = &p;
+    c.npreopens = 1;
+    cr_expect_null(fl_wasi_new(&c, err, sizeof err));
+    cr_expect(strstr(err, "/nonexistent/dir") != NULL, "message: %s", err);
+    fl_wasi_free(NULL);
+}
+
+Test(wasi_context, each_context_has_its_own_fds, .init = make_tree, .fini = remove_tree) {
+    char sb[PATH_MAX + 8], out[PATH_MAX + 16];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    snprintf(out, sizeof out, "%s/outside", scratch);
+    fl_wasi_preopen pa = {sb, "/a", false}, pb = {out, "/b", true};
+    fl_wasi_config c;
+    char err[128];
+    fl_wasi_config_init(&c);
+    c.preopens = &pa;
+    c.npreopens = 1;
+    fl_wasi *a = fl_wasi_new(&c, err, sizeof err);
+    c.preopens = &pb;
+    fl_wasi *b = fl_wasi_new(&c, err, sizeof err);
+    cr_assert(a && b);
+    uint16_t e;
+    fl__wasi_fd *fa = fl__wasi_fd_get(a, 3, 0, &e), *fb = fl__wasi_fd_get(b, 3, 0, &e);
+    cr_assert(fa && fb);
+    cr_expect_str_eq(fa->preopen, "/a");
+    cr_expect_str_eq(fb->preopen, "/b");
+    cr_expect(!fa->read_only && fb->read_only);
+    /* The read-only preopen has lost every mutating right. */
+    cr_expect_eq(fb->rights & W_R_MUTATING, 0);
+    cr_expect_eq(fb->inherit & W_R_MUTATING, 0);
+    cr_expect_null(fl__wasi_fd_get(b, 3, W_R_PATH_CREATE_FILE, &e));
+    cr_expect_eq(e, W_ENOTCAPABLE);
+    cr_expect_null(fl__wasi_fd_get(a, 4, 0, &e));
+    cr_expect_eq(e, W_EBADF);
+    fl_wasi_free(a);
+    fl_wasi_free(b);
+}
+
+Test(wasi_context, closed_stdio_keeps_preopens_at_3, .init = make_tree, .fini = remove_tree) {
+    char sb[PATH_MAX + 8], err[128];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    fl_wasi_preopen p = {sb, "/sb", false};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.stdio[0] = -1;
+    c.stdio[2] = -1;
+    c.preopens = &p;
+    c.npreopens = 1;
+    fl_wasi *w = fl_wasi_new(&c, err, sizeof err);
+    cr_assert_not_null(w, "%s", err);
+    uint16_t e;
+    cr_expect_null(fl__wasi_fd_get(w, 0, 0, &e));
+    cr_expect_eq(e, W_EBADF);
+    cr_expect_not_null(fl__wasi_fd_get(w, 1, W_R_FD_WRITE, &e));
+    fl__wasi_fd *f = fl__wasi_fd_get(w, 3, 0, &e);
+    cr_assert_not_null(f);
+    cr_expect_str_eq(f->preopen, "/sb");
+    /* A new fd takes the lowest free number: the closed stdin's. */
+    int h = open("/dev/null", O_RDONLY);
+    cr_expect_eq(fl__wasi_fd_add(w, h, W_FT_CHARACTER_DEVICE, W_R_FD_READ, 0, false), 0);
+    fl_wasi_free(w);
+}
+
+/* An instance of the module above with stdout on a pipe and sb/ at fd 3. */
+typedef struct guest {
+    fl_module *m;
+    fl_store *s;
+    fl_exec *ex;
+    fl_linker *l;
+    fl_wasi *w;
+    fl_instance *inst;
+    int pipe[2];
+} guest;
+
+static void guest_start(guest *g, bool walk) {
+    fl_error err;
+    char msg[128], sb[PATH_MAX + 8];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    memset(g, 0, sizeof *g);
+    cr_assert_eq(pipe(g->pipe), 0);
+    fl_wasi_preopen p = {sb, "/sb", false};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.stdio[1] = g->pipe[1];
+    c.preopens = &p;
+    c.npreopens = 1;
+    c.no_openat2 = walk;
+    g->w = fl_wasi_new(&c, msg, sizeof msg);
+    cr_assert_not_null(g->w, "%s", msg);
+    g->m = fl_module_load(unit_wasm, unit_wasm_len, &err);
+    cr_assert_not_null(g->m, "%s", err.message);
+    g->s = fl_store_new(NULL);
+    g->ex = fl_exec_new(0);
+    g->l = fl_linker_new(g->s);
+    cr_assert_eq(fl_wasi_define(g->w, g->l), 0);
+    cr_assert_eq(fl_instantiate(g->s, g->m, g->l, g->ex, &g->inst, &err), FL_INST_OK, "%s",
+                 err.message);
+}
+
+static fl_trap guest_call(guest *g, const char *name, uint32_t *result) {
+    fl_funcinst *f = fl_instance_func(g->inst, name);
+    cr_assert_not_null(f, "%s", name);
+    fl_value v[1] = {{0}};
+    fl_trap t = fl_invoke(g->ex, f, v);
+    *result = v[0].i32;
+    return t;
+}
+
+static void guest_stop(guest *g) {
+    fl_linker_free(g->l);
+    fl_store_free(g->s);
+    fl_exec_free(g->ex);
+    fl_wasi_free(g->w);
+    fl_module_free(g->m);
+    close(g->pipe[0]);
+    close(g->pipe[1]);
+}
+
+Test(wasi_guest, fd_write_reaches_the_host_fd, .init = make_tree, .fini = remove_tree) {
+    guest g;
+    uint32_t r;
+    guest_start(&g, false);
+    cr_assert_eq(guest_call(&g, "write_hi", &r), FL_TRAP_NONE);
+    cr_expect_eq(r, 0);
+    cr_assert_eq(guest_call(&g, "nwritten", &r), FL_TRAP_NONE);
+    cr_expect_eq(r, 3);
+    char buf[8] = {0};
+    cr_expect_eq(read(g.pipe[0], buf, sizeof buf), 3);
+    cr_expect_str_eq(buf, "hi\n");
+    guest_stop(&g);
+}
+
+Test(wasi_guest, bad_pointer_is_efault_not_trap, .init = make_tree, .fini = remove_tree) {
+    guest g;
+    uint32_t r;
+    guest_start(&g, false);
+    cr_assert_eq(guest_call(&g, "write_bad", &r), FL_TRAP_NONE);
+    cr_expect_eq(r, 21);
+    guest_stop(&g);
+}
+
+Test(wasi_guest, escape_is_enotcapable, .init = make_tree, .fini = remove_tree) {
+    for (int walk = 0; walk < 2; walk++) {
+        guest g;
+        uint32_t r;
+        guest_start(&g, walk);
+        cr_assert_eq(guest_call(&g, "escape", &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 76, "walk=%d: %u", walk, r);
+        guest_stop(&g);
+    }
+}
+
+Test(wasi_guest, proc_exit_is_a_trap_with_a_code, .init = make_tree, .fini = remove_tree) {
+    guest g;
+    uint32_t r;
+    guest_start(&g, false);
+    cr_expect_eq(guest_call(&g, "exit7", &r), FL_TRAP_EXIT);
+    cr_expect_eq(g.ex->exit_code, 7);
+    /* The instance stays usable after the exit. */
+    cr_expect_eq(guest_call(&g, "write_hi", &r), FL_TRAP_NONE);
+    guest_stop(&g);
+}
