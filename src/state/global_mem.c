@@ -245,7 +245,7 @@ static int mem_clear_list(void *ctx, const char *ukey) {
     return 0;
 }
 
-int fl_global_mem_new(fl_global *out) {
+int fl_global_mem_new(fl_global_tier *out) {
     mem_ctx *m = calloc(1, sizeof *m);
     if (!m)
         return -ENOMEM;
@@ -256,7 +256,7 @@ int fl_global_mem_new(fl_global *out) {
         return -ENOMEM;
     }
     pthread_mutex_init(&m->mu, NULL);
-    *out = (fl_global){
+    *out = (fl_global_tier){
         .ctx = m,
         .size = mem_size,
         .get = mem_get,
@@ -269,7 +269,7 @@ int fl_global_mem_new(fl_global *out) {
     return 0;
 }
 
-void fl_global_mem_free(fl_global *g) {
+void fl_global_mem_free(fl_global_tier *g) {
     mem_ctx *m = g->ctx;
     if (!m)
         return;

@@ -41,7 +41,7 @@ struct fl_state_kv {
 };
 
 struct fl_state {
-    const fl_global *g;
+    const fl_global_tier *g;
     size_t page;              /* chunk size of dirty tracking and mappings */
     pthread_rwlock_t mu;      /* guards the map */
     fl_state_kv **buckets;
@@ -112,7 +112,7 @@ static int grow_locked(fl_state_kv *kv, size_t need) {
 
 /* Replaces the replica with the global value.  Caller holds kv->mu. */
 static int pull_locked(fl_state_kv *kv) {
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
     ssize_t got;
     for (;;) {
         ssize_t n = g->size(g->ctx, kv->ukey);
@@ -234,7 +234,7 @@ static void grow_buckets(fl_state *st) {
     st->nbuckets = n;
 }
 
-int fl_state_new(const fl_global *global, fl_state **out) {
+int fl_state_new(const fl_global_tier *global, fl_state **out) {
     fl_state *st = calloc(1, sizeof *st);
     if (!st)
         return -ENOMEM;
@@ -321,7 +321,7 @@ void *fl_state_data(fl_state_kv *kv) {
 
 ssize_t fl_state_size(fl_state_kv *kv) {
     if (!__atomic_load_n(&kv->filled, __ATOMIC_ACQUIRE)) {
-        const fl_global *g = kv->st->g;
+        const fl_global_tier *g = kv->st->g;
         ssize_t n = g->size(g->ctx, kv->ukey);
         return n == -ENOENT ? 0 : n;
     }
@@ -438,7 +438,7 @@ int fl_state_push(fl_state_kv *kv) {
     int r = fill(kv);
     if (r < 0)
         return r;
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
     pthread_mutex_lock(&kv->mu);
     size_t n = kv->size;
     clear_marks_locked(kv);
@@ -460,7 +460,7 @@ int fl_state_push_partial(fl_state_kv *kv) {
     int r = fill(kv);
     if (r < 0)
         return r;
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
     size_t page = kv->st->page;
 
     pthread_mutex_lock(&kv->mu);
@@ -512,7 +512,7 @@ int fl_state_push_partial_mask(fl_state_kv *kv, fl_state_kv *mask) {
         r = fill(mask);
     if (r < 0)
         return r;
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
 
     size_t mlen = size_of(mask);
     pthread_mutex_lock(&kv->mu);
@@ -574,17 +574,17 @@ int fl_state_unmap(void *addr, size_t len) {
 /* ---- the appended list: global tier only ---- */
 
 int fl_state_append(fl_state_kv *kv, const void *data, size_t len) {
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
     return g->append(g->ctx, kv->ukey, data, len);
 }
 
 ssize_t fl_state_read_appended(fl_state_kv *kv, size_t n, void *buf, size_t cap) {
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
     return g->read_list(g->ctx, kv->ukey, n, buf, cap);
 }
 
 int fl_state_clear_appended(fl_state_kv *kv) {
-    const fl_global *g = kv->st->g;
+    const fl_global_tier *g = kv->st->g;
     return g->clear_list(g->ctx, kv->ukey);
 }
 

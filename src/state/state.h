@@ -7,7 +7,7 @@
  * can be mapped again into a guest's linear memory (fl_state_map) so that
  * Faaslets see each other's writes through plain memory.
  *
- * Global tier (fl_global): authoritative, shared by all hosts.  A vtable so a
+ * Global tier (fl_global_tier): authoritative, shared by all hosts.  A vtable so a
  * Redis implementation can replace the in-process one (fl_global_mem_new).
  * Values are addressed by "user/key".  The appended list of a key lives only
  * in the global tier (as in Faasm), it is not part of the replica.
@@ -50,7 +50,7 @@
  * buffers.  A Redis implementation maps them to STRLEN, GET, SET, SETRANGE,
  * RPUSH, LRANGE, DEL (the list under a key of its choosing).
  */
-typedef struct fl_global {
+typedef struct fl_global_tier {
     void *ctx;
     /* Size of the value, or -ENOENT if there is none. */
     ssize_t (*size)(void *ctx, const char *ukey);
@@ -70,14 +70,14 @@ typedef struct fl_global {
     ssize_t (*read_list)(void *ctx, const char *ukey, size_t n, void *buf, size_t cap);
     /* Empties the key's list (no error if there is none). */
     int (*clear_list)(void *ctx, const char *ukey);
-} fl_global;
+} fl_global_tier;
 
 /* The in-process global tier (a mutex-guarded hash map): fills *out with its
  * vtable and a new ctx.  Returns 0 or -ENOMEM.  Free with fl_global_mem_free. */
-int fl_global_mem_new(fl_global *out);
+int fl_global_mem_new(fl_global_tier *out);
 
 /* Frees the ctx made by fl_global_mem_new and every value in it. */
-void fl_global_mem_free(fl_global *g);
+void fl_global_mem_free(fl_global_tier *g);
 
 /* ---- local tier ---- */
 
@@ -86,7 +86,7 @@ typedef struct fl_state_kv fl_state_kv; /* one replica of one (user, key) */
 
 /* A local tier over `global`, which it borrows (it must outlive the tier).
  * Returns 0 and *out, or -ENOMEM.  Free with fl_state_free. */
-int fl_state_new(const fl_global *global, fl_state **out);
+int fl_state_new(const fl_global_tier *global, fl_state **out);
 
 /* Frees the tier and all its replicas.  Mappings made with fl_state_map stay
  * valid (they hold the memfd's pages); the process views do not. */
@@ -157,7 +157,7 @@ int fl_state_map(fl_state_kv *kv, void *addr, size_t offset, size_t len);
  * (page-aligned) in place of a mapping made by fl_state_map. */
 int fl_state_unmap(void *addr, size_t len);
 
-/* The key's appended list, kept in the global tier only (see fl_global's
+/* The key's appended list, kept in the global tier only (see fl_global_tier's
  * append, read_list, clear_list for results: read returns the bytes copied of
  * the first n elements concatenated, -ENODATA or -ENOSPC). */
 int fl_state_append(fl_state_kv *kv, const void *data, size_t len);

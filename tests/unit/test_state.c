@@ -20,7 +20,7 @@
 /* A global tier that counts calls and forwards them to the in-process one,
  * so tests can see what a push sent. */
 typedef struct counting {
-    fl_global inner;
+    fl_global_tier inner;
     int sets, set_ranges;
     size_t range_bytes;
 } counting;
@@ -58,14 +58,14 @@ static int c_clear_list(void *ctx, const char *k) {
 }
 
 static counting cnt;
-static fl_global g;          /* what the local tiers use: cnt over the mem tier */
+static fl_global_tier g;          /* what the local tiers use: cnt over the mem tier */
 static fl_state *host1, *host2;
 static size_t page;
 
 static void setup(void) {
     memset(&cnt, 0, sizeof cnt);
     cr_assert_eq(fl_global_mem_new(&cnt.inner), 0);
-    g = (fl_global){&cnt, c_size, c_get, c_set, c_set_range, c_append, c_read_list, c_clear_list};
+    g = (fl_global_tier){&cnt, c_size, c_get, c_set, c_set_range, c_append, c_read_list, c_clear_list};
     cr_assert_eq(fl_state_new(&g, &host1), 0);
     cr_assert_eq(fl_state_new(&g, &host2), 0);
     page = (size_t)sysconf(_SC_PAGESIZE);
