@@ -9,6 +9,10 @@
  *                     host (and tools) see which function that is.
  *   --growable-table  no maximum on the table, so the host may add entries
  *                     (dynamic linking later) without relinking.
+ *   --export-if-defined=malloc, =free
+ *                     __faasm_await_call_output hands the callee's output to
+ *                     the guest in memory from the guest's own malloc, so
+ *                     the guest may free() it.
  *   --strip-debug     wasi-libc's archive carries DWARF that would triple a
  *                     small function's size; kept when the user passes -g.
  *                     The "name" section stays, so traps still name functions.
@@ -35,7 +39,8 @@ void fl_cli_cc_usage(FILE *out) {
             "Compiles a function written against Faasm's C API (#include <faasm/faasm.h>)\n"
             "to a wasm32-wasi module: runs clang-19 (clang++-19 for .cpp/.cc/.cxx) with\n"
             "--target=wasm32-wasi, -isystem SDK/include, -O2 unless an -O option is\n"
-            "given, and, when linking, -Wl,--export-table -Wl,--growable-table (and\n"
+            "given, and, when linking, -Wl,--export-table -Wl,--growable-table\n"
+            "-Wl,--export-if-defined=malloc -Wl,--export-if-defined=free (and\n"
             "-Wl,--strip-debug unless -g is given); C++ gets -fno-exceptions unless an\n"
             "exceptions option is given (wasm32-wasi's libc++ has no exception runtime).\n"
             "Every other argument goes to clang.\n"
@@ -200,8 +205,8 @@ int fl_cli_cc(int argc, char **argv) {
     if (!driver || !*driver)
         driver = s.cxx ? CXX_DEFAULT : CC_DEFAULT;
 
-    /* driver, target, -I, -O2, -fno-exceptions, user args, 3 link flags, NULL */
-    char **av = calloc((size_t)argc + 8, sizeof *av);
+    /* driver, target, -I, -O2, -fno-exceptions, user args, 5 link flags, NULL */
+    char **av = calloc((size_t)argc + 10, sizeof *av);
     char *inc = malloc(strlen(sdk) + 9);
     if (!av || !inc) {
         fprintf(stderr, "faaslet cc: out of memory\n");
@@ -227,6 +232,8 @@ int fl_cli_cc(int argc, char **argv) {
     if (s.links) {
         av[n++] = "-Wl,--export-table";
         av[n++] = "-Wl,--growable-table";
+        av[n++] = "-Wl,--export-if-defined=malloc";
+        av[n++] = "-Wl,--export-if-defined=free";
         if (!s.has_debug)
             av[n++] = "-Wl,--strip-debug";
     }

@@ -1,84 +1,209 @@
 /*
- * run.c: `faaslet run`.  The steps are kept apart (parse the command line,
- * load, provide imports, instantiate, call, print) so that WASI, --input
- * and --dir can each join one step later without touching the others.
+ * run.c: `faaslet run`.  The function form builds a runtime (executor,
+ * module cache, state, function store) from the flags, submits one call,
+ * awaits it and turns its result into stdout bytes and an exit status.
+ * The --invoke form loads the module alone (WASI provided when imported)
+ * and calls one export with arguments parsed from the command line.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/run.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
+#include "faaslet/faaslet.h"
+#include "store/store.h"
+#include "wasi/wasi.h"
+
+#define MAX_ITEMS 256 /* most --dir or --env flags */
 
 /* What the command line asked for. */
 typedef struct run_opts {
-    const char *path;   /* the .wasm file */
-    const char *invoke; /* export to call; NULL means "_start" */
-    char **args;        /* the call's arguments, as text */
+    const char *path;        /* the .wasm file (FILE form), or NULL */
+    const char *user, *func; /* USER FUNC form, or --user and the file's name */
+    const char *invoke;      /* --invoke NAME: call this export instead */
+    char **args;             /* --invoke's arguments, or the guest's argv after -- */
     int nargs;
+    const char *input;       /* --input */
+    const char *input_file;  /* --input-file */
+    const char *store_root;  /* --store */
+    fl_wasi_preopen dirs[MAX_ITEMS];
+    size_t ndirs;
+    const char *env[MAX_ITEMS];
+    size_t nenv;
+    double timeout_s;        /* 0: none */
+    unsigned max_memory_mib; /* 0: none */
+    unsigned threads;
+    unsigned max_depth;
 } run_opts;
-
-/* A host module `run` can link imports against; WASI joins this table. */
-typedef struct host_module {
-    const char *name;
-    int (*define)(fl_linker *l, fl_store *s);
-} host_module;
-
-static const host_module host_modules[] = {
-    {NULL, NULL},
-};
 
 void fl_cli_run_usage(FILE *out) {
     fprintf(out,
-            "usage: faaslet run FILE.wasm [--invoke NAME [ARGS...]]\n"
+            "usage: faaslet run FILE.wasm [OPTIONS] [-- ARGS...]\n"
+            "       faaslet run USER FUNC [OPTIONS] [-- ARGS...]\n"
+            "       faaslet run FILE.wasm [--dir ..] [--env ..] --invoke NAME [ARGS...]\n"
             "\n"
-            "Loads and instantiates FILE.wasm, calls its export NAME (default _start)\n"
-            "with ARGS converted to the function's parameter types, and prints each\n"
-            "result on its own line.  Integers are decimal or 0x hex; floats are C\n"
-            "literals (1.5, -0x1p-3, nan, inf).\n"
+            "Runs a function (a wasm32-wasi command using Faasm's env.__faasm_* imports,\n"
+            "e.g. built with `faaslet cc`) as one call of the embedded executor: a\n"
+            "module FILE.wasm, or function FUNC of USER from the function store\n"
+            "(see `faaslet upload`).  The function's output bytes (faasmSetOutput) go\n"
+            "to stdout exactly; the guest's own stdout and stderr pass through.\n"
             "\n"
-            "Exit status: 0 ok, 2 trap, 3 load or link error, 64 bad usage.\n");
+            "options:\n"
+            "  --input STR          the call's input bytes\n"
+            "  --input-file F       the call's input, read from file F\n"
+            "  --dir HOST[:GUEST]   preopen directory HOST as GUEST (default: the same\n"
+            "                       path); repeatable\n"
+            "  --env K=V            an environment variable for the guest; repeatable\n"
+            "  --timeout SECONDS    stop each call (chained ones too) after SECONDS\n"
+            "  --max-memory MIB     cap each guest's linear memory at MIB MiB\n"
+            "  --max-depth N        cap the wasm call depth at N frames\n"
+            "  --threads N          executor worker threads (default 2)\n"
+            "  --user USER          the user a FILE runs as, for state and for\n"
+            "                       chaining by name (default \"local\")\n"
+            "  --store DIR          the function store (default $FAASLET_HOME, else\n"
+            "                       ~/.local/share/faaslet)\n"
+            "  -- ARGS...           the guest's argv after argv[0] (the function name)\n"
+            "\n"
+            "--invoke NAME [ARGS...] calls export NAME with ARGS converted to its\n"
+            "parameter types and prints each result on its own line.  Integers are\n"
+            "decimal or 0x hex; floats are C literals (1.5, -0x1p-3, nan, inf).\n"
+            "\n"
+            "Exit status: the function's return value (main's, or proc_exit's; its\n"
+            "low 8 bits), else 2 trap (also memory limit and call stack exhausted),\n"
+            "3 load or link error (module missing, malformed, unknown import),\n"
+            "64 bad usage, 70 internal error, 124 timeout.  Each failure prints one\n"
+            "line \"faaslet: KIND: MESSAGE\" on stderr.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "faaslet run: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n");
-    fl_cli_run_usage(stderr);
+    fprintf(stderr, "(see faaslet run --help)\n");
     return FL_RUN_USAGE;
+}
+
+/* Parses a whole unsigned decimal number into *out.  Returns 0 or -1. */
+static int parse_uint(const char *text, unsigned max, unsigned *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (!*text || *end || errno || v > max || text[0] == '-')
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* The value of option argv[*i], advancing *i; NULL when missing. */
+static const char *option_value(int argc, char **argv, int *i) {
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
 }
 
 /* Fills `o` from argv.  Returns 0, -1 for --help (usage printed), or
  * FL_RUN_USAGE (message printed).  Everything after --invoke NAME is an
  * argument, so negative numbers are not taken for options. */
 static int parse_command_line(int argc, char **argv, run_opts *o) {
+    const char *pos[2];
+    int npos = 0;
     memset(o, 0, sizeof *o);
+    o->threads = 2;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fl_cli_run_usage(stdout);
             return -1;
         }
         if (!strcmp(a, "--invoke")) {
-            if (i + 1 >= argc)
+            if (!(o->invoke = option_value(argc, argv, &i)))
                 return usage_error("%s needs a function name", a);
-            o->invoke = argv[++i];
             o->args = argv + i + 1;
             o->nargs = argc - i - 1;
             break;
         }
+        if (!strcmp(a, "--")) {
+            o->args = argv + i + 1;
+            o->nargs = argc - i - 1;
+            break;
+        }
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            if (!(v = option_value(argc, argv, &i)))
+                return usage_error("%s needs a value", a);
+            if (!strcmp(a, "--input")) {
+                o->input = v;
+            } else if (!strcmp(a, "--input-file")) {
+                o->input_file = v;
+            } else if (!strcmp(a, "--user")) {
+                o->user = v;
+            } else if (!strcmp(a, "--store")) {
+                o->store_root = v;
+            } else if (!strcmp(a, "--dir")) {
+                if (o->ndirs == MAX_ITEMS)
+                    return usage_error("too many %s options", a);
+                const char *colon = strchr(v, ':');
+                fl_wasi_preopen *d = &o->dirs[o->ndirs++];
+                d->host_path = v;
+                d->guest_path = v;
+                if (colon) {
+                    /* the host part is cut off in place: argv is ours to change */
+                    argv[i][colon - v] = 0;
+                    d->guest_path = colon + 1;
+                }
+                if (!d->host_path[0] || !d->guest_path[0])
+                    return usage_error("bad --dir %s (want HOST[:GUEST])", v);
+            } else if (!strcmp(a, "--env")) {
+                if (o->nenv == MAX_ITEMS)
+                    return usage_error("too many %s options", a);
+                if (!strchr(v, '=') || v[0] == '=')
+                    return usage_error("bad --env %s (want K=V)", v);
+                o->env[o->nenv++] = v;
+            } else if (!strcmp(a, "--timeout")) {
+                char *end;
+                o->timeout_s = strtod(v, &end);
+                if (!*v || *end || !(o->timeout_s > 0) || o->timeout_s > 4e6)
+                    return usage_error("bad --timeout %s (want seconds > 0)", v);
+            } else if (!strcmp(a, "--max-memory")) {
+                if (parse_uint(v, 4096, &o->max_memory_mib) < 0 || !o->max_memory_mib)
+                    return usage_error("bad --max-memory %s (want 1..4096 MiB)", v);
+            } else if (!strcmp(a, "--max-depth")) {
+                if (parse_uint(v, 10000000, &o->max_depth) < 0 || !o->max_depth)
+                    return usage_error("bad --max-depth %s", v);
+            } else if (!strcmp(a, "--threads")) {
+                if (parse_uint(v, 1024, &o->threads) < 0 || !o->threads)
+                    return usage_error("bad --threads %s (want 1..1024)", v);
+            } else {
+                return usage_error("unknown option %s", a);
+            }
+            continue;
+        }
         if (a[0] == '-' && a[1])
             return usage_error("unknown option %s", a);
-        if (o->path)
-            return usage_error("unexpected argument %s (arguments go after --invoke NAME)", a);
-        o->path = a;
+        if (npos == 2)
+            return usage_error("unexpected argument %s (guest arguments go after --)", a);
+        pos[npos++] = a;
     }
-    if (!o->path)
-        return usage_error("%s", "no module file given");
+    if (npos == 0)
+        return usage_error("%s", "no module file or USER FUNC given");
+    if (npos == 1) {
+        o->path = pos[0];
+    } else {
+        if (o->invoke)
+            return usage_error("%s", "--invoke needs a FILE.wasm");
+        if (o->user)
+            return usage_error("%s", "--user is for FILE.wasm; USER FUNC names the user");
+        o->user = pos[0];
+        o->func = pos[1];
+    }
+    if (o->input && o->input_file)
+        return usage_error("%s", "give --input or --input-file, not both");
     return 0;
 }
 
@@ -112,29 +237,6 @@ fail:
     free(buf);
     fclose(f);
     return NULL;
-}
-
-/* Defines the host modules the module imports from, and names the first
- * import nobody provides.  Returns 0 or FL_RUN_LOAD_ERROR. */
-static int provide_imports(const run_opts *o, const fl_module *m, fl_linker *l, fl_store *s) {
-    bool defined[sizeof host_modules / sizeof host_modules[0]] = {false};
-    for (uint32_t i = 0; i < m->nimports; i++) {
-        const fl_import *imp = &m->imports[i];
-        size_t h = 0;
-        while (host_modules[h].name && strcmp(host_modules[h].name, imp->module) != 0)
-            h++;
-        if (!host_modules[h].name) {
-            fprintf(stderr, "faaslet: %s: unknown import: %s.%s\n", o->path, imp->module,
-                    imp->name);
-            return FL_RUN_LOAD_ERROR;
-        }
-        if (!defined[h] && host_modules[h].define(l, s) < 0) {
-            fprintf(stderr, "faaslet: %s: cannot set up host module %s\n", o->path, imp->module);
-            return FL_RUN_LOAD_ERROR;
-        }
-        defined[h] = true;
-    }
-    return 0;
 }
 
 /* Parses an integer: optional sign, then decimal or 0x hex (never octal). */
@@ -274,8 +376,10 @@ out:
     return status;
 }
 
-int fl_cli_run(int argc, char **argv) {
-    run_opts o;
+/* ---- the --invoke form ---- */
+
+/* Loads o->path alone, with WASI when it imports it, and calls o->invoke. */
+static int run_invoke(run_opts *o) {
     fl_error err = {0};
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -284,37 +388,56 @@ int fl_cli_run(int argc, char **argv) {
     fl_linker *linker = NULL;
     fl_exec *ex = NULL;
     fl_instance *inst = NULL;
-    int status = parse_command_line(argc, argv, &o);
+    fl_wasi *wasi = NULL;
+    int status = FL_RUN_OK;
 
-    if (status < 0)
-        return FL_RUN_OK; /* --help */
-    if (status)
-        return status;
-
-    bytes = read_file(o.path, &len);
+    bytes = read_file(o->path, &len);
     if (!bytes) {
-        fprintf(stderr, "faaslet: %s: %s\n", o.path, strerror(errno));
+        fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
         status = FL_RUN_LOAD_ERROR;
         goto out;
     }
     m = fl_module_load(bytes, len, &err);
     if (!m) {
-        fprintf(stderr, "faaslet: %s: %s (at byte %zu)\n", o.path, err.message, err.offset);
+        fprintf(stderr, "faaslet: load: %s: %s (at byte %zu)\n", o->path, err.message,
+                err.offset);
         status = FL_RUN_LOAD_ERROR;
         goto out;
     }
-
-    store = fl_store_new(NULL);
+    fl_store_limits limits = {.max_memory_pages = o->max_memory_mib * 16};
+    store = fl_store_new(&limits);
     linker = store ? fl_linker_new(store) : NULL;
     ex = fl_exec_new(0);
     if (!store || !linker || !ex) {
         fprintf(stderr, "faaslet: out of memory\n");
-        status = FL_RUN_LOAD_ERROR;
+        status = FL_RUN_INTERNAL;
         goto out;
     }
-    status = provide_imports(&o, m, linker, store);
-    if (status)
-        goto out;
+    if (o->max_depth)
+        ex->max_depth = o->max_depth;
+
+    bool wants_wasi = false;
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (!strcmp(m->imports[i].module, "wasi_snapshot_preview1"))
+            wants_wasi = true;
+    if (wants_wasi) {
+        const char *argv0[1] = {o->path};
+        char msg[200];
+        fl_wasi_config wc;
+        fl_wasi_config_init(&wc);
+        wc.argv = argv0;
+        wc.argc = 1;
+        wc.envp = o->env;
+        wc.envc = o->nenv;
+        wc.preopens = o->dirs;
+        wc.npreopens = o->ndirs;
+        wasi = fl_wasi_new(&wc, msg, sizeof msg);
+        if (!wasi || fl_wasi_define(wasi, linker) < 0) {
+            fprintf(stderr, "faaslet: load: WASI: %s\n", wasi ? "cannot define" : msg);
+            status = FL_RUN_LOAD_ERROR;
+            goto out;
+        }
+    }
 
     switch (fl_instantiate(store, m, linker, ex, &inst, &err)) {
     case FL_INST_OK:
@@ -325,12 +448,11 @@ int fl_cli_run(int argc, char **argv) {
         goto out;
     case FL_INST_LINK_ERROR:
     case FL_INST_NO_MEMORY:
-        fprintf(stderr, "faaslet: %s: %s\n", o.path, err.message);
+        fprintf(stderr, "faaslet: load: %s: %s\n", o->path, err.message);
         status = FL_RUN_LOAD_ERROR;
         goto out;
     }
-
-    status = call_export(&o, inst, ex);
+    status = call_export(o, inst, ex);
 
 out:
     if (linker)
@@ -339,7 +461,154 @@ out:
         fl_store_free(store); /* instances first: the module must outlive them */
     if (ex)
         fl_exec_free(ex);
+    fl_wasi_free(wasi);
     fl_module_free(m);
     free(bytes);
     return status;
+}
+
+/* ---- the function form ---- */
+
+/* The function name of FILE: its base name without ".wasm" (into buf). */
+static void name_of_file(const char *path, char *buf, size_t size) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && !strcmp(base + n - 5, ".wasm"))
+        n -= 5;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, base, n);
+    buf[n] = 0;
+    if (!buf[0] || fl_fnstore_check_name(buf, n))
+        snprintf(buf, size, "main");
+}
+
+static int run_function(run_opts *o) {
+    char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1];
+    uint8_t *input = NULL, *bytes = NULL;
+    size_t input_len = 0, len = 0;
+    fl_fnstore *fnstore = NULL;
+    fl_runtime *rt = NULL;
+    fl_call_result res = {0};
+    int status = FL_RUN_OK, rc;
+
+    if (o->input_file) {
+        input = read_file(o->input_file, &input_len);
+        if (!input) {
+            fprintf(stderr, "faaslet: --input-file %s: %s\n", o->input_file, strerror(errno));
+            return FL_RUN_USAGE;
+        }
+    } else if (o->input) {
+        input_len = strlen(o->input);
+        input = (uint8_t *)strdup(o->input);
+        if (!input)
+            return FL_RUN_INTERNAL;
+    }
+
+    const char *user = o->user ? o->user : "local";
+    const char *func = o->func;
+    const char *why = fl_fnstore_check_name(user, strlen(user));
+    if (!why && func)
+        why = fl_fnstore_check_name(func, strlen(func));
+    if (why) {
+        status = usage_error("bad user or function name: %s", why);
+        goto out;
+    }
+    if (o->path) {
+        name_of_file(o->path, fname, sizeof fname);
+        func = fname;
+    }
+
+    /* the store is optional for a FILE: chaining by name then finds nothing */
+    fnstore = fl_fnstore_open(o->store_root, &rc);
+    if (!fnstore && !o->path) {
+        fprintf(stderr, "faaslet: load: cannot open the function store: %s\n", strerror(-rc));
+        status = FL_RUN_LOAD_ERROR;
+        goto out;
+    }
+
+    fl_runtime_config rc_cfg;
+    fl_runtime_config_init(&rc_cfg);
+    rc_cfg.threads = o->threads;
+    rc_cfg.timeout_ms = o->timeout_s > 0 ? (uint32_t)(o->timeout_s * 1000 + 0.5) : 0;
+    if (o->timeout_s > 0 && !rc_cfg.timeout_ms)
+        rc_cfg.timeout_ms = 1;
+    rc_cfg.max_memory_mib = o->max_memory_mib;
+    rc_cfg.max_depth = o->max_depth;
+    rc_cfg.argv = (const char *const *)o->args;
+    rc_cfg.argc = (size_t)o->nargs;
+    rc_cfg.envp = o->env;
+    rc_cfg.envc = o->nenv;
+    rc_cfg.preopens = o->dirs;
+    rc_cfg.npreopens = o->ndirs;
+    rc_cfg.fnstore = fnstore;
+    rt = fl_runtime_new(&rc_cfg, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "faaslet: internal: %s\n", err);
+        status = FL_RUN_INTERNAL;
+        goto out;
+    }
+
+    if (o->path) {
+        fl_error lerr = {0};
+        bytes = read_file(o->path, &len);
+        if (!bytes) {
+            fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
+            status = FL_RUN_LOAD_ERROR;
+            goto out;
+        }
+        if (fl_runtime_add_module(rt, user, func, bytes, len, &lerr) < 0) {
+            fprintf(stderr, "faaslet: load: %s: %s (at byte %zu)\n", o->path, lerr.message,
+                    lerr.offset);
+            status = FL_RUN_LOAD_ERROR;
+            goto out;
+        }
+    }
+
+    uint32_t id = fl_runtime_submit(rt, user, func, input, input_len);
+    if (!id || (rc = fl_runtime_await(rt, id, &res)) < 0) {
+        fprintf(stderr, "faaslet: internal: the executor did not run the call\n");
+        status = FL_RUN_INTERNAL;
+        goto out;
+    }
+    if (res.output_len)
+        fwrite(res.output, 1, res.output_len, stdout);
+    fflush(stdout);
+    switch (res.outcome) {
+    case FL_OUTCOME_OK:
+        status = res.retval & 0xff;
+        break;
+    case FL_OUTCOME_TRAP:
+        status = FL_RUN_TRAP;
+        break;
+    case FL_OUTCOME_TIMEOUT:
+        status = FL_RUN_TIMEOUT;
+        break;
+    case FL_OUTCOME_LOAD:
+        status = FL_RUN_LOAD_ERROR;
+        break;
+    }
+    if (res.error)
+        fprintf(stderr, "faaslet: %s\n", res.error);
+
+out:
+    fl_call_result_free(&res);
+    fl_runtime_free(rt);
+    fl_fnstore_close(fnstore);
+    free(bytes);
+    free(input);
+    return status;
+}
+
+int fl_cli_run(int argc, char **argv) {
+    run_opts o;
+    int status = parse_command_line(argc, argv, &o);
+    if (status < 0)
+        return FL_RUN_OK; /* --help */
+    if (status)
+        return status;
+    /* a guest writing to a closed pipe gets EPIPE instead of ending us */
+    signal(SIGPIPE, SIG_IGN);
+    return o.invoke ? run_invoke(&o) : run_function(&o);
 }

@@ -1,0 +1,560 @@
+/*
+ * faaslet.c: one call in one Faaslet, and the runtime around it (see
+ * faaslet.h).  run_call() is the executor's callback: it finds the module,
+ * builds a private store, exec, linker, WASI context and host context,
+ * instantiates, runs the zygote and the entry, reports, and frees it all.
+ *
+ * Errors reach fl_runtime_await as one line whose first word says the kind
+ * ("trap: ", "timeout: ", "load: "); only this file writes and reads them.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/runtime.h"
+#include "faaslet/faaslet.h"
+#include "host/host.h"
+
+/* One loaded module, shared by every Faaslet of user/func. */
+typedef struct cached_module {
+    char *user, *func;
+    fl_module *module;
+    struct cached_module *next;
+} cached_module;
+
+struct fl_runtime {
+    fl_runtime_config cfg;
+    fl_sched *sched;
+    fl_global_tier global;
+    bool global_made;
+    fl_state *state;
+    pthread_mutex_t lock; /* guards modules */
+    cached_module *modules;
+};
+
+/* What a chained call carries beyond user, function and input. */
+typedef struct chain_extra {
+    int32_t func_ptr; /* > 0: enter at this table element instead of _start */
+} chain_extra;
+
+/* One running call: what the host ops need. */
+typedef struct faaslet {
+    fl_runtime *rt;
+    const fl_call_info *call;
+    fl_call_sink *sink;
+} faaslet;
+
+static const char TRAP_[] = "trap: ", TIMEOUT_[] = "timeout: ", LOAD_[] = "load: ";
+
+/* ---- the module cache ---- */
+
+static cached_module *cache_find(fl_runtime *rt, const char *user, const char *func) {
+    for (cached_module *c = rt->modules; c; c = c->next)
+        if (!strcmp(c->user, user) && !strcmp(c->func, func))
+            return c;
+    return NULL;
+}
+
+/* Adds `m` (ownership taken) under user/func unless one is there already;
+ * returns the module to use.  Lock held. */
+static const fl_module *cache_add(fl_runtime *rt, const char *user, const char *func,
+                                  fl_module *m) {
+    cached_module *c = cache_find(rt, user, func);
+    if (c) {
+        fl_module_free(m);
+        return c->module;
+    }
+    c = calloc(1, sizeof *c);
+    if (c) {
+        c->user = strdup(user);
+        c->func = strdup(func);
+    }
+    if (!c || !c->user || !c->func) {
+        if (c) {
+            free(c->user);
+            free(c->func);
+        }
+        free(c);
+        fl_module_free(m);
+        return NULL;
+    }
+    c->module = m;
+    c->next = rt->modules;
+    rt->modules = c;
+    return m;
+}
+
+/* The module of user/func: cached, or loaded from the function store.
+ * NULL with a message in msg[0..len). */
+static const fl_module *module_get(fl_runtime *rt, const char *user, const char *func,
+                                   char *msg, size_t len) {
+    const fl_module *m = NULL;
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    fl_error err = {0};
+
+    pthread_mutex_lock(&rt->lock);
+    cached_module *c = cache_find(rt, user, func);
+    if (c) {
+        m = c->module;
+        goto out;
+    }
+    if (!rt->cfg.fnstore) {
+        snprintf(msg, len, "no function %s/%s (and no function store)", user, func);
+        goto out;
+    }
+    int rc = fl_fnstore_get_wasm(rt->cfg.fnstore, user, func, &bytes, &n);
+    if (rc < 0) {
+        snprintf(msg, len, "no function %s/%s in the function store %s: %s", user, func,
+                 fl_fnstore_dir(rt->cfg.fnstore), strerror(-rc));
+        goto out;
+    }
+    fl_module *loaded = fl_module_load(bytes, n, &err);
+    if (!loaded) {
+        snprintf(msg, len, "%s/%s: %s (at byte %zu)", user, func, err.message, err.offset);
+        goto out;
+    }
+    m = cache_add(rt, user, func, loaded);
+    if (!m)
+        snprintf(msg, len, "out of memory");
+out:
+    pthread_mutex_unlock(&rt->lock);
+    free(bytes);
+    return m;
+}
+
+int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
+                          const uint8_t *bytes, size_t len, fl_error *err) {
+    fl_module *m = fl_module_load(bytes, len, err);
+    if (!m)
+        return -1;
+    pthread_mutex_lock(&rt->lock);
+    const fl_module *kept = cache_add(rt, user, func, m);
+    pthread_mutex_unlock(&rt->lock);
+    if (!kept)
+        return fl_error_set(err, 0, "out of memory");
+    return 0;
+}
+
+/* ---- host ops: what the guest's chain/await/output calls reach ---- */
+
+static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uint8_t *in,
+                         size_t len, char *err, size_t errlen) {
+    faaslet *f = ud;
+    const char *user = f->call->msg.user;
+    chain_extra *extra = NULL;
+
+    if (name) {
+        const char *why = fl_fnstore_check_name(name, strlen(name));
+        if (why) {
+            snprintf(err, errlen, "bad function name: %s", why);
+            return 0;
+        }
+        /* fail at the chain, not at the await, when the function is missing */
+        pthread_mutex_lock(&f->rt->lock);
+        bool known = cache_find(f->rt, user, name) != NULL;
+        pthread_mutex_unlock(&f->rt->lock);
+        if (!known && !(f->rt->cfg.fnstore &&
+                        fl_fnstore_exists(f->rt->cfg.fnstore, FL_FNSTORE_WASM, user, name))) {
+            snprintf(err, errlen, "no function %s/%s", user, name);
+            return 0;
+        }
+    } else {
+        extra = malloc(sizeof *extra);
+        if (!extra) {
+            snprintf(err, errlen, "out of memory");
+            return 0;
+        }
+        extra->func_ptr = func_ptr;
+    }
+    fl_call_msg msg = {
+        .user = user,
+        .function = name ? name : f->call->msg.function,
+        .input = in,
+        .input_len = len,
+        .opaque = extra,
+        .opaque_free = extra ? free : NULL,
+        .timeout_ms = f->rt->cfg.timeout_ms,
+    };
+    uint32_t id = fl_sched_submit(f->rt->sched, &msg);
+    if (!id) {
+        free(extra);
+        snprintf(err, errlen, "the executor refused the call (shutting down)");
+    }
+    return id;
+}
+
+static int op_await(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *out_len) {
+    faaslet *f = ud;
+    if (out)
+        return fl_sched_await_output(f->rt->sched, id, -1, retval, out, out_len);
+    return fl_sched_await(f->rt->sched, id, -1, retval);
+}
+
+static int op_set_output(void *ud, const uint8_t *bytes, size_t len) {
+    faaslet *f = ud;
+    return fl_call_set_output(f->sink, bytes, len);
+}
+
+static const fl_host_ops host_ops = {op_chain, op_await, op_set_output};
+
+/* ---- one call ---- */
+
+/* Runs the entry: table element func_ptr (int (void)) or _start.  Sets
+ * *retval when the guest ends normally or exits. */
+static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *retval,
+                         char *msg, size_t len) {
+    fl_value v[1] = {{0}};
+    if (func_ptr > 0) {
+        fl_table *t = inst->module->ntables + inst->module->nimported_tables ? inst->tables[0]
+                                                                           : NULL;
+        fl_funcinst *f = t && (uint32_t)func_ptr < t->size ? t->elems[func_ptr] : NULL;
+        if (!f) {
+            snprintf(msg, len, "function pointer %d is not a function of the table", func_ptr);
+            return FL_TRAP_UNDEFINED_ELEMENT;
+        }
+        if (f->type->nparams != 0 || f->type->nresults > 1 ||
+            (f->type->nresults == 1 && f->type->results[0] != FL_I32)) {
+            snprintf(msg, len, "chained function %d is not int (void)", func_ptr);
+            return FL_TRAP_INDIRECT_TYPE;
+        }
+        /* Only _start runs the C constructors (wasi-libc's preopens...); the
+         * SDK's exported no-op _faasm_init gets them run by the linker's
+         * export wrapper, as does an exported __wasm_call_ctors. */
+        fl_funcinst *init = fl_instance_func(inst, "_faasm_init");
+        if (!init)
+            init = fl_instance_func(inst, "__wasm_call_ctors");
+        if (init && init->type->nparams == 0) {
+            fl_trap trap = fl_invoke(ex, init, v);
+            if (trap != FL_TRAP_NONE)
+                return trap;
+        }
+        fl_trap trap = fl_invoke(ex, f, v);
+        if (trap != FL_TRAP_NONE)
+            return trap;
+        *retval = f->type->nresults ? (int32_t)v[0].i32 : 0;
+        /* The C destructors flush stdio (exit() runs them, a plain return
+         * does not): __wasm_call_dtors when exported, else the wrapper of
+         * _faasm_init again (it runs the constructors once more first,
+         * which a Faaslet about to be freed can afford). */
+        fl_funcinst *fini = fl_instance_func(inst, "__wasm_call_dtors");
+        if (!fini)
+            fini = init;
+        if (fini && fini->type->nparams == 0) {
+            fl_value fv[1] = {{0}};
+            return fl_invoke(ex, fini, fv);
+        }
+        return FL_TRAP_NONE;
+    }
+    fl_funcinst *start = fl_instance_func(inst, "_start");
+    if (!start) {
+        snprintf(msg, len, "the module exports no _start (not a WASI command)");
+        return FL_TRAP_UNSUPPORTED;
+    }
+    fl_trap trap = fl_invoke(ex, start, v);
+    if (trap == FL_TRAP_NONE)
+        *retval = 0; /* wasi-libc's _start calls exit() for a non-zero main */
+    return trap;
+}
+
+/* Reports a trap on the sink in one line, naming the limit it came from. */
+static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *sink,
+                        fl_exec *ex, fl_instance *inst, fl_trap trap, const char *where,
+                        const char *msg) {
+    const char *detail = msg[0] ? msg : ex->trap_detail;
+    if (trap == FL_TRAP_INTERRUPTED && __atomic_load_n(call->cancel, __ATOMIC_RELAXED)) {
+        fl_call_set_error(sink, "%scall timed out after %u ms", TIMEOUT_, call->msg.timeout_ms);
+        return;
+    }
+    /* a guest that died with its memory at the cap most likely ran out of it */
+    if (inst && rt->cfg.max_memory_mib &&
+        inst->module->nmemories + inst->module->nimported_memories) {
+        fl_memory *mem = inst->memories[0];
+        uint32_t slack = mem->max_pages / 8 > 16 ? mem->max_pages / 8 : 16;
+        if (mem->pages + slack >= mem->max_pages) {
+            fl_call_set_error(sink, "%smemory limit reached (%u MiB): %s%s%s%s", TRAP_,
+                              rt->cfg.max_memory_mib, where, fl_trap_message(trap),
+                              detail[0] ? ": " : "", detail);
+            return;
+        }
+    }
+    fl_call_set_error(sink, "%s%s%s%s%s", TRAP_, where, fl_trap_message(trap),
+                      detail[0] ? ": " : "", detail);
+}
+
+/* " env.x" for the first import that is neither WASI nor a known
+ * env.__faasm_* function (to name it in a link error), else "". */
+static const char *unknown_import(const fl_module *m, char *buf, size_t len) {
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const fl_import *imp = &m->imports[i];
+        if (!strcmp(imp->module, "wasi_snapshot_preview1"))
+            continue;
+        bool known = false;
+        for (size_t h = 0; !strcmp(imp->module, "env") && h < fl_host_count(); h++)
+            known = known || !strcmp(fl_host_name(h), imp->name);
+        if (!known) {
+            snprintf(buf, len, " %s.%s", imp->module, imp->name);
+            return buf;
+        }
+    }
+    return "";
+}
+
+static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
+    fl_runtime *rt = ctx;
+    const char *user = call->msg.user, *func = call->msg.function;
+    const chain_extra *extra = call->msg.opaque;
+    faaslet self = {rt, call, sink};
+    char msg[256] = "";
+    fl_error err = {0};
+    fl_wasi *wasi = NULL;
+    fl_host *host = NULL;
+    fl_store *store = NULL;
+    fl_linker *linker = NULL;
+    fl_exec *ex = NULL;
+    fl_instance *inst = NULL;
+    const char **argv = NULL;
+    int retval = 0;
+    fl_trap trap;
+
+    const fl_module *m = module_get(rt, user, func, msg, sizeof msg);
+    if (!m) {
+        fl_call_set_error(sink, "%s%s", LOAD_, msg);
+        return;
+    }
+
+    if (!(extra && extra->func_ptr > 0) && !fl_module_find_export(m, "_start")) {
+        fl_call_set_error(sink, "%s%s/%s exports no _start: not a WASI command "
+                                "(faaslet run --invoke calls other exports)",
+                          LOAD_, user, func);
+        return;
+    }
+
+    /* calls from outside get the runtime's argv; chained calls only their name */
+    size_t argc = 1 + (call->parent == 0 ? rt->cfg.argc : 0);
+    argv = calloc(argc, sizeof *argv);
+    if (!argv)
+        goto oom;
+    argv[0] = func;
+    for (size_t i = 1; i < argc; i++)
+        argv[i] = rt->cfg.argv[i - 1];
+    fl_wasi_config wc;
+    fl_wasi_config_init(&wc);
+    wc.argv = argv;
+    wc.argc = argc;
+    wc.envp = rt->cfg.envp;
+    wc.envc = rt->cfg.envc;
+    wc.preopens = rt->cfg.preopens;
+    wc.npreopens = rt->cfg.npreopens;
+    memcpy(wc.stdio, rt->cfg.stdio, sizeof wc.stdio);
+    wasi = fl_wasi_new(&wc, msg, sizeof msg);
+    if (!wasi) {
+        fl_call_set_error(sink, "%sWASI setup: %s", LOAD_, msg);
+        goto out;
+    }
+
+    fl_host_config hc = {
+        .ops = &host_ops,
+        .ud = &self,
+        .user = user,
+        .input = call->msg.input,
+        .input_len = call->msg.input_len,
+        .state = rt->state,
+        .wasi = wasi,
+    };
+    host = fl_host_new(&hc);
+    fl_store_limits limits = {.max_memory_pages = rt->cfg.max_memory_mib
+                                                      ? rt->cfg.max_memory_mib * 16
+                                                      : 0};
+    store = fl_store_new(&limits);
+    linker = store ? fl_linker_new(store) : NULL;
+    ex = fl_exec_new(0);
+    if (!host || !store || !linker || !ex)
+        goto oom;
+    if (rt->cfg.max_depth)
+        ex->max_depth = rt->cfg.max_depth;
+    if (fl_wasi_define(wasi, linker) < 0 || fl_host_define(host, linker) < 0) {
+        fl_call_set_error(sink, "%scannot define the host functions", LOAD_);
+        goto out;
+    }
+    fl_call_watch(sink, &ex->interrupt);
+
+    switch (fl_instantiate(store, m, linker, ex, &inst, &err)) {
+    case FL_INST_OK:
+        break;
+    case FL_INST_LINK_ERROR:
+        fl_call_set_error(sink, "%s%s/%s: %s%s", LOAD_, user, func, err.message,
+                          unknown_import(m, msg, sizeof msg));
+        goto out;
+    case FL_INST_NO_MEMORY:
+        fl_call_set_error(sink, "%s%s/%s: %s (memory limit %u MiB?)", LOAD_, user, func,
+                          err.message, rt->cfg.max_memory_mib);
+        goto out;
+    case FL_INST_TRAP:
+        fl_call_set_error(sink, "%sin the start function: %s", TRAP_, err.message);
+        goto out;
+    }
+
+    fl_funcinst *zygote = fl_instance_func(inst, "_faasm_zygote");
+    if (zygote && zygote->type->nparams == 0) {
+        fl_value zv[1] = {{0}};
+        trap = fl_invoke(ex, zygote, zv);
+        if (trap == FL_TRAP_EXIT && ex->exit_code == 0)
+            trap = FL_TRAP_NONE;
+        if (trap != FL_TRAP_NONE) {
+            report_trap(rt, call, sink, ex, inst, trap, "in _faasm_zygote: ", "");
+            goto out;
+        }
+        if (zygote->type->nresults == 1 && zv[0].i32 != 0) {
+            fl_call_set_error(sink, "%s_faasm_zygote returned %d", TRAP_, (int32_t)zv[0].i32);
+            goto out;
+        }
+    }
+
+    trap = run_entry(ex, inst, extra ? extra->func_ptr : 0, &retval, msg, sizeof msg);
+    if (trap == FL_TRAP_EXIT) {
+        retval = ex->exit_code;
+        trap = FL_TRAP_NONE;
+    }
+    if (trap != FL_TRAP_NONE) {
+        report_trap(rt, call, sink, ex, inst, trap, "", msg);
+        goto out;
+    }
+    fl_call_set_return(sink, retval);
+    goto out;
+
+oom:
+    fl_call_set_error(sink, "%sout of memory setting up the Faaslet", LOAD_);
+out:
+    if (ex)
+        fl_call_watch(sink, NULL);
+    if (linker)
+        fl_linker_free(linker);
+    if (store)
+        fl_store_free(store);
+    if (ex)
+        fl_exec_free(ex);
+    fl_host_free(host);
+    fl_wasi_free(wasi);
+    free(argv);
+}
+
+/* ---- the runtime ---- */
+
+void fl_runtime_config_init(fl_runtime_config *c) {
+    memset(c, 0, sizeof *c);
+    c->threads = 2;
+    c->stdio[0] = 0;
+    c->stdio[1] = 1;
+    c->stdio[2] = 2;
+}
+
+fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen) {
+    fl_runtime *rt = calloc(1, sizeof *rt);
+    if (!rt) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rt->cfg = *c;
+    if (!rt->cfg.threads)
+        rt->cfg.threads = 2;
+    if (rt->cfg.max_memory_mib >= 4096)
+        rt->cfg.max_memory_mib = 0; /* wasm32 cannot address more anyway */
+    pthread_mutex_init(&rt->lock, NULL);
+    if (fl_global_mem_new(&rt->global) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    rt->global_made = true;
+    if (fl_state_new(&rt->global, &rt->state) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    rt->sched = fl_sched_new(rt->cfg.threads, run_call, rt);
+    if (!rt->sched) {
+        snprintf(err, errlen, "cannot start %u executor threads", rt->cfg.threads);
+        goto fail;
+    }
+    return rt;
+fail:
+    fl_runtime_free(rt);
+    return NULL;
+}
+
+void fl_runtime_free(fl_runtime *rt) {
+    if (!rt)
+        return;
+    if (rt->sched)
+        fl_sched_free(rt->sched, FL_SCHED_DRAIN);
+    if (rt->state)
+        fl_state_free(rt->state);
+    if (rt->global_made)
+        fl_global_mem_free(&rt->global);
+    for (cached_module *c = rt->modules, *next; c; c = next) {
+        next = c->next;
+        fl_module_free(c->module);
+        free(c->user);
+        free(c->func);
+        free(c);
+    }
+    pthread_mutex_destroy(&rt->lock);
+    free(rt);
+}
+
+uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
+                           const uint8_t *input, size_t len) {
+    fl_call_msg msg = {
+        .user = user,
+        .function = func,
+        .input = input,
+        .input_len = len,
+        .timeout_ms = rt->cfg.timeout_ms,
+        .flags = FL_CALL_KEEP,
+    };
+    return fl_sched_submit(rt->sched, &msg);
+}
+
+static bool starts_with(const char *s, const char *prefix) {
+    return !strncmp(s, prefix, strlen(prefix));
+}
+
+int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
+    memset(res, 0, sizeof *res);
+    int rc = fl_sched_await_output(rt->sched, id, -1, &res->retval, &res->output,
+                                   &res->output_len);
+    if (rc < 0)
+        return rc;
+    if (fl_sched_status(rt->sched, id) == FL_CALL_FAILED) {
+        char *e = fl_sched_error(rt->sched, id);
+        res->outcome = FL_OUTCOME_TRAP;
+        if (e && (starts_with(e, TIMEOUT_) || starts_with(e, "call timed out")))
+            res->outcome = FL_OUTCOME_TIMEOUT;
+        else if (e && starts_with(e, LOAD_))
+            res->outcome = FL_OUTCOME_LOAD;
+        if (!e)
+            e = strdup("trap: call failed");
+        /* the executor's own timeout message has no kind word: add it */
+        if (e && res->outcome == FL_OUTCOME_TIMEOUT && !starts_with(e, TIMEOUT_)) {
+            char *full = malloc(strlen(e) + sizeof TIMEOUT_);
+            if (full)
+                sprintf(full, "%s%s", TIMEOUT_, e);
+            free(e);
+            e = full;
+        }
+        res->error = e;
+    }
+    fl_sched_release(rt->sched, id);
+    return 0;
+}
+
+void fl_call_result_free(fl_call_result *res) {
+    free(res->output);
+    free(res->error);
+    memset(res, 0, sizeof *res);
+}
+
+fl_sched *fl_runtime_sched(fl_runtime *rt) { return rt->sched; }
+
+fl_state *fl_runtime_state(fl_runtime *rt) { return rt->state; }

@@ -1,0 +1,110 @@
+/*
+ * faaslet.h: the embedded runtime.  A fl_runtime ties together a module
+ * cache, the executor (sched/sched.h), the local state tier and the function
+ * store; each call runs in its own Faaslet: a fresh fl_store, exec, linker,
+ * WASI context and instance of a cached module, freed when the call ends.
+ *
+ * Faasm semantics: a function is a WASI command; a call runs its `_start`
+ * (which runs main) and the call's return value is main's return value (the
+ * proc_exit status).  A chained call with a function pointer > 0 runs that
+ * indirect-table element (`int (void)`) instead, after the exported
+ * `_faasm_init` (or `__wasm_call_ctors`) if any, so that C constructors
+ * such as wasi-libc's preopen table have run; when it returns, the C
+ * destructors run (flushing stdio) through `__wasm_call_dtors` or that
+ * same wrapped export.  An exported `_faasm_zygote` runs after
+ * instantiation, before the entry.  Output bytes are what the guest passed
+ * to __faasm_write_output.
+ *
+ * Limits, per call: timeout_ms (the executor's deadline raises the exec's
+ * interrupt flag, so a looping guest stops at its next back-edge or call),
+ * max_memory_mib (memory.grow fails past it), max_depth (wasm call depth).
+ * A call that hits one fails with a one-line error (fl_call_result.error)
+ * and the runtime goes on serving other calls.
+ *
+ * Threads: every function is thread-safe except fl_runtime_free.
+ */
+#ifndef FL_FAASLET_FAASLET_H
+#define FL_FAASLET_FAASLET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/module.h"
+#include "sched/sched.h"
+#include "store/store.h"
+#include "wasi/wasi.h"
+
+typedef struct fl_runtime fl_runtime;
+typedef struct fl_state fl_state;
+
+typedef struct fl_runtime_config {
+    unsigned threads;        /* executor workers (>= 1); 0: 2 */
+    uint32_t timeout_ms;     /* per call (chained calls too); 0: none */
+    uint32_t max_memory_mib; /* cap on a guest's linear memory; 0: 4096 (wasm32's own) */
+    uint32_t max_depth;      /* wasm call depth; 0: the engine's default */
+    const char *const *argv; /* guest argv[1..] of calls from outside (argv[0] = function) */
+    size_t argc;
+    const char *const *envp; /* "K=V" strings every guest sees */
+    size_t envc;
+    const fl_wasi_preopen *preopens; /* directories every guest sees */
+    size_t npreopens;
+    int stdio[3];            /* host fds behind the guests' 0, 1, 2 */
+    const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
+} fl_runtime_config;
+
+/* Fills `c` with the defaults: 2 threads, no limits but the engine's, no
+ * args, env or preopens, the process's stdio, no function store. */
+void fl_runtime_config_init(fl_runtime_config *c);
+
+/* Creates a runtime with its executor, module cache and an in-process
+ * state tier.  Borrows `c` and everything it points to (it must outlive the
+ * runtime: strings and preopens are used by every call).  Returns NULL with
+ * a message in err[0..errlen).  Free with fl_runtime_free. */
+fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen);
+
+/* Waits for every call (queued ones run), then frees everything.  Must not
+ * be called from a call. */
+void fl_runtime_free(fl_runtime *rt);
+
+/* Loads bytes[0..len) (borrowed) as function user/func, replacing nothing:
+ * an already cached user/func keeps its module.  Returns 0, or -1 with
+ * `err` filled (decode or validation error). */
+int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
+                          const uint8_t *bytes, size_t len, fl_error *err);
+
+/* Submits a call of user/func (its module cached, or loaded from the
+ * function store when it runs) with input[0..len) (copied).  Returns the
+ * call id, or 0 when the executor refuses it. */
+uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
+                           const uint8_t *input, size_t len);
+
+/* How a call ended. */
+typedef enum fl_outcome {
+    FL_OUTCOME_OK = 0,   /* ran to the end: retval is main's return value */
+    FL_OUTCOME_TRAP,     /* a trap, including memory-limit and stack exhaustion */
+    FL_OUTCOME_TIMEOUT,  /* its deadline passed */
+    FL_OUTCOME_LOAD,     /* module not found, malformed, or unlinkable */
+} fl_outcome;
+
+typedef struct fl_call_result {
+    fl_outcome outcome;
+    int retval;        /* main's return value; 1 when the call failed */
+    uint8_t *output;   /* output bytes (malloc'd, NULL when empty) */
+    size_t output_len;
+    char *error;       /* one-line message when outcome != OK (malloc'd), else NULL */
+} fl_call_result;
+
+/* Waits for call `id` (from fl_runtime_submit) and moves its result into
+ * *res, releasing it in the executor.  Returns 0, or a negative errno from
+ * fl_sched_await (*res is then empty).  Free *res with
+ * fl_call_result_free. */
+int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res);
+
+/* Frees what *res holds and empties it. */
+void fl_call_result_free(fl_call_result *res);
+
+/* The executor and the local state tier, borrowed (for stats and tests). */
+fl_sched *fl_runtime_sched(fl_runtime *rt);
+fl_state *fl_runtime_state(fl_runtime *rt);
+
+#endif

@@ -1,0 +1,102 @@
+#!/bin/sh
+# run.sh: end-to-end tests of `faaslet run` on real functions.
+#
+#   tests/func/run.sh FAASLET BUILD_DIR
+#
+# Compiles func/*.c and tests/func/*.c with `faaslet cc` into BUILD_DIR/wasm,
+# uploads the func/ ones as user "demo" into a fresh function store
+# (FAASLET_HOME=BUILD_DIR/home), then runs every case of cases.txt and
+# compares exit status, stdout (exactly) and stderr (must contain), and
+# checks the wall time.  Prints "N passed, N failed" last; exits 1 on any
+# failure.
+set -u
+
+FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
+B=${2:?usage: run.sh FAASLET BUILD_DIR}
+case "$FAASLET" in /*) ;; *) FAASLET=$(pwd)/$FAASLET ;; esac
+if [ ! -x "$FAASLET" ]; then
+    echo "run.sh: no faaslet binary at $FAASLET (make it first)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+mkdir -p "$B" && B=$(cd "$B" && pwd)
+W=$B/wasm
+S=$B/sandbox
+export FAASLET_HOME=$B/home
+export FAASLET_SDK=$ROOT/sdk
+pass=0
+fail=0
+
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
+}
+
+rm -rf "$FAASLET_HOME" "$S"
+mkdir -p "$W" "$S" "$FAASLET_HOME"
+
+# ---- build and upload ----
+for src in "$ROOT"/func/*.c "$HERE"/*.c; do
+    name=$(basename "$src" .c)
+    if [ ! -f "$W/$name.wasm" ] || [ "$src" -nt "$W/$name.wasm" ] || [ "$FAASLET" -nt "$W/$name.wasm" ]; then
+        if ! "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1; then
+            bad "build $name" "$B/cc.log"
+            continue
+        fi
+    fi
+    case "$src" in
+    "$ROOT"/func/*)
+        "$FAASLET" upload --local demo "$name" "$W/$name.wasm" >"$B/up.log" 2>&1 ||
+            bad "upload $name" "$B/up.log" ;;
+    esac
+done
+clang-19 --target=wasm32 -O2 -nostdlib -Wl,--no-entry -o "$W/fib.wasm" "$ROOT/examples/fib.c" ||
+    bad "build fib"
+printf 'line one\nline two' >"$W/input.bin"
+
+now_ms() { date +%s%3N; }
+
+# ---- the cases ----
+while IFS= read -r line; do
+    case "$line" in '#'* | '') continue ;; esac
+    # split on " | " and trim
+    name=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $1); print $1}')
+    args=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $2); print $2}')
+    want_rc=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $3); print $3}')
+    want_out=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $4); print $4}')
+    want_err=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $5); print $5}')
+    max_s=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $6); print $6}')
+    args=$(printf "%s\n" "$args" | sed "s#\\\$W#$W#g; s#\\\$S#$S#g")
+    rm -rf "$S" && mkdir -p "$S"
+    t0=$(now_ms)
+    # shellcheck disable=SC2086
+    timeout 120 "$FAASLET" $args >"$B/out" 2>"$B/err" </dev/null
+    rc=$?
+    t1=$(now_ms)
+    printf '%b' "$want_out" >"$B/want"
+    why=""
+    [ "$rc" = "$want_rc" ] || why="exit status $rc, want $want_rc"
+    [ -z "$why" ] && ! cmp -s "$B/out" "$B/want" &&
+        why="stdout \"$(head -c 200 "$B/out")\", want \"$(cat "$B/want")\""
+    [ -z "$why" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$B/err" &&
+        why="stderr lacks \"$want_err\""
+    ms=$((t1 - t0))
+    [ -z "$why" ] && [ -n "$max_s" ] &&
+        awk -v ms="$ms" -v max="$max_s" 'BEGIN { exit !(ms > max * 1000) }' &&
+        why="took $ms ms, limit $max_s s"
+    if [ -z "$why" ]; then
+        pass=$((pass + 1))
+        echo "ok   $name ($ms ms)"
+    else
+        echo "     faaslet $args" >"$B/why"
+        echo "     $why" >>"$B/why"
+        sed 's/^/     stderr: /' "$B/err" | head -5 >>"$B/why"
+        bad "$name" "$B/why"
+    fi
+done <"$HERE/cases.txt"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

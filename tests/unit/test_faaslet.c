@@ -1,0 +1,394 @@
+/*
+ * test_faaslet.c: the embedded runtime of faaslet/faaslet.h with the host
+ * interface of host/host.h: output, chaining with await_call_output into
+ * guest malloc, state mapped into two Faaslets, and the limits (timeout,
+ * memory, call depth, bad guest pointers), each followed by a call that
+ * must still succeed in the same runtime.
+ *
+ * The guest is one hand-written module whose _start does what the first
+ * input byte says; its source (wat2wasm turns it into the bytes below):
+ *
+ * (module
+ *   (import "env" "__faasm_read_input" (func $read_input (param i32 i32) (result i32)))
+ *   (import "env" "__faasm_write_output" (func $write_output (param i32 i32)))
+ *   (import "env" "__faasm_read_state_ptr" (func $state_ptr (param i32 i32) (result i32)))
+ *   (import "env" "__faasm_chain_ptr" (func $chain_ptr (param i32 i32 i32) (result i32)))
+ *   (import "env" "__faasm_await_call_output" (func $await_out (param i32 i32 i32) (result i32)))
+ *   (import "env" "__faasm_read_state_offset_ptr" (func $offset_ptr (param i32 i32 i32 i32) (result i32)))
+ *   (import "env" "__faasm_read_state_offset" (func $read_offset (param i32 i32 i32 i32 i32)))
+ *   (import "env" "__faasm_lock_state_write" (func $lock (param i32)))
+ *   (import "env" "__faasm_unlock_state_write" (func $unlock (param i32)))
+ *   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+ *   (memory (export "memory") 1)
+ *   (table 2 funcref)
+ *   (elem (i32.const 1) $child)
+ *   (data (i32.const 16) "ok")
+ *   (data (i32.const 32) "k\00")
+ *   (data (i32.const 48) "o")
+ *   (data (i32.const 80) "seen")
+ *   (global $heap (mut i32) (i32.const 4096))
+ *   (func (export "malloc") (param i32) (result i32)
+ *     (local $p i32)
+ *     (local.set $p (global.get $heap))
+ *     (global.set $heap (i32.add (global.get $heap) (local.get 0)))
+ *     (local.get $p))
+ *   (func $child (result i32)
+ *     (call $write_output (i32.const 16) (i32.const 2))
+ *     (i32.const 5))
+ *   (func $rec (param i32) (result i32)
+ *     (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+ *   (func (export "_start")
+ *     (local $c i32) (local $p i32) (local $id i32)
+ *     (drop (call $read_input (i32.const 256) (i32.const 1)))
+ *     (local.set $c (i32.load8_u (i32.const 256)))
+ *     (if (i32.eq (local.get $c) (i32.const 111)) ;; 'o': output "ok"
+ *       (then (call $write_output (i32.const 16) (i32.const 2)) (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 108)) ;; 'l': loop forever
+ *       (then (loop $l (br $l))))
+ *     (if (i32.eq (local.get $c) (i32.const 114)) ;; 'r': recurse forever
+ *       (then (drop (call $rec (i32.const 0)))))
+ *     (if (i32.eq (local.get $c) (i32.const 103)) ;; 'g': grow until refused, then trap
+ *       (then
+ *         (loop $g (br_if $g (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+ *         (unreachable)))
+ *     (if (i32.eq (local.get $c) (i32.const 119)) ;; 'w': write "1234" to mapped state "k"
+ *       (then
+ *         (local.set $p (call $state_ptr (i32.const 32) (i32.const 8)))
+ *         (i32.store (local.get $p) (i32.const 0x34333231))
+ *         (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 82)) ;; 'R': output 4 bytes of mapped state "k"
+ *       (then
+ *         (local.set $p (call $state_ptr (i32.const 32) (i32.const 8)))
+ *         (call $write_output (local.get $p) (i32.const 4))
+ *         (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 83)) ;; 'S': spin until mapped "k" holds "1234"
+ *       (then
+ *         (local.set $p (call $state_ptr (i32.const 32) (i32.const 8)))
+ *         (loop $s (br_if $s (i32.ne (i32.load (local.get $p)) (i32.const 0x34333231))))
+ *         (call $write_output (i32.const 80) (i32.const 4))
+ *         (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 79)) ;; 'O': map [5000, 5008) of 16 KiB "k", write "abcd"
+ *       (then
+ *         (local.set $p (call $offset_ptr (i32.const 32) (i32.const 16384) (i32.const 5000) (i32.const 8)))
+ *         ;; a second range inside the first reuses its mapping
+ *         (if (i32.ne (call $offset_ptr (i32.const 32) (i32.const 16384) (i32.const 5004) (i32.const 4))
+ *                     (i32.add (local.get $p) (i32.const 4)))
+ *           (then (unreachable)))
+ *         (i32.store (local.get $p) (i32.const 0x64636261))
+ *         (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 80)) ;; 'P': output bytes [5000, 5004) of "k", copied
+ *       (then
+ *         (call $read_offset (i32.const 32) (i32.const 16384) (i32.const 5000) (i32.const 300) (i32.const 4))
+ *         (call $write_output (i32.const 300) (i32.const 4))
+ *         (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 76)) ;; 'L': write-lock "k", then trap holding it
+ *       (then (call $lock (i32.const 32)) (unreachable)))
+ *     (if (i32.eq (local.get $c) (i32.const 85)) ;; 'U': write-lock "k", unlock, output "ok"
+ *       (then
+ *         (call $lock (i32.const 32))
+ *         (call $unlock (i32.const 32))
+ *         (call $write_output (i32.const 16) (i32.const 2))
+ *         (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 98)) ;; 'b': pointer past memory
+ *       (then (call $write_output (i32.const -16) (i32.const 64)) (return)))
+ *     (if (i32.eq (local.get $c) (i32.const 99)) ;; 'c': chain $child, await its output, exit with its value
+ *       (then
+ *         (local.set $id (call $chain_ptr (i32.const 1) (i32.const 48) (i32.const 1)))
+ *         (local.set $p (call $await_out (local.get $id) (i32.const 64) (i32.const 68)))
+ *         (call $write_output (i32.load (i32.const 64)) (i32.load (i32.const 68)))
+ *         (call $exit (local.get $p)))))
+ * )
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <time.h>
+
+#include "faaslet/faaslet.h"
+#include "host/host.h"
+
+static const uint8_t guest_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x33, 0x09, 0x60,
+    0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x03,
+    0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01,
+    0x7f, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7f,
+    0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x00,
+    0x00, 0x02, 0xb1, 0x02, 0x0a, 0x03, 0x65, 0x6e, 0x76, 0x12, 0x5f, 0x5f,
+    0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x72, 0x65, 0x61, 0x64, 0x5f, 0x69,
+    0x6e, 0x70, 0x75, 0x74, 0x00, 0x00, 0x03, 0x65, 0x6e, 0x76, 0x14, 0x5f,
+    0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x77, 0x72, 0x69, 0x74, 0x65,
+    0x5f, 0x6f, 0x75, 0x74, 0x70, 0x75, 0x74, 0x00, 0x01, 0x03, 0x65, 0x6e,
+    0x76, 0x16, 0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x72, 0x65,
+    0x61, 0x64, 0x5f, 0x73, 0x74, 0x61, 0x74, 0x65, 0x5f, 0x70, 0x74, 0x72,
+    0x00, 0x00, 0x03, 0x65, 0x6e, 0x76, 0x11, 0x5f, 0x5f, 0x66, 0x61, 0x61,
+    0x73, 0x6d, 0x5f, 0x63, 0x68, 0x61, 0x69, 0x6e, 0x5f, 0x70, 0x74, 0x72,
+    0x00, 0x02, 0x03, 0x65, 0x6e, 0x76, 0x19, 0x5f, 0x5f, 0x66, 0x61, 0x61,
+    0x73, 0x6d, 0x5f, 0x61, 0x77, 0x61, 0x69, 0x74, 0x5f, 0x63, 0x61, 0x6c,
+    0x6c, 0x5f, 0x6f, 0x75, 0x74, 0x70, 0x75, 0x74, 0x00, 0x02, 0x03, 0x65,
+    0x6e, 0x76, 0x1d, 0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x72,
+    0x65, 0x61, 0x64, 0x5f, 0x73, 0x74, 0x61, 0x74, 0x65, 0x5f, 0x6f, 0x66,
+    0x66, 0x73, 0x65, 0x74, 0x5f, 0x70, 0x74, 0x72, 0x00, 0x03, 0x03, 0x65,
+    0x6e, 0x76, 0x19, 0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x72,
+    0x65, 0x61, 0x64, 0x5f, 0x73, 0x74, 0x61, 0x74, 0x65, 0x5f, 0x6f, 0x66,
+    0x66, 0x73, 0x65, 0x74, 0x00, 0x04, 0x03, 0x65, 0x6e, 0x76, 0x18, 0x5f,
+    0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x6c, 0x6f, 0x63, 0x6b, 0x5f,
+    0x73, 0x74, 0x61, 0x74, 0x65, 0x5f, 0x77, 0x72, 0x69, 0x74, 0x65, 0x00,
+    0x05, 0x03, 0x65, 0x6e, 0x76, 0x1a, 0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73,
+    0x6d, 0x5f, 0x75, 0x6e, 0x6c, 0x6f, 0x63, 0x6b, 0x5f, 0x73, 0x74, 0x61,
+    0x74, 0x65, 0x5f, 0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x05, 0x16, 0x77,
+    0x61, 0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74,
+    0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x09, 0x70, 0x72,
+    0x6f, 0x63, 0x5f, 0x65, 0x78, 0x69, 0x74, 0x00, 0x05, 0x03, 0x05, 0x04,
+    0x06, 0x07, 0x06, 0x08, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02, 0x05, 0x03,
+    0x01, 0x00, 0x01, 0x06, 0x07, 0x01, 0x7f, 0x01, 0x41, 0x80, 0x20, 0x0b,
+    0x07, 0x1c, 0x03, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
+    0x06, 0x6d, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x00, 0x0a, 0x06, 0x5f, 0x73,
+    0x74, 0x61, 0x72, 0x74, 0x00, 0x0d, 0x09, 0x07, 0x01, 0x00, 0x41, 0x01,
+    0x0b, 0x01, 0x0b, 0x0a, 0xa6, 0x03, 0x04, 0x11, 0x01, 0x01, 0x7f, 0x23,
+    0x00, 0x21, 0x01, 0x23, 0x00, 0x20, 0x00, 0x6a, 0x24, 0x00, 0x20, 0x01,
+    0x0b, 0x0a, 0x00, 0x41, 0x10, 0x41, 0x02, 0x10, 0x01, 0x41, 0x05, 0x0b,
+    0x0c, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x0c, 0x41, 0x01, 0x6a,
+    0x0b, 0xf9, 0x02, 0x01, 0x03, 0x7f, 0x41, 0x80, 0x02, 0x41, 0x01, 0x10,
+    0x00, 0x1a, 0x41, 0x80, 0x02, 0x2d, 0x00, 0x00, 0x21, 0x00, 0x20, 0x00,
+    0x41, 0xef, 0x00, 0x46, 0x04, 0x40, 0x41, 0x10, 0x41, 0x02, 0x10, 0x01,
+    0x0f, 0x0b, 0x20, 0x00, 0x41, 0xec, 0x00, 0x46, 0x04, 0x40, 0x03, 0x40,
+    0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x00, 0x41, 0xf2, 0x00, 0x46, 0x04, 0x40,
+    0x41, 0x00, 0x10, 0x0c, 0x1a, 0x0b, 0x20, 0x00, 0x41, 0xe7, 0x00, 0x46,
+    0x04, 0x40, 0x03, 0x40, 0x41, 0x01, 0x40, 0x00, 0x41, 0x7f, 0x47, 0x0d,
+    0x00, 0x0b, 0x00, 0x0b, 0x20, 0x00, 0x41, 0xf7, 0x00, 0x46, 0x04, 0x40,
+    0x41, 0x20, 0x41, 0x08, 0x10, 0x02, 0x21, 0x01, 0x20, 0x01, 0x41, 0xb1,
+    0xe4, 0xcc, 0xa1, 0x03, 0x36, 0x02, 0x00, 0x0f, 0x0b, 0x20, 0x00, 0x41,
+    0xd2, 0x00, 0x46, 0x04, 0x40, 0x41, 0x20, 0x41, 0x08, 0x10, 0x02, 0x21,
+    0x01, 0x20, 0x01, 0x41, 0x04, 0x10, 0x01, 0x0f, 0x0b, 0x20, 0x00, 0x41,
+    0xd3, 0x00, 0x46, 0x04, 0x40, 0x41, 0x20, 0x41, 0x08, 0x10, 0x02, 0x21,
+    0x01, 0x03, 0x40, 0x20, 0x01, 0x28, 0x02, 0x00, 0x41, 0xb1, 0xe4, 0xcc,
+    0xa1, 0x03, 0x47, 0x0d, 0x00, 0x0b, 0x41, 0xd0, 0x00, 0x41, 0x04, 0x10,
+    0x01, 0x0f, 0x0b, 0x20, 0x00, 0x41, 0xcf, 0x00, 0x46, 0x04, 0x40, 0x41,
+    0x20, 0x41, 0x80, 0x80, 0x01, 0x41, 0x88, 0x27, 0x41, 0x08, 0x10, 0x05,
+    0x21, 0x01, 0x41, 0x20, 0x41, 0x80, 0x80, 0x01, 0x41, 0x8c, 0x27, 0x41,
+    0x04, 0x10, 0x05, 0x20, 0x01, 0x41, 0x04, 0x6a, 0x47, 0x04, 0x40, 0x00,
+    0x0b, 0x20, 0x01, 0x41, 0xe1, 0xc4, 0x8d, 0xa3, 0x06, 0x36, 0x02, 0x00,
+    0x0f, 0x0b, 0x20, 0x00, 0x41, 0xd0, 0x00, 0x46, 0x04, 0x40, 0x41, 0x20,
+    0x41, 0x80, 0x80, 0x01, 0x41, 0x88, 0x27, 0x41, 0xac, 0x02, 0x41, 0x04,
+    0x10, 0x06, 0x41, 0xac, 0x02, 0x41, 0x04, 0x10, 0x01, 0x0f, 0x0b, 0x20,
+    0x00, 0x41, 0xcc, 0x00, 0x46, 0x04, 0x40, 0x41, 0x20, 0x10, 0x07, 0x00,
+    0x0b, 0x20, 0x00, 0x41, 0xd5, 0x00, 0x46, 0x04, 0x40, 0x41, 0x20, 0x10,
+    0x07, 0x41, 0x20, 0x10, 0x08, 0x41, 0x10, 0x41, 0x02, 0x10, 0x01, 0x0f,
+    0x0b, 0x20, 0x00, 0x41, 0xe2, 0x00, 0x46, 0x04, 0x40, 0x41, 0x70, 0x41,
+    0xc0, 0x00, 0x10, 0x01, 0x0f, 0x0b, 0x20, 0x00, 0x41, 0xe3, 0x00, 0x46,
+    0x04, 0x40, 0x41, 0x01, 0x41, 0x30, 0x41, 0x01, 0x10, 0x03, 0x21, 0x02,
+    0x20, 0x02, 0x41, 0xc0, 0x00, 0x41, 0xc4, 0x00, 0x10, 0x04, 0x21, 0x01,
+    0x41, 0xc0, 0x00, 0x28, 0x02, 0x00, 0x41, 0xc4, 0x00, 0x28, 0x02, 0x00,
+    0x10, 0x01, 0x20, 0x01, 0x10, 0x09, 0x0b, 0x0b, 0x0b, 0x1f, 0x04, 0x00,
+    0x41, 0x10, 0x0b, 0x02, 0x6f, 0x6b, 0x00, 0x41, 0x20, 0x0b, 0x02, 0x6b,
+    0x00, 0x00, 0x41, 0x30, 0x0b, 0x01, 0x6f, 0x00, 0x41, 0xd0, 0x00, 0x0b,
+    0x04, 0x73, 0x65, 0x65, 0x6e,
+};
+
+static fl_runtime *rt;
+
+/* A runtime with `guest` loaded as user "t", function "g". */
+static void start(unsigned threads, uint32_t timeout_ms, uint32_t max_mib) {
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.threads = threads;
+    c.timeout_ms = timeout_ms;
+    c.max_memory_mib = max_mib;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", guest_wasm, sizeof guest_wasm, &e), 0,
+                 "%s", e.message);
+}
+
+static void stop(void) {
+    fl_runtime_free(rt);
+    rt = NULL;
+}
+
+/* Runs one call with input `mode` and waits for it. */
+static void call(const char *mode, fl_call_result *res) {
+    uint32_t id = fl_runtime_submit(rt, "t", "g", (const uint8_t *)mode, strlen(mode));
+    cr_assert_neq(id, 0);
+    cr_assert_eq(fl_runtime_await(rt, id, res), 0);
+}
+
+/* The call that must work after any failure: output "ok", return 0. */
+static void expect_ok_call(void) {
+    fl_call_result r;
+    call("o", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.retval, 0);
+    cr_assert_eq(r.output_len, 2);
+    cr_assert_arr_eq(r.output, "ok", 2);
+    fl_call_result_free(&r);
+}
+
+static long ms_since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+Test(faaslet, host_table_names_every_import) {
+    cr_assert_eq(fl_host_count(), 31);
+    for (size_t i = 0; i < fl_host_count(); i++)
+        cr_assert(!strncmp(fl_host_name(i), "__faasm_", 8), "%s", fl_host_name(i));
+    cr_assert_null(fl_host_name(fl_host_count()));
+}
+
+Test(faaslet, output_and_return_value) {
+    start(2, 0, 0);
+    expect_ok_call();
+    stop();
+}
+
+Test(faaslet, chain_ptr_and_await_output_into_guest_malloc) {
+    start(2, 0, 0);
+    fl_call_result r;
+    call("c", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.retval, 5, "the child's return value, through proc_exit");
+    cr_assert_eq(r.output_len, 2);
+    cr_assert_arr_eq(r.output, "ok", 2);
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, many_calls_on_two_threads) {
+    start(2, 0, 0);
+    uint32_t ids[64];
+    for (int i = 0; i < 64; i++)
+        ids[i] = fl_runtime_submit(rt, "t", "g", (const uint8_t *)(i % 2 ? "o" : "c"), 1);
+    for (int i = 0; i < 64; i++) {
+        fl_call_result r;
+        cr_assert_eq(fl_runtime_await(rt, ids[i], &r), 0);
+        cr_assert_eq(r.outcome, FL_OUTCOME_OK);
+        cr_assert_eq(r.retval, i % 2 ? 0 : 5);
+        fl_call_result_free(&r);
+    }
+    stop();
+}
+
+Test(faaslet, mapped_state_seen_by_a_later_faaslet) {
+    start(2, 0, 0);
+    fl_call_result r;
+    call("w", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    call("R", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 4);
+    cr_assert_arr_eq(r.output, "1234", 4, "no push or pull: the same mapped replica");
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, offset_mapping_at_an_unaligned_offset) {
+    start(2, 0, 0);
+    fl_call_result r;
+    call("O", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    call("P", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 4);
+    cr_assert_arr_eq(r.output, "abcd", 4, "written through the mapping at offset 5000");
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, two_running_faaslets_share_mapped_state) {
+    /* 'S' spins on its mapping until it sees what 'w' writes through its own */
+    start(2, 5000, 0);
+    uint32_t spin = fl_runtime_submit(rt, "t", "g", (const uint8_t *)"S", 1);
+    struct timespec pause = {0, 50 * 1000000};
+    nanosleep(&pause, NULL);
+    cr_assert_eq(fl_sched_status(fl_runtime_sched(rt), spin), FL_CALL_RUNNING);
+    uint32_t write = fl_runtime_submit(rt, "t", "g", (const uint8_t *)"w", 1);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, write, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    cr_assert_eq(fl_runtime_await(rt, spin, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 4);
+    cr_assert_arr_eq(r.output, "seen", 4);
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, timeout_stops_a_loop_and_the_next_call_runs) {
+    start(2, 300, 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    fl_call_result r;
+    call("l", &r);
+    long ms = ms_since(&t0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TIMEOUT, "%s", r.error ? r.error : "");
+    cr_assert(ms >= 290 && ms < 800, "stopped after %ld ms", ms);
+    cr_assert(strstr(r.error, "timed out after 300 ms"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop();
+}
+
+Test(faaslet, memory_limit_ends_the_call_and_the_next_call_runs) {
+    start(2, 0, 2);
+    fl_call_result r;
+    call("g", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert(strstr(r.error, "memory limit reached (2 MiB)"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop();
+}
+
+Test(faaslet, recursion_exhausts_the_stack_and_the_next_call_runs) {
+    start(2, 0, 0);
+    fl_call_result r;
+    call("r", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert(strstr(r.error, "call stack exhausted"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop();
+}
+
+Test(faaslet, bad_guest_pointer_is_a_trap_of_that_call) {
+    start(2, 0, 0);
+    fl_call_result r;
+    call("b", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert(strstr(r.error, "__faasm_write_output"), "%s", r.error);
+    cr_assert(strstr(r.error, "outside linear memory"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop();
+}
+
+Test(faaslet, a_lock_held_by_a_failed_call_is_released) {
+    start(1, 2000, 0);
+    fl_call_result r;
+    call("L", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert(strstr(r.error, "unreachable"), "%s", r.error);
+    fl_call_result_free(&r);
+    call("U", &r); /* would block until its timeout if the lock were still held */
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 2);
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, unknown_function_is_a_load_error) {
+    start(1, 0, 0);
+    uint32_t id = fl_runtime_submit(rt, "t", "missing", NULL, 0);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_LOAD);
+    cr_assert(strstr(r.error, "t/missing"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop();
+}
