@@ -104,6 +104,10 @@ struct fl_interp_code {
  *   BR_TABLE a n off0..off_n (index clamped to n, the default)
  *   ADDI_BR_NZ d a imm off; ADDI_BR_I32_<cmp>[_IMM] d a imm b off: d = a + imm,
  *     then the branch on d (the add and test that close most loops)
+ *   I32_ADD_SHL d a b k (d = a + (b << k)); I32_ADD_MUL d a b c (d = a + b * c)
+ *   I32_XOR_ROTL, I64_XOR_ROTL d a b k (d = a ^ rotl(b, k))
+ *   F*_ADD_MUL, F*_SUB_MUL, F*_MUL_SUB d a b c (a + b*c, a - b*c, b*c - a; not fused:
+ *     the product is rounded first)
  *   RET rec_off; CALL func base; CALL_INDIRECT type_id table base elem_slot
  *   MOV d a; MOV2 d a d2 a2 (two moves, in order); MOV_BR d a off
  *   CONST32 d imm; CONST64 d lo hi; SELECT d a b cond
@@ -122,6 +126,8 @@ struct fl_interp_code {
     X(CALL_INDIRECT) FL_CMP10(X, BR_I32_, ) FL_CMP10(X, BR_I64_, )                          \
     FL_CMP10(X, BR_I32_, _IMM) FL_CMP10(X, BR_I64_, _IMM)                                   \
     X(ADDI_BR_NZ) FL_CMP10(X, ADDI_BR_I32_, ) FL_CMP10(X, ADDI_BR_I32_, _IMM)               \
+    X(I32_ADD_SHL) X(I32_ADD_MUL) X(I32_XOR_ROTL) X(I64_XOR_ROTL)                          \
+    X(F32_ADD_MUL) X(F32_SUB_MUL) X(F32_MUL_SUB) X(F64_ADD_MUL) X(F64_SUB_MUL) X(F64_MUL_SUB) \
     X(MOV) X(MOV2) X(MOV_BR) X(CONST32) X(CONST64) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)   \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY)      \
     X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)                                                 \

@@ -16,8 +16,11 @@
  * following local.set/tee or return can retarget its destination, and a
  * following br_if/if can fuse with an integer comparison or eqz; a loop's
  * closing add-and-branch becomes one ADDI_BR_*; adjacent moves merge into
- * MOV2 and a move before a br into MOV_BR.  Nothing merges across a branch
- * target (label_at).
+ * MOV2 and a move before a br into MOV_BR; a float op takes a just-loaded
+ * operand from memory (F*_M); an i32.add absorbs a just-computed shift or
+ * product (I32_ADD_SHL/MUL), an xor a rotation (I32/I64_XOR_ROTL), a float
+ * add/sub a product (F*_ADD_MUL..., rounded twice as wasm requires).  Nothing merges across a branch target
+ * (label_at).
  *
  * Validation already passed, so only heights, block structure and the
  * unreachable state are tracked; dead code after br/return/unreachable is
@@ -419,10 +422,24 @@ static void emit_br(comp *c, uint32_t depth) {
 }
 
 /* Pops a condition, fusing it with the comparison that produced it. */
+/* Is the top the result of the last instruction, an i32 xor or sub?  Then
+ * testing it for zero is comparing its operands: sets *k to a != b. */
+static bool top_is_difference(const comp *c, cond *k) {
+    if (!top_is_last(c))
+        return false;
+    if (c->last_op != OP_I32_XOR && c->last_op != OP_I32_SUB && c->last_op != OP_I32_XOR_IMM)
+        return false;
+    *k = (cond){.kind = C_CMP, .idx = 1, .imm = c->last_op == OP_I32_XOR_IMM, .a = c->last_a,
+                .b = c->last_b};
+    return true;
+}
+
 static cond pop_cond(comp *c) {
     cond k = {.kind = C_NZ};
     if (top_is_last(c) && (c->last_kind == LK_CMP || c->last_kind == LK_EQZ)) {
         k = c->last_cmp;
+        c->len = c->last_start;
+    } else if (top_is_difference(c, &k)) {
         c->len = c->last_start;
     } else {
         k.a = src_slot(c, c->vh - 1);
@@ -480,6 +497,22 @@ static uint32_t emit_cond(comp *c, const cond *k, bool invert, uint32_t *instr) 
 
 static void emit_unop(comp *c, int op, int kind) {
     uint32_t h = c->vh - 1;
+    cond k;
+    if (op == OP_I32_EQZ && top_is_difference(c, &k)) {
+        /* eqz(a ^ b), eqz(a - b): a == b */
+        c->len = c->last_start;
+        pop(c, 1);
+        push_stack(c);
+        uint32_t at = emit_op(c, k.imm ? OP_I32_EQ_IMM : OP_I32_EQ);
+        uint32_t dw = c->len;
+        emit_w(c, nat(c, h));
+        emit_w(c, k.a);
+        emit_w(c, k.b);
+        set_last(c, at, dw, LK_CMP);
+        k.idx = 0;
+        c->last_cmp = k;
+        return;
+    }
     uint32_t a = src_slot(c, h);
     pop(c, 1);
     push_stack(c);
@@ -556,14 +589,20 @@ static void emit_binop(comp *c, uint16_t w) {
     int fk = w >= FL_OP_F32_ADD && w <= FL_OP_F32_DIV   ? (int)(w - FL_OP_F32_ADD)
              : w >= FL_OP_F64_ADD && w <= FL_OP_F64_DIV ? 4 + (int)(w - FL_OP_F64_ADD)
                                                         : -1;
-    if (fk >= 0 && top_is_last(c)) {
+    /* (add and mul also when the load is the left operand and the right
+     * one needed no code after it) */
+    bool left = false;
+    if (fk >= 0 && !top_is_last(c) && (fk & 1) == 0 && c->last_start != NONE && !c->oom &&
+        ea->kind == V_STACK && c->code[c->last_dst] == nat(c, ha))
+        left = true;
+    if (fk >= 0 && (left || top_is_last(c))) {
         int ld = fk < 4 ? OP_LD32 : OP_LD64;
         if (c->last_op == ld || c->last_op == ld + (OP_LD32_AI - OP_LD32)) {
             bool ai = c->last_op != ld;
             uint32_t p = c->last_start;
             uint32_t addr = c->code[p + 2], x = c->code[p + 3], y = ai ? c->code[p + 4] : 0;
             c->len = p;
-            a = src_slot(c, ha);
+            a = src_slot(c, left ? hb : ha);
             pop(c, 2);
             push_stack(c);
             uint32_t at = emit_op(c, (ai ? OP_F32_ADD_MAI : OP_F32_ADD_M) + fk);
@@ -581,6 +620,50 @@ static void emit_binop(comp *c, uint16_t w) {
 plain:
     ea = &c->vs[ha];
     eb = &c->vs[hb];
+    /* i32.add of a shifted index or of a product just computed, xor of a
+     * rotation (hash rounds): one op */
+    int fop = -1, fop_left = -1; /* with the last result on the right / left */
+    if (c->last_start != NONE && !c->oom) {
+        if (w == FL_OP_I32_ADD && c->last_op == OP_I32_SHL_IMM)
+            fop = fop_left = OP_I32_ADD_SHL;
+        else if (w == FL_OP_I32_ADD && c->last_op == OP_I32_MUL)
+            fop = fop_left = OP_I32_ADD_MUL;
+        else if (w == FL_OP_I32_XOR && c->last_op == OP_I32_ROTL_IMM)
+            fop = fop_left = OP_I32_XOR_ROTL;
+        else if (w == FL_OP_I64_XOR && c->last_op == OP_I64_ROTL_IMM)
+            fop = fop_left = OP_I64_XOR_ROTL;
+        else if (c->last_op == OP_F32_MUL && (w == FL_OP_F32_ADD || w == FL_OP_F32_SUB)) {
+            fop = w == FL_OP_F32_ADD ? OP_F32_ADD_MUL : OP_F32_SUB_MUL;
+            fop_left = w == FL_OP_F32_ADD ? OP_F32_ADD_MUL : OP_F32_MUL_SUB;
+        } else if (c->last_op == OP_F64_MUL && (w == FL_OP_F64_ADD || w == FL_OP_F64_SUB)) {
+            fop = w == FL_OP_F64_ADD ? OP_F64_ADD_MUL : OP_F64_SUB_MUL;
+            fop_left = w == FL_OP_F64_ADD ? OP_F64_ADD_MUL : OP_F64_MUL_SUB;
+        }
+    }
+    if (fop >= 0) {
+        bool right = top_is_last(c);
+        /* the product on the left only when the right operand is a local:
+         * anything else might be written into the slot the product read */
+        bool left = !right && ea->kind == V_STACK && c->code[c->last_dst] == nat(c, ha) &&
+                    eb->kind == V_LOCAL;
+        if (right || left) {
+            if (left)
+                fop = fop_left;
+            uint32_t x = c->last_a, y = c->last_b;
+            c->len = c->last_start;
+            a = src_slot(c, right ? ha : hb);
+            pop(c, 2);
+            push_stack(c);
+            uint32_t at = emit_op(c, fop);
+            uint32_t dw = c->len;
+            emit_w(c, nat(c, ha));
+            emit_w(c, a);
+            emit_w(c, x);
+            emit_w(c, y);
+            set_last(c, at, dw, LK_VAL);
+            return;
+        }
+    }
     if (immop_map[w] && eb->kind == V_CONST && imm_fits(eb->val, is64)) {
         imm = true;
         b = (uint32_t)eb->val;
@@ -649,7 +732,7 @@ static void reset_stack(comp *c, uint32_t height, uint32_t n) {
 }
 
 static int read_blocktype(comp *c, fl_reader *r, uint32_t *np, uint32_t *nr) {
-    int64_t bt;
+    int64_t bt = 0;
     if (fl_read_sleb(r, 33, &bt, c->err) < 0)
         return -1;
     if (bt == -64) {
@@ -1000,7 +1083,7 @@ static int compile_body(comp *c, const fl_func *f) {
             }
         }
 
-        uint32_t u1, u2;
+        uint32_t u1 = 0, u2 = 0;
         switch (op) {
         case FL_OP_UNREACHABLE:
             emit_op(c, OP_UNREACHABLE);
@@ -1206,28 +1289,28 @@ static int compile_body(comp *c, const fl_func *f) {
             break;
 
         case FL_OP_I32_CONST: {
-            int32_t v;
+            int32_t v = 0;
             if (fl_read_s32(r, &v, err) < 0)
                 return -1;
             push(c, V_CONST)->val = (uint32_t)v;
             break;
         }
         case FL_OP_I64_CONST: {
-            int64_t v;
+            int64_t v = 0;
             if (fl_read_s64(r, &v, err) < 0)
                 return -1;
             push(c, V_CONST)->val = (uint64_t)v;
             break;
         }
         case FL_OP_F32_CONST: {
-            uint32_t v;
+            uint32_t v = 0;
             if (fl_read_bytes(r, &v, 4, err) < 0)
                 return -1;
             push(c, V_CONST)->val = v;
             break;
         }
         case FL_OP_F64_CONST: {
-            uint64_t v;
+            uint64_t v = 0;
             if (fl_read_bytes(r, &v, 8, err) < 0)
                 return -1;
             push(c, V_CONST)->val = v;

@@ -16,6 +16,9 @@
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* Wasm rounds every float operation: never contract a*b+c into an FMA. */
+#pragma STDC FP_CONTRACT OFF
+
 /* The reference an element segment item (a constant expression) denotes:
  * ref.null, ref.func or global.get; the module was validated. */
 static void *elem_item(fl_instance *inst, const fl_expr *e) {
@@ -351,6 +354,38 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
         ip += 5;
         DO_CALL(f, nfp);
     }
+
+    /* fused integer arithmetic */
+    FL_HANDLER(I32_ADD_SHL) {
+        D.i32 = A.i32 + (B.i32 << (ip[4] & 31));
+        NEXT(5);
+    }
+    FL_HANDLER(I32_ADD_MUL) {
+        D.i32 = A.i32 + B.i32 * X4.i32;
+        NEXT(5);
+    }
+    FL_HANDLER(I32_XOR_ROTL) {
+        D.i32 = A.i32 ^ fl_rotl32(B.i32, ip[4]);
+        NEXT(5);
+    }
+    FL_HANDLER(I64_XOR_ROTL) {
+        D.i64 = A.i64 ^ fl_rotl64(B.i64, ip[4]);
+        NEXT(5);
+    }
+    /* a*b+c in two roundings: contraction into an FMA is off (top of file) */
+#define FMUL2(name, f, T, expr)                                                            \
+    FL_HANDLER(name) {                                                                     \
+        T q_ = B.f * X4.f;                                                                 \
+        T a_ = A.f;                                                                        \
+        D.f = (expr);                                                                      \
+        NEXT(5);                                                                           \
+    }
+    FMUL2(F32_ADD_MUL, f32, float, a_ + q_)
+    FMUL2(F32_SUB_MUL, f32, float, a_ - q_)
+    FMUL2(F32_MUL_SUB, f32, float, q_ - a_)
+    FMUL2(F64_ADD_MUL, f64, double, a_ + q_)
+    FMUL2(F64_SUB_MUL, f64, double, a_ - q_)
+    FMUL2(F64_MUL_SUB, f64, double, q_ - a_)
 
     /* moves, constants, select, globals */
     FL_HANDLER(MOV) {
