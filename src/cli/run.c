@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/run.h"
@@ -33,6 +34,7 @@ typedef struct run_opts {
     const char *input;       /* --input */
     const char *input_file;  /* --input-file */
     const char *store_root;  /* --store */
+    const char *runtime_root; /* --runtime-root */
     fl_wasi_preopen dirs[MAX_ITEMS];
     size_t ndirs;
     const char *env[MAX_ITEMS];
@@ -60,6 +62,10 @@ void fl_cli_run_usage(FILE *out) {
             "  --input-file F       the call's input, read from file F\n"
             "  --dir HOST[:GUEST]   preopen directory HOST as GUEST (default: the same\n"
             "                       path); repeatable\n"
+            "  --ro-dir HOST[:GUEST]\n"
+            "                       the same, read-only for the guest; repeatable\n"
+            "  --runtime-root DIR   the folder every call sees read-only at \"/\"\n"
+            "                       (default: STORE/runtime, made when missing)\n"
             "  --env K=V            an environment variable for the guest; repeatable\n"
             "  --timeout SECONDS    stop each call (chained ones too) after SECONDS\n"
             "  --max-memory MIB     cap each guest's linear memory at MIB MiB\n"
@@ -70,6 +76,18 @@ void fl_cli_run_usage(FILE *out) {
             "  --store DIR          the function store (default $FAASLET_HOME, else\n"
             "                       ~/.local/share/faaslet)\n"
             "  -- ARGS...           the guest's argv after argv[0] (the function name)\n"
+            "\n"
+            "Each call sees the --dir and --ro-dir folders first (guest fds 3, 4, ...),\n"
+            "then the runtime root at \"/\" (read-only) and a private, writable \"/tmp\":\n"
+            "a fresh folder under $TMPDIR (else /tmp), removed with its contents when\n"
+            "the call ends.  A --dir named \"/\" or \"/tmp\" replaces the runtime's own.\n"
+            "(--invoke sees only the --dir and --ro-dir folders.)\n"
+            "\n"
+            "environment:\n"
+            "  FAASLET_HOME         the function store's folder (see --store)\n"
+            "  TMPDIR               where the calls' private /tmp folders are made\n"
+            "  FAASLET_NO_OPENAT2=1 testing aid: resolve guest paths with the portable\n"
+            "                       sandbox walk instead of openat2(RESOLVE_BENEATH)\n"
             "\n"
             "--invoke NAME [ARGS...] calls export NAME with ARGS converted to its\n"
             "parameter types and prints each result on its own line.  Integers are\n"
@@ -145,20 +163,23 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
                 o->user = v;
             } else if (!strcmp(a, "--store")) {
                 o->store_root = v;
-            } else if (!strcmp(a, "--dir")) {
+            } else if (!strcmp(a, "--runtime-root")) {
+                o->runtime_root = v;
+            } else if (!strcmp(a, "--dir") || !strcmp(a, "--ro-dir")) {
                 if (o->ndirs == MAX_ITEMS)
                     return usage_error("too many %s options", a);
                 const char *colon = strchr(v, ':');
                 fl_wasi_preopen *d = &o->dirs[o->ndirs++];
                 d->host_path = v;
                 d->guest_path = v;
+                d->read_only = !strcmp(a, "--ro-dir");
                 if (colon) {
                     /* the host part is cut off in place: argv is ours to change */
                     argv[i][colon - v] = 0;
                     d->guest_path = colon + 1;
                 }
                 if (!d->host_path[0] || !d->guest_path[0])
-                    return usage_error("bad --dir %s (want HOST[:GUEST])", v);
+                    return usage_error("bad directory %s (want HOST[:GUEST])", v);
             } else if (!strcmp(a, "--env")) {
                 if (o->nenv == MAX_ITEMS)
                     return usage_error("too many %s options", a);
@@ -431,6 +452,8 @@ static int run_invoke(run_opts *o) {
         wc.envc = o->nenv;
         wc.preopens = o->dirs;
         wc.npreopens = o->ndirs;
+        const char *no_openat2 = getenv("FAASLET_NO_OPENAT2");
+        wc.no_openat2 = no_openat2 && !strcmp(no_openat2, "1");
         wasi = fl_wasi_new(&wc, msg, sizeof msg);
         if (!wasi || fl_wasi_define(wasi, linker) < 0) {
             fprintf(stderr, "faaslet: load: WASI: %s\n", wasi ? "cannot define" : msg);
@@ -484,8 +507,65 @@ static void name_of_file(const char *path, char *buf, size_t size) {
         snprintf(buf, size, "main");
 }
 
+/* Makes folder `path` and its missing parents (mode 0755).  Returns 0 or
+ * -1 with errno set. */
+static int make_folders(const char *path) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        if (!c)
+            break;
+        *p = c;
+    }
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* The runtime root into buf: --runtime-root (which must be a folder), else
+ * STORE/runtime (made when missing), else "" when there is no store.
+ * Returns 0, or an exit status with the message printed. */
+static int runtime_root(const run_opts *o, const fl_fnstore *fnstore, char *buf, size_t size) {
+    struct stat st;
+    buf[0] = 0;
+    if (o->runtime_root) {
+        const char *why = stat(o->runtime_root, &st) < 0 ? strerror(errno)
+                          : !S_ISDIR(st.st_mode)            ? "not a folder"
+                                                            : NULL;
+        if (why) {
+            fprintf(stderr, "faaslet: load: --runtime-root %s: %s\n", o->runtime_root, why);
+            return FL_RUN_LOAD_ERROR;
+        }
+        snprintf(buf, size, "%s", o->runtime_root);
+        return 0;
+    }
+    if (!fnstore)
+        return 0;
+    if (snprintf(buf, size, "%s/runtime", fl_fnstore_dir(fnstore)) >= (int)size ||
+        make_folders(buf) < 0) {
+        fprintf(stderr, "faaslet: load: the runtime root %s: %s (see --runtime-root)\n", buf,
+                strerror(errno));
+        return FL_RUN_LOAD_ERROR;
+    }
+    return 0;
+}
+
 static int run_function(run_opts *o) {
-    char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1];
+    char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096];
     uint8_t *input = NULL, *bytes = NULL;
     size_t input_len = 0, len = 0;
     fl_fnstore *fnstore = NULL;
@@ -528,8 +608,16 @@ static int run_function(run_opts *o) {
         goto out;
     }
 
+    status = runtime_root(o, fnstore, root, sizeof root);
+    if (status)
+        goto out;
+
     fl_runtime_config rc_cfg;
     fl_runtime_config_init(&rc_cfg);
+    rc_cfg.runtime_root = root[0] ? root : NULL;
+    /* a testing aid: the sandbox's fallback walk, as on kernels before 5.6 */
+    const char *no_openat2 = getenv("FAASLET_NO_OPENAT2");
+    rc_cfg.no_openat2 = no_openat2 && !strcmp(no_openat2, "1");
     rc_cfg.threads = o->threads;
     rc_cfg.timeout_ms = o->timeout_s > 0 ? (uint32_t)(o->timeout_s * 1000 + 0.5) : 0;
     if (o->timeout_s > 0 && !rc_cfg.timeout_ms)

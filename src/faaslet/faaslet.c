@@ -7,11 +7,15 @@
  * Errors reach fl_runtime_await as one line whose first word says the kind
  * ("trap: ", "timeout: ", "load: "); only this file writes and reads them.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/runtime.h"
 #include "faaslet/faaslet.h"
@@ -302,6 +306,114 @@ static const char *unknown_import(const fl_module *m, char *buf, size_t len) {
     return "";
 }
 
+/* ---- the call's filesystem: runtime root and private /tmp ---- */
+
+/* Whether guest paths a and b are the same but for trailing slashes. */
+static bool same_guest_path(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    while (na > 1 && a[na - 1] == '/')
+        na--;
+    while (nb > 1 && b[nb - 1] == '/')
+        nb--;
+    return na == nb && !memcmp(a, b, na);
+}
+
+static bool has_guest_path(const fl_runtime_config *c, const char *guest) {
+    for (size_t i = 0; i < c->npreopens; i++)
+        if (c->preopens[i].guest_path && same_guest_path(c->preopens[i].guest_path, guest))
+            return true;
+    return false;
+}
+
+/* Empties the folder open at `top` without following any symlink and with
+ * two fds at most, however deep the guest nested its folders: a non-empty
+ * subfolder has its entries renamed up into `top` (RENAME_NOREPLACE, under
+ * fresh names), is removed, and the pass repeats until `top` is empty.
+ * Returns 0, or -1 when a pass removes nothing (what is left stays). */
+static int empty_folder(int top) {
+    unsigned long seq = 0;
+    for (;;) {
+        int d = dup(top);
+        DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+        if (!dir) {
+            if (d >= 0)
+                close(d);
+            return -1;
+        }
+        rewinddir(dir);
+        bool any = false, progress = false;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            any = true;
+            if (unlinkat(top, e->d_name, 0) == 0 || unlinkat(top, e->d_name, AT_REMOVEDIR) == 0) {
+                progress = true;
+                continue;
+            }
+            int sub = openat(top, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
+            if (!sd) {
+                if (sub >= 0)
+                    close(sub);
+                continue;
+            }
+            struct dirent *f;
+            while ((f = readdir(sd))) {
+                if (!strcmp(f->d_name, ".") || !strcmp(f->d_name, ".."))
+                    continue;
+                char fresh[40];
+                int rc;
+                do {
+                    snprintf(fresh, sizeof fresh, ".faaslet-rm-%lu", seq++);
+                    rc = renameat2(sub, f->d_name, top, fresh, RENAME_NOREPLACE);
+                } while (rc < 0 && errno == EEXIST);
+                progress = progress || rc == 0;
+            }
+            closedir(sd);
+            if (unlinkat(top, e->d_name, AT_REMOVEDIR) == 0)
+                progress = true;
+        }
+        closedir(dir);
+        if (!any)
+            return 0;
+        if (!progress)
+            return -1;
+    }
+}
+
+/* Removes folder `path` and everything in it, never following a symlink
+ * (a symlink at `path` itself is refused).  Returns 0 or -1. */
+static int remove_folder(const char *path) {
+    int top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (top < 0)
+        return -1;
+    int rc = empty_folder(top);
+    close(top);
+    return rc < 0 ? -1 : rmdir(path);
+}
+
+/* Makes the call's private /tmp under the configured parent, into
+ * buf[0..PATH_MAX).  Returns 0, or -1 with a message in msg. */
+static int make_call_tmp(const fl_runtime *rt, char *buf, char *msg, size_t len) {
+    const char *parent = rt->cfg.tmp_parent;
+    if (!parent || !parent[0])
+        parent = getenv("TMPDIR");
+    if (!parent || !parent[0])
+        parent = "/tmp";
+    if (snprintf(buf, PATH_MAX, "%s/faaslet-XXXXXX", parent) >= PATH_MAX) {
+        snprintf(msg, len, "the call's /tmp: folder name too long");
+        buf[0] = 0;
+        return -1;
+    }
+    if (!mkdtemp(buf)) {
+        snprintf(msg, len, "cannot make the call's /tmp in %s: %s", parent, strerror(errno));
+        buf[0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
 static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_runtime *rt = ctx;
     const char *user = call->msg.user, *func = call->msg.function;
@@ -316,6 +428,8 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_exec *ex = NULL;
     fl_instance *inst = NULL;
     const char **argv = NULL;
+    fl_wasi_preopen *preopens = NULL;
+    char tmp[PATH_MAX] = "";
     int retval = 0;
     fl_trap trap;
 
@@ -346,8 +460,25 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     wc.argc = argc;
     wc.envp = rt->cfg.envp;
     wc.envc = rt->cfg.envc;
-    wc.preopens = rt->cfg.preopens;
-    wc.npreopens = rt->cfg.npreopens;
+    /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp" */
+    size_t npre = rt->cfg.npreopens;
+    preopens = calloc(npre + 2, sizeof *preopens);
+    if (!preopens)
+        goto oom;
+    if (npre)
+        memcpy(preopens, rt->cfg.preopens, npre * sizeof *preopens);
+    if (rt->cfg.runtime_root && !has_guest_path(&rt->cfg, "/"))
+        preopens[npre++] = (fl_wasi_preopen){rt->cfg.runtime_root, "/", true};
+    if (!rt->cfg.no_private_tmp && !has_guest_path(&rt->cfg, "/tmp")) {
+        if (make_call_tmp(rt, tmp, msg, sizeof msg) < 0) {
+            fl_call_set_error(sink, "%s%s", LOAD_, msg);
+            goto out;
+        }
+        preopens[npre++] = (fl_wasi_preopen){tmp, "/tmp", false};
+    }
+    wc.preopens = preopens;
+    wc.npreopens = npre;
+    wc.no_openat2 = rt->cfg.no_openat2;
     memcpy(wc.stdio, rt->cfg.stdio, sizeof wc.stdio);
     wasi = fl_wasi_new(&wc, msg, sizeof msg);
     if (!wasi) {
@@ -438,6 +569,10 @@ out:
         fl_exec_free(ex);
     fl_host_free(host);
     fl_wasi_free(wasi);
+    /* after the WASI fds are closed; a leftover is only reported */
+    if (tmp[0] && remove_folder(tmp) < 0)
+        fprintf(stderr, "faaslet: cannot remove the call's /tmp %s: %s\n", tmp, strerror(errno));
+    free(preopens);
     free(argv);
 }
 

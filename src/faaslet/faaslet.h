@@ -21,11 +21,19 @@
  * A call that hits one fails with a one-line error (fl_call_result.error)
  * and the runtime goes on serving other calls.
  *
+ * Filesystem, per call: the configured preopens first (guest fds 3, 4, ...),
+ * then the runtime root read-only at "/", then a private writable "/tmp":
+ * a fresh folder tmp_parent/faaslet-XXXXXX made for the call and removed,
+ * with everything the guest left in it, when the call ends (the removal
+ * never follows a symlink).  A configured preopen named "/" or "/tmp"
+ * takes the place of the runtime's own.
+ *
  * Threads: every function is thread-safe except fl_runtime_free.
  */
 #ifndef FL_FAASLET_FAASLET_H
 #define FL_FAASLET_FAASLET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,8 +54,12 @@ typedef struct fl_runtime_config {
     size_t argc;
     const char *const *envp; /* "K=V" strings every guest sees */
     size_t envc;
-    const fl_wasi_preopen *preopens; /* directories every guest sees */
+    const fl_wasi_preopen *preopens; /* directories every guest sees (fds 3, 4, ...) */
     size_t npreopens;
+    const char *runtime_root; /* host folder every guest sees read-only at "/"; NULL: none */
+    const char *tmp_parent;   /* where each call's private /tmp is made; NULL: $TMPDIR, else /tmp */
+    bool no_private_tmp;      /* give calls no /tmp of their own */
+    bool no_openat2;          /* WASI paths by the portable walk, never openat2 (tests) */
     int stdio[3];            /* host fds behind the guests' 0, 1, 2 */
     const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
 } fl_runtime_config;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
-#include "wasi/wasi_int.h"
+#include "wasi/wasi.h"
 
 #define WASM_PAGE 65536u
 #define KEY_MAX 1024 /* longest state key or function name a guest may pass */
@@ -239,8 +239,9 @@ static fl_trap h_await_call_output(fl_host_call *c, fl_value *v) {
         memcpy(dst, out, out_len);
     }
     /* the cells were checked above; malloc may have grown memory, never shrunk it */
-    fl__st32(guest_mem(c, out_pp, 4), gptr);
-    fl__st32(guest_mem(c, len_p, 4), (uint32_t)out_len);
+    uint32_t out_len32 = (uint32_t)out_len;
+    memcpy(guest_mem(c, out_pp, 4), &gptr, 4);
+    memcpy(guest_mem(c, len_p, 4), &out_len32, 4);
     v[0].i32 = (uint32_t)ret;
 done:
     free(out);
@@ -518,82 +519,26 @@ static fl_trap h_read_state_offset_ptr(fl_host_call *c, fl_value *v) {
     return FL_TRAP_NONE;
 }
 
-/* Opens guest path `path` for reading through the guest's own sandbox: the
- * preopen with the longest matching name, then the WASI resolver beneath
- * it.  Returns a host fd or a negative errno. */
-static int open_in_sandbox(fl_wasi *w, const char *path) {
-    fl__wasi_fd *best = NULL;
-    size_t best_len = 0;
-    const char *rel = path;
-    for (uint32_t i = 0; w && i < w->nfds; i++) {
-        fl__wasi_fd *f = &w->fds[i];
-        if (!f->used || !f->preopen)
-            continue;
-        const char *p = f->preopen;
-        size_t n = strlen(p);
-        while (n > 1 && p[n - 1] == '/')
-            n--;
-        bool match;
-        if (n == 1 && (p[0] == '/' || p[0] == '.'))
-            match = p[0] == '/' ? path[0] == '/' : path[0] != '/';
-        else
-            match = !strncmp(path, p, n) && (path[n] == '/' || path[n] == 0);
-        if (match && (!best || n > best_len)) {
-            best = f;
-            best_len = n;
-            rel = path + (n == 1 && p[0] == '.' ? 0 : n);
-        }
-    }
-    if (!best)
-        return -ENOENT;
-    while (*rel == '/')
-        rel++;
-    if (!*rel)
-        rel = ".";
-    int fd = -1;
-    int rc = fl__sandbox_open(best->host, rel, strlen(rel), O_RDONLY | O_CLOEXEC, 0, true,
-                              w->no_openat2, &fd);
-    return rc < 0 ? rc : fd;
-}
-
 static fl_trap h_write_state_from_file(fl_host_call *c, fl_value *v) {
     static const char fn[] = "__faasm_write_state_from_file";
     fl_host *h = host_of(c);
     fl_state_kv *kv;
     char path[KEY_MAX];
     uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
+    size_t len = 0;
     fl_trap t = state_kv(c, fn, v[0].i32, &kv);
     if (!t)
         t = guest_str(c, fn, v[1].i32, path);
     if (t)
         return t;
-    int fd = open_in_sandbox(h->cfg.wasi, path);
-    if (fd < 0)
+    /* read through the guest's own sandbox, as its own open would */
+    int rc = fl_wasi_read_file(h->cfg.wasi, path, FL_STATE_MAX_BYTES, &buf, &len);
+    if (rc == -EFBIG)
+        return fail(c, fn, "\"%s\" is too large for state", path);
+    if (rc < 0)
         return fail(c, fn, "cannot open \"%s\" in the sandbox: %s", path,
-                    fd == -EXDEV ? "outside the preopened directories" : strerror(-fd));
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = cap <= FL_STATE_MAX_BYTES ? realloc(buf, cap) : NULL;
-            if (!nb) {
-                t = fail(c, fn, "\"%s\" is too large for state", path);
-                goto out;
-            }
-            buf = nb;
-        }
-        ssize_t got = read(fd, buf + len, cap - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            t = fail(c, fn, "reading \"%s\": %s", path, strerror(errno));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-    }
-    int rc = fl_state_write(kv, buf, len);
+                    rc == -EXDEV ? "outside the preopened directories" : strerror(-rc));
+    rc = fl_state_write(kv, buf, len);
     if (rc < 0) {
         t = state_err(c, fn, rc);
         goto out;
@@ -601,7 +546,6 @@ static fl_trap h_write_state_from_file(fl_host_call *c, fl_value *v) {
     v[0].i32 = (uint32_t)len;
 out:
     free(buf);
-    close(fd);
     return t;
 }
 

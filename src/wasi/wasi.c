@@ -296,6 +296,92 @@ void fl_wasi_free(fl_wasi *w) {
     free(w);
 }
 
+/* The preopen whose guest name is the longest whole-component prefix of
+ * `path` (as wasi-libc picks it), with *rel set to the rest; NULL if none. */
+static fl__wasi_fd *preopen_of(fl_wasi *w, const char *path, const char **rel) {
+    fl__wasi_fd *best = NULL;
+    size_t best_len = 0;
+    for (uint32_t i = 0; i < w->nfds; i++) {
+        fl__wasi_fd *f = &w->fds[i];
+        if (!f->used || !f->preopen)
+            continue;
+        const char *p = f->preopen;
+        size_t n = strlen(p);
+        while (n > 1 && p[n - 1] == '/')
+            n--;
+        bool match;
+        if (n == 1 && (p[0] == '/' || p[0] == '.'))
+            match = p[0] == '/' ? path[0] == '/' : path[0] != '/';
+        else
+            match = !strncmp(path, p, n) && (path[n] == '/' || path[n] == 0);
+        if (match && (!best || n > best_len)) {
+            best = f;
+            best_len = n;
+            *rel = path + (n == 1 && p[0] == '.' ? 0 : n);
+        }
+    }
+    return best;
+}
+
+int fl_wasi_read_file(fl_wasi *w, const char *guest_path, size_t max_len, uint8_t **buf,
+                      size_t *len) {
+    const char *rel = guest_path;
+    uint8_t *data = NULL;
+    size_t n = 0, cap = 0;
+    int fd = -1, rc;
+
+    *buf = NULL;
+    *len = 0;
+    fl__wasi_fd *pre = w ? preopen_of(w, guest_path, &rel) : NULL;
+    if (!pre)
+        return -ENOENT;
+    while (*rel == '/')
+        rel++;
+    if (!*rel)
+        rel = ".";
+    rc = fl__sandbox_open(pre->host, rel, strlen(rel), O_RDONLY | O_CLOEXEC, 0, true,
+                          w->no_openat2, &fd);
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        if (n == cap) {
+            if (cap > max_len) {
+                rc = -EFBIG;
+                goto fail;
+            }
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(data, cap);
+            if (!nb) {
+                rc = -ENOMEM;
+                goto fail;
+            }
+            data = nb;
+        }
+        ssize_t got = read(fd, data + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            goto fail;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    if (n > max_len) {
+        rc = -EFBIG;
+        goto fail;
+    }
+    close(fd);
+    *buf = data;
+    *len = n;
+    return 0;
+fail:
+    free(data);
+    close(fd);
+    return rc;
+}
+
 /* Handlers get their context and the errno slot this way. */
 #define CTX ((fl_wasi *)call->data)
 #define RET(e) (args_results[0].i32 = (uint32_t)(e), FL_TRAP_NONE)

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/runtime.h"
 
@@ -63,5 +64,15 @@ void fl_wasi_free(fl_wasi *w);
  * `w` must outlive the linker and every instance linked with it.  Returns 0,
  * or -1 if the linker refused a definition. */
 int fl_wasi_define(fl_wasi *w, fl_linker *l);
+
+/* Reads the whole file at guest path `guest_path` as the guest would open
+ * it: beneath the preopen with the longest matching name, through the
+ * sandbox (so no path or symlink leaves the preopens).  On success *buf
+ * (caller frees with free()) and *len hold the bytes.
+ * Returns 0 or a negative errno: -ENOENT (also when no preopen matches),
+ * -EXDEV (the path would leave its preopen), -EFBIG (more than max_len
+ * bytes), -ENOMEM, or the failing open or read's. */
+int fl_wasi_read_file(fl_wasi *w, const char *guest_path, size_t max_len, uint8_t **buf,
+                      size_t *len);
 
 #endif

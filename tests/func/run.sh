@@ -5,10 +5,13 @@
 #
 # Compiles func/*.c and tests/func/*.c with `faaslet cc` into BUILD_DIR/wasm,
 # uploads the func/ ones as user "demo" into a fresh function store
-# (FAASLET_HOME=BUILD_DIR/home), then runs every case of cases.txt and
-# compares exit status, stdout (exactly) and stderr (must contain), and
-# checks the wall time.  Prints "N passed, N failed" last; exits 1 on any
-# failure.
+# (FAASLET_HOME=BUILD_DIR/home, whose runtime root gets etc/motd), then runs
+# every case of cases.txt and compares exit status, stdout (exactly, or
+# against a pattern) and stderr (must contain), and checks the wall time.
+# Every call's private /tmp is made under TMPDIR=BUILD_DIR/calltmp, which
+# must be empty again after each case.  Last, a guest writing into a pipe
+# whose reader left must get EPIPE (faaslet ignores SIGPIPE).  Prints
+# "N passed, N failed" last; exits 1 on any failure.
 set -u
 
 FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
@@ -24,7 +27,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 mkdir -p "$B" && B=$(cd "$B" && pwd)
 W=$B/wasm
 S=$B/sandbox
+T=$B/calltmp
 export FAASLET_HOME=$B/home
+export TMPDIR=$T
 export FAASLET_SDK=$ROOT/sdk
 pass=0
 fail=0
@@ -35,8 +40,9 @@ bad() {
     [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
 }
 
-rm -rf "$FAASLET_HOME" "$S"
-mkdir -p "$W" "$S" "$FAASLET_HOME"
+rm -rf "$FAASLET_HOME" "$S" "$T"
+mkdir -p "$W" "$S" "$FAASLET_HOME/runtime/etc" "$T"
+printf 'runtime root\n' >"$FAASLET_HOME/runtime/etc/motd"
 
 # ---- build and upload ----
 for src in "$ROOT"/func/*.c "$HERE"/*.c; do
@@ -69,7 +75,7 @@ while IFS= read -r line; do
     want_out=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $4); print $4}')
     want_err=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $5); print $5}')
     max_s=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $6); print $6}')
-    args=$(printf "%s\n" "$args" | sed "s#\\\$W#$W#g; s#\\\$S#$S#g")
+    args=$(printf "%s\n" "$args" | sed "s#\\\$W#$W#g; s#\\\$S#$S#g; s#\\\$H#$FAASLET_HOME#g")
     rm -rf "$S" && mkdir -p "$S"
     t0=$(now_ms)
     # shellcheck disable=SC2086
@@ -79,8 +85,18 @@ while IFS= read -r line; do
     printf '%b' "$want_out" >"$B/want"
     why=""
     [ "$rc" = "$want_rc" ] || why="exit status $rc, want $want_rc"
-    [ -z "$why" ] && ! cmp -s "$B/out" "$B/want" &&
-        why="stdout \"$(head -c 200 "$B/out")\", want \"$(cat "$B/want")\""
+    case "$want_out" in
+    '~'*) # a pattern: an ERE for the whole stdout, its newlines read as spaces
+        got=$(tr '\n' ' ' <"$B/out" | sed 's/ *$//')
+        [ -z "$why" ] && ! printf '%s' "$got" | grep -Eq "^(${want_out#\~})\$" &&
+            why="stdout \"$(head -c 200 "$B/out")\" does not match ${want_out#\~}" ;;
+    *)
+        [ -z "$why" ] && ! cmp -s "$B/out" "$B/want" &&
+            why="stdout \"$(head -c 200 "$B/out")\", want \"$(cat "$B/want")\"" ;;
+    esac
+    [ -z "$why" ] && [ -n "$(ls -A "$T")" ] &&
+        why="a call's /tmp was left behind in $T: $(ls -A "$T" | head -3 | tr '\n' ' ')"
+    rm -rf "$T" && mkdir -p "$T"
     [ -z "$why" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$B/err" &&
         why="stderr lacks \"$want_err\""
     ms=$((t1 - t0))
@@ -97,6 +113,21 @@ while IFS= read -r line; do
         bad "$name" "$B/why"
     fi
 done <"$HERE/cases.txt"
+
+# ---- SIGPIPE: the reader goes away; the guest must see EPIPE ----
+(
+    "$FAASLET" run "$W/pipe.wasm" 2>"$B/err"
+    echo $? >"$B/rc"
+) | head -c 10 >/dev/null
+rc=$(cat "$B/rc")
+if [ "$rc" = 7 ] && grep -q EPIPE "$B/err"; then
+    pass=$((pass + 1))
+    echo "ok   sigpipe (the guest got EPIPE, faaslet exited with its value 7)"
+else
+    echo "     exit status $rc, want 7 (141 = killed by SIGPIPE)" >"$B/why"
+    sed 's/^/     stderr: /' "$B/err" | head -5 >>"$B/why"
+    bad sigpipe "$B/why"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -100,8 +100,10 @@
  * )
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "faaslet/faaslet.h"
 #include "host/host.h"
@@ -390,5 +392,103 @@ Test(faaslet, unknown_function_is_a_load_error) {
     cr_assert(strstr(r.error, "t/missing"), "%s", r.error);
     fl_call_result_free(&r);
     expect_ok_call();
+    stop();
+}
+
+/* Entries of folder `path` (without . and ..), -1 when it cannot be read. */
+static int entries(const char *path) {
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* Each call has a folder of its own under tmp_parent while it runs (two
+ * calls at once: two folders), and it is gone when the call ends, also
+ * when the call was stopped by its deadline. */
+Test(faaslet, each_call_has_a_private_tmp_removed_at_its_end) {
+    char parent[] = "/tmp/test_faaslet.XXXXXX";
+    cr_assert_not_null(mkdtemp(parent));
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.threads = 2;
+    c.timeout_ms = 400;
+    c.tmp_parent = parent;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", guest_wasm, sizeof guest_wasm, &e), 0);
+
+    uint32_t a = fl_runtime_submit(rt, "t", "g", (const uint8_t *)"l", 1);
+    uint32_t b = fl_runtime_submit(rt, "t", "g", (const uint8_t *)"l", 1);
+    cr_assert(a && b);
+    struct timespec nap = {0, 150 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    cr_expect_eq(entries(parent), 2, "two running calls, two folders");
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, a, &r), 0);
+    cr_expect_eq(r.outcome, FL_OUTCOME_TIMEOUT);
+    fl_call_result_free(&r);
+    cr_assert_eq(fl_runtime_await(rt, b, &r), 0);
+    fl_call_result_free(&r);
+    cr_expect_eq(entries(parent), 0);
+    expect_ok_call();
+    cr_expect_eq(entries(parent), 0);
+    stop();
+    cr_assert_eq(rmdir(parent), 0);
+}
+
+/* no_private_tmp, or a preopen of its own at /tmp: no folder is made. */
+Test(faaslet, no_tmp_folder_when_configured_away) {
+    char parent[] = "/tmp/test_faaslet.XXXXXX";
+    cr_assert_not_null(mkdtemp(parent));
+    for (int own = 0; own < 2; own++) {
+        fl_runtime_config c;
+        fl_runtime_config_init(&c);
+        fl_wasi_preopen p = {parent, "/tmp/", false};
+        c.timeout_ms = 200;
+        c.tmp_parent = parent;
+        c.no_private_tmp = !own;
+        c.preopens = own ? &p : NULL;
+        c.npreopens = own ? 1 : 0;
+        char err[200] = "";
+        rt = fl_runtime_new(&c, err, sizeof err);
+        cr_assert_not_null(rt, "%s", err);
+        fl_error e = {0};
+        cr_assert_eq(fl_runtime_add_module(rt, "t", "g", guest_wasm, sizeof guest_wasm, &e), 0);
+        uint32_t id = fl_runtime_submit(rt, "t", "g", (const uint8_t *)"l", 1);
+        struct timespec nap = {0, 100 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+        cr_expect_eq(entries(parent), 0);
+        fl_call_result r;
+        cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+        fl_call_result_free(&r);
+        stop();
+    }
+    cr_assert_eq(rmdir(parent), 0);
+}
+
+/* A runtime root that cannot be opened fails the call as a load error,
+ * and the runtime goes on. */
+Test(faaslet, missing_runtime_root_is_a_load_error) {
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.runtime_root = "/nonexistent/faaslet-root";
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", guest_wasm, sizeof guest_wasm, &e), 0);
+    fl_call_result r;
+    call("o", &r);
+    cr_expect_eq(r.outcome, FL_OUTCOME_LOAD);
+    cr_expect(r.error && strstr(r.error, "/nonexistent/faaslet-root"), "%s", r.error);
+    fl_call_result_free(&r);
     stop();
 }

@@ -361,3 +361,42 @@ Test(wasi_guest, proc_exit_is_a_trap_with_a_code, .init = make_tree, .fini = rem
     cr_expect_eq(guest_call(&g, "write_hi", &r), FL_TRAP_NONE);
     guest_stop(&g);
 }
+
+/* fl_wasi_read_file: what the Faasm host reads on a guest's behalf goes
+ * through the guest's own sandbox, beneath the longest matching preopen. */
+Test(wasi_context, read_file_through_the_sandbox, .init = make_tree, .fini = remove_tree) {
+    char sb[PATH_MAX + 8], dir[PATH_MAX + 16];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    snprintf(dir, sizeof dir, "%s/sb/dir", scratch);
+    fl_wasi_preopen pre[2] = {{sb, "/", true}, {dir, "/data", false}};
+    for (int walk = 0; walk < 2; walk++) {
+        fl_wasi_config c;
+        char err[128];
+        fl_wasi_config_init(&c);
+        c.preopens = pre;
+        c.npreopens = 2;
+        c.no_openat2 = walk;
+        fl_wasi *w = fl_wasi_new(&c, err, sizeof err);
+        cr_assert_not_null(w, "%s", err);
+        uint8_t *buf;
+        size_t len;
+        cr_assert_eq(fl_wasi_read_file(w, "/file", 100, &buf, &len), 0);
+        cr_expect_eq(len, 6);
+        cr_expect_arr_eq(buf, "inside", 6);
+        free(buf);
+        /* "/data/back" is sb/dir/back -> ../file: out of /data's preopen */
+        cr_expect_eq(fl_wasi_read_file(w, "/data/back", 100, &buf, &len), -EXDEV);
+        cr_expect_null(buf);
+        cr_expect_eq(fl_wasi_read_file(w, "/dir/back", 100, &buf, &len), 0);
+        free(buf);
+        cr_expect_eq(fl_wasi_read_file(w, "/up", 100, &buf, &len), -EXDEV);
+        cr_expect_eq(fl_wasi_read_file(w, "/../outside/secret", 100, &buf, &len), -EXDEV);
+        cr_expect_eq(fl_wasi_read_file(w, "/missing", 100, &buf, &len), -ENOENT);
+        cr_expect_eq(fl_wasi_read_file(w, "/file", 5, &buf, &len), -EFBIG);
+        cr_expect_eq(fl_wasi_read_file(w, "/file", 6, &buf, &len), 0);
+        free(buf);
+        /* a relative path matches no preopen but "." */
+        cr_expect_eq(fl_wasi_read_file(w, "file", 100, &buf, &len), -ENOENT);
+        fl_wasi_free(w);
+    }
+}

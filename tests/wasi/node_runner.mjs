@@ -1,8 +1,11 @@
 // node_runner.mjs: runs one wasm32-wasi program under Node's node:wasi, as
-// the second opinion for tests/wasi/run.sh.  Same command line and exit
-// statuses as wasi_driver:
-//   node node_runner.mjs [--dir HOST[::GUEST]] [--env NAME=VALUE] FILE.wasm [ARGS...]
-// (--ro-dir is taken as --dir: Node has no read-only preopens.)
+// the second opinion for tests/wasi/run.sh.
+//   node node_runner.mjs [--dir HOST[::GUEST]] [--ro-dir HOST[::GUEST]]
+//                        [--env NAME=VALUE] FILE.wasm [ARGS...]
+// Preopens become fds 3, 4, ... in order.  (--ro-dir is taken as --dir:
+// Node has no read-only preopens.)  As under `faaslet run`, argv[0] is the
+// function name (FILE's base name without .wasm) and the exit status is the
+// guest's (main's return value or proc_exit's), 2 when it traps.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { WASI } from 'node:wasi';
@@ -20,8 +23,6 @@ for (; i < argv.length && argv[i].startsWith('--'); i++) {
         const kv = argv[++i];
         const eq = kv.indexOf('=');
         env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else if (opt === '--no-openat2') {
-        // faaslet-only
     } else {
         console.error(`node_runner: bad option ${opt}`);
         process.exit(64);
@@ -30,7 +31,7 @@ for (; i < argv.length && argv[i].startsWith('--'); i++) {
 const file = argv[i];
 const wasi = new WASI({
     version: 'preview1',
-    args: [basename(file), ...argv.slice(i + 1)],
+    args: [basename(file, '.wasm'), ...argv.slice(i + 1)],
     env,
     preopens,
     returnOnExit: true,
@@ -42,6 +43,6 @@ try {
     status = wasi.start(instance);
 } catch (e) {
     console.error(`${file}: trap: ${e.message}`);
-    status = 70;
+    status = 2;
 }
 process.exitCode = status;

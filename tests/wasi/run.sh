@@ -4,70 +4,62 @@
 #   tests/wasi/run.sh FAASLET BUILD_DIR [NAME...]
 #
 # Compiles every tests/wasi/*.c to wasm32-wasi in BUILD_DIR (only when
-# stale), builds BUILD_DIR/wasi_driver from tests/wasi/wasi_driver.c,
-# src/wasi/*.c and the libfaaslet.a next to FAASLET, and runs each program
-# three times, each in a fresh copy of the fixture below:
+# stale) and runs each program three times, each in a fresh copy of the
+# fixture below:
 #
-#   faaslet  the driver, paths resolved with openat2
-#   walk     the driver with --no-openat2 (the portable sandbox walk)
-#   node     Node's node:wasi
+#   faaslet  `faaslet run FILE.wasm --dir .. --ro-dir .. --runtime-root ..
+#            --env .. -- ARGS`: paths resolved with openat2
+#   walk     the same with FAASLET_NO_OPENAT2=1 (the portable sandbox walk)
+#   node     Node's node:wasi (node_runner.mjs), given the same preopens in
+#            the same order
 #
-# and compares exit status (with the test's "// EXIT: n", default 0),
-# stdout, and the resulting files in the sandbox.  A test marked
+# and compares exit status (with the test's "// EXIT: n", default 0: the
+# function's return value, or proc_exit's, low 8 bits), stdout, and the
+# resulting files in the sandbox.  A test marked
 # "// NODE: skip REASON" is one where Node answers differently from the
 # spec; it checks the spec's answer itself and Node is not compared.  Every
 # run must leave the `outside` folder exactly as it was (contents, mtimes,
-# ctimes): the sandbox's promise.
+# ctimes): the sandbox's promise; a faaslet run must also leave no call
+# /tmp behind (TMPDIR is the fixture's calltmp/).
 #
 # Header lines a test may carry:  // ARGS: a b c   // ENV: K=V K2=V2
 #                                 // STDIN: text   // EXIT: n   // NODE: skip why
 #
-# Fixture (guest sees /sb read-write, /ro read-only):
+# Fixture (guest sees /sb read-write as fd 3, /ro read-only as fd 4, the
+# runtime root / read-only as fd 5, its private /tmp as fd 6):
 #   sb/hello.txt sb/sub/inner.txt sb/link_in -> hello.txt
 #   sb/sub/link_up -> ../hello.txt   sb/link_out -> ../outside/secret.txt
 #   sb/link_abs -> <abs>/outside/secret.txt   sb/sub/link_esc -> ../../outside
 #   sb/loop1 <-> sb/loop2   ro/readme.txt   outside/secret.txt outside/dir/
+#   root/etc/motd (the runtime root)   tmp/ (Node's /tmp)   calltmp/ (TMPDIR)
 set -u
 
 FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR [NAME...]}
 B=${2:?usage: run.sh FAASLET BUILD_DIR [NAME...]}
 shift 2
+case "$FAASLET" in /*) ;; *) FAASLET=$(pwd)/$FAASLET ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CC=${CC:-clang-19}
-LIB=$(dirname "$FAASLET")/libfaaslet.a
-DRIVER=$B/wasi_driver
 TIMEOUT=${TIMEOUT:-30}
-# For a sanitizer build, pass the library's flags, e.g.
-# DRIVER_CFLAGS="-O1 -fsanitize=address,undefined -DFL_MEMORY_GUARDED=0"
-DRIVER_CFLAGS=${DRIVER_CFLAGS:--O2}
 
 mkdir -p "$B/wasm" "$B/run" || exit 1
-
-# The driver, rebuilt when any of its sources or the library is newer.
-stale=0
-if [ ! -x "$DRIVER" ]; then
-    stale=1
-else
-    for f in "$HERE/wasi_driver.c" "$ROOT"/src/wasi/*.c "$ROOT"/src/wasi/*.h "$LIB"; do
-        [ "$f" -nt "$DRIVER" ] && stale=1
-    done
-fi
-if [ $stale = 1 ]; then
-    # shellcheck disable=SC2086
-    $CC -std=gnu11 -g $DRIVER_CFLAGS -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-        -fno-strict-aliasing -pthread -I"$ROOT/src" -o "$DRIVER" "$HERE/wasi_driver.c" \
-        "$ROOT"/src/wasi/*.c "$LIB" -lm -lpthread || { echo "cannot build the driver"; exit 1; }
+B=$(cd "$B" && pwd)
+if [ ! -x "$FAASLET" ]; then
+    echo "run.sh: no faaslet binary at $FAASLET (make it first)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
 fi
 
 make_fixture() { # DIR
     d=$1
     rm -rf "$d"
-    mkdir -p "$d/sb/sub" "$d/ro" "$d/outside/dir"
+    mkdir -p "$d/sb/sub" "$d/ro" "$d/outside/dir" "$d/root/etc" "$d/tmp" "$d/calltmp"
     printf 'hello world\n' >"$d/sb/hello.txt"
     printf 'inner\n' >"$d/sb/sub/inner.txt"
     printf 'read only\n' >"$d/ro/readme.txt"
     printf 'top secret\n' >"$d/outside/secret.txt"
+    printf 'runtime root\n' >"$d/root/etc/motd"
     ln -s hello.txt "$d/sb/link_in"
     ln -s ../hello.txt "$d/sb/sub/link_up"
     ln -s ../outside/secret.txt "$d/sb/link_out"
@@ -85,8 +77,8 @@ outside_state() { # DIR: everything that a touch of `outside` would change
 }
 
 tree_state() { # DIR: the sandbox's resulting files, without times
-    (cd "$1" && find sb ro -printf '%p %y %l\n' | sort &&
-        find sb ro -type f -exec md5sum {} + | sort) | sed "s|$1|FIXTURE|g"
+    (cd "$1" && find sb ro root -printf '%p %y %l\n' | sort &&
+        find sb ro root -type f -exec md5sum {} + | sort) | sed "s|$1|FIXTURE|g"
 }
 
 header() { # FILE KEY: the value of "// KEY: value", or nothing
@@ -105,15 +97,24 @@ run_one() {
         envs="$envs --env $kv"
     done
     stdin=$(header "$ROOT/tests/wasi/$name.c" STDIN)
-    dirs="--dir $dir/sb::/sb --ro-dir $dir/ro::/ro"
     case $mode in
-        faaslet) cmd="$DRIVER $dirs $envs" ;;
-        walk) cmd="$DRIVER --no-openat2 $dirs $envs" ;;
-        node) cmd="node --no-warnings $HERE/node_runner.mjs $dirs $envs" ;;
+        faaslet | walk)
+            nat=""
+            [ "$mode" = walk ] && nat=1
+            # shellcheck disable=SC2086
+            (cd "$dir" && printf '%b' "$stdin" |
+                TMPDIR="$dir/calltmp" FAASLET_NO_OPENAT2=$nat timeout "$TIMEOUT" \
+                "$FAASLET" run "$wasm" --dir "$dir/sb:/sb" --ro-dir "$dir/ro:/ro" \
+                --runtime-root "$dir/root" $envs -- $args >"$dir.out" 2>"$dir.err")
+            ;;
+        node)
+            # shellcheck disable=SC2086
+            (cd "$dir" && printf '%b' "$stdin" | timeout "$TIMEOUT" node --no-warnings \
+                "$HERE/node_runner.mjs" --dir "$dir/sb::/sb" --ro-dir "$dir/ro::/ro" \
+                --ro-dir "$dir/root::/" --dir "$dir/tmp::/tmp" $envs "$wasm" $args \
+                >"$dir.out" 2>"$dir.err")
+            ;;
     esac
-    # shellcheck disable=SC2086
-    (cd "$dir" && printf '%b' "$stdin" | timeout "$TIMEOUT" $cmd "$wasm" $args \
-        >"$dir.out" 2>"$dir.err")
     echo $? >"$dir.status"
     outside_state "$dir" >"$dir.after"
     tree_state "$dir" >"$dir.tree"
@@ -123,7 +124,7 @@ passed=0
 failed=0
 names=$*
 if [ -z "$names" ]; then
-    names=$(cd "$HERE" && ls *.c | grep -v '^wasi_driver\.c$' | sed 's/\.c$//')
+    names=$(cd "$HERE" && ls *.c | sed 's/\.c$//')
 fi
 
 for name in $names; do
@@ -147,6 +148,9 @@ for name in $names; do
         [ "$mode" = node ] && [ -n "$node_skip" ] && continue
         if ! cmp -s "$r.before" "$r.after"; then
             why="$why; $mode touched files outside the sandbox"
+        fi
+        if [ "$mode" != node ] && [ -n "$(ls -A "$r/calltmp")" ]; then
+            why="$why; $mode left a call /tmp behind ($(ls -A "$r/calltmp" | head -3 | tr '\n' ' '))"
         fi
         got=$(cat "$r.status")
         [ "$got" = "$want" ] || why="$why; $mode exit $got, want $want ($(head -c 300 "$r.out" "$r.err" | tr '\n' ' '))"
