@@ -39,7 +39,7 @@ int main(int argc, char *argv[]) {
         a = b;
     }
 
-    /* 3. A 20 ms sleep lasts at least 20 ms. */
+    /* 3. A 20 ms sleep lasts (about) 20 ms. */
     struct timespec nap = {0, 20 * 1000000};
     clock_gettime(CLOCK_MONOTONIC, &a);
     if (nanosleep(&nap, NULL) != 0) {
@@ -48,7 +48,10 @@ int main(int argc, char *argv[]) {
     }
     clock_gettime(CLOCK_MONOTONIC, &b);
     long long slept = ns(&b) - ns(&a);
-    if (slept < 20 * 1000000LL) {
+    /* 2 ms of slack: node:wasi, the second opinion these examples also run
+     * under, fires timers up to about 1 ms early.  faaslet's own exactness is
+     * checked by tests/wasi/poll_clock_abs. */
+    if (slept < 18 * 1000000LL) {
         printf("wasi_clock: slept only %lld ns\n", slept);
         return 1;
     }
