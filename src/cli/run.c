@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/files.h"
 #include "cli/run.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
@@ -228,38 +229,6 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
     return 0;
 }
 
-/* Reads a whole file; caller frees.  NULL with errno set on failure. */
-static uint8_t *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb)
-                goto fail;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                goto fail;
-            break;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-fail:
-    free(buf);
-    fclose(f);
-    return NULL;
-}
-
 /* Parses an integer: optional sign, then decimal or 0x hex (never octal). */
 static int parse_int(const char *text, bool wide, uint64_t *out) {
     const char *p = text;
@@ -412,7 +381,7 @@ static int run_invoke(run_opts *o) {
     fl_wasi *wasi = NULL;
     int status = FL_RUN_OK;
 
-    bytes = read_file(o->path, &len);
+    bytes = fl_cli_read_file(o->path, &len);
     if (!bytes) {
         fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
         status = FL_RUN_LOAD_ERROR;
@@ -574,7 +543,7 @@ static int run_function(run_opts *o) {
     int status = FL_RUN_OK, rc;
 
     if (o->input_file) {
-        input = read_file(o->input_file, &input_len);
+        input = fl_cli_read_file(o->input_file, &input_len);
         if (!input) {
             fprintf(stderr, "faaslet: --input-file %s: %s\n", o->input_file, strerror(errno));
             return FL_RUN_USAGE;
@@ -640,7 +609,7 @@ static int run_function(run_opts *o) {
 
     if (o->path) {
         fl_error lerr = {0};
-        bytes = read_file(o->path, &len);
+        bytes = fl_cli_read_file(o->path, &len);
         if (!bytes) {
             fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
             status = FL_RUN_LOAD_ERROR;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/files.h"
 #include "cli/spec_test.h"
 #include "cli/spectest_host.h"
 #include "engine/decode.h"
@@ -250,39 +251,6 @@ static void watchdog_disarm(watchdog *w) {
 }
 
 /* ---- files and values ---- */
-
-/* Reads a whole file; caller frees.  NULL with errno set on failure. */
-static uint8_t *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap + 1);
-            if (!nb)
-                goto fail;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                goto fail;
-            break;
-        }
-    }
-    fclose(f);
-    buf[n] = 0; /* lets the JSON reader take it as a string */
-    *len = n;
-    return buf;
-fail:
-    free(buf);
-    fclose(f);
-    return NULL;
-}
 
 static const char *json_str(const cJSON *obj, const char *key) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -545,7 +513,7 @@ static char *wasm_path(spec_ctx *c, const char *filename) {
 
 static uint8_t *read_wasm(spec_ctx *c, const char *filename, size_t *len) {
     char *path = filename ? wasm_path(c, filename) : NULL;
-    uint8_t *bytes = path ? read_file(path, len) : NULL;
+    uint8_t *bytes = path ? fl_cli_read_file(path, len) : NULL;
     free(path);
     return bytes;
 }
@@ -1027,7 +995,7 @@ out:
 static void run_file(const options *opt, const char *path, file_result *res) {
     spec_ctx c = {.opt = opt, .res = res};
     size_t len;
-    char *text = (char *)read_file(path, &len);
+    char *text = (char *)fl_cli_read_file(path, &len);
     cJSON *root = NULL;
     const cJSON *commands, *cmd;
 

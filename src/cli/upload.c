@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/files.h"
 #include "cli/upload.h"
 #include "engine/module.h"
 #include "store/store.h"
@@ -45,50 +46,6 @@ static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "\n");
     fl_cli_upload_usage(stderr);
     return UPLOAD_USAGE;
-}
-
-/* Reads all of `path` into a malloc'd buffer; -errno on failure. */
-static int read_file(const char *path, uint8_t **out, size_t *len) {
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    int rc = 0;
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (;;) {
-        if (n == cap) {
-            uint8_t *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
-                rc = -EIO;
-            break;
-        }
-    }
-    if (rc == 0) {
-        *out = buf;
-        *len = n;
-        buf = NULL;
-    }
-
-out:
-    free(buf);
-    fclose(f);
-    return rc;
 }
 
 int fl_cli_upload(int argc, char **argv) {
@@ -132,9 +89,10 @@ int fl_cli_upload(int argc, char **argv) {
     uint8_t *bytes = NULL;
     size_t len = 0;
     fl_fnstore *store = NULL;
-    int rc = read_file(file, &bytes, &len);
-    if (rc < 0) {
-        fprintf(stderr, "faaslet upload: %s: %s\n", file, strerror(-rc));
+    int rc;
+    bytes = fl_cli_read_file(file, &len);
+    if (!bytes) {
+        fprintf(stderr, "faaslet upload: %s: %s\n", file, strerror(errno));
         goto out;
     }
     if (!py) {
