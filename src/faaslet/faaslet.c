@@ -48,7 +48,17 @@ typedef struct faaslet {
     fl_runtime *rt;
     const fl_call_info *call;
     fl_call_sink *sink;
+    /* ids this call chained: the only ones it may await (ids are sequential,
+     * so any other id would reach other calls', other users', results) */
+    uint32_t *chained;
+    size_t nchained, capchained;
+    size_t chained_bytes; /* input bytes chained so far, against CHAIN_INPUT_MAX */
 } faaslet;
+
+/* Input bytes one call may chain in all: each chained input is a copy the
+ * host holds until that call ends, so a guest looping over chain would
+ * otherwise take the host's memory a few hundred MiB per second. */
+#define CHAIN_INPUT_MAX ((size_t)128 << 20)
 
 static const char TRAP_[] = "trap: ", TIMEOUT_[] = "timeout: ", LOAD_[] = "load: ";
 
@@ -165,7 +175,24 @@ static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uin
             snprintf(err, errlen, "no function %s/%s", user, name);
             return 0;
         }
-    } else {
+    }
+    if (len > CHAIN_INPUT_MAX - f->chained_bytes) {
+        snprintf(err, errlen, "this call would chain more than %zu MiB of input in all",
+                 CHAIN_INPUT_MAX >> 20);
+        return 0;
+    }
+    /* room for the id first: a call chained but not recorded could never be awaited */
+    if (f->nchained == f->capchained) {
+        size_t cap = f->capchained ? f->capchained * 2 : 8;
+        uint32_t *ids = realloc(f->chained, cap * sizeof *ids);
+        if (!ids) {
+            snprintf(err, errlen, "out of memory");
+            return 0;
+        }
+        f->chained = ids;
+        f->capchained = cap;
+    }
+    if (!name) {
         extra = malloc(sizeof *extra);
         if (!extra) {
             snprintf(err, errlen, "out of memory");
@@ -186,12 +213,20 @@ static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uin
     if (!id) {
         free(extra);
         snprintf(err, errlen, "the executor refused the call (shutting down)");
+        return 0;
     }
+    f->chained[f->nchained++] = id;
+    f->chained_bytes += len;
     return id;
 }
 
 static int op_await(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *out_len) {
     faaslet *f = ud;
+    size_t i = 0;
+    while (i < f->nchained && f->chained[i] != id)
+        i++;
+    if (i == f->nchained)
+        return -ENOENT; /* not a call of ours: as if it did not exist */
     if (out)
         return fl_sched_await_output(f->rt->sched, id, -1, retval, out, out_len);
     return fl_sched_await(f->rt->sched, id, -1, retval);
@@ -418,7 +453,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_runtime *rt = ctx;
     const char *user = call->msg.user, *func = call->msg.function;
     const chain_extra *extra = call->msg.opaque;
-    faaslet self = {rt, call, sink};
+    faaslet self = {.rt = rt, .call = call, .sink = sink};
     char msg[256] = "";
     fl_error err = {0};
     fl_wasi *wasi = NULL;
@@ -574,6 +609,7 @@ out:
         fprintf(stderr, "faaslet: cannot remove the call's /tmp %s: %s\n", tmp, strerror(errno));
     free(preopens);
     free(argv);
+    free(self.chained);
 }
 
 /* ---- the runtime ---- */

@@ -611,6 +611,13 @@ static fl_trap lock_op(fl_host_call *c, const char *fn, uint32_t key_ptr, bool w
         h->locks[i - 1] = h->locks[--h->nlocks];
         return FL_TRAP_NONE;
     }
+    /* A write lock of a key this call holds would wait for itself forever
+     * (read then write blocks in pthreads, it is not EDEADLK); only read
+     * locks nest. */
+    for (size_t i = 0; i < h->nlocks; i++)
+        if (h->locks[i].kv == kv && (write || h->locks[i].write))
+            return fail(c, fn, "the key is already locked %s by this call",
+                        h->locks[i].write ? "for writing" : "for reading");
     if (h->nlocks == h->caplocks) {
         size_t cap = h->caplocks ? h->caplocks * 2 : 4;
         host_lock *nl = realloc(h->locks, cap * sizeof *nl);
@@ -619,7 +626,12 @@ static fl_trap lock_op(fl_host_call *c, const char *fn, uint32_t key_ptr, bool w
         h->locks = nl;
         h->caplocks = cap;
     }
-    int rc = write ? fl_state_lock_write(kv) : fl_state_lock_read(kv);
+    /* the wait ends at the call's deadline: the holder may be a call that
+     * waits for us, or one suspended beneath us on this thread */
+    int rc = write ? fl_state_lock_write_until(kv, &c->exec->interrupt)
+                   : fl_state_lock_read_until(kv, &c->exec->interrupt);
+    if (rc == -ECANCELED)
+        return FL_TRAP_INTERRUPTED;
     if (rc < 0)
         return state_err(c, fn, rc);
     h->locks[h->nlocks++] = (host_lock){kv, write};

@@ -23,7 +23,9 @@
  *
  * Locks: the state locks a guest takes are remembered; fl_host_free
  * releases any it still holds (a call that trapped or timed out).
- * Unlocking a key the call did not lock is a trap.
+ * Unlocking a key the call did not lock is a trap, and so is locking a key
+ * it holds unless both locks are read locks (that would wait for itself).
+ * A wait for a lock ends at the call's deadline (exec->interrupt).
  *
  * Threads: an fl_host belongs to one Faaslet and is used by its thread only
  * (fl_host_free too: pthread locks are released by the thread that took them).

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "state/state.h"
@@ -47,7 +49,11 @@ struct fl_state {
     fl_state_kv **buckets;
     size_t nbuckets;          /* power of two */
     size_t count;
+    size_t max_count;         /* replicas allowed: see fl_state_new */
 };
+
+/* Most replicas of one process: 16 TiB of the 128 TiB of x86-64 user space. */
+#define MAX_REPLICAS 16384
 
 /* ---- helpers ---- */
 
@@ -246,6 +252,15 @@ int fl_state_new(const fl_global_tier *global, fl_state **out) {
     }
     st->g = global;
     st->page = (size_t)sysconf(_SC_PAGESIZE);
+    /* Each replica holds an fd and FL_STATE_MAX_BYTES of address space, for
+     * good: guests name keys freely, so cap them to half the fd limit (the
+     * rest is for Faaslets' files) and a slice of the address space (the
+     * rest is for linear memories). */
+    struct rlimit nofile;
+    st->max_count = MAX_REPLICAS;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        nofile.rlim_cur / 2 < st->max_count)
+        st->max_count = nofile.rlim_cur / 2;
     pthread_rwlock_init(&st->mu, NULL);
     *out = st;
     return 0;
@@ -295,7 +310,7 @@ int fl_state_lookup(fl_state *st, const char *user, const char *key, fl_state_kv
         free(ukey);
         goto out;
     }
-    r = kv_new(st, ukey, hash, &kv);
+    r = st->count < st->max_count ? kv_new(st, ukey, hash, &kv) : -EMFILE;
     if (r < 0) {
         free(ukey);
         goto out;
@@ -604,4 +619,34 @@ int fl_state_lock_write(fl_state_kv *kv) {
 
 int fl_state_unlock_write(fl_state_kv *kv) {
     return -pthread_rwlock_unlock(&kv->lock);
+}
+
+/* How often a waiter looks at its cancel flag. */
+#define LOCK_SLICE_NS 20000000L
+
+/* Waits for the lock in slices, giving up when *cancel is raised. */
+static int lock_until(fl_state_kv *kv, bool write, const volatile int *cancel) {
+    for (;;) {
+        if (*cancel)
+            return -ECANCELED;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += LOCK_SLICE_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        int r = write ? pthread_rwlock_timedwrlock(&kv->lock, &until)
+                      : pthread_rwlock_timedrdlock(&kv->lock, &until);
+        if (r != ETIMEDOUT)
+            return -r;
+    }
+}
+
+int fl_state_lock_read_until(fl_state_kv *kv, const volatile int *cancel) {
+    return lock_until(kv, false, cancel);
+}
+
+int fl_state_lock_write_until(fl_state_kv *kv, const volatile int *cancel) {
+    return lock_until(kv, true, cancel);
 }

@@ -27,8 +27,10 @@
  * calls below, which are each safe to call from any thread.
  *
  * Limits: each replica holds one file descriptor (its memfd) and reserves
- * FL_STATE_MAX_BYTES of address space (no memory), so a process holds at
- * most RLIMIT_NOFILE replicas and about 100k of them on x86-64.
+ * FL_STATE_MAX_BYTES of address space (no memory) until fl_state_free, so
+ * a tier makes at most half of RLIMIT_NOFILE replicas and 16384 at most
+ * (guests choose key names: the rest is for everything else); past that
+ * fl_state_lookup of a new key answers -EMFILE.
  *
  * Layering: libc only.  Link with -pthread.
  */
@@ -94,7 +96,7 @@ void fl_state_free(fl_state *st);
 
 /* The replica of (user, key), created empty on first use.  `user` is non-empty
  * without '/', `key` non-empty.  *out is borrowed from st and valid until
- * fl_state_free.  Returns 0, -EINVAL or -ENOMEM. */
+ * fl_state_free.  Returns 0, -EINVAL, -ENOMEM or -EMFILE (too many replicas). */
 int fl_state_lookup(fl_state *st, const char *user, const char *key, fl_state_kv **out);
 
 /* The replica's bytes in this process: stable for the replica's lifetime,
@@ -170,5 +172,12 @@ int fl_state_lock_read(fl_state_kv *kv);
 int fl_state_unlock_read(fl_state_kv *kv);
 int fl_state_lock_write(fl_state_kv *kv);
 int fl_state_unlock_write(fl_state_kv *kv);
+
+/* fl_state_lock_read/_write that stop waiting once *cancel (borrowed, e.g.
+ * an exec's interrupt flag) becomes non-zero: a guest's timeout must end a
+ * wait on a lock another call (or a call beneath it on the same thread)
+ * holds.  Returns 0, -ECANCELED, or a negative errno from pthreads. */
+int fl_state_lock_read_until(fl_state_kv *kv, const volatile int *cancel);
+int fl_state_lock_write_until(fl_state_kv *kv, const volatile int *cancel);
 
 #endif

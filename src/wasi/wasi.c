@@ -250,7 +250,7 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
         if (isatty(h))
             rights &= ~(W_R_FD_SEEK | W_R_FD_TELL);
         w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .rights = rights,
-                                  .type = fl__wasi_filetype(h, st.st_mode)};
+                                  .type = fl__wasi_filetype(h, st.st_mode), .shared = true};
     }
 
     for (size_t i = 0; i < c->npreopens; i++) {
@@ -343,13 +343,22 @@ int fl_wasi_read_file(fl_wasi *w, const char *guest_path, size_t max_len, uint8_
                           w->no_openat2, &fd);
     if (rc < 0)
         return rc;
+    /* a guest makes a huge sparse file for free: refuse it unread */
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_len) {
+        rc = -EFBIG;
+        goto fail;
+    }
     for (;;) {
         if (n == cap) {
             if (cap > max_len) {
                 rc = -EFBIG;
                 goto fail;
             }
+            /* never more than max_len + 1 (which tells a file too long) */
             cap = cap ? cap * 2 : 65536;
+            if (cap > max_len)
+                cap = max_len + 1;
             uint8_t *nb = realloc(data, cap);
             if (!nb) {
                 rc = -ENOMEM;

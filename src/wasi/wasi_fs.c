@@ -202,12 +202,17 @@ static fl_trap w_fd_fdstat_set_flags(fl_host_call *call, fl_value *args_results)
     int fl = fcntl(f->host, F_GETFL);
     if (fl < 0)
         return RET(ERRNO());
-    fl &= ~(O_APPEND | O_NONBLOCK);
+    int want = fl & ~(O_APPEND | O_NONBLOCK);
     if (flags & W_FDFLAG_APPEND)
-        fl |= O_APPEND;
+        want |= O_APPEND;
     if (flags & W_FDFLAG_NONBLOCK)
-        fl |= O_NONBLOCK;
-    return RET(fcntl(f->host, F_SETFL, fl) < 0 ? ERRNO() : 0);
+        want |= O_NONBLOCK;
+    /* The host's stdio shares its flags with the host process (and the
+     * shell around it), for every call and after this one: never change
+     * them, or an O_NONBLOCK left behind makes the host's writes fail. */
+    if (f->shared && want != fl)
+        return RET(W_ENOTSUP);
+    return RET(fcntl(f->host, F_SETFL, want) < 0 ? ERRNO() : 0);
 }
 
 static fl_trap w_fd_fdstat_set_rights(fl_host_call *call, fl_value *args_results) {

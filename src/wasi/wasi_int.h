@@ -125,6 +125,7 @@ typedef struct fl__wasi_fd {
     uint64_t rights;   /* rights base */
     uint64_t inherit;  /* rights inheriting */
     char *preopen;     /* guest path of a preopen (owned), else NULL */
+    bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
 } fl__wasi_fd;
 
 struct fl_wasi {
