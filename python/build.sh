@@ -1,0 +1,201 @@
+#!/bin/sh
+# python/build.sh [OUT]: CPython 3.11 for wasm32-wasi from Debian's source
+# package, with the built-in _pyfaasm module and py_func's main, plus the
+# runtime root.  OUT defaults to build/python.  Safe to run again: each step
+# has a stamp holding a hash of its inputs and is skipped when they have not
+# changed, so a second run takes seconds.
+#
+# Steps (all output under OUT):
+#   src/        apt-get source python3.11 zlib, through a private apt list
+#               built from the machine's own Debian sources; the system's apt
+#               setup is not touched.  Unpacked with dpkg-source -x (Debian's
+#               patches applied), then python/patches/*.patch.
+#   zlib/       zlib from Debian's source, static, for wasm32-wasi.
+#   cpython/    CPython configured for wasm32-unknown-wasi, built with Debian's
+#               clang-19, wasm-ld (lld-19), wasi-libc, llvm-ar-19.
+#   py_func.wasm (python.wasm links to it): CPython + _pyfaasm + py_main.c.
+#   root/       the runtime root, mounted read-only at the guest's "/":
+#               lib/python3.11/ (stdlib, precompiled to unchecked-hash .pyc),
+#               lib/python3.11/pyfaasm/, lib/python3.11/site-packages/,
+#               pyfuncs/.
+#   tests/      CPython's Lib/test from the same source, precompiled (for
+#               python/regrtest.sh; kept out of the runtime root).
+set -eu
+
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+OUT=${1:-build/python}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+JOBS=${JOBS:-2}
+PY=$TOP/python
+SDK_INCLUDE=$TOP/sdk/include
+BUILD_PYTHON=/usr/bin/python3.11
+CC_WASM="clang-19 --target=wasm32-wasi"
+PYVER=3.11
+
+log() { echo "python: $*" >&2; }
+
+# hash of the named files' contents and of any extra words given after --
+inputs_hash() {
+    { for f in "$@"; do [ "$f" = -- ] && break; cat "$f"; done
+      while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
+      [ $# -gt 0 ] && shift; echo "$@"; } | sha256sum | cut -c1-16
+}
+stamp_ok() { [ -f "$OUT/.stamp-$1" ] && [ "$(cat "$OUT/.stamp-$1")" = "$2" ]; }
+stamp_set() { echo "$2" > "$OUT/.stamp-$1"; }
+
+# ---- 1. Fetch the source packages ----------------------------------------
+SRC=$OUT/src
+mkdir -p "$SRC"
+if ! ls "$SRC"/python3.11_*.dsc >/dev/null 2>&1 || ! ls "$SRC"/zlib_*.dsc >/dev/null 2>&1; then
+    log "fetching Debian source packages python3.11 and zlib"
+    APT=$OUT/apt
+    mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
+    # deb-src lines for the machine's own main archive (deb822 or one-line form)
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        awk '/^URIs:/ { uri = $2 }
+             /^Suites:/ && !done { for (i = 2; i <= NF; i++) print "deb-src " uri " " $i " main"; done = 1 }' \
+            /etc/apt/sources.list.d/debian.sources > "$APT/src.list"
+    else
+        grep -h '^deb ' /etc/apt/sources.list | head -1 | sed 's/^deb /deb-src /' > "$APT/src.list"
+    fi
+    [ -s "$APT/src.list" ] || { log "no Debian archive found in the apt sources"; exit 1; }
+    set -- -q -o Dir::Etc::SourceList="$APT/src.list" -o Dir::Etc::SourceParts=/dev/null \
+           -o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache" \
+           -o APT::Sandbox::User=root
+    apt-get "$@" update >/dev/null
+    (cd "$SRC" && apt-get "$@" source --download-only python3.11 zlib >/dev/null)
+fi
+PY_DSC=$(ls "$SRC"/python3.11_*.dsc | sort | tail -1)
+ZLIB_DSC=$(ls "$SRC"/zlib_*.dsc | sort | tail -1)
+
+# ---- 2. Unpack and patch --------------------------------------------------
+PYSRC=$SRC/python3.11
+key=$(inputs_hash "$PY_DSC" "$PY"/patches/*.patch)
+if ! stamp_ok unpack "$key"; then
+    log "unpacking $(basename "$PY_DSC") and applying python/patches"
+    rm -rf "$PYSRC" "$OUT/.stamp-configure"
+    dpkg-source --no-check -x "$PY_DSC" "$PYSRC" >/dev/null
+    for p in "$PY"/patches/*.patch; do
+        [ -f "$p" ] || continue
+        patch -s -p1 -d "$PYSRC" < "$p"
+    done
+    stamp_set unpack "$key"
+fi
+
+# ---- 3. zlib --------------------------------------------------------------
+ZLIB=$OUT/zlib
+key=$(inputs_hash "$ZLIB_DSC" -- "$CC_WASM")
+if ! stamp_ok zlib "$key"; then
+    log "building zlib for wasm32-wasi"
+    rm -rf "$SRC/zlib" "$ZLIB"
+    dpkg-source --no-check -x "$ZLIB_DSC" "$SRC/zlib" >/dev/null
+    (cd "$SRC/zlib" &&
+     CC="$CC_WASM" CFLAGS="-O2" AR=llvm-ar-19 RANLIB=llvm-ranlib-19 CHOST=wasm32 \
+         ./configure --static --prefix="$ZLIB" &&
+     make -j"$JOBS" libz.a && make install) > "$OUT/zlib.log" 2>&1 ||
+        { tail -20 "$OUT/zlib.log"; log "zlib failed, see $OUT/zlib.log"; exit 1; }
+    rm -rf "$OUT/.stamp-configure"
+    stamp_set zlib "$key"
+fi
+
+# ---- 4. Configure CPython ---------------------------------------------------
+BLD=$OUT/cpython
+
+# _pyfaasm is built in (static, like every module of a WASI build) through
+# Modules/Setup.local.  Files are replaced only when changed, so that make
+# sees real changes only.
+setup_local() {
+    mkdir -p "$BLD/Modules"
+    cmp -s "$PY/_pyfaasm.c" "$PYSRC/Modules/_pyfaasm.c" ||
+        cp "$PY/_pyfaasm.c" "$PYSRC/Modules/_pyfaasm.c"
+    printf '*static*\n_pyfaasm _pyfaasm.c -I%s\n' "$SDK_INCLUDE" > "$BLD/Modules/Setup.local.new"
+    cmp -s "$BLD/Modules/Setup.local.new" "$BLD/Modules/Setup.local" ||
+        mv "$BLD/Modules/Setup.local.new" "$BLD/Modules/Setup.local"
+    rm -f "$BLD/Modules/Setup.local.new"
+}
+
+# Clang 19 makes int-conversion an error; timemodule.c's clockid_t constants
+# trip it with wasi-libc.  configure is called by a relative path so that
+# the source folder is known as ../src/python3.11 (__FILE__ strings, VPATH):
+# any OUT gives the same bytes.  The empty pkg-config path keeps the host's
+# libraries out; only the wasm zlib is offered.
+CONF_CFLAGS="-Wno-int-conversion"
+CONF_ARGS="--host=wasm32-unknown-wasi --with-build-python=$BUILD_PYTHON --prefix=/"
+key=$(inputs_hash -- "$CC_WASM $CONF_CFLAGS $CONF_ARGS" "$(cat "$OUT/.stamp-unpack" "$OUT/.stamp-zlib")")
+if ! stamp_ok configure "$key" || [ ! -f "$BLD/Makefile" ]; then
+    log "configuring CPython for wasm32-wasi"
+    # other flags mean other objects: make alone would not see it
+    rm -rf "$BLD"
+    setup_local
+    (cd "$BLD" &&
+     CONFIG_SITE="$PYSRC/Tools/wasm/config.site-wasm32-wasi" \
+     CC="$CC_WASM" CPP="$CC_WASM -E" AR=llvm-ar-19 RANLIB=llvm-ranlib-19 READELF=true \
+     PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$ZLIB/lib/pkgconfig" CFLAGS="$CONF_CFLAGS" \
+         ../src/python3.11/configure $CONF_ARGS --build="$("$PYSRC/config.guess")" \
+         > "$OUT/configure.log" 2>&1) ||
+        { tail -20 "$OUT/configure.log"; log "configure failed, see $OUT/configure.log"; exit 1; }
+    stamp_set configure "$key"
+fi
+setup_local
+
+# ---- 5. Build -------------------------------------------------------------
+# python.wasm's own rule is not needed: py_func.wasm is the same link with
+# py_main.c as main.  `platform` writes _sysconfigdata for the runtime root.
+# The changelog's date stands in for the build time (sys.version), so two
+# builds of the same source give the same module.
+SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$PYSRC/debian/changelog" -STimestamp)
+export SOURCE_DATE_EPOCH
+(cd "$BLD" &&
+ make -j"$JOBS" -f Makefile -f "$PY/py_func.mk" PYFAASM_SRC="$PY" SDK_INCLUDE="$SDK_INCLUDE" \
+     py_func.wasm platform > "$OUT/make.log" 2>&1) ||
+    { tail -30 "$OUT/make.log"; log "build failed, see $OUT/make.log"; exit 1; }
+cmp -s "$BLD/py_func.wasm" "$OUT/py_func.wasm" || cp "$BLD/py_func.wasm" "$OUT/py_func.wasm"
+ln -sf py_func.wasm "$OUT/python.wasm"
+
+# ---- 6. Runtime root and test tree ----------------------------------------
+# Not shipped in the runtime root: the test suites, GUI and packaging tools.
+EXCLUDE="test idlelib tkinter turtledemo ensurepip lib2to3/tests distutils/tests
+         ctypes/test unittest/test sqlite3/test"
+SYSCONFIG=$(cat "$BLD/pybuilddir.txt")/_sysconfigdata__wasi_wasm32-wasi.py
+key=$(inputs_hash "$PY/build.sh" "$PY"/pyfaasm/*.py "$BLD/$SYSCONFIG" \
+      -- "$(cat "$OUT/.stamp-unpack")")
+if ! stamp_ok root "$key"; then
+    log "assembling the runtime root"
+    ROOT=$OUT/root
+    STAGE=$OUT/root.new
+    LIB=$STAGE/lib/python$PYVER
+    rm -rf "$STAGE" "$OUT/tests"
+    mkdir -p "$LIB/lib-dynload" "$OUT/tests"
+    (cd "$PYSRC/Lib" && tar cf - --exclude=__pycache__ .) | (cd "$LIB" && tar xf -)
+    for d in $EXCLUDE; do rm -rf "${LIB:?}/$d"; done
+    # Debian's sysconfig.py looks for _sysconfigdata_<abiflags>_<multiarch>
+    # (its sysconfigdata-name patch); the build wrote upstream's name.  Both,
+    # as Debian installs them.
+    cp "$BLD/$SYSCONFIG" "$LIB/"
+    cp "$BLD/$SYSCONFIG" "$LIB/_sysconfigdata__wasm32-wasi.py"
+    mkdir -p "$LIB/pyfaasm"
+    cp "$PY"/pyfaasm/*.py "$LIB/pyfaasm/"
+    # unchecked-hash .pyc: valid without comparing source times, and the
+    # path recorded in each is the one the guest sees.
+    "$BUILD_PYTHON" -m compileall -q -j"$JOBS" --invalidation-mode unchecked-hash \
+        -d /lib/python$PYVER "$LIB" >/dev/null
+    # Added packages (site-packages) and stored functions (pyfuncs) are not
+    # the build's: they survive a rebuild of the standard library.
+    OLD_SITE=$ROOT/lib/python$PYVER/site-packages
+    if [ -d "$OLD_SITE" ]; then
+        rm -rf "$LIB/site-packages"
+        mv "$OLD_SITE" "$LIB/site-packages"
+    fi
+    rm -rf "$ROOT/lib"
+    mkdir -p "$ROOT/pyfuncs"
+    mv "$STAGE/lib" "$ROOT/lib"
+    rm -rf "$STAGE"
+    (cd "$PYSRC/Lib" && tar cf - --exclude=__pycache__ test) | (cd "$OUT/tests" && tar xf -)
+    # some test data are deliberately not valid Python: not an error
+    "$BUILD_PYTHON" -m compileall -q -j"$JOBS" --invalidation-mode unchecked-hash \
+        -d /tests "$OUT/tests" >/dev/null 2>&1 || true
+    stamp_set root "$key"
+fi
+log "up to date: $OUT/py_func.wasm, runtime root $OUT/root"
