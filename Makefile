@@ -1,13 +1,14 @@
 # faaslet: a serverless runtime for WebAssembly functions.
 #
 #   make            build build/faaslet
-#   make test       every test: unit, SDK, WASI, functions end to end, wasm
-#                   spec suite (installs missing Debian packages first)
+#   make test       every test: unit, SDK, WASI, functions end to end, Python,
+#                   wasm spec suite (installs missing packages, builds Python)
 #   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
 #   make spec       the official wasm spec suite only
 #   make demo       the main job on the embedded default
 #   make python     CPython for wasm32-wasi and its runtime root
 #   make bench      interpreter vs native on compute kernels
+#   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60)
 #
 # Sources are found by folder: every .c under src/ but src/cli goes into
@@ -43,7 +44,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 FAASLET    := $(BUILD)/faaslet
 LIB        := $(BUILD)/libfaaslet.a
 
-.PHONY: all deps test unit spec sdktest wasitest functest asan demo bench fuzz clean
+.PHONY: all deps test unit spec sdktest wasitest functest pytest asan demo bench fuzz clean
 
 all: deps $(FAASLET)
 
@@ -86,10 +87,16 @@ wasitest: deps $(FAASLET)
 	@sh tests/wasi/run.sh $(FAASLET) $(BUILD)/wasitest
 
 # faaslet run end to end: func/ and tests/func/ through the executor
-functest: deps $(FAASLET)
+functest: deps $(FAASLET) python
 	@sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
 
-test: unit sdktest wasitest functest spec
+# Python under faaslet: python -c/-m/script and the examples, then CPython's
+# own regression tests (the Python issue's 20 files) inside py_func
+pytest: deps $(FAASLET) python
+	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/check.sh $(BUILD)/python
+	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
+
+test: unit sdktest wasitest functest pytest spec
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test
@@ -105,6 +112,12 @@ python: deps
 
 bench: deps $(FAASLET)
 	@sh bench/run.sh $(BUILD)
+
+# CPython in wasm (py_func under faaslet run) vs the native python3.11 on
+# CPU-bound Python programs (python/bench/): each ratio and the geometric mean
+.PHONY: bench-python
+bench-python: deps $(FAASLET) python
+	@sh python/bench/run.sh $(FAASLET) $(BUILD)/python
 
 fuzz: deps
 	@sh fuzz/run.sh $(SECONDS)

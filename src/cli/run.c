@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/files.h"
 #include "cli/run.h"
@@ -44,12 +45,15 @@ typedef struct run_opts {
     unsigned max_memory_mib; /* 0: none */
     unsigned threads;
     unsigned max_depth;
+    bool py;                 /* --py, or a FILE.py: a Python function */
+    const char *python_dir;  /* --python DIR */
 } run_opts;
 
 void fl_cli_run_usage(FILE *out) {
     fprintf(out,
             "usage: faaslet run FILE.wasm [OPTIONS] [-- ARGS...]\n"
             "       faaslet run USER FUNC [OPTIONS] [-- ARGS...]\n"
+            "       faaslet run FILE.py | USER FUNC --py [OPTIONS] [-- ARGS...]\n"
             "       faaslet run FILE.wasm [--dir ..] [--env ..] --invoke NAME [ARGS...]\n"
             "\n"
             "Runs a function (a wasm32-wasi command using Faasm's env.__faasm_* imports,\n"
@@ -76,16 +80,29 @@ void fl_cli_run_usage(FILE *out) {
             "                       chaining by name (default \"local\")\n"
             "  --store DIR          the function store (default $FAASLET_HOME, else\n"
             "                       ~/.local/share/faaslet)\n"
+            "  --py                 USER FUNC is a Python function (stored with\n"
+            "                       `faaslet upload --local USER FUNC FILE.py --py`)\n"
+            "  --python DIR         the Python runtime: DIR/py_func.wasm and DIR/root\n"
+            "                       (default $FAASLET_PYTHON, else the folder python/\n"
+            "                       next to the faaslet binary, as `make python` makes it)\n"
             "  -- ARGS...           the guest's argv after argv[0] (the function name)\n"
             "\n"
             "Each call sees the --dir and --ro-dir folders first (guest fds 3, 4, ...),\n"
             "then the runtime root at \"/\" (read-only) and a private, writable \"/tmp\":\n"
             "a fresh folder under $TMPDIR (else /tmp), removed with its contents when\n"
             "the call ends.  A --dir named \"/\" or \"/tmp\" replaces the runtime's own.\n"
-            "(--invoke sees only the --dir and --ro-dir folders.)\n"
+
+            "(--invoke sees only the --dir and --ro-dir folders.)\n"            "\n"
+            "Python (Faasm's convention): CPython (py_func.wasm) runs with the Python\n"
+            "runtime root read-only at \"/\" and the function's file as\n"
+            "/pyfuncs/USER/FUNC/function.py; it calls faasm_main() there.  A FILE.py\n"
+            "runs as user \"python\" (or --user), function FILE.  The exit status is\n"
+            "faasm_main's int result (0 for None); an uncaught exception prints its\n"
+            "traceback on stderr and exits 1.\n"
             "\n"
             "environment:\n"
             "  FAASLET_HOME         the function store's folder (see --store)\n"
+            "  FAASLET_PYTHON       the Python runtime's folder (see --python)\n"
             "  TMPDIR               where the calls' private /tmp folders are made\n"
             "  FAASLET_NO_OPENAT2=1 testing aid: resolve guest paths with the portable\n"
             "                       sandbox walk instead of openat2(RESOLVE_BENEATH)\n"
@@ -153,6 +170,10 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
             o->nargs = argc - i - 1;
             break;
         }
+        if (!strcmp(a, "--py")) {
+            o->py = true;
+            continue;
+        }
         if (a[0] == '-' && a[1] == '-' && a[2]) {
             if (!(v = option_value(argc, argv, &i)))
                 return usage_error("%s needs a value", a);
@@ -166,6 +187,8 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
                 o->store_root = v;
             } else if (!strcmp(a, "--runtime-root")) {
                 o->runtime_root = v;
+            } else if (!strcmp(a, "--python")) {
+                o->python_dir = v;
             } else if (!strcmp(a, "--dir") || !strcmp(a, "--ro-dir")) {
                 if (o->ndirs == MAX_ITEMS)
                     return usage_error("too many %s options", a);
@@ -216,6 +239,11 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
         return usage_error("%s", "no module file or USER FUNC given");
     if (npos == 1) {
         o->path = pos[0];
+        size_t n = strlen(o->path);
+        if (n > 3 && !strcmp(o->path + n - 3, ".py"))
+            o->py = true;
+        if (o->py && o->invoke)
+            return usage_error("%s", "--invoke is for wasm modules, not Python");
     } else {
         if (o->invoke)
             return usage_error("%s", "--invoke needs a FILE.wasm");
@@ -461,13 +489,16 @@ out:
 
 /* ---- the function form ---- */
 
-/* The function name of FILE: its base name without ".wasm" (into buf). */
+/* The function name of FILE: its base name without ".wasm" or ".py" (into
+ * buf). */
 static void name_of_file(const char *path, char *buf, size_t size) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t n = strlen(base);
     if (n > 5 && !strcmp(base + n - 5, ".wasm"))
         n -= 5;
+    else if (n > 3 && !strcmp(base + n - 3, ".py"))
+        n -= 3;
     if (n >= size)
         n = size - 1;
     memcpy(buf, base, n);
@@ -533,8 +564,82 @@ static int runtime_root(const run_opts *o, const fl_fnstore *fnstore, char *buf,
     return 0;
 }
 
+/* The Python runtime's folder into buf: --python, else $FAASLET_PYTHON,
+ * else python/ next to the faaslet binary (whether or not it exists: a
+ * Python call then fails to load, saying so). */
+static void python_dir(const run_opts *o, char *buf, size_t size) {
+    const char *env = getenv("FAASLET_PYTHON");
+    if (o->python_dir || (env && env[0])) {
+        snprintf(buf, size, "%s", o->python_dir ? o->python_dir : env);
+        return;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(buf, size, "python");
+        return;
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    snprintf(buf, size, "%s/python", exe);
+}
+
+/* Copies Python file `path` as function.py into a fresh folder under
+ * $TMPDIR (else /tmp), written into dir[0..size): a Python function's
+ * folder holds exactly function.py.  Returns 0, or -1 with errno set. */
+static int python_file_folder(const char *path, char *dir, size_t size) {
+    const char *parent = getenv("TMPDIR");
+    size_t len = 0;
+    uint8_t *src = fl_cli_read_file(path, &len);
+    if (!src)
+        return -1;
+    if (!parent || !parent[0])
+        parent = "/tmp";
+    char file[4200];
+    int rc = -1;
+    if (snprintf(dir, size, "%s/faaslet-py-XXXXXX", parent) >= (int)size) {
+        errno = ENAMETOOLONG;
+        dir[0] = 0;
+        goto out;
+    }
+    if (!mkdtemp(dir)) {
+        dir[0] = 0;
+        goto out;
+    }
+    snprintf(file, sizeof file, "%s/function.py", dir);
+    FILE *f = fopen(file, "wb");
+    if (!f)
+        goto out;
+    size_t put = fwrite(src, 1, len, f);
+    if (fclose(f) == 0 && put == len)
+        rc = 0;
+out:
+    free(src);
+    return rc;
+}
+
+/* Removes what python_file_folder made. */
+static void remove_python_folder(const char *dir) {
+    char file[4200];
+    if (!dir[0])
+        return;
+    snprintf(file, sizeof file, "%s/function.py", dir);
+    unlink(file);
+    rmdir(dir);
+}
+
+/* A failed Python call's output is its traceback, already on stderr. */
+static bool is_traceback(const fl_call_result *res) {
+    static const char tb[] = "Traceback (most recent call last):";
+    return res->outcome == FL_OUTCOME_OK && res->retval == 1 &&
+           res->output_len >= sizeof tb - 1 && !memcmp(res->output, tb, sizeof tb - 1);
+}
+
 static int run_function(run_opts *o) {
-    char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096];
+    char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096], pydir[4096],
+         pyfolder[4096] = "";
     uint8_t *input = NULL, *bytes = NULL;
     size_t input_len = 0, len = 0;
     fl_fnstore *fnstore = NULL;
@@ -555,7 +660,7 @@ static int run_function(run_opts *o) {
             return FL_RUN_INTERNAL;
     }
 
-    const char *user = o->user ? o->user : "local";
+    const char *user = o->user ? o->user : o->path && o->py ? "python" : "local";
     const char *func = o->func;
     const char *why = fl_fnstore_check_name(user, strlen(user));
     if (!why && func)
@@ -600,6 +705,8 @@ static int run_function(run_opts *o) {
     rc_cfg.preopens = o->dirs;
     rc_cfg.npreopens = o->ndirs;
     rc_cfg.fnstore = fnstore;
+    python_dir(o, pydir, sizeof pydir);
+    rc_cfg.python_dir = pydir;
     rt = fl_runtime_new(&rc_cfg, err, sizeof err);
     if (!rt) {
         fprintf(stderr, "faaslet: internal: %s\n", err);
@@ -607,7 +714,14 @@ static int run_function(run_opts *o) {
         goto out;
     }
 
-    if (o->path) {
+    if (o->path && o->py) {
+        if (python_file_folder(o->path, pyfolder, sizeof pyfolder) < 0 ||
+            fl_runtime_add_python(rt, user, func, pyfolder) < 0) {
+            fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
+            status = FL_RUN_LOAD_ERROR;
+            goto out;
+        }
+    } else if (o->path) {
         fl_error lerr = {0};
         bytes = fl_cli_read_file(o->path, &len);
         if (!bytes) {
@@ -623,13 +737,15 @@ static int run_function(run_opts *o) {
         }
     }
 
-    uint32_t id = fl_runtime_submit(rt, user, func, input, input_len);
+    uint32_t id = o->py ? fl_runtime_submit_python(rt, user, func, input, input_len)
+                        : fl_runtime_submit(rt, user, func, input, input_len);
     if (!id || (rc = fl_runtime_await(rt, id, &res)) < 0) {
         fprintf(stderr, "faaslet: internal: the executor did not run the call\n");
         status = FL_RUN_INTERNAL;
         goto out;
     }
-    if (res.output_len)
+    bool raised = o->py && is_traceback(&res);
+    if (res.output_len && !raised)
         fwrite(res.output, 1, res.output_len, stdout);
     fflush(stdout);
     switch (res.outcome) {
@@ -648,10 +764,13 @@ static int run_function(run_opts *o) {
     }
     if (res.error)
         fprintf(stderr, "faaslet: %s\n", res.error);
+    if (raised)
+        fprintf(stderr, "faaslet: python: the function raised an exception\n");
 
 out:
     fl_call_result_free(&res);
     fl_runtime_free(rt);
+    remove_python_folder(pyfolder);
     fl_fnstore_close(fnstore);
     free(bytes);
     free(input);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/runtime.h"
@@ -28,6 +29,12 @@ typedef struct cached_module {
     struct cached_module *next;
 } cached_module;
 
+/* A Python function's folder given by fl_runtime_add_python. */
+typedef struct python_dir {
+    char *user, *func, *dir;
+    struct python_dir *next;
+} python_dir;
+
 struct fl_runtime {
     fl_runtime_config cfg;
     fl_sched *sched;
@@ -36,12 +43,41 @@ struct fl_runtime {
     fl_state *state;
     pthread_mutex_t lock; /* guards modules */
     cached_module *modules;
+    fl_module *py_module;   /* python_dir/py_func.wasm once loaded; guarded by lock */
+    python_dir *py_dirs;    /* guarded by lock */
 };
 
 /* What a chained call carries beyond user, function and input. */
 typedef struct chain_extra {
     int32_t func_ptr; /* > 0: enter at this table element instead of _start */
+    bool python;      /* a Python call: user/function name the .py file, py_func runs */
+    char *py_entry;   /* Python entry (owned); NULL or "": faasm_main */
 } chain_extra;
+
+static void extra_free(void *p) {
+    chain_extra *e = p;
+    if (e)
+        free(e->py_entry);
+    free(e);
+}
+
+/* A Python call's extra with entry `entry` (copied; NULL: faasm_main). */
+static chain_extra *python_extra(const char *entry) {
+    chain_extra *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->python = true;
+    if (entry && !(e->py_entry = strdup(entry))) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* The Python environment, as Faasm set it; before the configured one. */
+static const char *const PYTHON_ENV[] = {"PYTHONHOME=/", "PYTHONHASHSEED=0",
+                                         "PYTHONNOUSERSITE=on", "PYTHONWASM=1"};
+#define NPYTHON_ENV (sizeof PYTHON_ENV / sizeof PYTHON_ENV[0])
 
 /* One running call: what the host ops need. */
 typedef struct faaslet {
@@ -139,6 +175,99 @@ out:
     return m;
 }
 
+/* Reads all of file `path` into a malloc'd *bytes.  Returns 0 or -errno. */
+static int read_whole_file(const char *path, uint8_t **bytes, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    *bytes = NULL;
+    if (fd < 0)
+        return -errno;
+    int e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EISDIR : 0;
+    if (e) {
+        close(fd);
+        return -e;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    uint8_t *b = malloc(n ? n : 1);
+    if (!b) {
+        close(fd);
+        return -ENOMEM;
+    }
+    while (got < n) {
+        ssize_t r = read(fd, b + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int e = r < 0 ? errno : EIO;
+            free(b);
+            close(fd);
+            return -e;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *bytes = b;
+    *len = n;
+    return 0;
+}
+
+/* py_func, loaded from python_dir on first use and kept.  NULL with a
+ * message in msg[0..len). */
+static const fl_module *python_module(fl_runtime *rt, char *msg, size_t len) {
+    char path[PATH_MAX];
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    fl_error err = {0};
+
+    pthread_mutex_lock(&rt->lock);
+    if (rt->py_module || !rt->cfg.python_dir) {
+        if (!rt->py_module)
+            snprintf(msg, len, "no Python runtime configured (build it with make python)");
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/py_func.wasm", rt->cfg.python_dir);
+    int rc = read_whole_file(path, &bytes, &n);
+    if (rc < 0) {
+        snprintf(msg, len, "the Python runtime %s: %s (build it with make python)", path,
+                 strerror(-rc));
+        goto out;
+    }
+    rt->py_module = fl_module_load(bytes, n, &err);
+    if (!rt->py_module)
+        snprintf(msg, len, "%s: %s (at byte %zu)", path, err.message, err.offset);
+out:
+    pthread_mutex_unlock(&rt->lock);
+    free(bytes);
+    return rt->py_module;
+}
+
+/* The host folder of Python function user/func into buf[0..PATH_MAX):
+ * the one added with fl_runtime_add_python, else the store's.  Returns 0,
+ * or -1 with a message in msg when there is none or it lacks function.py. */
+static int python_folder(fl_runtime *rt, const char *user, const char *func, char *buf,
+                         char *msg, size_t len) {
+    buf[0] = 0;
+    pthread_mutex_lock(&rt->lock);
+    for (python_dir *d = rt->py_dirs; d; d = d->next)
+        if (!strcmp(d->user, user) && !strcmp(d->func, func)) {
+            snprintf(buf, PATH_MAX, "%s", d->dir);
+            break;
+        }
+    pthread_mutex_unlock(&rt->lock);
+    if (!buf[0] && rt->cfg.fnstore)
+        snprintf(buf, PATH_MAX, "%s/pyfuncs/%s/%s", fl_fnstore_dir(rt->cfg.fnstore), user,
+                 func);
+    char file[PATH_MAX + 16];
+    struct stat st;
+    snprintf(file, sizeof file, "%s/function.py", buf);
+    if (!buf[0] || stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(msg, len, "no Python function %s/%s%s%s", user, func,
+                 buf[0] ? " in " : " (and no function store)", buf[0] ? buf : "");
+        return -1;
+    }
+    return 0;
+}
+
 int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
                           const uint8_t *bytes, size_t len, fl_error *err) {
     fl_module *m = fl_module_load(bytes, len, err);
@@ -153,6 +282,50 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
 }
 
 /* ---- host ops: what the guest's chain/await/output calls reach ---- */
+
+/* Submits a chained call of function `func` of this call's user carrying
+ * `extra` (ownership taken, may be NULL) and records its id.  Returns the
+ * id, or 0 with a message in err. */
+static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
+                               const uint8_t *in, size_t len, char *err, size_t errlen) {
+    uint32_t id = 0;
+    if (len > CHAIN_INPUT_MAX - f->chained_bytes) {
+        snprintf(err, errlen, "this call would chain more than %zu MiB of input in all",
+                 CHAIN_INPUT_MAX >> 20);
+        goto fail;
+    }
+    /* room for the id first: a call chained but not recorded could never be awaited */
+    if (f->nchained == f->capchained) {
+        size_t cap = f->capchained ? f->capchained * 2 : 8;
+        uint32_t *ids = realloc(f->chained, cap * sizeof *ids);
+        if (!ids) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        f->chained = ids;
+        f->capchained = cap;
+    }
+    fl_call_msg msg = {
+        .user = f->call->msg.user,
+        .function = func,
+        .input = in,
+        .input_len = len,
+        .opaque = extra,
+        .opaque_free = extra ? extra_free : NULL,
+        .timeout_ms = f->rt->cfg.timeout_ms,
+    };
+    id = fl_sched_submit(f->rt->sched, &msg);
+    if (!id) {
+        snprintf(err, errlen, "the executor refused the call (shutting down)");
+        goto fail;
+    }
+    f->chained[f->nchained++] = id;
+    f->chained_bytes += len;
+    return id;
+fail:
+    extra_free(extra);
+    return 0;
+}
 
 static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uint8_t *in,
                          size_t len, char *err, size_t errlen) {
@@ -176,48 +349,38 @@ static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uin
             return 0;
         }
     }
-    if (len > CHAIN_INPUT_MAX - f->chained_bytes) {
-        snprintf(err, errlen, "this call would chain more than %zu MiB of input in all",
-                 CHAIN_INPUT_MAX >> 20);
-        return 0;
-    }
-    /* room for the id first: a call chained but not recorded could never be awaited */
-    if (f->nchained == f->capchained) {
-        size_t cap = f->capchained ? f->capchained * 2 : 8;
-        uint32_t *ids = realloc(f->chained, cap * sizeof *ids);
-        if (!ids) {
-            snprintf(err, errlen, "out of memory");
-            return 0;
-        }
-        f->chained = ids;
-        f->capchained = cap;
-    }
     if (!name) {
-        extra = malloc(sizeof *extra);
+        extra = calloc(1, sizeof *extra);
         if (!extra) {
             snprintf(err, errlen, "out of memory");
             return 0;
         }
         extra->func_ptr = func_ptr;
     }
-    fl_call_msg msg = {
-        .user = user,
-        .function = name ? name : f->call->msg.function,
-        .input = in,
-        .input_len = len,
-        .opaque = extra,
-        .opaque_free = extra ? free : NULL,
-        .timeout_ms = f->rt->cfg.timeout_ms,
-    };
-    uint32_t id = fl_sched_submit(f->rt->sched, &msg);
-    if (!id) {
-        free(extra);
-        snprintf(err, errlen, "the executor refused the call (shutting down)");
+    return submit_chained(f, name ? name : f->call->msg.function, extra, in, len, err, errlen);
+}
+
+/* __faasm_chain_py: the same Python file (this call's user and function)
+ * entered at `entry`. */
+static uint32_t op_chain_py(void *ud, const char *entry, const uint8_t *in, size_t len,
+                            char *err, size_t errlen) {
+    faaslet *f = ud;
+    const chain_extra *self = f->call->msg.opaque;
+    if (!self || !self->python) {
+        snprintf(err, errlen, "this call is not a Python function");
         return 0;
     }
-    f->chained[f->nchained++] = id;
-    f->chained_bytes += len;
-    return id;
+    const char *why = fl_fnstore_check_name(entry, strlen(entry));
+    if (why) {
+        snprintf(err, errlen, "bad entry name: %s", why);
+        return 0;
+    }
+    chain_extra *extra = python_extra(entry);
+    if (!extra) {
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+    return submit_chained(f, f->call->msg.function, extra, in, len, err, errlen);
 }
 
 static int op_await(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *out_len) {
@@ -237,7 +400,7 @@ static int op_set_output(void *ud, const uint8_t *bytes, size_t len) {
     return fl_call_set_output(f->sink, bytes, len);
 }
 
-static const fl_host_ops host_ops = {op_chain, op_await, op_set_output};
+static const fl_host_ops host_ops = {op_chain, op_await, op_set_output, op_chain_py};
 
 /* ---- one call ---- */
 
@@ -462,16 +625,28 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_linker *linker = NULL;
     fl_exec *ex = NULL;
     fl_instance *inst = NULL;
-    const char **argv = NULL;
+    const char **argv = NULL, **envp = NULL;
     fl_wasi_preopen *preopens = NULL;
     char tmp[PATH_MAX] = "";
     int retval = 0;
     fl_trap trap;
+    bool python = extra && extra->python;
+    /* a Python call: its runtime root and the function's folder */
+    char py_root[PATH_MAX] = "", py_dir[PATH_MAX] = "", py_guest[PATH_MAX] = "";
 
-    const fl_module *m = module_get(rt, user, func, msg, sizeof msg);
+    const fl_module *m = python ? python_module(rt, msg, sizeof msg)
+                                : module_get(rt, user, func, msg, sizeof msg);
     if (!m) {
         fl_call_set_error(sink, "%s%s", LOAD_, msg);
         return;
+    }
+    if (python) {
+        if (python_folder(rt, user, func, py_dir, msg, sizeof msg) < 0) {
+            fl_call_set_error(sink, "%s%s", LOAD_, msg);
+            return;
+        }
+        snprintf(py_root, sizeof py_root, "%s/root", rt->cfg.python_dir);
+        snprintf(py_guest, sizeof py_guest, "/pyfuncs/%s/%s", user, func);
     }
 
     if (!(extra && extra->func_ptr > 0) && !fl_module_find_export(m, "_start")) {
@@ -495,15 +670,30 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     wc.argc = argc;
     wc.envp = rt->cfg.envp;
     wc.envc = rt->cfg.envc;
-    /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp" */
+    if (python) {
+        envp = calloc(NPYTHON_ENV + rt->cfg.envc, sizeof *envp);
+        if (!envp)
+            goto oom;
+        memcpy(envp, PYTHON_ENV, sizeof PYTHON_ENV);
+        for (size_t i = 0; i < rt->cfg.envc; i++)
+            envp[NPYTHON_ENV + i] = rt->cfg.envp[i];
+        wc.envp = envp;
+        wc.envc = NPYTHON_ENV + rt->cfg.envc;
+    }
+    /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp"
+     * (and a Python function's folder, which wasi-libc prefers to "/" for
+     * paths under it: the longest preopen prefix wins) */
     size_t npre = rt->cfg.npreopens;
-    preopens = calloc(npre + 2, sizeof *preopens);
+    preopens = calloc(npre + 3, sizeof *preopens);
     if (!preopens)
         goto oom;
     if (npre)
         memcpy(preopens, rt->cfg.preopens, npre * sizeof *preopens);
-    if (rt->cfg.runtime_root && !has_guest_path(&rt->cfg, "/"))
-        preopens[npre++] = (fl_wasi_preopen){rt->cfg.runtime_root, "/", true};
+    const char *root = python ? py_root : rt->cfg.runtime_root;
+    if (root && !has_guest_path(&rt->cfg, "/"))
+        preopens[npre++] = (fl_wasi_preopen){root, "/", true};
+    if (python)
+        preopens[npre++] = (fl_wasi_preopen){py_dir, py_guest, true};
     if (!rt->cfg.no_private_tmp && !has_guest_path(&rt->cfg, "/tmp")) {
         if (make_call_tmp(rt, tmp, msg, sizeof msg) < 0) {
             fl_call_set_error(sink, "%s%s", LOAD_, msg);
@@ -529,6 +719,9 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         .input_len = call->msg.input_len,
         .state = rt->state,
         .wasi = wasi,
+        .py_user = python ? user : NULL,
+        .py_func = python ? func : NULL,
+        .py_entry = python ? extra->py_entry : NULL,
     };
     host = fl_host_new(&hc);
     fl_store_limits limits = {.max_memory_pages = rt->cfg.max_memory_mib
@@ -608,6 +801,7 @@ out:
     if (tmp[0] && remove_folder(tmp) < 0)
         fprintf(stderr, "faaslet: cannot remove the call's /tmp %s: %s\n", tmp, strerror(errno));
     free(preopens);
+    free(envp);
     free(argv);
     free(self.chained);
 }
@@ -663,6 +857,14 @@ void fl_runtime_free(fl_runtime *rt) {
         fl_state_free(rt->state);
     if (rt->global_made)
         fl_global_mem_free(&rt->global);
+    fl_module_free(rt->py_module);
+    for (python_dir *d = rt->py_dirs, *next; d; d = next) {
+        next = d->next;
+        free(d->user);
+        free(d->func);
+        free(d->dir);
+        free(d);
+    }
     for (cached_module *c = rt->modules, *next; c; c = next) {
         next = c->next;
         fl_module_free(c->module);
@@ -685,6 +887,64 @@ uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
         .flags = FL_CALL_KEEP,
     };
     return fl_sched_submit(rt->sched, &msg);
+}
+
+int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
+                          const char *dir) {
+    char *copy = strdup(dir);
+    if (!copy)
+        return -ENOMEM;
+    pthread_mutex_lock(&rt->lock);
+    python_dir *d = rt->py_dirs;
+    while (d && (strcmp(d->user, user) || strcmp(d->func, func)))
+        d = d->next;
+    if (d) {
+        free(d->dir);
+        d->dir = copy;
+        pthread_mutex_unlock(&rt->lock);
+        return 0;
+    }
+    d = calloc(1, sizeof *d);
+    if (d) {
+        d->user = strdup(user);
+        d->func = strdup(func);
+        d->dir = copy;
+    }
+    if (!d || !d->user || !d->func) {
+        pthread_mutex_unlock(&rt->lock);
+        if (d) {
+            free(d->user);
+            free(d->func);
+        }
+        free(d);
+        free(copy);
+        return -ENOMEM;
+    }
+    d->next = rt->py_dirs;
+    rt->py_dirs = d;
+    pthread_mutex_unlock(&rt->lock);
+    return 0;
+}
+
+uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
+                                  const uint8_t *input, size_t len) {
+    chain_extra *extra = python_extra(NULL);
+    if (!extra)
+        return 0;
+    fl_call_msg msg = {
+        .user = user,
+        .function = func,
+        .input = input,
+        .input_len = len,
+        .opaque = extra,
+        .opaque_free = extra_free,
+        .timeout_ms = rt->cfg.timeout_ms,
+        .flags = FL_CALL_KEEP,
+    };
+    uint32_t id = fl_sched_submit(rt->sched, &msg);
+    if (!id)
+        extra_free(extra);
+    return id;
 }
 
 static bool starts_with(const char *s, const char *prefix) {

@@ -62,6 +62,8 @@ typedef struct fl_runtime_config {
     bool no_openat2;          /* WASI paths by the portable walk, never openat2 (tests) */
     int stdio[3];            /* host fds behind the guests' 0, 1, 2 */
     const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
+    const char *python_dir;    /* Python calls: folder holding py_func.wasm and root/;
+                                * NULL: Python calls fail to load */
 } fl_runtime_config;
 
 /* Fills `c` with the defaults: 2 threads, no limits but the engine's, no
@@ -89,6 +91,29 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
  * call id, or 0 when the executor refuses it. */
 uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
                            const uint8_t *input, size_t len);
+
+/* Python functions (Faasm's convention).  A Python call of user/func runs
+ * python_dir/py_func.wasm (CPython) with python_dir/root read-only at "/"
+ * in place of the runtime root, the env PYTHONHOME=/ PYTHONHASHSEED=0
+ * PYTHONNOUSERSITE=on PYTHONWASM=1 before the configured one, and the
+ * function's folder (holding function.py) read-only at
+ * /pyfuncs/<user>/<func>; __faasm_get_py_user/func/entry return user, func
+ * and the entry ("" for faasm_main), and __faasm_chain_py chains the same
+ * file at another entry.  State keys live under user.  The function's
+ * folder is the one given to fl_runtime_add_python, else the function
+ * store's pyfuncs/<user>/<func>/. */
+
+/* Makes host folder `dir` (borrowed, copied; it must hold function.py) the
+ * folder of Python function user/func, replacing an earlier one.  Returns
+ * 0 or -ENOMEM. */
+int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
+                          const char *dir);
+
+/* Submits a Python call of user/func entered at faasm_main() with
+ * input[0..len) (copied).  Returns the call id (await it with
+ * fl_runtime_await), or 0 when the executor refuses it or out of memory. */
+uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
+                                  const uint8_t *input, size_t len);
 
 /* How a call ended. */
 typedef enum fl_outcome {

@@ -276,8 +276,26 @@ static fl_trap h_get_py_entry(fl_host_call *c, fl_value *v) {
     return copy_name(c, "__faasm_get_py_entry", host_of(c)->py_entry, v);
 }
 
+/* __faasm_chain_py(entry, input, len): the same Python file entered at
+ * `entry` (a chained call with py_entry = entry). */
 static fl_trap h_chain_py(fl_host_call *c, fl_value *v) {
-    return fail(c, "__faasm_chain_py", "Python functions are not supported yet");
+    static const char fn[] = "__faasm_chain_py";
+    fl_host *h = host_of(c);
+    char name[KEY_MAX], err[160] = "";
+    const uint8_t *in;
+    size_t len;
+    fl_trap t = guest_str(c, fn, v[0].i32, name);
+    if (!t)
+        t = chain_input(c, fn, v[1].i32, v[2].i32, &in, &len);
+    if (t)
+        return t;
+    if (!h->py_user[0] || !h->py_func[0] || !h->cfg.ops->chain_py)
+        return fail(c, fn, "cannot chain \"%s\": this call is not a Python function", name);
+    uint32_t id = h->cfg.ops->chain_py(h->cfg.ud, name, in, len, err, sizeof err);
+    if (!id)
+        return fail(c, fn, "cannot chain \"%s\": %s", name, err);
+    v[0].i32 = id;
+    return FL_TRAP_NONE;
 }
 
 /* ---- state ---- */

@@ -55,6 +55,12 @@ typedef struct fl_host_ops {
     int (*await)(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *out_len);
     /* Replaces the call's output with a copy of bytes[0..len).  0 or <0. */
     int (*set_output)(void *ud, const uint8_t *bytes, size_t len);
+    /* Submits a chained call of the same Python function file (py_user,
+     * py_func) entered at `entry`.  Borrows everything.  Returns the call
+     * id, or 0 with a message in err[0..errlen).  NULL: Python chaining
+     * traps. */
+    uint32_t (*chain_py)(void *ud, const char *entry, const uint8_t *in, size_t len,
+                         char *err, size_t errlen);
 } fl_host_ops;
 
 typedef struct fl_host_config {

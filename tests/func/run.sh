@@ -9,7 +9,10 @@
 # every case of cases.txt and compares exit status, stdout (exactly, or
 # against a pattern) and stderr (must contain), and checks the wall time.
 # Every call's private /tmp is made under TMPDIR=BUILD_DIR/calltmp, which
-# must be empty again after each case.  Last, a guest writing into a pipe
+# must be empty again after each case.  Python cases (python_cases.txt,
+# $P = func/python, $Q = tests/func/python) run only when the Python
+# runtime exists ($FAASLET_PYTHON, else python/ next to FAASLET: make
+# python) and say "python: SKIPPED" otherwise.  A guest writing into a pipe
 # whose reader left must get EPIPE (faaslet ignores SIGPIPE).  Prints
 # "N passed, N failed" last; exits 1 on any failure.
 set -u
@@ -66,6 +69,8 @@ printf 'line one\nline two' >"$W/input.bin"
 now_ms() { date +%s%3N; }
 
 # ---- the cases ----
+# run_cases FILE: every case of FILE (the format of cases.txt)
+run_cases() {
 while IFS= read -r line; do
     case "$line" in '#'* | '') continue ;; esac
     # split on " | " and trim
@@ -75,7 +80,8 @@ while IFS= read -r line; do
     want_out=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $4); print $4}')
     want_err=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $5); print $5}')
     max_s=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $6); print $6}')
-    args=$(printf "%s\n" "$args" | sed "s#\\\$W#$W#g; s#\\\$S#$S#g; s#\\\$H#$FAASLET_HOME#g")
+    args=$(printf "%s\n" "$args" |
+        sed "s#\\\$W#$W#g; s#\\\$S#$S#g; s#\\\$H#$FAASLET_HOME#g; s#\\\$P#$ROOT/func/python#g; s#\\\$Q#$HERE/python#g")
     rm -rf "$S" && mkdir -p "$S"
     t0=$(now_ms)
     # shellcheck disable=SC2086
@@ -112,7 +118,9 @@ while IFS= read -r line; do
         sed 's/^/     stderr: /' "$B/err" | head -5 >>"$B/why"
         bad "$name" "$B/why"
     fi
-done <"$HERE/cases.txt"
+done <"$1"
+}
+run_cases "$HERE/cases.txt"
 
 # ---- SIGPIPE: the reader goes away; the guest must see EPIPE ----
 (
@@ -127,6 +135,33 @@ else
     echo "     exit status $rc, want 7 (141 = killed by SIGPIPE)" >"$B/why"
     sed 's/^/     stderr: /' "$B/err" | head -5 >>"$B/why"
     bad sigpipe "$B/why"
+fi
+
+# ---- Python functions: only with a Python build (make python) ----
+PY=${FAASLET_PYTHON:-$(dirname "$FAASLET")/python}
+if [ -f "$PY/py_func.wasm" ] && [ -d "$PY/root" ]; then
+    export FAASLET_PYTHON=$PY
+    pass0=$pass
+    fail0=$fail
+    for name in hello echo; do
+        "$FAASLET" upload --local python "$name" "$ROOT/func/python/$name.py" --py \
+            >"$B/up.log" 2>&1 || bad "upload python $name" "$B/up.log"
+    done
+    run_cases "$HERE/python_cases.txt"
+    # binary input comes back byte for byte, NUL and 0xff included
+    printf 'a\000b\377c\000' >"$W/binary.in"
+    "$FAASLET" run "$ROOT/func/python/echo.py" --input-file "$W/binary.in" >"$B/out" 2>"$B/err"
+    rc=$?
+    if [ "$rc" = 0 ] && cmp -s "$B/out" "$W/binary.in"; then
+        pass=$((pass + 1))
+        echo "ok   py_echo_binary"
+    else
+        echo "     exit status $rc; stdout: $(od -c "$B/out" | head -2)" >"$B/why"
+        bad py_echo_binary "$B/why"
+    fi
+    echo "python: $((pass - pass0)) passed, $((fail - fail0)) failed"
+else
+    echo "python: SKIPPED (no $PY/py_func.wasm; run make python)"
 fi
 
 echo "$pass passed, $fail failed"

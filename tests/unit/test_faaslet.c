@@ -3,7 +3,9 @@
  * interface of host/host.h: output, chaining with await_call_output into
  * guest malloc, state mapped into two Faaslets, and the limits (timeout,
  * memory, call depth, bad guest pointers), each followed by a call that
- * must still succeed in the same runtime.
+ * must still succeed in the same runtime.  Python calls run a stand-in
+ * for py_func (below) that checks the host's side: the Python names,
+ * __faasm_chain_py to another entry, the load errors.
  *
  * The guest is one hand-written module whose _start does what the first
  * input byte says; its source (wat2wasm turns it into the bytes below):
@@ -101,7 +103,9 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -490,5 +494,187 @@ Test(faaslet, missing_runtime_root_is_a_load_error) {
     cr_expect_eq(r.outcome, FL_OUTCOME_LOAD);
     cr_expect(r.error && strstr(r.error, "/nonexistent/faaslet-root"), "%s", r.error);
     fl_call_result_free(&r);
+    stop();
+}
+
+/* ---- Python calls, with a stand-in for py_func ----
+ *
+ * fake_py_func plays CPython's part: with no Python entry it chains entry
+ * "second" of its own file through __faasm_chain_py, awaits its output
+ * and returns it with the chained call's return value; entered at
+ * "second" it writes py_user, py_func and py_entry ("pupfsecond" for
+ * pu/pf) and exits 7.  Source (wat2wasm):
+ *
+ * (module
+ *   (import "env" "__faasm_get_py_user" (func $py_user (param i32 i32)))
+ *   (import "env" "__faasm_get_py_func" (func $py_func (param i32 i32)))
+ *   (import "env" "__faasm_get_py_entry" (func $py_entry (param i32 i32)))
+ *   (import "env" "__faasm_chain_py" (func $chain_py (param i32 i32 i32) (result i32)))
+ *   (import "env" "__faasm_await_call_output" (func $await_out (param i32 i32 i32) (result i32)))
+ *   (import "env" "__faasm_write_output" (func $write_output (param i32 i32)))
+ *   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+ *   (memory (export "memory") 1)
+ *   (data (i32.const 16) "second\00")
+ *   (global $heap (mut i32) (i32.const 4096))
+ *   (func (export "malloc") (param i32) (result i32)
+ *     (local $p i32)
+ *     (local.set $p (global.get $heap))
+ *     (global.set $heap (i32.add (global.get $heap) (local.get 0)))
+ *     (local.get $p))
+ *   (func (export "_start")
+ *     (local $ret i32)
+ *     (call $py_entry (i32.const 512) (i32.const 64))
+ *     (if (i32.eqz (i32.load8_u (i32.const 512)))
+ *       (then
+ *         (local.set $ret (call $await_out
+ *           (call $chain_py (i32.const 16) (i32.const 16) (i32.const 3))
+ *           (i32.const 100) (i32.const 104)))
+ *         (call $write_output (i32.load (i32.const 100)) (i32.load (i32.const 104)))
+ *         (call $exit (local.get $ret))))
+ *     (call $py_user (i32.const 600) (i32.const 3))
+ *     (call $py_func (i32.const 602) (i32.const 3))
+ *     (call $py_entry (i32.const 604) (i32.const 7))
+ *     (call $write_output (i32.const 600) (i32.const 10))
+ *     (call $exit (i32.const 7))))
+ */
+static const uint8_t fake_py_func[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x19, 0x05, 0x60,
+  0x02, 0x7f, 0x7f, 0x00, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60,
+  0x01, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x02,
+  0xc5, 0x01, 0x07, 0x03, 0x65, 0x6e, 0x76, 0x13, 0x5f, 0x5f, 0x66, 0x61,
+  0x61, 0x73, 0x6d, 0x5f, 0x67, 0x65, 0x74, 0x5f, 0x70, 0x79, 0x5f, 0x75,
+  0x73, 0x65, 0x72, 0x00, 0x00, 0x03, 0x65, 0x6e, 0x76, 0x13, 0x5f, 0x5f,
+  0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x67, 0x65, 0x74, 0x5f, 0x70, 0x79,
+  0x5f, 0x66, 0x75, 0x6e, 0x63, 0x00, 0x00, 0x03, 0x65, 0x6e, 0x76, 0x14,
+  0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x67, 0x65, 0x74, 0x5f,
+  0x70, 0x79, 0x5f, 0x65, 0x6e, 0x74, 0x72, 0x79, 0x00, 0x00, 0x03, 0x65,
+  0x6e, 0x76, 0x10, 0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x63,
+  0x68, 0x61, 0x69, 0x6e, 0x5f, 0x70, 0x79, 0x00, 0x01, 0x03, 0x65, 0x6e,
+  0x76, 0x19, 0x5f, 0x5f, 0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x61, 0x77,
+  0x61, 0x69, 0x74, 0x5f, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x6f, 0x75, 0x74,
+  0x70, 0x75, 0x74, 0x00, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x14, 0x5f, 0x5f,
+  0x66, 0x61, 0x61, 0x73, 0x6d, 0x5f, 0x77, 0x72, 0x69, 0x74, 0x65, 0x5f,
+  0x6f, 0x75, 0x74, 0x70, 0x75, 0x74, 0x00, 0x00, 0x16, 0x77, 0x61, 0x73,
+  0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70,
+  0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x09, 0x70, 0x72, 0x6f, 0x63,
+  0x5f, 0x65, 0x78, 0x69, 0x74, 0x00, 0x02, 0x03, 0x03, 0x02, 0x03, 0x04,
+  0x05, 0x03, 0x01, 0x00, 0x01, 0x06, 0x07, 0x01, 0x7f, 0x01, 0x41, 0x80,
+  0x20, 0x0b, 0x07, 0x1c, 0x03, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79,
+  0x02, 0x00, 0x06, 0x6d, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x00, 0x07, 0x06,
+  0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x08, 0x0a, 0x6e, 0x02, 0x11,
+  0x01, 0x01, 0x7f, 0x23, 0x00, 0x21, 0x01, 0x23, 0x00, 0x20, 0x00, 0x6a,
+  0x24, 0x00, 0x20, 0x01, 0x0b, 0x5a, 0x01, 0x01, 0x7f, 0x41, 0x80, 0x04,
+  0x41, 0xc0, 0x00, 0x10, 0x02, 0x41, 0x80, 0x04, 0x2d, 0x00, 0x00, 0x45,
+  0x04, 0x40, 0x41, 0x10, 0x41, 0x10, 0x41, 0x03, 0x10, 0x03, 0x41, 0xe4,
+  0x00, 0x41, 0xe8, 0x00, 0x10, 0x04, 0x21, 0x00, 0x41, 0xe4, 0x00, 0x28,
+  0x02, 0x00, 0x41, 0xe8, 0x00, 0x28, 0x02, 0x00, 0x10, 0x05, 0x20, 0x00,
+  0x10, 0x06, 0x0b, 0x41, 0xd8, 0x04, 0x41, 0x03, 0x10, 0x00, 0x41, 0xda,
+  0x04, 0x41, 0x03, 0x10, 0x01, 0x41, 0xdc, 0x04, 0x41, 0x07, 0x10, 0x02,
+  0x41, 0xd8, 0x04, 0x41, 0x0a, 0x10, 0x05, 0x41, 0x07, 0x10, 0x06, 0x0b,
+  0x0b, 0x0d, 0x01, 0x00, 0x41, 0x10, 0x0b, 0x07, 0x73, 0x65, 0x63, 0x6f,
+  0x6e, 0x64, 0x00
+};
+
+/* Writes bytes[0..len) to file `path`. */
+static void put_file(const char *path, const void *bytes, size_t len) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s", path);
+    cr_assert_eq(fwrite(bytes, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static char py_tmp[64], py_path[200], py_fn_dir[200];
+
+/* A Python runtime folder (fake py_func, empty root) and a function folder
+ * for pu/pf, under a fresh folder; a runtime using them. */
+static void start_python(void) {
+    snprintf(py_tmp, sizeof py_tmp, "/tmp/faaslet-pytest-XXXXXX");
+    cr_assert_not_null(mkdtemp(py_tmp));
+    snprintf(py_path, sizeof py_path, "%s/py", py_tmp);
+    cr_assert_eq(mkdir(py_path, 0755), 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/py_func.wasm", py_path);
+    put_file(p, fake_py_func, sizeof fake_py_func);
+    snprintf(p, sizeof p, "%s/root", py_path);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    snprintf(py_fn_dir, sizeof py_fn_dir, "%s/fn", py_tmp);
+    cr_assert_eq(mkdir(py_fn_dir, 0755), 0);
+    snprintf(p, sizeof p, "%s/function.py", py_fn_dir);
+    put_file(p, "def faasm_main(): pass\n", 23);
+
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.python_dir = py_path;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", guest_wasm, sizeof guest_wasm, &e), 0);
+    cr_assert_eq(fl_runtime_add_python(rt, "pu", "pf", py_fn_dir), 0);
+}
+
+static void stop_python(void) {
+    stop();
+    char p[300];
+    const char *files[] = {"py/py_func.wasm", "py/root", "py", "fn/function.py", "fn", ""};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", py_tmp, files[i]);
+        if (unlink(p) < 0)
+            rmdir(p);
+    }
+}
+
+static void await_result(uint32_t id, fl_call_result *r) {
+    cr_assert_neq(id, 0);
+    cr_assert_eq(fl_runtime_await(rt, id, r), 0);
+}
+
+Test(faaslet, python_call_names_and_chain_py_to_another_entry) {
+    start_python();
+    fl_call_result r;
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.retval, 7, "the chained entry's return value");
+    cr_assert_eq(r.output_len, 10);
+    cr_assert_arr_eq(r.output, "pupfsecond", 10);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop_python();
+}
+
+Test(faaslet, python_call_without_its_file_is_a_load_error) {
+    start_python();
+    fl_call_result r;
+    await_result(fl_runtime_submit_python(rt, "pu", "nosuch", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_LOAD);
+    cr_assert(strstr(r.error, "no Python function pu/nosuch"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop_python();
+}
+
+/* The same module run as a wasm function: __faasm_chain_py traps. */
+Test(faaslet, chain_py_from_a_wasm_function_traps) {
+    start_python();
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "fake", fake_py_func, sizeof fake_py_func, &e),
+                 0);
+    fl_call_result r;
+    await_result(fl_runtime_submit(rt, "t", "fake", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert(strstr(r.error, "not a Python function"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop_python();
+}
+
+Test(faaslet, python_call_without_a_python_runtime_is_a_load_error) {
+    start(1, 0, 0);
+    fl_call_result r;
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_LOAD);
+    cr_assert(strstr(r.error, "no Python runtime"), "%s", r.error);
+    fl_call_result_free(&r);
+    expect_ok_call();
     stop();
 }
