@@ -90,11 +90,13 @@ wasitest: deps $(FAASLET)
 functest: deps $(FAASLET) python
 	@sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
 
-# Python under faaslet: python -c/-m/script and the examples, then CPython's
-# own regression tests (the Python issue's 20 files) inside py_func
+# Python under faaslet: python -c/-m/script and the examples, CPython's own
+# regression tests (the Python issue's 20 files) inside py_func, and
+# `faaslet python add-package` (fetches python3-* packages from Debian)
 pytest: deps $(FAASLET) python
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/check.sh $(BUILD)/python
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
+	@sh tests/python/add_package.sh $(FAASLET) $(BUILD)/python
 
 test: unit sdktest wasitest functest pytest spec
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cc.h"
+#include "cli/python.h"
 #include "cli/run.h"
 #include "cli/spec_test.h"
 #include "cli/upload.h"
@@ -21,9 +22,12 @@ typedef struct command {
 
 static const command commands[] = {
     {"cc", fl_cli_cc, fl_cli_cc_usage, "compile a C/C++ function to wasm with the Faasm SDK"},
-    {"run", fl_cli_run, fl_cli_run_usage, "load a .wasm module and call one of its functions"},
+    {"run", fl_cli_run, fl_cli_run_usage,
+     "run a function: FILE.wasm, FILE.py, or USER FUNC [--py] from the store"},
     {"upload", fl_cli_upload, fl_cli_upload_usage,
      "store a function: upload --local USER FUNC FILE [--py]"},
+    {"python", fl_cli_python, fl_cli_python_usage,
+     "Python runtime tools: python add-package NAME (a Debian python3-* package)"},
     {"spec-test", fl_cli_spec_test, fl_cli_spec_test_usage,
      "run the official spec tests (wast2json output)"},
 };

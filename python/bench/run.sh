@@ -1,0 +1,84 @@
+#!/bin/sh
+# python/bench/run.sh [FAASLET] [PYDIR]: CPython in wasm (py_func under
+# `faaslet run`) against the machine's native /usr/bin/python3.11 on
+# CPU-bound programs: fib (recursion), dictstr (dict and string work), nbody
+# (float math), pidigits (big integers).  Each program times its own kernel
+# (time.perf_counter, so interpreter start-up is not in it) and prints a
+# result line that must be the same on both sides.  Prints each ratio
+# wasm/native and their geometric mean, then start-up (`-c pass`) apart.
+#
+# FAASLET defaults to build/faaslet, PYDIR (py_func.wasm, root/) to
+# build/python.  Environment: PROGS="fib nbody" runs a subset; REPS (best
+# of, default 3 native, WASM_REPS default 1 under faaslet).
+set -eu
+
+cd "$(dirname "$0")/../.."
+FAASLET=${1:-build/faaslet}
+PYDIR=${2:-build/python}
+NATIVE=${NATIVE:-/usr/bin/python3.11}
+REPS=${REPS:-3}
+WASM_REPS=${WASM_REPS:-1}
+PROGS=${PROGS:-fib dictstr nbody pidigits}
+B=python/bench
+
+for f in "$FAASLET" "$PYDIR/py_func.wasm" "$NATIVE"; do
+    [ -e "$f" ] || { echo "bench-python: $f missing (make, make python)" >&2; exit 1; }
+done
+
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/faaslet-benchpy.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT INT TERM
+
+native() {
+    PYTHONHASHSEED=0 PYTHONNOUSERSITE=on PYTHONDONTWRITEBYTECODE=1 "$NATIVE" "$@"
+}
+# the bench folder is mounted at /bench next to the runtime root
+wasm() {
+    "$FAASLET" run "$PYDIR/py_func.wasm" --dir "$PYDIR/root:/" --dir "$B:/bench" \
+        --env PYTHONHOME=/ --env PYTHONHASHSEED=0 --env PYTHONNOUSERSITE=on \
+        --env PYTHONWASM=1 -- "$@"
+}
+
+# best SIDE REPS PROG: runs PROG REPS times, leaves its result lines in
+# $OUT/SIDE.PROG and prints the best kernel time
+best() {
+    side=$1 reps=$2 prog=$3 bt=
+    i=0
+    while [ "$i" -lt "$reps" ]; do
+        if [ "$side" = native ]; then
+            native "$B/$prog.py" >"$OUT/$side.$prog.raw"
+        else
+            wasm "/bench/$prog.py" >"$OUT/$side.$prog.raw"
+        fi
+        t=$(sed -n 's/^time //p' "$OUT/$side.$prog.raw")
+        grep -v '^time ' "$OUT/$side.$prog.raw" >"$OUT/$side.$prog"
+        bt=$(awk -v a="$t" -v b="$bt" 'BEGIN { print (b == "" || a < b) ? a : b }')
+        i=$((i + 1))
+    done
+    echo "$bt"
+}
+
+now() { date +%s.%N; }
+
+echo "bench-python: py_func under $FAASLET vs $NATIVE ($("$NATIVE" -c 'import sys; print(sys.version.split()[0])')), kernel time, best of $WASM_REPS / $REPS"
+printf '%-10s %12s %12s %10s   %s\n' program "wasm (s)" "native (s)" ratio result
+ratios=
+status=0
+for p in $PROGS; do
+    tn=$(best native "$REPS" "$p")
+    tw=$(best wasm "$WASM_REPS" "$p")
+    if ! cmp -s "$OUT/native.$p" "$OUT/wasm.$p"; then
+        echo "bench-python: $p: results differ: native \"$(cat "$OUT/native.$p")\", wasm \"$(cat "$OUT/wasm.$p")\"" >&2
+        status=1
+    fi
+    r=$(awk -v w="$tw" -v n="$tn" 'BEGIN { printf "%.2f", w / n }')
+    ratios="$ratios $r"
+    printf '%-10s %12.3f %12.3f %9sx   %s\n' "$p" "$tw" "$tn" "$r" "$(cat "$OUT/wasm.$p")"
+done
+echo "$ratios" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += log($i);
+                        printf "geometric mean wasm/native: %.2fx over %d programs\n", exp(s / NF), NF }'
+
+# start-up, apart: the whole process for `-c pass`
+t0=$(now); native -c pass; t1=$(now); wasm -c pass; t2=$(now)
+awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
+    printf "start-up (-c pass, whole process): wasm %.3f s, native %.3f s\n", c - b, b - a }'
+exit $status
