@@ -15,7 +15,9 @@ int main(void) {
     }
     usleep(10000);
     CHECK_EQ(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 0, &b), 0);
-    CHECK(b - a >= 10000000ull);
+    /* 2 ms of slack for node:wasi, whose timers fire up to ~1 ms early;
+     * poll_clock_abs checks faaslet's exact answer. */
+    CHECK(b - a >= 8000000ull);
     struct timespec ts;
     CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
     printf("monotonic ok\n");
