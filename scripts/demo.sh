@@ -3,7 +3,8 @@
 #   1. the small freestanding C functions in examples/, compiled to wasm32
 #      and called by name with `faaslet run FILE --invoke NAME ARGS`;
 #   2. Faasm-style functions from func/ (input, output, chaining, state),
-#      compiled with `faaslet cc` and run as calls of the embedded executor.
+#      compiled with `faaslet cc` and run as calls of the embedded executor;
+#   3. Python functions from func/python/ run in CPython compiled to wasm.
 # Outputs go to the build folder's examples/.  Safe to run again.
 set -eu
 
@@ -84,3 +85,12 @@ show "limits: endless malloc stopped at --max-memory 32 (status 2)" \
     run "$OUT/alloc.wasm" --max-memory 32
 show "limits: endless recursion ends with call stack exhausted (status 2)" \
     run "$OUT/recurse.wasm"
+
+echo
+echo "== Python functions (func/python/, CPython 3.11 in wasm; make python builds it)"
+show "hello.py: CPython compiled to wasm runs the function file" \
+    run func/python/hello.py
+show "echo.py: binary-safe input and output through pyfaasm" \
+    run func/python/echo.py --input hello-from-python
+show "chain.py: chain_this_with_input / await_call between Python entries" \
+    run func/python/chain.py --threads 2
