@@ -11,54 +11,7 @@
 #include "engine/module.h"
 #include "engine/validate.h"
 
-typedef struct wbuf {
-    uint8_t b[4096];
-    size_t n;
-} wbuf;
-
-static void put(wbuf *w, const uint8_t *p, size_t n) {
-    cr_assert_leq(w->n + n, sizeof w->b);
-    memcpy(w->b + w->n, p, n);
-    w->n += n;
-}
-
-static void put_leb(wbuf *w, uint32_t v) {
-    do {
-        uint8_t byte = v & 0x7f;
-        v >>= 7;
-        if (v)
-            byte |= 0x80;
-        put(w, &byte, 1);
-    } while (v);
-}
-
-static void header(wbuf *w) {
-    w->n = 0;
-    put(w, (const uint8_t *)"\0asm\1\0\0\0", 8);
-}
-
-static void section(wbuf *w, uint8_t id, const uint8_t *body, size_t n) {
-    put(w, &id, 1);
-    put_leb(w, (uint32_t)n);
-    put(w, body, n);
-}
-
-#define SECTION(w, id, ...)                                                               \
-    do {                                                                                  \
-        static const uint8_t body_[] = {__VA_ARGS__};                                     \
-        section((w), (id), body_, sizeof body_);                                          \
-    } while (0)
-
-/* CODE1(&w, bytes...): a code section of one body (locals and instructions). */
-#define CODE1(w, ...)                                                                     \
-    do {                                                                                  \
-        static const uint8_t fn_[] = {__VA_ARGS__};                                       \
-        wbuf s_ = {.n = 0};                                                               \
-        put_leb(&s_, 1);                                                                  \
-        put_leb(&s_, sizeof fn_);                                                         \
-        put(&s_, fn_, sizeof fn_);                                                        \
-        section((w), 10, s_.b, s_.n);                                                     \
-    } while (0)
+#include "wasm_builder.h"
 
 /* Types: 0 = [] -> [], 1 = [i32 i32] -> [i32], 2 = [] -> [i32]; one
  * function of type `t`. */
