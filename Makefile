@@ -32,7 +32,7 @@ else
   CFLAGS  += -O2
 endif
 
-LIB_SRC    := $(sort $(wildcard src/engine/*.c src/interp/*.c src/sched/*.c src/state/*.c src/store/*.c \
+LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/sched/*.c src/state/*.c src/store/*.c \
                                 src/wasi/*.c src/host/*.c src/faaslet/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
