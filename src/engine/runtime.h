@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "budget/budget.h"
 #include "engine/config.h"
 #include "engine/module.h"
 
@@ -184,6 +185,8 @@ fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void
 typedef struct fl_store_limits {
     uint32_t max_memory_pages; /* cap on any memory's size in pages; 0 = 65536 */
     uint32_t max_table_elems;  /* cap on any table's size; 0 = 10,000,000 */
+    fl_budget *budget;         /* memories and tables are charged to it (FL_BUDGET_MEMORY);
+                                * borrowed, must outlive the store; NULL: unlimited */
 } fl_store_limits;
 
 /* Creates a store; `limits` may be NULL for defaults.  Caller frees with

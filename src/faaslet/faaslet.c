@@ -691,15 +691,15 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         memcpy(preopens, rt->cfg.preopens, npre * sizeof *preopens);
     const char *root = python ? py_root : rt->cfg.runtime_root;
     if (root && !has_guest_path(&rt->cfg, "/"))
-        preopens[npre++] = (fl_wasi_preopen){root, "/", true};
+        preopens[npre++] = (fl_wasi_preopen){.host_path = root, .guest_path = "/", .read_only = true};
     if (python)
-        preopens[npre++] = (fl_wasi_preopen){py_dir, py_guest, true};
+        preopens[npre++] = (fl_wasi_preopen){.host_path = py_dir, .guest_path = py_guest, .read_only = true};
     if (!rt->cfg.no_private_tmp && !has_guest_path(&rt->cfg, "/tmp")) {
         if (make_call_tmp(rt, tmp, msg, sizeof msg) < 0) {
             fl_call_set_error(sink, "%s%s", LOAD_, msg);
             goto out;
         }
-        preopens[npre++] = (fl_wasi_preopen){tmp, "/tmp", false};
+        preopens[npre++] = (fl_wasi_preopen){.host_path = tmp, .guest_path = "/tmp", .disk_quota = true};
     }
     wc.preopens = preopens;
     wc.npreopens = npre;

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "budget/budget.h"
 #include "engine/runtime.h"
 
 /* One preopened directory. */
@@ -31,6 +32,8 @@ typedef struct fl_wasi_preopen {
     const char *host_path;  /* directory on the host */
     const char *guest_path; /* the name the guest sees (e.g. "/" or "/data") */
     bool read_only;         /* the guest may read but never create, write or remove */
+    bool disk_quota;        /* what the guest writes beneath it counts against the
+                             * budget's FL_BUDGET_DISK (a call's private /tmp) */
 } fl_wasi_preopen;
 
 typedef struct fl_wasi_config {
@@ -42,6 +45,9 @@ typedef struct fl_wasi_config {
     size_t npreopens;
     int stdio[3];    /* host fds behind guest fds 0, 1, 2 (duplicated); -1 = closed */
     bool no_openat2; /* use the portable path walk even where openat2 exists (tests) */
+    fl_budget *budget; /* the call tree's: host fds are charged to FL_BUDGET_FDS, bytes
+                        * written beneath a disk_quota preopen to FL_BUDGET_DISK;
+                        * borrowed, must outlive the context; NULL: unlimited */
 } fl_wasi_config;
 
 typedef struct fl_wasi fl_wasi;

@@ -455,7 +455,7 @@ Test(faaslet, no_tmp_folder_when_configured_away) {
     for (int own = 0; own < 2; own++) {
         fl_runtime_config c;
         fl_runtime_config_init(&c);
-        fl_wasi_preopen p = {parent, "/tmp/", false};
+        fl_wasi_preopen p = {.host_path = parent, .guest_path = "/tmp/"};
         c.timeout_ms = 200;
         c.tmp_parent = parent;
         c.no_private_tmp = !own;

@@ -253,7 +253,7 @@ Test(trust, read_file_refuses_a_huge_sparse_file_unread) {
     cr_assert_eq(ftruncate(fd, (off_t)(max_len + 4096)), 0);
     close(fd);
 
-    fl_wasi_preopen pre = {dir, "/data", false};
+    fl_wasi_preopen pre = {.host_path = dir, .guest_path = "/data"};
     fl_wasi_config wc;
     fl_wasi_config_init(&wc);
     wc.preopens = &pre;

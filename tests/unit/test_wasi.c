@@ -198,7 +198,7 @@ Test(wasi_context, config_and_errors) {
     cr_expect_eq(c.stdio[1], 1);
     cr_expect_eq(c.stdio[2], 2);
     cr_expect_eq(c.npreopens, 0);
-    fl_wasi_preopen p = {"/nonexistent/dir", "/x", false};
+    fl_wasi_preopen p = {.host_path = "/nonexistent/dir", .guest_path = "/x"};
     c.preopens = &p;
     c.npreopens = 1;
     cr_expect_null(fl_wasi_new(&c, err, sizeof err));
@@ -210,7 +210,8 @@ Test(wasi_context, each_context_has_its_own_fds, .init = make_tree, .fini = remo
     char sb[PATH_MAX + 8], out[PATH_MAX + 16];
     snprintf(sb, sizeof sb, "%s/sb", scratch);
     snprintf(out, sizeof out, "%s/outside", scratch);
-    fl_wasi_preopen pa = {sb, "/a", false}, pb = {out, "/b", true};
+    fl_wasi_preopen pa = {.host_path = sb, .guest_path = "/a"},
+                    pb = {.host_path = out, .guest_path = "/b", .read_only = true};
     fl_wasi_config c;
     char err[128];
     fl_wasi_config_init(&c);
@@ -240,7 +241,7 @@ Test(wasi_context, each_context_has_its_own_fds, .init = make_tree, .fini = remo
 Test(wasi_context, closed_stdio_keeps_preopens_at_3, .init = make_tree, .fini = remove_tree) {
     char sb[PATH_MAX + 8], err[128];
     snprintf(sb, sizeof sb, "%s/sb", scratch);
-    fl_wasi_preopen p = {sb, "/sb", false};
+    fl_wasi_preopen p = {.host_path = sb, .guest_path = "/sb"};
     fl_wasi_config c;
     fl_wasi_config_init(&c);
     c.stdio[0] = -1;
@@ -279,7 +280,7 @@ static void guest_start(guest *g, bool walk) {
     snprintf(sb, sizeof sb, "%s/sb", scratch);
     memset(g, 0, sizeof *g);
     cr_assert_eq(pipe(g->pipe), 0);
-    fl_wasi_preopen p = {sb, "/sb", false};
+    fl_wasi_preopen p = {.host_path = sb, .guest_path = "/sb"};
     fl_wasi_config c;
     fl_wasi_config_init(&c);
     c.stdio[1] = g->pipe[1];
@@ -368,7 +369,8 @@ Test(wasi_context, read_file_through_the_sandbox, .init = make_tree, .fini = rem
     char sb[PATH_MAX + 8], dir[PATH_MAX + 16];
     snprintf(sb, sizeof sb, "%s/sb", scratch);
     snprintf(dir, sizeof dir, "%s/sb/dir", scratch);
-    fl_wasi_preopen pre[2] = {{sb, "/", true}, {dir, "/data", false}};
+    fl_wasi_preopen pre[2] = {{.host_path = sb, .guest_path = "/", .read_only = true},
+                              {.host_path = dir, .guest_path = "/data"}};
     for (int walk = 0; walk < 2; walk++) {
         fl_wasi_config c;
         char err[128];
