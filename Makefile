@@ -5,6 +5,7 @@
 #                   wasm spec suite (installs missing packages, builds Python)
 #   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
 #   make spec       the official wasm spec suite only
+#   make securitytest  the attacks that once got through, each outcome asserted
 #   make demo       the main job on the embedded default
 #   make python     CPython for wasm32-wasi and its runtime root
 #   make bench      interpreter vs native on compute kernels
@@ -44,7 +45,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 FAASLET    := $(BUILD)/faaslet
 LIB        := $(BUILD)/libfaaslet.a
 
-.PHONY: all deps test unit spec sdktest wasitest functest pytest asan demo bench fuzz clean
+.PHONY: all deps test unit spec sdktest wasitest functest securitytest pytest asan demo bench fuzz clean
 
 all: deps $(FAASLET)
 
@@ -98,7 +99,12 @@ pytest: deps $(FAASLET) python
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
 	@sh tests/python/add_package.sh $(FAASLET) $(BUILD)/python
 
-test: unit sdktest wasitest functest pytest spec
+# The security and limit cases (../shared/security-cases and tests/security/
+# cases/): each attack built, run and its outcome asserted, with a table
+securitytest: deps $(FAASLET)
+	@SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest
+
+test: unit sdktest wasitest functest securitytest pytest spec
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test
