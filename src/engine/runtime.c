@@ -36,6 +36,7 @@ static const char *const trap_messages[FL_TRAP_COUNT] = {
     [FL_TRAP_EXIT] = "exit",
     [FL_TRAP_HOST] = "host error",
     [FL_TRAP_UNSUPPORTED] = "unsupported",
+    [FL_TRAP_SIGNATURE] = "call signature mismatch",
 };
 
 const char *fl_trap_message(fl_trap trap) {
@@ -113,27 +114,81 @@ fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void
 
 typedef struct interp_call {
     fl_funcinst *f;
-    fl_value *args_results;
+    const fl_value *args;
+    fl_value *results;
 } interp_call;
 
 static fl_trap run_interp(fl_exec *ex, void *arg) {
     interp_call *c = arg;
-    return fl_interp_call(ex, c->f, c->args_results);
+    return fl_interp_call(ex, c->f, c->args, c->results);
 }
 
-fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results) {
+/* FL_TRAP_SIGNATURE with a detail naming f, its type and what was given. */
+static fl_trap signature_mismatch(fl_exec *ex, const fl_funcinst *f, size_t nargs,
+                                  size_t nresults) {
+    char type[96], fallback[32];
+    const char *name = f->name;
+    if (!name && f->instance) {
+        /* no debug name: the name it is exported under, else its index */
+        const fl_module *m = f->instance->module;
+        uint32_t index = m->nimported_funcs + f->def_index;
+        for (uint32_t i = 0; i < m->nexports && !name; i++)
+            if (m->exports[i].kind == FL_EXTERN_FUNC && m->exports[i].index == index)
+                name = m->exports[i].name;
+        if (!name) {
+            snprintf(fallback, sizeof fallback, "function %u", index);
+            name = fallback;
+        }
+    }
+    if (!name)
+        name = "a host function";
+    fl_exec_set_detail(ex, "%s has type %s; called with %zu argument%s and room for %zu result%s",
+                       name, fl_functype_text(f->type, type, sizeof type), nargs,
+                       nargs == 1 ? "" : "s", nresults, nresults == 1 ? "" : "s");
+    return FL_TRAP_SIGNATURE;
+}
+
+/* A host function called from the host: its handler takes one array of
+ * max(nparams, nresults) slots, which args and results may not be. */
+#define HOST_INLINE_SLOTS 16
+
+static fl_trap invoke_host(fl_exec *ex, fl_funcinst *f, const fl_value *args,
+                           fl_value *results) {
+    const fl_functype *t = f->type;
+    fl_host_call call = {.exec = ex, .caller = NULL, .data = f->host_data};
+    if (args == results) /* the caller's array holds both */
+        return f->host(&call, results);
+    size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    fl_value inline_slots[HOST_INLINE_SLOTS];
+    fl_value *slots = n <= HOST_INLINE_SLOTS ? inline_slots : calloc(n, sizeof *slots);
+    if (!slots)
+        return fl_exec_set_detail(ex, "out of memory calling %s", f->name ? f->name : "a host function");
+    if (t->nparams)
+        memcpy(slots, args, t->nparams * sizeof *slots);
+    fl_trap trap = f->host(&call, slots);
+    if (trap == FL_TRAP_NONE && t->nresults)
+        memcpy(results, slots, t->nresults * sizeof *slots);
+    if (slots != inline_slots)
+        free(slots);
+    return trap;
+}
+
+fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t nargs,
+                  fl_value *results, size_t nresults) {
     /* an outermost call starts with no detail left from an earlier one */
     if (ex->depth == 0 && !ex->fault_jmp)
         ex->trap_detail[0] = '\0';
+    if (nargs != f->type->nparams || nresults != f->type->nresults || (nargs && !args) ||
+        (nresults && !results))
+        return signature_mismatch(ex, f, nargs, nresults);
     if (f->host) {
         /* Host functions run without the landing pad: they must check guest
          * pointers themselves and return a trap (STYLE: one exit). */
-        fl_host_call call = {.exec = ex, .caller = NULL, .data = f->host_data};
-        return f->host(&call, args_results);
+        return invoke_host(ex, f, args, results);
     }
     if (ex->depth >= ex->max_depth)
         return FL_TRAP_STACK_EXHAUSTED;
-    interp_call c = {f, args_results};
+    interp_call c = {f, args, results};
     return fl_exec_guarded(ex, run_interp, &c);
 }
 

@@ -39,6 +39,8 @@ typedef enum fl_trap {
     FL_TRAP_EXIT,               /* the guest asked to exit; exec->exit_code holds its status */
     FL_TRAP_HOST,               /* a host function failed; exec->trap_detail says why */
     FL_TRAP_UNSUPPORTED,        /* "unsupported": e.g. SIMD, which is decoded but not run */
+    FL_TRAP_SIGNATURE,          /* "call signature mismatch": fl_invoke's arrays do not fit
+                                 * the function's type; exec->trap_detail names both */
     FL_TRAP_COUNT
 } fl_trap;
 
@@ -168,11 +170,21 @@ void fl_exec_free(fl_exec *ex);
 /* Sets trap_detail (printf-style) and returns FL_TRAP_HOST. */
 fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Runs `f` with arguments args_results[0..nparams) and leaves its results in
- * args_results[0..nresults) (the array must hold the larger of the two).
+/* Runs `f` with arguments args[0..nargs) and leaves its results in
+ * results[0..nresults).  The counts are the sizes of the caller's arrays
+ * and must be exactly f's parameter and result counts: otherwise nothing
+ * runs and the call ends with FL_TRAP_SIGNATURE (trap_detail names the
+ * function, its type and the counts given), so no type a module chose can
+ * make the host read or write past an array.  args and results may be the
+ * same array (it then holds max(nargs, nresults) values); either may be
+ * NULL when its count is 0.
+ *
+ * Reentrant: a host function may call it.
+ *
  * Returns FL_TRAP_NONE or the trap that ended the call; the store and every
- * instance stay usable afterwards.  Reentrant: a host function may call it. */
-fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results);
+ * instance stay usable afterwards. */
+fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t nargs,
+                  fl_value *results, size_t nresults);
 
 /* Runs fn(ex, arg) with fl_invoke's landing pad set: a fault inside a
  * guarded memory becomes FL_TRAP_MEMORY_OOB instead of a crash, and the

@@ -244,7 +244,8 @@ static void *elem_item(fl_instance *inst, const fl_expr *e) {
  * The interpreter proper.  With `words_out` set it only reports its table
  * of handler words (the compiler needs the label addresses) and returns.
  */
-static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_t **words_out) {
+static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_value *results,
+                   const int32_t **words_out) {
     static const int32_t words[OP_COUNT] = {FL_INTERP_OPS(FL_WORD, FL_WORD_IMM, FL_WORD_AI)};
     if (words_out) {
         *words_out = words;
@@ -288,7 +289,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
 
     FL_HANDLER(EXIT) {
         for (uint32_t i = 0; i < code->nresults; i++)
-            args[i] = fp[i];
+            results[i] = fp[i];
         TRAP(FL_TRAP_NONE);
     }
 
@@ -776,10 +777,10 @@ out:
 
 const int32_t *fl_interp_op_words(void) {
     const int32_t *words;
-    run(NULL, NULL, NULL, &words);
+    run(NULL, NULL, NULL, NULL, &words);
     return words;
 }
 
-fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, fl_value *args_results) {
-    return run(ex, f, args_results, NULL);
+fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, const fl_value *args, fl_value *results) {
+    return run(ex, f, args, results, NULL);
 }

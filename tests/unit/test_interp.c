@@ -120,7 +120,7 @@ static void teardown(void) {
 static fl_trap call(const char *name, fl_value *args) {
     fl_funcinst *f = fl_instance_func(fx.inst, name);
     cr_assert_not_null(f, "no export %s", name);
-    return fl_invoke(fx.ex, f, args);
+    return fl_invoke(fx.ex, f, args, f->type->nparams, args, f->type->nresults);
 }
 
 static uint32_t call_i32(const char *name, uint32_t a) {
@@ -443,7 +443,7 @@ static const uint8_t host_wasm[] = {
 static fl_trap host_cb(fl_host_call *call, fl_value *args_results) {
     fl_funcinst *inner = fl_instance_func(fx.inst, "inner");
     fl_value v[1] = {args_results[0]};
-    fl_trap t = fl_invoke(call->exec, inner, v);
+    fl_trap t = fl_invoke(call->exec, inner, v, 1, v, 1);
     if (t != FL_TRAP_NONE)
         return t;
     args_results[0].i32 = v[0].i32 + 1;

@@ -378,7 +378,7 @@ Test(linker, host_functions) {
     cr_assert_eq(sum->type->nparams, 2);
     cr_assert_eq(sum->type_id, fl_type_intern(&types[0]));
     fl_value v[2] = {{.i32 = 1}, {.i32 = 2}};
-    cr_assert_eq(fl_invoke(ex, sum, v), FL_TRAP_NONE);
+    cr_assert_eq(fl_invoke(ex, sum, v, 2, v, 1), FL_TRAP_NONE);
     cr_assert_eq(v[0].i32, 103);
     cr_assert_null(fl_instance_func(inst, "nope"));
 
@@ -671,7 +671,7 @@ static const uint8_t e2e_wasm[] = {
 static fl_trap host_twice(fl_host_call *call, fl_value *v) {
     fl_funcinst *load = *(fl_funcinst **)call->data;
     fl_value arg = {.i32 = v[0].i32};
-    fl_trap trap = fl_invoke(call->exec, load, &arg);
+    fl_trap trap = fl_invoke(call->exec, load, &arg, 1, &arg, 1);
     if (trap != FL_TRAP_NONE)
         return trap;
     v[0].i32 = 2 * v[0].i32 + arg.i32;
@@ -680,7 +680,7 @@ static fl_trap host_twice(fl_host_call *call, fl_value *v) {
 
 static uint32_t call1(fl_exec *ex, fl_funcinst *f, uint32_t x, fl_trap *trap) {
     fl_value v = {.i32 = x};
-    *trap = fl_invoke(ex, f, &v);
+    *trap = fl_invoke(ex, f, &v, 1, &v, 1);
     return v.i32;
 }
 
@@ -733,5 +733,187 @@ Test(instantiate, end_to_end) {
     fl_exec_free(ex);
     fl_linker_free(l);
     fl_store_free(s);
+    fl_module_free(m);
+}
+
+/* ---- the calling contract: fl_invoke's arrays must fit the type ----
+ * (module
+ *   (func (export "many") (result i64 i64 i64 i64 i64 i64 i64 i64)
+ *     (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)
+ *     (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8))
+ *   (func (export "fourth") (param i64 i64 i64 i64) (result i64) (local.get 3))
+ *   (func (export "none"))) */
+static const uint8_t sig_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x17, 0x03, 0x60, 0x00, 0x08,
+    0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x60, 0x04, 0x7e, 0x7e, 0x7e, 0x7e,
+    0x01, 0x7e, 0x60, 0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x01, 0x02, 0x07, 0x18, 0x03,
+    0x04, 0x6d, 0x61, 0x6e, 0x79, 0x00, 0x00, 0x06, 0x66, 0x6f, 0x75, 0x72, 0x74, 0x68,
+    0x00, 0x01, 0x04, 0x6e, 0x6f, 0x6e, 0x65, 0x00, 0x02, 0x0a, 0x1c, 0x03, 0x12, 0x00,
+    0x42, 0x01, 0x42, 0x02, 0x42, 0x03, 0x42, 0x04, 0x42, 0x05, 0x42, 0x06, 0x42, 0x07,
+    0x42, 0x08, 0x0b, 0x04, 0x00, 0x20, 0x03, 0x0b, 0x02, 0x00, 0x0b,
+};
+
+#define CANARY 0x5a5a5a5a5a5a5a5aull
+
+static void fill_canaries(fl_value *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        v[i].i64 = CANARY;
+}
+
+static void assert_canaries(const fl_value *v, size_t from, size_t n) {
+    for (size_t i = from; i < n; i++)
+        cr_assert_eq(v[i].i64, CANARY, "slot %zu was written", i);
+}
+
+Test(invoke, wasm_function_refused_unless_counts_match_its_type) {
+    fl_error err = {0};
+    fl_module *m = fl_module_load(sig_wasm, sizeof sig_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_store *s = fl_store_new(NULL);
+    fl_exec *ex = fl_exec_new(0);
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, NULL, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    fl_funcinst *many = fl_instance_func(inst, "many");
+    fl_funcinst *fourth = fl_instance_func(inst, "fourth");
+    fl_funcinst *none = fl_instance_func(inst, "none");
+    fl_value v[16];
+
+    /* results: one slot offered for eight, or nine: nothing runs or is written */
+    for (size_t n = 0; n < 16; n++) {
+        if (n == 8)
+            continue;
+        fill_canaries(v, 16);
+        cr_assert_eq(fl_invoke(ex, many, NULL, 0, v, n), FL_TRAP_SIGNATURE, "%zu results", n);
+        assert_canaries(v, 0, 16);
+    }
+    cr_assert_str_eq(fl_trap_message(FL_TRAP_SIGNATURE), "call signature mismatch");
+    fl_invoke(ex, many, NULL, 0, v, 1);
+    cr_assert_str_eq(ex->trap_detail, "many has type [] -> [i64 x 8]; called with 0 arguments "
+                                      "and room for 1 result");
+    fill_canaries(v, 16);
+    cr_assert_eq(fl_invoke(ex, many, NULL, 0, v, 8), FL_TRAP_NONE);
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(v[i].i64, (uint64_t)i + 1);
+    assert_canaries(v, 8, 16);
+    cr_assert_eq(fl_invoke(ex, many, v, 1, v, 8), FL_TRAP_SIGNATURE, "an argument too many");
+
+    /* arguments: fewer than four would read past the array, more are refused too */
+    fl_value args[4] = {{.i64 = 10}, {.i64 = 20}, {.i64 = 30}, {.i64 = 40}}, res[1];
+    for (size_t n = 0; n < 8; n++) {
+        if (n == 4)
+            continue;
+        fill_canaries(res, 1);
+        cr_assert_eq(fl_invoke(ex, fourth, args, n, res, 1), FL_TRAP_SIGNATURE, "%zu args", n);
+        assert_canaries(res, 0, 1);
+    }
+    fl_invoke(ex, fourth, args, 3, res, 1);
+    cr_assert_str_eq(ex->trap_detail, "fourth has type [i64 x 4] -> [i64]; called with "
+                                      "3 arguments and room for 1 result");
+    cr_assert_eq(fl_invoke(ex, fourth, args, 4, res, 0), FL_TRAP_SIGNATURE);
+    cr_assert_eq(fl_invoke(ex, fourth, NULL, 4, res, 1), FL_TRAP_SIGNATURE, "NULL arguments");
+    cr_assert_eq(fl_invoke(ex, fourth, args, 4, NULL, 1), FL_TRAP_SIGNATURE, "NULL results");
+
+    /* separate arrays: the arguments stay as they were */
+    cr_assert_eq(fl_invoke(ex, fourth, args, 4, res, 1), FL_TRAP_NONE);
+    cr_assert_eq(res[0].i64, 40);
+    cr_assert_eq(args[0].i64, 10);
+    /* one array for both */
+    fl_value both[4] = {{.i64 = 1}, {.i64 = 2}, {.i64 = 3}, {.i64 = 4}};
+    cr_assert_eq(fl_invoke(ex, fourth, both, 4, both, 1), FL_TRAP_NONE);
+    cr_assert_eq(both[0].i64, 4);
+
+    cr_assert_eq(fl_invoke(ex, none, NULL, 0, NULL, 0), FL_TRAP_NONE);
+    cr_assert_eq(fl_invoke(ex, none, NULL, 0, v, 1), FL_TRAP_SIGNATURE);
+    cr_assert_eq(ex->depth, 0);
+    cr_assert_eq(ex->stack_used, 0);
+    fl_exec_free(ex);
+    fl_store_free(s);
+    fl_module_free(m);
+}
+
+static int host_calls;
+
+static fl_trap host_three(fl_host_call *call, fl_value *v) {
+    (void)call;
+    host_calls++;
+    v[0].i64 = v[0].i32 + 1; /* i32 -> I I I */
+    v[1].i64 = 2;
+    v[2].i64 = 3;
+    return FL_TRAP_NONE;
+}
+
+Test(invoke, host_function_refused_unless_counts_match_its_type) {
+    fl_store *s = fl_store_new(NULL);
+    fl_linker *l = fl_linker_new(s);
+    static const fl_host_def defs[] = {{"env", "three", "i:III", host_three, NULL}};
+    cr_assert_eq(fl_linker_define_host(l, defs, 1), 0);
+    uint8_t p[] = {FL_I32}, r[] = {FL_I64, FL_I64, FL_I64};
+    fl_functype types[] = {{1, 3, p, r}};
+    fl_import imps[] = {{.module = "env", .name = "three", .kind = FL_EXTERN_FUNC}};
+    fl_export exps[] = {{.name = "three", .kind = FL_EXTERN_FUNC, .index = 0}};
+    fl_module m = {.ntypes = 1, .types = types, .nimports = 1, .imports = imps,
+                   .nimported_funcs = 1, .nexports = 1, .exports = exps};
+    fl_error err = {0};
+    fl_instance *inst;
+    fl_exec *ex = fl_exec_new(0);
+    cr_assert_eq(fl_instantiate(s, &m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    fl_funcinst *f = fl_instance_func(inst, "three");
+
+    fl_value arg = {.i32 = 41}, res[8];
+    host_calls = 0;
+    for (size_t n = 0; n < 8; n++) {
+        if (n == 3)
+            continue;
+        fill_canaries(res, 8);
+        cr_assert_eq(fl_invoke(ex, f, &arg, 1, res, n), FL_TRAP_SIGNATURE, "%zu results", n);
+        assert_canaries(res, 0, 8);
+    }
+    cr_assert_eq(fl_invoke(ex, f, NULL, 0, res, 3), FL_TRAP_SIGNATURE);
+    cr_assert_eq(fl_invoke(ex, f, res, 2, res, 3), FL_TRAP_SIGNATURE);
+    cr_assert_str_eq(ex->trap_detail, "env.three has type [i32] -> [i64 x 3]; called with "
+                                      "2 arguments and room for 3 results");
+    cr_assert_eq(host_calls, 0, "the handler never ran");
+
+    /* a one-slot argument and a three-slot result array: the handler gets room for both */
+    fill_canaries(res, 8);
+    cr_assert_eq(fl_invoke(ex, f, &arg, 1, res, 3), FL_TRAP_NONE);
+    cr_assert_eq(res[0].i64, 42);
+    cr_assert_eq(res[1].i64, 2);
+    cr_assert_eq(res[2].i64, 3);
+    assert_canaries(res, 3, 8);
+    cr_assert_eq(arg.i32, 41, "the argument array is not written");
+    cr_assert_eq(host_calls, 1);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+}
+
+Test(invoke, types_as_text) {
+    uint8_t i32s[] = {FL_I32, FL_I32}, mixed[] = {FL_I64, FL_I64, FL_I64, FL_F32, FL_EXTERNREF};
+    fl_functype none = {0, 0, NULL, NULL}, two = {2, 1, i32s, mixed}, runs = {5, 2, mixed, i32s};
+    char buf[96];
+    cr_assert_str_eq(fl_functype_text(&none, buf, sizeof buf), "[] -> []");
+    cr_assert_str_eq(fl_functype_text(&two, buf, sizeof buf), "[i32 i32] -> [i64]");
+    cr_assert_str_eq(fl_functype_text(&runs, buf, sizeof buf),
+                     "[i64 x 3 f32 externref] -> [i32 i32]");
+    cr_assert_str_eq(fl_functype_text(&runs, buf, 12), "[i64 x 3...");
+    cr_assert(fl_functype_is(&none, ":"));
+    cr_assert(fl_functype_is(&two, "ii:I"));
+    cr_assert(!fl_functype_is(&two, "ii:i"));
+    cr_assert(!fl_functype_is(&two, "i:I"));
+    cr_assert(!fl_functype_is(&two, "iii:I"));
+    cr_assert(!fl_functype_is(&two, "ii:II"));
+    cr_assert(!fl_functype_is(&two, "iiI"), "no colon");
+    cr_assert(!fl_functype_is(&two, "ii:I:"), "two colons");
+    cr_assert(fl_functype_is(&runs, "IIIfe:ii"));
+
+    fl_error err = {0};
+    fl_module *m = fl_module_load(sig_wasm, sizeof sig_wasm, &err);
+    cr_assert_not_null(m);
+    cr_assert(fl_module_export_type_is(m, "fourth", "IIII:I"));
+    cr_assert(!fl_module_export_type_is(m, "fourth", "III:I"));
+    cr_assert(fl_module_export_type_is(m, "none", ":"));
+    cr_assert(!fl_module_export_type_is(m, "absent", ":"));
+    cr_assert_eq(fl_module_export_functype(m, "many")->nresults, 8);
     fl_module_free(m);
 }
