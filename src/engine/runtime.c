@@ -181,6 +181,14 @@ fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t narg
     if (nargs != f->type->nparams || nresults != f->type->nresults || (nargs && !args) ||
         (nresults && !results))
         return signature_mismatch(ex, f, nargs, nresults);
+    /* Host->guest re-entry (a host function calling back into the guest,
+     * which calls the host again...) nests C frames without bound: stop
+     * while the stack really left still holds the deepest path to the next
+     * check (a host function's frames and whatever it calls). */
+    if (fl_cstack_left() < FL_CSTACK_ENTRY_RESERVE) {
+        fl_exec_set_detail(ex, "host->guest calls nested too deeply");
+        return FL_TRAP_STACK_EXHAUSTED;
+    }
     if (f->host) {
         /* Host functions run without the landing pad: they must check guest
          * pointers themselves and return a trap (STYLE: one exit). */

@@ -179,7 +179,11 @@ fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) __attribute__((for
  * same array (it then holds max(nargs, nresults) values); either may be
  * NULL when its count is 0.
  *
- * Reentrant: a host function may call it.
+ * Reentrant: a host function may call it.  Entering a function needs
+ * FL_CSTACK_ENTRY_RESERVE bytes of this thread's C stack left (budget.h),
+ * measured, not counted: with less, the call ends with
+ * FL_TRAP_STACK_EXHAUSTED ("host->guest calls nested too deeply") instead
+ * of overflowing the host's stack.
  *
  * Returns FL_TRAP_NONE or the trap that ended the call; the store and every
  * instance stay usable afterwards. */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -916,4 +917,108 @@ Test(invoke, types_as_text) {
     cr_assert(!fl_module_export_type_is(m, "absent", ":"));
     cr_assert_eq(fl_module_export_functype(m, "many")->nresults, 8);
     fl_module_free(m);
+}
+
+/* ---- host->guest re-entry is bounded by the C stack really left ----
+ * (module
+ *   (import "env" "again" (func $again (param i32) (result i32)))
+ *   (func (export "f") (param i32) (result i32)
+ *     (call $again (i32.add (local.get 0) (i32.const 1)))))
+ * env.again(x) calls f(x) through fl_invoke: without end. */
+static const uint8_t again_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
+    0x01, 0x7f, 0x02, 0x0d, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x05, 0x61, 0x67, 0x61, 0x69,
+    0x6e, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x01,
+    0x0a, 0x0b, 0x01, 0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x00, 0x0b,
+};
+
+typedef struct reentry {
+    fl_funcinst *f;
+    uint32_t deepest;   /* the largest x env.again saw */
+    size_t first_left;  /* C stack left in the first two calls of env.again */
+    size_t second_left;
+    size_t least_left;  /* the least C stack left seen in env.again */
+    fl_trap trap;       /* how the outermost call ended */
+    char detail[256];
+} reentry;
+
+static fl_trap host_again(fl_host_call *call, fl_value *v) {
+    reentry *r = call->data;
+    size_t left = fl_cstack_left();
+    if (v[0].i32 == 1)
+        r->first_left = left;
+    if (v[0].i32 == 2)
+        r->second_left = left;
+    if (left < r->least_left)
+        r->least_left = left;
+    if (v[0].i32 > r->deepest)
+        r->deepest = v[0].i32;
+    fl_value x = v[0];
+    return fl_invoke(call->exec, r->f, &x, 1, v, 1);
+}
+
+/* Runs f(0) until the re-entry ends; fills *r. */
+static void reenter_forever(reentry *r) {
+    fl_error err = {0};
+    fl_module *m = fl_module_load(again_wasm, sizeof again_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_store *s = fl_store_new(NULL);
+    fl_linker *l = fl_linker_new(s);
+    fl_host_def def = {"env", "again", "i:i", host_again, r};
+    cr_assert_eq(fl_linker_define_host(l, &def, 1), 0);
+    fl_exec *ex = fl_exec_new(0);
+    ex->max_depth = UINT32_MAX; /* the wasm depth limit must not be what stops it */
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    r->f = fl_instance_func(inst, "f");
+    r->least_left = SIZE_MAX;
+    fl_value v = {.i32 = 0};
+    r->trap = fl_invoke(ex, r->f, &v, 1, &v, 1);
+    snprintf(r->detail, sizeof r->detail, "%s", ex->trap_detail);
+    cr_assert_eq(ex->depth, 0);
+    cr_assert_eq(ex->stack_used, 0);
+    cr_assert_null(ex->fault_jmp);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+    fl_module_free(m);
+}
+
+static void check_reentry(const reentry *r, const char *where) {
+    cr_assert_eq(r->trap, FL_TRAP_STACK_EXHAUSTED, "%s: %s", where, fl_trap_message(r->trap));
+    cr_assert_str_eq(r->detail, "host->guest calls nested too deeply");
+    /* it went as deep as the stack allowed, and no deeper than the reserve */
+    cr_assert_gt(r->deepest, 16, "%s: only %u levels", where, r->deepest);
+    cr_assert_geq(r->least_left + 4096, FL_CSTACK_ENTRY_RESERVE, "%s", where);
+    size_t per_level = r->first_left - r->second_left;
+    cr_log_info("%s: %u levels, %zu bytes of C stack a level, %zu KiB left at the deepest",
+                where, r->deepest, per_level, r->least_left >> 10);
+    /* the reserve holds many levels' worth: room for a far deeper host frame */
+    cr_assert_lt(per_level * 8, FL_CSTACK_ENTRY_RESERVE, "%s: %zu bytes a level", where,
+                 per_level);
+}
+
+Test(reentry, ends_with_call_stack_exhausted_on_this_thread) {
+    reentry r = {0};
+    reenter_forever(&r);
+    check_reentry(&r, "this thread");
+}
+
+static void *reenter_thread(void *arg) {
+    reenter_forever(arg);
+    return NULL;
+}
+
+Test(reentry, ends_with_call_stack_exhausted_on_a_512_kib_thread) {
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    cr_assert_eq(pthread_attr_setstacksize(&a, 512 << 10), 0);
+    pthread_t t;
+    reentry r = {0};
+    cr_assert_eq(pthread_create(&t, &a, reenter_thread, &r), 0);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&a);
+    check_reentry(&r, "512 KiB thread");
+    /* the whole stack minus the reserve was used, not a count of levels */
+    cr_assert_lt(r.least_left, (size_t)(FL_CSTACK_ENTRY_RESERVE + (64 << 10)));
 }
