@@ -36,6 +36,8 @@
 
 #define FL_PAGE_SIZE 65536u
 #define FL_MAX_PAGES 65536u
+/* A store's default cap on a table's elements (fl_store_limits). */
+#define FL_DEFAULT_MAX_TABLE_ELEMS 10000000u
 
 /* Implementation limit on a function's declared locals (V8's figure). */
 #define FL_MAX_LOCALS 50000u

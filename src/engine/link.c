@@ -383,14 +383,20 @@ static fl_inst_status allocate(fl_store *s, const fl_module *m, const fl_extern 
     }
     free(ids);
 
+    /* a cap or the budget refusing says so; anything else is the host's memory */
+    uint32_t refusals = fl__store_refusals(s);
     for (uint32_t i = 0; i < m->ntables; i++) {
         fl_table *t = fl_table_new(s, m->tables[i], NULL);
+        if (!t && fl__store_refusals(s) != refusals)
+            return fail(err, FL_INST_NO_MEMORY, "%s", fl_store_limit_reached(s));
         if (!t)
             return fail(err, FL_INST_NO_MEMORY, "table allocation failed");
         inst->tables[nt++] = t;
     }
     for (uint32_t i = 0; i < m->nmemories; i++) {
         fl_memory *mem = fl_memory_new(s, m->memories[i]);
+        if (!mem && fl__store_refusals(s) != refusals)
+            return fail(err, FL_INST_NO_MEMORY, "%s", fl_store_limit_reached(s));
         if (!mem)
             return fail(err, FL_INST_NO_MEMORY, "memory allocation failed");
         inst->memories[nm++] = mem;

@@ -197,10 +197,15 @@ fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t narg
  * or the trap. */
 fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void *arg);
 
-/* Stores. */
+/* Stores.  Every memory and table is charged to the budget, if any, as it
+ * is created and grown: pages x 64 KiB for a memory, allocated elements x
+ * pointer size for a table, all given back when the store frees them.  A
+ * charge the budget refuses, or a size past a cap, is refused before
+ * anything is allocated (creation fails, memory.grow and table.grow answer
+ * -1) and the store records the fact for fl_store_limit_reached. */
 typedef struct fl_store_limits {
     uint32_t max_memory_pages; /* cap on any memory's size in pages; 0 = 65536 */
-    uint32_t max_table_elems;  /* cap on any table's size; 0 = 10,000,000 */
+    uint32_t max_table_elems;  /* cap on any table's size; 0 = FL_DEFAULT_MAX_TABLE_ELEMS */
     fl_budget *budget;         /* memories and tables are charged to it (FL_BUDGET_MEMORY);
                                 * borrowed, must outlive the store; NULL: unlimited */
 } fl_store_limits;
@@ -209,6 +214,13 @@ typedef struct fl_store_limits {
  * fl_store_free(), which frees everything created in it. */
 fl_store *fl_store_new(const fl_store_limits *limits);
 void fl_store_free(fl_store *s);
+
+/* What the last refusal by a cap or the budget was, e.g. "memory limit
+ * reached (64 MiB): memory.grow by 960 pages refused" or "table limit
+ * reached (10000000 elements): a table of 20000000 elements refused";
+ * NULL when none was.  (A size past a memory's or table's own declared
+ * maximum is the guest's limit, not recorded.)  Borrowed from the store. */
+const char *fl_store_limit_reached(const fl_store *s);
 
 /* Standalone objects (for host modules such as the spec tests' `spectest`).
  * Each is owned by the store; NULL when out of memory or over the limits. */

@@ -542,17 +542,12 @@ static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *
         fl_call_set_error(sink, "%scall timed out after %u ms", TIMEOUT_, call->msg.timeout_ms);
         return;
     }
-    /* a guest that died with its memory at the cap most likely ran out of it */
-    if (inst && rt->cfg.max_memory_mib &&
-        inst->module->nmemories + inst->module->nimported_memories) {
-        fl_memory *mem = inst->memories[0];
-        uint32_t slack = mem->max_pages / 8 > 16 ? mem->max_pages / 8 : 16;
-        if (mem->pages + slack >= mem->max_pages) {
-            fl_call_set_error(sink, "%smemory limit reached (%u MiB): %s%s%s%s", TRAP_,
-                              rt->cfg.max_memory_mib, where, fl_trap_message(trap),
-                              detail[0] ? ": " : "", detail);
-            return;
-        }
+    /* a cap or the budget refused the guest memory before it trapped: say so */
+    const char *limit = inst ? fl_store_limit_reached(inst->store) : NULL;
+    if (limit) {
+        fl_call_set_error(sink, "%s%s; then %s%s%s%s", TRAP_, limit, where,
+                          fl_trap_message(trap), detail[0] ? ": " : "", detail);
+        return;
     }
     fl_call_set_error(sink, "%s%s%s%s%s", TRAP_, where, fl_trap_message(trap),
                       detail[0] ? ": " : "", detail);
@@ -819,9 +814,8 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         fl_call_set_error(sink, "%s%s/%s: %s%s", LOAD_, user, func, err.message,
                           unknown_import(m, msg, sizeof msg));
         goto out;
-    case FL_INST_NO_MEMORY:
-        fl_call_set_error(sink, "%s%s/%s: %s (memory limit %u MiB?)", LOAD_, user, func,
-                          err.message, rt->cfg.max_memory_mib);
+    case FL_INST_NO_MEMORY: /* the message says when a limit refused it */
+        fl_call_set_error(sink, "%s%s/%s: %s", LOAD_, user, func, err.message);
         goto out;
     case FL_INST_TRAP:
         fl_call_set_error(sink, "%sin the start function: %s", TRAP_, err.message);

@@ -346,7 +346,8 @@ Test(faaslet, memory_limit_ends_the_call_and_the_next_call_runs) {
     fl_call_result r;
     call("g", &r);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
-    cr_assert(strstr(r.error, "memory limit reached (2 MiB)"), "%s", r.error);
+    cr_assert_str_eq(r.error, "trap: memory limit reached (2 MiB): memory.grow by 1 page "
+                              "refused; then unreachable");
     fl_call_result_free(&r);
     expect_ok_call();
     stop();
@@ -832,4 +833,28 @@ Test(faaslet, a_stored_module_with_a_bad_entry_type_is_a_load_error) {
     char cmd[100];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* A guest at its memory cap that traps without a refusal: not a memory
+ * limit (the report states what happened, not a guess from the size).
+ * (module (memory (export "memory") 1)
+ *   (func (export "_start") (drop (memory.grow (i32.const 31))) unreachable)) */
+static const uint8_t full_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x13, 0x02, 0x06, 0x6d,
+    0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74,
+    0x00, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x1f, 0x40, 0x00, 0x1a, 0x00, 0x0b,
+};
+
+Test(faaslet, a_trap_at_the_cap_without_a_refusal_is_not_a_memory_limit) {
+    start(1, 0, 2); /* 32 pages: the guest grows to exactly that */
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "full", full_wasm, sizeof full_wasm, &e), 0);
+    uint32_t id = fl_runtime_submit(rt, "t", "full", NULL, 0);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_str_eq(r.error, "trap: unreachable");
+    fl_call_result_free(&r);
+    stop();
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -1021,4 +1022,176 @@ Test(reentry, ends_with_call_stack_exhausted_on_a_512_kib_thread) {
     check_reentry(&r, "512 KiB thread");
     /* the whole stack minus the reserve was used, not a count of levels */
     cr_assert_lt(r.least_left, (size_t)(FL_CSTACK_ENTRY_RESERVE + (64 << 10)));
+}
+
+/* ---- memories and tables charged to the store's budget ---- */
+
+Test(store_budget, memories_are_charged_refused_and_released) {
+    fl_budget_limits bl = {.memory_bytes = 10 * PAGE}; /* 640 KiB */
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_memory *m = fl_memory_new(s, (fl_limits){.min = 2});
+    cr_assert_not_null(m);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 2 * PAGE, "charged when created");
+    cr_assert_null(fl_store_limit_reached(s));
+    cr_assert_eq(fl_memory_grow(m, 3), 2);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 5 * PAGE, "charged when grown");
+    cr_assert_eq(fl_memory_grow(m, 6), -1, "5 + 6 pages > 10");
+    cr_assert_eq(m->pages, 5);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 5 * PAGE, "nothing charged for a refusal");
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (640 KiB): memory.grow by 6 pages refused");
+    cr_assert_eq(fl_memory_grow(m, 5), 5);
+    cr_assert_eq(fl_memory_grow(m, 0), 10, "growing by nothing is free");
+    /* a second store of the same call tree shares the budget */
+    fl_store *s2 = fl_store_new(&lim);
+    cr_assert_null(fl_memory_new(s2, (fl_limits){.min = 1}));
+    cr_assert_str_eq(fl_store_limit_reached(s2),
+                     "memory limit reached (640 KiB): a memory of 1 page refused");
+    fl_memory *empty = fl_memory_new(s2, (fl_limits){.min = 0});
+    cr_assert_not_null(empty, "a memory of no pages costs nothing");
+    cr_assert_eq(fl_memory_grow(empty, 1), -1);
+    fl_store_free(s);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0, "released when the store frees it");
+    cr_assert_eq(fl_memory_grow(empty, 1), 0, "the pages given back can be used again");
+    fl_store_free(s2);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert_eq(fl_budget_peak(b, FL_BUDGET_MEMORY), 10 * PAGE, "never past the limit");
+    cr_assert(fl_budget_refused(b, FL_BUDGET_MEMORY));
+    fl_budget_unref(b);
+}
+
+Test(store_budget, tables_are_charged_by_what_they_allocate) {
+    fl_budget_limits bl = {.memory_bytes = 8192}; /* 1024 pointers */
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_tabletype tt = {.elemtype = FL_FUNCREF, .limits = {.min = 100}};
+    fl_table *t = fl_table_new(s, tt, NULL);
+    cr_assert_not_null(t);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 100 * sizeof(void *));
+    cr_assert_eq(fl_table_grow(t, 200, NULL), 100);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 300 * sizeof(void *));
+    cr_assert_eq(fl_table_grow(t, 500, NULL), 300);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 800 * sizeof(void *));
+    /* doubling to 1600 would not fit: exactly 950 does */
+    cr_assert_eq(fl_table_grow(t, 150, NULL), 800);
+    cr_assert_eq(t->capacity, 950);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 950 * sizeof(void *));
+    cr_assert_null(fl_store_limit_reached(s));
+    cr_assert_eq(fl_table_grow(t, 100, NULL), -1);
+    cr_assert_eq(t->size, 950);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 950 * sizeof(void *));
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (8 KiB): table.grow by 100 elements refused");
+    fl_store_free(s);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert_leq(fl_budget_peak(b, FL_BUDGET_MEMORY), 8192);
+    fl_budget_unref(b);
+}
+
+Test(store_budget, caps_record_the_fact_but_a_guests_own_maximum_does_not) {
+    fl_store_limits lim = {.max_memory_pages = 4, .max_table_elems = 100};
+    fl_store *s = fl_store_new(&lim);
+    fl_memory *own = fl_memory_new(s, (fl_limits){.min = 1, .max = 2, .has_max = true});
+    cr_assert_eq(fl_memory_grow(own, 2), -1);
+    fl_tabletype small = {.elemtype = FL_FUNCREF, .limits = {.min = 1, .max = 5, .has_max = true}};
+    fl_table *t = fl_table_new(s, small, NULL);
+    cr_assert_eq(fl_table_grow(t, 5, NULL), -1);
+    cr_assert_null(fl_store_limit_reached(s), "past the module's own maximum: not a host limit");
+
+    fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1});
+    cr_assert_eq(fl_memory_grow(m, 3), 1);
+    cr_assert_eq(fl_memory_grow(m, 1), -1);
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (256 KiB): memory.grow by 1 page refused");
+    cr_assert_null(fl_memory_new(s, (fl_limits){.min = 5}));
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (256 KiB): a memory of 5 pages refused");
+    fl_tabletype open = {.elemtype = FL_FUNCREF, .limits = {.min = 0}};
+    fl_table *u = fl_table_new(s, open, NULL);
+    cr_assert_eq(fl_table_grow(u, 101, NULL), -1);
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "table limit reached (100 elements): table.grow by 101 elements refused");
+    fl_store_free(s);
+
+    /* wasm32's own 65536 pages are not the host's cap */
+    fl_store *d = fl_store_new(NULL);
+    fl_memory *big = fl_memory_new(d, (fl_limits){.min = 0});
+    cr_assert_eq(fl_memory_grow(big, FL_MAX_PAGES), 0);
+    cr_assert_eq(fl_memory_grow(big, 1), -1);
+    cr_assert_null(fl_store_limit_reached(d));
+    fl_store_free(d);
+}
+
+static long max_rss_kib(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Four tables of 10,000,000 elements (80 MB each) and one page: F11.
+ * (module (table 10000000 funcref) (table 10000000 funcref)
+ *   (table 10000000 funcref) (table 10000000 funcref) (memory 1)
+ *   (func (export "_start"))) */
+static const uint8_t tables_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x04, 0x19, 0x04, 0x70, 0x00, 0x80, 0xad, 0xe2, 0x04, 0x70,
+    0x00, 0x80, 0xad, 0xe2, 0x04, 0x70, 0x00, 0x80, 0xad, 0xe2, 0x04, 0x70, 0x00, 0x80,
+    0xad, 0xe2, 0x04, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x0a, 0x01, 0x06, 0x5f, 0x73,
+    0x74, 0x61, 0x72, 0x74, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+};
+
+Test(store_budget, tables_past_the_budget_are_refused_before_they_are_allocated) {
+    fl_budget_limits bl = {.memory_bytes = 1 << 20};
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.max_memory_pages = 16, .budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_error err = {0};
+    fl_module *m = fl_module_load(tables_wasm, sizeof tables_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    long rss0 = max_rss_kib();
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, NULL, NULL, &inst, &err), FL_INST_NO_MEMORY);
+    long grown = max_rss_kib() - rss0;
+    cr_assert_str_eq(err.message,
+                     "memory limit reached (1 MiB): a table of 10000000 elements refused");
+    cr_assert_lt(grown, 16 << 10, "peak RSS grew %ld KiB for a refused 80 MB table", grown);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert_leq(fl_budget_peak(b, FL_BUDGET_MEMORY), 1 << 20);
+    fl_store_free(s);
+    fl_module_free(m);
+    fl_budget_unref(b);
+}
+
+/* memory.grow in guest code answers -1 when the budget refuses */
+Test(store_budget, memory_grow_in_guest_code_is_charged) {
+    fl_budget_limits bl = {.memory_bytes = PAGE + PAGE / 2};
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_error err = {0};
+    fl_module *m = fl_module_load(e2e_wasm, sizeof e2e_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_linker *l = fl_linker_new(s);
+    fl_funcinst *load = NULL;
+    fl_host_def twice = {"env", "twice", "i:i", host_twice, &load};
+    cr_assert_eq(fl_linker_define_host(l, &twice, 1), 0);
+    fl_exec *ex = fl_exec_new(0);
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), PAGE + 2 * sizeof(void *), "page and table");
+    fl_trap trap;
+    cr_assert_eq(call1(ex, fl_instance_func(inst, "grow"), 1, &trap), 0xffffffffu);
+    cr_assert_eq(trap, FL_TRAP_NONE);
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (96 KiB): memory.grow by 1 page refused");
+    cr_assert_eq(inst->memories[0]->pages, 1);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    fl_module_free(m);
+    fl_budget_unref(b);
 }
