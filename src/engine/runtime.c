@@ -156,8 +156,9 @@ static fl_trap invoke_host(fl_exec *ex, fl_funcinst *f, const fl_value *args,
                            fl_value *results) {
     const fl_functype *t = f->type;
     fl_host_call call = {.exec = ex, .caller = NULL, .data = f->host_data};
-    if (args == results) /* the caller's array holds both */
+    if (args == results && results) /* the caller's array holds both */
         return f->host(&call, results);
+    /* else a slot array of our own: a handler never gets NULL */
     size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
     fl_value inline_slots[HOST_INLINE_SLOTS];
     fl_value *slots = n <= HOST_INLINE_SLOTS ? inline_slots : calloc(n, sizeof *slots);

@@ -844,6 +844,34 @@ static fl_trap host_three(fl_host_call *call, fl_value *v) {
     return FL_TRAP_NONE;
 }
 
+static fl_trap host_none(fl_host_call *call, fl_value *v) {
+    (void)call;
+    host_calls++;
+    return v ? FL_TRAP_NONE : FL_TRAP_UNREACHABLE; /* handlers may always write v[0] */
+}
+
+Test(invoke, a_host_function_never_gets_a_null_array) {
+    fl_store *s = fl_store_new(NULL);
+    fl_linker *l = fl_linker_new(s);
+    static const fl_host_def defs[] = {{"env", "none", ":", host_none, NULL}};
+    cr_assert_eq(fl_linker_define_host(l, defs, 1), 0);
+    fl_functype types[] = {{0, 0, NULL, NULL}};
+    fl_import imps[] = {{.module = "env", .name = "none", .kind = FL_EXTERN_FUNC}};
+    fl_export exps[] = {{.name = "none", .kind = FL_EXTERN_FUNC, .index = 0}};
+    fl_module m = {.ntypes = 1, .types = types, .nimports = 1, .imports = imps,
+                   .nimported_funcs = 1, .nexports = 1, .exports = exps};
+    fl_error err = {0};
+    fl_instance *inst;
+    fl_exec *ex = fl_exec_new(0);
+    cr_assert_eq(fl_instantiate(s, &m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    host_calls = 0;
+    cr_assert_eq(fl_invoke(ex, fl_instance_func(inst, "none"), NULL, 0, NULL, 0), FL_TRAP_NONE);
+    cr_assert_eq(host_calls, 1);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+}
+
 Test(invoke, host_function_refused_unless_counts_match_its_type) {
     fl_store *s = fl_store_new(NULL);
     fl_linker *l = fl_linker_new(s);
