@@ -10,7 +10,8 @@
 #   make python     CPython for wasm32-wasi and its runtime root
 #   make bench      interpreter vs native on compute kernels
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
-#   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60)
+#   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60;
+#                   FUZZ=entry: inputs run as functions through the runtime)
 #
 # Sources are found by folder: every .c under src/ but src/cli goes into
 # libfaaslet.a, src/cli into the binary, tests/unit into the unit-test runner.
@@ -19,6 +20,7 @@ CC       := clang-19
 BUILD    ?= build
 SANITIZE ?= 0
 SECONDS  ?= 60
+FUZZ     ?= module
 
 CFLAGS   := -std=gnu11 -g -Wall -Wextra -Werror -Wno-unused-parameter \
             -Isrc -D_GNU_SOURCE -fno-strict-aliasing -pthread
@@ -128,7 +130,7 @@ bench-python: deps $(FAASLET) python
 	@sh python/bench/run.sh $(FAASLET) $(BUILD)/python
 
 fuzz: deps
-	@sh fuzz/run.sh $(SECONDS)
+	@sh fuzz/run.sh $(SECONDS) $(FUZZ)
 
 clean:
 	rm -rf build build-asan build-fuzz

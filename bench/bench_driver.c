@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < reps; i++) {
         fl_value v[1] = {{.i32 = n}};
         double t1 = now();
-        fl_trap trap = fl_invoke(ex, f, v);
+        fl_trap trap = fl_invoke(ex, f, v, 1, v, 1);
         double t = now() - t1;
         if (trap != FL_TRAP_NONE) {
             fprintf(stderr, "%s: trap: %s %s\n", argv[1], fl_trap_message(trap), ex->trap_detail);

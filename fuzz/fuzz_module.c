@@ -152,7 +152,7 @@ static void call_exports(const fl_module *m, fl_instance *inst) {
         fl_value *args = calloc(slots ? slots : 1, sizeof *args);
         if (!args)
             return;
-        (void)fl_invoke(exec, f, args);
+        (void)fl_invoke(exec, f, args, f->type->nparams, args, f->type->nresults);
         free(args);
     }
 }

@@ -352,7 +352,7 @@ static int report_trap(fl_exec *ex, fl_trap trap) {
 static int call_export(const run_opts *o, fl_instance *inst, fl_exec *ex) {
     const char *name = o->invoke ? o->invoke : "_start";
     fl_funcinst *f = fl_instance_func(inst, name);
-    fl_value *slots = NULL;
+    fl_value *args = NULL, *results = NULL;
     int status = FL_RUN_OK;
 
     if (!f) {
@@ -366,31 +366,35 @@ static int call_export(const run_opts *o, fl_instance *inst, fl_exec *ex) {
                 t->nparams == 1 ? "" : "s", o->nargs);
         return FL_RUN_USAGE;
     }
-    size_t nslots = t->nparams > t->nresults ? t->nparams : t->nresults;
-    slots = calloc(nslots ? nslots : 1, sizeof *slots);
-    if (!slots) {
+    /* sized from the function's type (calloc checks the product); fl_invoke
+     * checks the counts against the type again */
+    args = calloc(t->nparams ? t->nparams : 1, sizeof *args);
+    results = calloc(t->nresults ? t->nresults : 1, sizeof *results);
+    if (!args || !results) {
         fprintf(stderr, "faaslet: out of memory\n");
-        return FL_RUN_LOAD_ERROR;
+        status = FL_RUN_LOAD_ERROR;
+        goto out;
     }
     for (uint32_t i = 0; i < t->nparams; i++) {
-        if (parse_value(o->args[i], t->params[i], &slots[i]) < 0) {
+        if (parse_value(o->args[i], t->params[i], &args[i]) < 0) {
             fprintf(stderr, "faaslet: argument %u of %s: \"%s\" is not a valid %s\n", i + 1,
                     name, o->args[i], fl_valtype_name(t->params[i]));
             status = FL_RUN_USAGE;
             goto out;
         }
     }
-    fl_trap trap = fl_invoke(ex, f, slots);
+    fl_trap trap = fl_invoke(ex, f, args, t->nparams, results, t->nresults);
     if (trap != FL_TRAP_NONE) {
         fflush(stdout);
         status = report_trap(ex, trap);
         goto out;
     }
     for (uint32_t i = 0; i < t->nresults; i++)
-        print_value(t->results[i], slots[i]);
+        print_value(t->results[i], results[i]);
     fflush(stdout);
 out:
-    free(slots);
+    free(args);
+    free(results);
     return status;
 }
 
@@ -729,9 +733,15 @@ static int run_function(run_opts *o) {
             status = FL_RUN_LOAD_ERROR;
             goto out;
         }
-        if (fl_runtime_add_module(rt, user, func, bytes, len, &lerr) < 0) {
+        rc = fl_runtime_add_module(rt, user, func, bytes, len, &lerr);
+        if (rc == -1) {
             fprintf(stderr, "faaslet: load: %s: %s (at byte %zu)\n", o->path, lerr.message,
                     lerr.offset);
+            status = FL_RUN_LOAD_ERROR;
+            goto out;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "faaslet: load: %s: %s\n", o->path, lerr.message);
             status = FL_RUN_LOAD_ERROR;
             goto out;
         }

@@ -719,7 +719,7 @@ static int run_action(spec_ctx *c, const cJSON *action, action_result *out) {
         }
 
     watchdog_arm(&c->wd);
-    out->trap = fl_invoke(c->ex, f, out->values);
+    out->trap = fl_invoke(c->ex, f, out->values, nargs, out->values, f->type->nresults);
     watchdog_disarm(&c->wd);
     out->nresults = f->type->nresults;
     out->types = f->type->results;

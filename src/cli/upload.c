@@ -13,6 +13,7 @@
 #include "cli/files.h"
 #include "cli/upload.h"
 #include "engine/module.h"
+#include "faaslet/faaslet.h"
 #include "store/store.h"
 
 enum {
@@ -27,7 +28,9 @@ void fl_cli_upload_usage(FILE *out) {
             "usage: faaslet upload --local USER FUNC FILE [--py]\n"
             "\n"
             "Stores FILE as function USER/FUNC in the local function store:\n"
-            "  <root>/functions/USER/FUNC/function.wasm   (FILE must be a valid wasm module)\n"
+            "  <root>/functions/USER/FUNC/function.wasm   (FILE must be a valid wasm module\n"
+            "                                             whose entry exports have the\n"
+            "                                             types the runtime calls)\n"
             "  <root>/pyfuncs/USER/FUNC/function.py       (with --py; Python functions\n"
             "                                             conventionally use USER python)\n"
             "where <root> is $FAASLET_HOME, else ~/.local/share/faaslet.  An existing\n"
@@ -36,8 +39,8 @@ void fl_cli_upload_usage(FILE *out) {
             "\n"
             "(Uploading to a running server is for later: --local is required.)\n"
             "\n"
-            "Exit status: 0 stored, 1 I/O error, 3 invalid module (nothing stored),\n"
-            "64 bad usage.\n");
+            "Exit status: 0 stored, 1 I/O error, 3 invalid module or entry types\n"
+            "(nothing stored), 64 bad usage.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -104,7 +107,15 @@ int fl_cli_upload(int argc, char **argv) {
             status = UPLOAD_INVALID;
             goto out;
         }
+        /* the runtime would refuse it at load: refuse it now */
+        int bad = fl_runtime_check_module(m, err.message, sizeof err.message);
         fl_module_free(m);
+        if (bad < 0) {
+            fprintf(stderr, "faaslet upload: %s: cannot run as a function: %s; nothing stored\n",
+                    file, err.message);
+            status = UPLOAD_INVALID;
+            goto out;
+        }
     }
     store = fl_fnstore_open(NULL, &rc);
     if (!store) {

@@ -36,6 +36,16 @@
 
 #define FL_PAGE_SIZE 65536u
 #define FL_MAX_PAGES 65536u
+/* A store's default cap on a table's elements (fl_store_limits). */
+#define FL_DEFAULT_MAX_TABLE_ELEMS 10000000u
+
+/* Bulk instructions (memory.fill/copy/init, table.fill/copy/init) work on
+ * a guest-chosen range in chunks of this many bytes or elements and check
+ * the exec's interrupt flag after each, so a timeout stops even a 4 GiB
+ * memory.fill after one chunk (16 MiB: a few ms).  Smaller ranges are one
+ * memset/memmove, as before. */
+#define FL_BULK_CHUNK_BYTES ((uint64_t)16 << 20)
+#define FL_BULK_CHUNK_ELEMS ((uint64_t)1 << 20)
 
 /* Implementation limit on a function's declared locals (V8's figure). */
 #define FL_MAX_LOCALS 50000u

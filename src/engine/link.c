@@ -83,18 +83,6 @@ typedef struct host_func {
     fl_functype type;
 } host_func;
 
-static int sig_valtype(char c, uint8_t *out) {
-    switch (c) {
-    case 'i': *out = FL_I32; return 0;
-    case 'I': *out = FL_I64; return 0;
-    case 'f': *out = FL_F32; return 0;
-    case 'F': *out = FL_F64; return 0;
-    case 'r': *out = FL_FUNCREF; return 0;
-    case 'e': *out = FL_EXTERNREF; return 0;
-    default: return -1;
-    }
-}
-
 static fl_funcinst *host_func_new(fl_store *s, const fl_host_def *def) {
     const char *colon = def->signature ? strchr(def->signature, ':') : NULL;
     if (!colon || strchr(colon + 1, ':'))
@@ -107,7 +95,7 @@ static fl_funcinst *host_func_new(fl_store *s, const fl_host_def *def) {
     uint8_t *vals = (uint8_t *)(h + 1);
     for (size_t i = 0; i < np + nr; i++) {
         char c = i < np ? def->signature[i] : colon[1 + i - np];
-        if (sig_valtype(c, &vals[i]) < 0) {
+        if (fl_sig_valtype(c, &vals[i]) < 0) {
             free(h);
             return NULL;
         }
@@ -395,14 +383,20 @@ static fl_inst_status allocate(fl_store *s, const fl_module *m, const fl_extern 
     }
     free(ids);
 
+    /* a cap or the budget refusing says so; anything else is the host's memory */
+    uint32_t refusals = fl__store_refusals(s);
     for (uint32_t i = 0; i < m->ntables; i++) {
         fl_table *t = fl_table_new(s, m->tables[i], NULL);
+        if (!t && fl__store_refusals(s) != refusals)
+            return fail(err, FL_INST_NO_MEMORY, "%s", fl_store_limit_reached(s));
         if (!t)
             return fail(err, FL_INST_NO_MEMORY, "table allocation failed");
         inst->tables[nt++] = t;
     }
     for (uint32_t i = 0; i < m->nmemories; i++) {
         fl_memory *mem = fl_memory_new(s, m->memories[i]);
+        if (!mem && fl__store_refusals(s) != refusals)
+            return fail(err, FL_INST_NO_MEMORY, "%s", fl_store_limit_reached(s));
         if (!mem)
             return fail(err, FL_INST_NO_MEMORY, "memory allocation failed");
         inst->memories[nm++] = mem;
@@ -468,8 +462,8 @@ static fl_inst_status run_start(const fl_module *m, fl_instance *inst, fl_exec *
         if (!ex)
             return fail(err, FL_INST_NO_MEMORY, "out of memory");
     }
-    fl_value none[1];
-    fl_trap trap = fl_invoke(ex, inst->funcs[m->start], none);
+    /* validation made it [] -> []; fl_invoke checks it again */
+    fl_trap trap = fl_invoke(ex, inst->funcs[m->start], NULL, 0, NULL, 0);
     fl_inst_status st = FL_INST_OK;
     if (trap != FL_TRAP_NONE) {
         if (ex->trap_detail[0])

@@ -136,34 +136,60 @@ void fl__fault_prepare_thread(void) {
 /* ---- memories ---- */
 
 /* The store-private side of a memory: its declared maximum, which import
- * matching needs (fl_memory.max_pages may be lowered by the store's cap). */
+ * matching needs (fl_memory.max_pages may be lowered by the store's cap),
+ * and its store, whose budget is charged pages x 64 KiB. */
 typedef struct memory_obj {
     fl_memory m;
     uint32_t declared_max;
+    fl_store *store;
 } memory_obj;
+
+static uint64_t pages_bytes(uint64_t pages) {
+    return pages * FL_PAGE_SIZE;
+}
 
 static void memory_free(void *obj) {
     memory_obj *mo = obj;
     if (FL_MEMORY_GUARDED)
         registry_remove(mo->m.base);
     munmap(mo->m.base, mo->m.reserved);
+    fl__store_release(mo->store, pages_bytes(mo->m.pages));
     free(mo);
+}
+
+/* Whether the store's cap (not the memory's own maximum) is what keeps a
+ * memory from reaching `pages`. */
+static bool store_cap_refuses(const fl_store *s, fl_limits limits, uint64_t pages) {
+    return fl__store_pages_capped(s) && pages > fl__store_max_pages(s) &&
+           (!limits.has_max || pages <= limits.max);
 }
 
 fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
     uint32_t max_pages = fl__store_max_pages(s);
     if (limits.has_max && limits.max < max_pages)
         max_pages = limits.max;
-    if (limits.min > max_pages)
+    if (limits.min > max_pages) {
+        if (store_cap_refuses(s, limits, limits.min))
+            fl__store_refuse(s, FL__LIMIT_PAGES, "a memory of %u page%s", limits.min,
+                             limits.min == 1 ? "" : "s");
         return NULL;
+    }
+    /* charged before anything is mapped: a refused memory costs nothing */
+    if (fl__store_charge(s, pages_bytes(limits.min)) < 0) {
+        fl__store_refuse(s, FL__LIMIT_BUDGET, "a memory of %u page%s", limits.min,
+                         limits.min == 1 ? "" : "s");
+        return NULL;
+    }
 
     size_t reserve = FL_MEMORY_GUARDED ? FL_GUARDED_RESERVATION : (size_t)max_pages * FL_PAGE_SIZE;
     if (reserve == 0)
         reserve = FL_PAGE_SIZE; /* a memory that can never hold a byte still needs a base */
 
     memory_obj *mo = calloc(1, sizeof *mo);
-    if (!mo)
+    if (!mo) {
+        fl__store_release(s, pages_bytes(limits.min));
         return NULL;
+    }
     /* anonymous pages read as zero: that is the zero-initialisation */
     void *base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED)
@@ -181,6 +207,7 @@ fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
     mo->m.has_max = limits.has_max;
     mo->m.reserved = reserve;
     mo->declared_max = limits.max;
+    mo->store = s;
     if (fl__store_own(s, mo, memory_free) < 0)
         return NULL;
     return &mo->m;
@@ -189,18 +216,32 @@ fail_map:
     munmap(base, reserve);
 fail_obj:
     free(mo);
+    fl__store_release(s, pages_bytes(limits.min));
     return NULL;
 }
 
 int64_t fl_memory_grow(fl_memory *m, uint32_t delta) {
+    memory_obj *mo = (memory_obj *)m; /* m is the first member */
     uint32_t old = m->pages;
-    if ((uint64_t)old + delta > m->max_pages)
+    if ((uint64_t)old + delta > m->max_pages) {
+        fl_limits own = {.min = old, .max = mo->declared_max, .has_max = m->has_max};
+        if (store_cap_refuses(mo->store, own, (uint64_t)old + delta))
+            fl__store_refuse(mo->store, FL__LIMIT_PAGES, "memory.grow by %u page%s", delta,
+                             delta == 1 ? "" : "s");
         return -1;
+    }
     if (delta == 0)
         return old;
-    /* never accessible before, so the new pages are still zero */
-    if (mprotect(m->base + m->size, (size_t)delta * FL_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0)
+    if (fl__store_charge(mo->store, pages_bytes(delta)) < 0) {
+        fl__store_refuse(mo->store, FL__LIMIT_BUDGET, "memory.grow by %u page%s", delta,
+                         delta == 1 ? "" : "s");
         return -1;
+    }
+    /* never accessible before, so the new pages are still zero */
+    if (mprotect(m->base + m->size, (size_t)delta * FL_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0) {
+        fl__store_release(mo->store, pages_bytes(delta));
+        return -1;
+    }
     m->pages = old + delta;
     m->size = (uint64_t)m->pages * FL_PAGE_SIZE;
     return old;

@@ -125,6 +125,88 @@ const fl_export *fl_module_find_export(const fl_module *m, const char *name) {
     return NULL;
 }
 
+/* ---- function types as text ---- */
+
+int fl_sig_valtype(char c, uint8_t *out) {
+    switch (c) {
+    case 'i': *out = FL_I32; return 0;
+    case 'I': *out = FL_I64; return 0;
+    case 'f': *out = FL_F32; return 0;
+    case 'F': *out = FL_F64; return 0;
+    case 'r': *out = FL_FUNCREF; return 0;
+    case 'e': *out = FL_EXTERNREF; return 0;
+    default: return -1;
+    }
+}
+
+/* Whether vals[0..n) is exactly the letters sig[0..len). */
+static bool sig_part_is(const uint8_t *vals, uint32_t n, const char *sig, size_t len) {
+    if (n != len)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t v;
+        if (fl_sig_valtype(sig[i], &v) < 0 || v != vals[i])
+            return false;
+    }
+    return true;
+}
+
+bool fl_functype_is(const fl_functype *t, const char *sig) {
+    const char *colon = strchr(sig, ':');
+    if (!colon || strchr(colon + 1, ':'))
+        return false;
+    return sig_part_is(t->params, t->nparams, sig, (size_t)(colon - sig)) &&
+           sig_part_is(t->results, t->nresults, colon + 1, strlen(colon + 1));
+}
+
+/* Appends vals[0..n) as "[i32 i64 x 3]" at buf+*at, never past len. */
+static void types_text(const uint8_t *vals, uint32_t n, char *buf, size_t len, size_t *at) {
+    *at += (size_t)snprintf(buf + *at, len - *at, "[");
+    for (uint32_t i = 0; i < n && *at < len;) {
+        uint32_t run = 1;
+        while (i + run < n && vals[i + run] == vals[i])
+            run++;
+        const char *sep = i ? " " : "";
+        if (run >= 3) {
+            *at += (size_t)snprintf(buf + *at, len - *at, "%s%s x %u", sep,
+                                    fl_valtype_name(vals[i]), run);
+            i += run;
+        } else {
+            *at += (size_t)snprintf(buf + *at, len - *at, "%s%s", sep, fl_valtype_name(vals[i]));
+            i++;
+        }
+    }
+    if (*at < len)
+        *at += (size_t)snprintf(buf + *at, len - *at, "]");
+}
+
+char *fl_functype_text(const fl_functype *t, char *buf, size_t len) {
+    if (len == 0)
+        return buf;
+    size_t at = 0;
+    buf[0] = '\0';
+    types_text(t->params, t->nparams, buf, len, &at);
+    if (at < len)
+        at += (size_t)snprintf(buf + at, len - at, " -> ");
+    if (at < len)
+        types_text(t->results, t->nresults, buf, len, &at);
+    if (at >= len && len >= 4)
+        memcpy(buf + len - 4, "...", 4); /* cut short: say so */
+    return buf;
+}
+
+const fl_functype *fl_module_export_functype(const fl_module *m, const char *name) {
+    const fl_export *e = fl_module_find_export(m, name);
+    if (!e || e->kind != FL_EXTERN_FUNC)
+        return NULL;
+    return fl_module_func_type(m, e->index);
+}
+
+bool fl_module_export_type_is(const fl_module *m, const char *name, const char *sig) {
+    const fl_functype *t = fl_module_export_functype(m, name);
+    return t && fl_functype_is(t, sig);
+}
+
 fl_module *fl_module_load(const uint8_t *bytes, size_t len, fl_error *err) {
     fl_module *m = fl_decode(bytes, len, err);
     if (!m)

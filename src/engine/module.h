@@ -266,6 +266,31 @@ uint32_t fl_module_total_globals(const fl_module *m);
 /* The export named `name`, or NULL. */
 const fl_export *fl_module_find_export(const fl_module *m, const char *name);
 
+/* ---- function types as text ----
+ * A signature string is "params:results" over i I f F (i32 i64 f32 f64),
+ * r (funcref) and e (externref): "" -> "" is ":", (i32) -> i64 is "i:I".
+ * Host functions are declared in it (runtime.h) and entry points are
+ * checked against it. */
+
+/* The value type of signature letter `c` into *out; 0, or -1 for a letter
+ * that names none. */
+int fl_sig_valtype(char c, uint8_t *out);
+
+/* Whether `t` is exactly the type `sig` spells (false for a malformed sig). */
+bool fl_functype_is(const fl_functype *t, const char *sig);
+
+/* Writes `t` as "[i32 i64] -> [i64 x 64]" (runs of three or more of one
+ * type counted) into buf[0..len), NUL-terminated, "..." when cut short;
+ * returns buf. */
+char *fl_functype_text(const fl_functype *t, char *buf, size_t len);
+
+/* The type of the function `m` exports as `name`; NULL when `name` is not
+ * exported or is not a function. */
+const fl_functype *fl_module_export_functype(const fl_module *m, const char *name);
+
+/* Whether `m` exports a function `name` of exactly type `sig`. */
+bool fl_module_export_type_is(const fl_module *m, const char *name, const char *sig);
+
 /* Decodes, validates and prepares for execution: the one entry point for
  * users of the engine.  Borrows `bytes` (copied).  Returns a module the
  * caller frees with fl_module_free(), or NULL with `err` filled. */

@@ -36,6 +36,7 @@ static const char *const trap_messages[FL_TRAP_COUNT] = {
     [FL_TRAP_EXIT] = "exit",
     [FL_TRAP_HOST] = "host error",
     [FL_TRAP_UNSUPPORTED] = "unsupported",
+    [FL_TRAP_SIGNATURE] = "call signature mismatch",
 };
 
 const char *fl_trap_message(fl_trap trap) {
@@ -113,27 +114,90 @@ fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void
 
 typedef struct interp_call {
     fl_funcinst *f;
-    fl_value *args_results;
+    const fl_value *args;
+    fl_value *results;
 } interp_call;
 
 static fl_trap run_interp(fl_exec *ex, void *arg) {
     interp_call *c = arg;
-    return fl_interp_call(ex, c->f, c->args_results);
+    return fl_interp_call(ex, c->f, c->args, c->results);
 }
 
-fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results) {
+/* FL_TRAP_SIGNATURE with a detail naming f, its type and what was given. */
+static fl_trap signature_mismatch(fl_exec *ex, const fl_funcinst *f, size_t nargs,
+                                  size_t nresults) {
+    char type[96], fallback[32];
+    const char *name = f->name;
+    if (!name && f->instance) {
+        /* no debug name: the name it is exported under, else its index */
+        const fl_module *m = f->instance->module;
+        uint32_t index = m->nimported_funcs + f->def_index;
+        for (uint32_t i = 0; i < m->nexports && !name; i++)
+            if (m->exports[i].kind == FL_EXTERN_FUNC && m->exports[i].index == index)
+                name = m->exports[i].name;
+        if (!name) {
+            snprintf(fallback, sizeof fallback, "function %u", index);
+            name = fallback;
+        }
+    }
+    if (!name)
+        name = "a host function";
+    fl_exec_set_detail(ex, "%s has type %s; called with %zu argument%s and room for %zu result%s",
+                       name, fl_functype_text(f->type, type, sizeof type), nargs,
+                       nargs == 1 ? "" : "s", nresults, nresults == 1 ? "" : "s");
+    return FL_TRAP_SIGNATURE;
+}
+
+/* A host function called from the host: its handler takes one array of
+ * max(nparams, nresults) slots, which args and results may not be. */
+#define HOST_INLINE_SLOTS 16
+
+static fl_trap invoke_host(fl_exec *ex, fl_funcinst *f, const fl_value *args,
+                           fl_value *results) {
+    const fl_functype *t = f->type;
+    fl_host_call call = {.exec = ex, .caller = NULL, .data = f->host_data};
+    if (args == results && results) /* the caller's array holds both */
+        return f->host(&call, results);
+    /* else a slot array of our own: a handler never gets NULL */
+    size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    fl_value inline_slots[HOST_INLINE_SLOTS];
+    fl_value *slots = n <= HOST_INLINE_SLOTS ? inline_slots : calloc(n, sizeof *slots);
+    if (!slots)
+        return fl_exec_set_detail(ex, "out of memory calling %s", f->name ? f->name : "a host function");
+    if (t->nparams)
+        memcpy(slots, args, t->nparams * sizeof *slots);
+    fl_trap trap = f->host(&call, slots);
+    if (trap == FL_TRAP_NONE && t->nresults)
+        memcpy(results, slots, t->nresults * sizeof *slots);
+    if (slots != inline_slots)
+        free(slots);
+    return trap;
+}
+
+fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t nargs,
+                  fl_value *results, size_t nresults) {
     /* an outermost call starts with no detail left from an earlier one */
     if (ex->depth == 0 && !ex->fault_jmp)
         ex->trap_detail[0] = '\0';
+    if (nargs != f->type->nparams || nresults != f->type->nresults || (nargs && !args) ||
+        (nresults && !results))
+        return signature_mismatch(ex, f, nargs, nresults);
+    /* Host->guest re-entry (a host function calling back into the guest,
+     * which calls the host again...) nests C frames without bound: stop
+     * while the stack really left still holds the deepest path to the next
+     * check (a host function's frames and whatever it calls). */
+    if (fl_cstack_left() < FL_CSTACK_ENTRY_RESERVE) {
+        fl_exec_set_detail(ex, "host->guest calls nested too deeply");
+        return FL_TRAP_STACK_EXHAUSTED;
+    }
     if (f->host) {
         /* Host functions run without the landing pad: they must check guest
          * pointers themselves and return a trap (STYLE: one exit). */
-        fl_host_call call = {.exec = ex, .caller = NULL, .data = f->host_data};
-        return f->host(&call, args_results);
+        return invoke_host(ex, f, args, results);
     }
     if (ex->depth >= ex->max_depth)
         return FL_TRAP_STACK_EXHAUSTED;
-    interp_call c = {f, args_results};
+    interp_call c = {f, args, results};
     return fl_exec_guarded(ex, run_interp, &c);
 }
 
@@ -146,8 +210,11 @@ typedef struct owned {
 
 struct fl_store {
     fl_store_limits limits; /* zeros replaced by the defaults */
+    bool pages_capped;      /* max_memory_pages is the host's cap, below wasm32's own */
     owned *objs;
     size_t nobjs, cap;
+    uint32_t refusals;      /* allocations a cap or the budget refused */
+    char refused[160];      /* what the last refusal was, or "" */
 };
 
 fl_store *fl_store_new(const fl_store_limits *limits) {
@@ -158,8 +225,9 @@ fl_store *fl_store_new(const fl_store_limits *limits) {
         s->limits = *limits;
     if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > FL_MAX_PAGES)
         s->limits.max_memory_pages = FL_MAX_PAGES;
+    s->pages_capped = s->limits.max_memory_pages < FL_MAX_PAGES;
     if (s->limits.max_table_elems == 0)
-        s->limits.max_table_elems = 10000000;
+        s->limits.max_table_elems = FL_DEFAULT_MAX_TABLE_ELEMS;
     return s;
 }
 
@@ -192,17 +260,81 @@ uint32_t fl__store_max_pages(const fl_store *s) {
     return s->limits.max_memory_pages;
 }
 
+/* "64 MiB", "512 KiB" or "1000 bytes", into buf. */
+static const char *bytes_text(uint64_t n, char *buf, size_t len) {
+    if (n && n % ((uint64_t)1 << 20) == 0)
+        snprintf(buf, len, "%llu MiB", (unsigned long long)(n >> 20));
+    else if (n && n % 1024 == 0)
+        snprintf(buf, len, "%llu KiB", (unsigned long long)(n >> 10));
+    else
+        snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+    return buf;
+}
+
+void fl__store_refuse(fl_store *s, fl__limit limit, const char *fmt, ...) {
+    char what[96], amount[40];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    switch (limit) {
+    case FL__LIMIT_PAGES:
+        bytes_text((uint64_t)s->limits.max_memory_pages * FL_PAGE_SIZE, amount, sizeof amount);
+        snprintf(s->refused, sizeof s->refused, "memory limit reached (%s): %s refused", amount,
+                 what);
+        break;
+    case FL__LIMIT_BUDGET:
+        bytes_text(fl_budget_limit(s->limits.budget, FL_BUDGET_MEMORY), amount, sizeof amount);
+        snprintf(s->refused, sizeof s->refused, "memory limit reached (%s): %s refused", amount,
+                 what);
+        break;
+    case FL__LIMIT_TABLE:
+        snprintf(s->refused, sizeof s->refused,
+                 "table limit reached (%u elements): %s refused",
+                 s->limits.max_table_elems, what);
+        break;
+    }
+    s->refusals++;
+}
+
+uint32_t fl__store_refusals(const fl_store *s) {
+    return s->refusals;
+}
+
+int fl__store_charge(fl_store *s, uint64_t bytes) {
+    return fl_budget_charge(s->limits.budget, FL_BUDGET_MEMORY, bytes);
+}
+
+void fl__store_release(fl_store *s, uint64_t bytes) {
+    fl_budget_release(s->limits.budget, FL_BUDGET_MEMORY, bytes);
+}
+
+bool fl__store_pages_capped(const fl_store *s) {
+    return s->pages_capped;
+}
+
+const char *fl_store_limit_reached(const fl_store *s) {
+    return s && s->refused[0] ? s->refused : NULL;
+}
+
 /* ---- tables ---- */
 
 /* The store-private side of a table: its effective growth limit (the
- * declared max stays in fl_table.max for import matching). */
+ * declared max stays in fl_table.max for import matching) and its store,
+ * whose budget is charged capacity x pointer size. */
 typedef struct table_obj {
     fl_table t;
     uint32_t limit;
+    fl_store *store;
 } table_obj;
+
+static uint64_t table_bytes(uint64_t elems) {
+    return elems * sizeof(void *);
+}
 
 static void table_free(void *obj) {
     table_obj *to = obj;
+    fl__store_release(to->store, table_bytes(to->t.capacity));
     free(to->t.elems);
     free(to);
 }
@@ -211,17 +343,26 @@ fl_table *fl_table_new(fl_store *s, fl_tabletype type, void *init) {
     uint32_t limit = s->limits.max_table_elems;
     if (type.limits.has_max && type.limits.max < limit)
         limit = type.limits.max;
-    if (type.limits.min > limit)
-        return NULL;
-    table_obj *to = calloc(1, sizeof *to);
-    if (!to)
-        return NULL;
-    uint32_t cap = type.limits.min ? type.limits.min : 1;
-    to->t.elems = malloc((size_t)cap * sizeof(void *));
-    if (!to->t.elems) {
-        free(to);
+    if (type.limits.min > limit) {
+        if (type.limits.min > s->limits.max_table_elems)
+            fl__store_refuse(s, FL__LIMIT_TABLE, "a table of %u elements", type.limits.min);
         return NULL;
     }
+    uint32_t cap = type.limits.min ? type.limits.min : 1;
+    /* charged before anything is allocated: a refused table costs nothing */
+    if (fl__store_charge(s, table_bytes(cap)) < 0) {
+        fl__store_refuse(s, FL__LIMIT_BUDGET, "a table of %u elements", type.limits.min);
+        return NULL;
+    }
+    table_obj *to = calloc(1, sizeof *to);
+    if (to)
+        to->t.elems = malloc((size_t)table_bytes(cap));
+    if (!to || !to->t.elems) {
+        free(to);
+        fl__store_release(s, table_bytes(cap));
+        return NULL;
+    }
+    to->store = s;
     for (uint32_t i = 0; i < type.limits.min; i++)
         to->t.elems[i] = init;
     to->t.size = type.limits.min;
@@ -238,18 +379,34 @@ fl_table *fl_table_new(fl_store *s, fl_tabletype type, void *init) {
 int64_t fl_table_grow(fl_table *t, uint32_t delta, void *init) {
     table_obj *to = (table_obj *)t; /* t is the first member */
     uint32_t old = t->size;
-    if ((uint64_t)old + delta > to->limit)
+    if ((uint64_t)old + delta > to->limit) {
+        if ((uint64_t)old + delta > to->store->limits.max_table_elems &&
+            (!t->has_max || (uint64_t)old + delta <= t->max))
+            fl__store_refuse(to->store, FL__LIMIT_TABLE, "table.grow by %u element%s", delta,
+                             delta == 1 ? "" : "s");
         return -1;
+    }
     uint32_t size = old + delta;
     if (size > t->capacity) {
+        /* double when the budget allows, else exactly what is needed */
         uint64_t cap = (uint64_t)t->capacity * 2;
         if (cap < size)
             cap = size;
         if (cap > to->limit)
             cap = to->limit;
-        void **elems = realloc(t->elems, (size_t)cap * sizeof(void *));
-        if (!elems)
+        if (fl__store_charge(to->store, table_bytes(cap - t->capacity)) < 0) {
+            cap = size;
+            if (fl__store_charge(to->store, table_bytes(cap - t->capacity)) < 0) {
+                fl__store_refuse(to->store, FL__LIMIT_BUDGET, "table.grow by %u element%s",
+                                 delta, delta == 1 ? "" : "s");
+                return -1;
+            }
+        }
+        void **elems = realloc(t->elems, (size_t)table_bytes(cap));
+        if (!elems) {
+            fl__store_release(to->store, table_bytes(cap - t->capacity));
             return -1;
+        }
         t->elems = elems;
         t->capacity = (uint32_t)cap;
     }

@@ -39,6 +39,8 @@ typedef enum fl_trap {
     FL_TRAP_EXIT,               /* the guest asked to exit; exec->exit_code holds its status */
     FL_TRAP_HOST,               /* a host function failed; exec->trap_detail says why */
     FL_TRAP_UNSUPPORTED,        /* "unsupported": e.g. SIMD, which is decoded but not run */
+    FL_TRAP_SIGNATURE,          /* "call signature mismatch": fl_invoke's arrays do not fit
+                                 * the function's type; exec->trap_detail names both */
     FL_TRAP_COUNT
 } fl_trap;
 
@@ -168,11 +170,25 @@ void fl_exec_free(fl_exec *ex);
 /* Sets trap_detail (printf-style) and returns FL_TRAP_HOST. */
 fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Runs `f` with arguments args_results[0..nparams) and leaves its results in
- * args_results[0..nresults) (the array must hold the larger of the two).
+/* Runs `f` with arguments args[0..nargs) and leaves its results in
+ * results[0..nresults).  The counts are the sizes of the caller's arrays
+ * and must be exactly f's parameter and result counts: otherwise nothing
+ * runs and the call ends with FL_TRAP_SIGNATURE (trap_detail names the
+ * function, its type and the counts given), so no type a module chose can
+ * make the host read or write past an array.  args and results may be the
+ * same array (it then holds max(nargs, nresults) values); either may be
+ * NULL when its count is 0.
+ *
+ * Reentrant: a host function may call it.  Entering a function needs
+ * FL_CSTACK_ENTRY_RESERVE bytes of this thread's C stack left (budget.h),
+ * measured, not counted: with less, the call ends with
+ * FL_TRAP_STACK_EXHAUSTED ("host->guest calls nested too deeply") instead
+ * of overflowing the host's stack.
+ *
  * Returns FL_TRAP_NONE or the trap that ended the call; the store and every
- * instance stay usable afterwards.  Reentrant: a host function may call it. */
-fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results);
+ * instance stay usable afterwards. */
+fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t nargs,
+                  fl_value *results, size_t nresults);
 
 /* Runs fn(ex, arg) with fl_invoke's landing pad set: a fault inside a
  * guarded memory becomes FL_TRAP_MEMORY_OOB instead of a crash, and the
@@ -181,10 +197,15 @@ fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, fl_value *args_results);
  * or the trap. */
 fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void *arg);
 
-/* Stores. */
+/* Stores.  Every memory and table is charged to the budget, if any, as it
+ * is created and grown: pages x 64 KiB for a memory, allocated elements x
+ * pointer size for a table, all given back when the store frees them.  A
+ * charge the budget refuses, or a size past a cap, is refused before
+ * anything is allocated (creation fails, memory.grow and table.grow answer
+ * -1) and the store records the fact for fl_store_limit_reached. */
 typedef struct fl_store_limits {
     uint32_t max_memory_pages; /* cap on any memory's size in pages; 0 = 65536 */
-    uint32_t max_table_elems;  /* cap on any table's size; 0 = 10,000,000 */
+    uint32_t max_table_elems;  /* cap on any table's size; 0 = FL_DEFAULT_MAX_TABLE_ELEMS */
     fl_budget *budget;         /* memories and tables are charged to it (FL_BUDGET_MEMORY);
                                 * borrowed, must outlive the store; NULL: unlimited */
 } fl_store_limits;
@@ -193,6 +214,13 @@ typedef struct fl_store_limits {
  * fl_store_free(), which frees everything created in it. */
 fl_store *fl_store_new(const fl_store_limits *limits);
 void fl_store_free(fl_store *s);
+
+/* What the last refusal by a cap or the budget was, e.g. "memory limit
+ * reached (64 MiB): memory.grow by 960 pages refused" or "table limit
+ * reached (10000000 elements): a table of 20000000 elements refused";
+ * NULL when none was.  (A size past a memory's or table's own declared
+ * maximum is the guest's limit, not recorded.)  Borrowed from the store. */
+const char *fl_store_limit_reached(const fl_store *s);
 
 /* Standalone objects (for host modules such as the spec tests' `spectest`).
  * Each is owned by the store; NULL when out of memory or over the limits. */

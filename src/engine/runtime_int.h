@@ -20,8 +20,30 @@ void fl__fault_prepare_thread(void);
  * Returns 0, or -1 (out of memory) after calling free_fn(obj) itself. */
 int fl__store_own(fl_store *s, void *obj, void (*free_fn)(void *obj));
 
-/* The store's cap on memory sizes, in pages. */
+/* The store's cap on memory sizes, in pages, and whether it is the host's
+ * (below wasm32's own 65536). */
 uint32_t fl__store_max_pages(const fl_store *s);
+bool fl__store_pages_capped(const fl_store *s);
+
+/* Charges `bytes` to the store's budget (FL_BUDGET_MEMORY): 0, or -1 with
+ * nothing charged.  A NULL budget accepts everything. */
+int fl__store_charge(fl_store *s, uint64_t bytes);
+/* Gives back `bytes` charged earlier. */
+void fl__store_release(fl_store *s, uint64_t bytes);
+
+/* Which limit refused an allocation. */
+typedef enum fl__limit {
+    FL__LIMIT_PAGES,  /* the store's cap on a memory's pages */
+    FL__LIMIT_TABLE,  /* the store's cap on a table's elements */
+    FL__LIMIT_BUDGET, /* the budget's memory */
+} fl__limit;
+
+/* Records that `limit` refused what fmt says ("memory.grow by 960 pages"):
+ * fl_store_limit_reached then states it. */
+void fl__store_refuse(fl_store *s, fl__limit limit, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* How many refusals were recorded so far. */
+uint32_t fl__store_refusals(const fl_store *s);
 
 /* Limits of an existing memory or table as import matching sees them: the
  * current size as min and the declared maximum (not the store's cap). */

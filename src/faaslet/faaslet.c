@@ -98,6 +98,51 @@ typedef struct faaslet {
 
 static const char TRAP_[] = "trap: ", TIMEOUT_[] = "timeout: ", LOAD_[] = "load: ";
 
+/* ---- what a module must be to run as a function ---- */
+
+/* Every export the runtime calls, with the types it may have: the host
+ * sizes its argument and result arrays from this table (fl_invoke checks
+ * them again), so a module whose exports differ is refused when it is
+ * loaded, with a message, rather than when a call reaches it. */
+typedef struct entry_type {
+    const char *name;
+    const char *sigs[2]; /* accepted signatures (module.h); NULL: no second */
+    const char *rule;    /* what the message says it must be */
+} entry_type;
+
+static const entry_type ENTRY_TYPES[] = {
+    {"_start", {":", ":i"}, "an entry point must be [] -> [] or [] -> [i32]"},
+    {"_faasm_zygote", {":", ":i"}, "an entry point must be [] -> [] or [] -> [i32]"},
+    {"_faasm_init", {":", NULL}, "an initialiser must be [] -> []"},
+    {"__wasm_call_ctors", {":", NULL}, "an initialiser must be [] -> []"},
+    {"__wasm_call_dtors", {":", NULL}, "a finaliser must be [] -> []"},
+    {"malloc", {"i:i", NULL}, "an exported malloc must be [i32] -> [i32]"},
+};
+
+static const char *const EXTERN_KIND_NAMES[] = {"function", "table", "memory", "global"};
+
+int fl_runtime_check_module(const fl_module *m, char *msg, size_t len) {
+    for (size_t i = 0; i < sizeof ENTRY_TYPES / sizeof ENTRY_TYPES[0]; i++) {
+        const entry_type *e = &ENTRY_TYPES[i];
+        const fl_export *ex = fl_module_find_export(m, e->name);
+        if (!ex)
+            continue;
+        if (ex->kind != FL_EXTERN_FUNC) {
+            snprintf(msg, len, "%s is exported as a %s; %s", e->name,
+                     ex->kind < 4 ? EXTERN_KIND_NAMES[ex->kind] : "non-function", e->rule);
+            return -1;
+        }
+        const fl_functype *t = fl_module_func_type(m, ex->index);
+        if (t && (fl_functype_is(t, e->sigs[0]) || (e->sigs[1] && fl_functype_is(t, e->sigs[1]))))
+            continue;
+        char text[96];
+        snprintf(msg, len, "%s has type %s; %s", e->name,
+                 t ? fl_functype_text(t, text, sizeof text) : "(none)", e->rule);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- the module cache ---- */
 
 static cached_module *cache_find(fl_runtime *rt, const char *user, const char *func) {
@@ -164,6 +209,11 @@ static const fl_module *module_get(fl_runtime *rt, const char *user, const char 
     fl_module *loaded = fl_module_load(bytes, n, &err);
     if (!loaded) {
         snprintf(msg, len, "%s/%s: %s (at byte %zu)", user, func, err.message, err.offset);
+        goto out;
+    }
+    if (fl_runtime_check_module(loaded, err.message, sizeof err.message) < 0) {
+        snprintf(msg, len, "%s/%s: %s", user, func, err.message);
+        fl_module_free(loaded);
         goto out;
     }
     m = cache_add(rt, user, func, loaded);
@@ -233,8 +283,13 @@ static const fl_module *python_module(fl_runtime *rt, char *msg, size_t len) {
         goto out;
     }
     rt->py_module = fl_module_load(bytes, n, &err);
-    if (!rt->py_module)
+    if (!rt->py_module) {
         snprintf(msg, len, "%s: %s (at byte %zu)", path, err.message, err.offset);
+    } else if (fl_runtime_check_module(rt->py_module, err.message, sizeof err.message) < 0) {
+        snprintf(msg, len, "%s: %s", path, err.message);
+        fl_module_free(rt->py_module);
+        rt->py_module = NULL;
+    }
 out:
     pthread_mutex_unlock(&rt->lock);
     free(bytes);
@@ -273,6 +328,11 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
     fl_module *m = fl_module_load(bytes, len, err);
     if (!m)
         return -1;
+    if (fl_runtime_check_module(m, err->message, sizeof err->message) < 0) {
+        err->offset = 0;
+        fl_module_free(m);
+        return -2;
+    }
     pthread_mutex_lock(&rt->lock);
     const fl_module *kept = cache_add(rt, user, func, m);
     pthread_mutex_unlock(&rt->lock);
@@ -406,9 +466,21 @@ static const fl_host_ops host_ops = {op_chain, op_await, op_set_output, op_chain
 
 /* Runs the entry: table element func_ptr (int (void)) or _start.  Sets
  * *retval when the guest ends normally or exits. */
+/* Calls entry `f`, of type [] -> [] or [] -> [i32] (fl_runtime_check_module
+ * made sure at load): *result gets its i32, or 0 when it has none.  The
+ * counts given to fl_invoke are this function's one-slot array, never the
+ * type's: a type that slipped past the load check is refused, not obeyed. */
+static fl_trap invoke_entry(fl_exec *ex, fl_funcinst *f, int32_t *result) {
+    fl_value v[1] = {{0}};
+    size_t nresults = f->type->nresults ? 1 : 0;
+    fl_trap trap = fl_invoke(ex, f, NULL, 0, v, nresults);
+    *result = trap == FL_TRAP_NONE && nresults ? (int32_t)v[0].i32 : 0;
+    return trap;
+}
+
 static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *retval,
                          char *msg, size_t len) {
-    fl_value v[1] = {{0}};
+    int32_t ret = 0;
     if (func_ptr > 0) {
         fl_table *t = inst->module->ntables + inst->module->nimported_tables ? inst->tables[0]
                                                                            : NULL;
@@ -428,15 +500,15 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
         fl_funcinst *init = fl_instance_func(inst, "_faasm_init");
         if (!init)
             init = fl_instance_func(inst, "__wasm_call_ctors");
-        if (init && init->type->nparams == 0) {
-            fl_trap trap = fl_invoke(ex, init, v);
+        if (init) {
+            fl_trap trap = fl_invoke(ex, init, NULL, 0, NULL, 0);
             if (trap != FL_TRAP_NONE)
                 return trap;
         }
-        fl_trap trap = fl_invoke(ex, f, v);
+        fl_trap trap = invoke_entry(ex, f, &ret);
         if (trap != FL_TRAP_NONE)
             return trap;
-        *retval = f->type->nresults ? (int32_t)v[0].i32 : 0;
+        *retval = ret;
         /* The C destructors flush stdio (exit() runs them, a plain return
          * does not): __wasm_call_dtors when exported, else the wrapper of
          * _faasm_init again (it runs the constructors once more first,
@@ -444,10 +516,8 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
         fl_funcinst *fini = fl_instance_func(inst, "__wasm_call_dtors");
         if (!fini)
             fini = init;
-        if (fini && fini->type->nparams == 0) {
-            fl_value fv[1] = {{0}};
-            return fl_invoke(ex, fini, fv);
-        }
+        if (fini)
+            return fl_invoke(ex, fini, NULL, 0, NULL, 0);
         return FL_TRAP_NONE;
     }
     fl_funcinst *start = fl_instance_func(inst, "_start");
@@ -455,9 +525,11 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
         snprintf(msg, len, "the module exports no _start (not a WASI command)");
         return FL_TRAP_UNSUPPORTED;
     }
-    fl_trap trap = fl_invoke(ex, start, v);
+    /* wasi-libc's _start is [] -> [] and calls exit() for a non-zero main;
+     * a _start of [] -> [i32] returns the status */
+    fl_trap trap = invoke_entry(ex, start, &ret);
     if (trap == FL_TRAP_NONE)
-        *retval = 0; /* wasi-libc's _start calls exit() for a non-zero main */
+        *retval = ret;
     return trap;
 }
 
@@ -470,17 +542,12 @@ static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *
         fl_call_set_error(sink, "%scall timed out after %u ms", TIMEOUT_, call->msg.timeout_ms);
         return;
     }
-    /* a guest that died with its memory at the cap most likely ran out of it */
-    if (inst && rt->cfg.max_memory_mib &&
-        inst->module->nmemories + inst->module->nimported_memories) {
-        fl_memory *mem = inst->memories[0];
-        uint32_t slack = mem->max_pages / 8 > 16 ? mem->max_pages / 8 : 16;
-        if (mem->pages + slack >= mem->max_pages) {
-            fl_call_set_error(sink, "%smemory limit reached (%u MiB): %s%s%s%s", TRAP_,
-                              rt->cfg.max_memory_mib, where, fl_trap_message(trap),
-                              detail[0] ? ": " : "", detail);
-            return;
-        }
+    /* a cap or the budget refused the guest memory before it trapped: say so */
+    const char *limit = inst ? fl_store_limit_reached(inst->store) : NULL;
+    if (limit) {
+        fl_call_set_error(sink, "%s%s; then %s%s%s%s", TRAP_, limit, where,
+                          fl_trap_message(trap), detail[0] ? ": " : "", detail);
+        return;
     }
     fl_call_set_error(sink, "%s%s%s%s%s", TRAP_, where, fl_trap_message(trap),
                       detail[0] ? ": " : "", detail);
@@ -747,9 +814,8 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         fl_call_set_error(sink, "%s%s/%s: %s%s", LOAD_, user, func, err.message,
                           unknown_import(m, msg, sizeof msg));
         goto out;
-    case FL_INST_NO_MEMORY:
-        fl_call_set_error(sink, "%s%s/%s: %s (memory limit %u MiB?)", LOAD_, user, func,
-                          err.message, rt->cfg.max_memory_mib);
+    case FL_INST_NO_MEMORY: /* the message says when a limit refused it */
+        fl_call_set_error(sink, "%s%s/%s: %s", LOAD_, user, func, err.message);
         goto out;
     case FL_INST_TRAP:
         fl_call_set_error(sink, "%sin the start function: %s", TRAP_, err.message);
@@ -757,17 +823,17 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     }
 
     fl_funcinst *zygote = fl_instance_func(inst, "_faasm_zygote");
-    if (zygote && zygote->type->nparams == 0) {
-        fl_value zv[1] = {{0}};
-        trap = fl_invoke(ex, zygote, zv);
+    if (zygote) {
+        int32_t zret;
+        trap = invoke_entry(ex, zygote, &zret);
         if (trap == FL_TRAP_EXIT && ex->exit_code == 0)
             trap = FL_TRAP_NONE;
         if (trap != FL_TRAP_NONE) {
             report_trap(rt, call, sink, ex, inst, trap, "in _faasm_zygote: ", "");
             goto out;
         }
-        if (zygote->type->nresults == 1 && zv[0].i32 != 0) {
-            fl_call_set_error(sink, "%s_faasm_zygote returned %d", TRAP_, (int32_t)zv[0].i32);
+        if (zret != 0) {
+            fl_call_set_error(sink, "%s_faasm_zygote returned %d", TRAP_, zret);
             goto out;
         }
     }

@@ -80,9 +80,21 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
  * be called from a call. */
 void fl_runtime_free(fl_runtime *rt);
 
+/* Whether loaded module `m` can run as a function: every export the
+ * runtime calls has a type it calls it with (_start and _faasm_zygote
+ * [] -> [] or [] -> [i32]; _faasm_init, __wasm_call_ctors and
+ * __wasm_call_dtors [] -> []; malloc, when exported, [i32] -> [i32]).
+ * Returns 0, or -1 with a message in msg[0..len) such as "_start has type
+ * [] -> [i64 x 64]; an entry point must be [] -> [] or [] -> [i32]".
+ * Every module the runtime caches passes it; `faaslet upload` checks with
+ * it too. */
+int fl_runtime_check_module(const fl_module *m, char *msg, size_t len);
+
 /* Loads bytes[0..len) (borrowed) as function user/func, replacing nothing:
- * an already cached user/func keeps its module.  Returns 0, or -1 with
- * `err` filled (decode or validation error). */
+ * an already cached user/func keeps its module.  Returns 0; -1 with `err`
+ * filled (decode or validation error, at err->offset); or -2 with
+ * err->message saying why a valid module cannot run as a function
+ * (fl_runtime_check_module). */
 int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
                           const uint8_t *bytes, size_t len, fl_error *err);
 

@@ -226,7 +226,7 @@ static fl_trap h_await_call_output(fl_host_call *c, fl_value *v) {
     if (out_len > 0) {
         fl_value mv[1];
         mv[0].i32 = (uint32_t)out_len;
-        t = fl_invoke(c->exec, mallocf, mv);
+        t = fl_invoke(c->exec, mallocf, mv, 1, mv, 1);
         if (t)
             goto done;
         gptr = mv[0].i32;

@@ -15,6 +15,7 @@
 #include "interp/numeric.h"
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 
 /* Wasm rounds every float operation: never contract a*b+c into an FMA. */
 #pragma STDC FP_CONTRACT OFF
@@ -38,6 +39,81 @@ static void *elem_item(fl_instance *inst, const fl_expr *e) {
     if (op == 0xd2)
         return inst->funcs[idx];
     return inst->globals[idx]->value.ref; /* 0x23 global.get */
+}
+
+/* ---- bulk instructions: chunked, interruptible between chunks ----
+ * Each returns false when the interrupt flag was found set after a chunk
+ * (the rest is not done).  A range within one chunk is one libc call. */
+
+static bool bulk_fill(uint8_t *d, int v, uint64_t n, volatile int *intr) {
+    while (UNLIKELY(n > FL_BULK_CHUNK_BYTES)) {
+        memset(d, v, FL_BULK_CHUNK_BYTES);
+        d += FL_BULK_CHUNK_BYTES;
+        n -= FL_BULK_CHUNK_BYTES;
+        if (*intr)
+            return false;
+    }
+    memset(d, v, n);
+    return true;
+}
+
+/* memmove in chunks, in the direction that never overwrites source bytes
+ * not yet copied: from the low end when `forward` (which a destination
+ * below the source, or one apart from it, needs), else from the high end. */
+static bool bulk_move(uint8_t *d, const uint8_t *s, uint64_t n, bool forward,
+                      volatile int *intr) {
+    if (LIKELY(n <= FL_BULK_CHUNK_BYTES)) {
+        memmove(d, s, n);
+        return true;
+    }
+    if (forward) {
+        for (uint64_t at = 0; at < n; at += FL_BULK_CHUNK_BYTES) {
+            uint64_t k = n - at < FL_BULK_CHUNK_BYTES ? n - at : FL_BULK_CHUNK_BYTES;
+            memmove(d + at, s + at, k);
+            if (at + k < n && *intr)
+                return false;
+        }
+    } else {
+        for (uint64_t end = n; end > 0;) {
+            uint64_t k = end < FL_BULK_CHUNK_BYTES ? end : FL_BULK_CHUNK_BYTES;
+            end -= k;
+            memmove(d + end, s + end, k);
+            if (end > 0 && *intr)
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool bulk_fill_refs(void **d, void *v, uint64_t n, volatile int *intr) {
+    for (;;) {
+        uint64_t k = n < FL_BULK_CHUNK_ELEMS ? n : FL_BULK_CHUNK_ELEMS;
+        for (uint64_t i = 0; i < k; i++)
+            d[i] = v;
+        d += k;
+        n -= k;
+        if (n == 0)
+            return true;
+        if (*intr)
+            return false;
+    }
+}
+
+/* table.init's items, each a constant expression to evaluate. */
+static bool bulk_init_refs(fl_instance *inst, void **d, const fl_expr *items, uint64_t n,
+                           volatile int *intr) {
+    for (;;) {
+        uint64_t k = n < FL_BULK_CHUNK_ELEMS ? n : FL_BULK_CHUNK_ELEMS;
+        for (uint64_t i = 0; i < k; i++)
+            d[i] = elem_item(inst, &items[i]);
+        d += k;
+        items += k;
+        n -= k;
+        if (n == 0)
+            return true;
+        if (*intr)
+            return false;
+    }
 }
 
 /* Operand shorthands: D dst, A/B sources of value ops; X1..X4 raw slots. */
@@ -244,7 +320,8 @@ static void *elem_item(fl_instance *inst, const fl_expr *e) {
  * The interpreter proper.  With `words_out` set it only reports its table
  * of handler words (the compiler needs the label addresses) and returns.
  */
-static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_t **words_out) {
+static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_value *results,
+                   const int32_t **words_out) {
     static const int32_t words[OP_COUNT] = {FL_INTERP_OPS(FL_WORD, FL_WORD_IMM, FL_WORD_AI)};
     if (words_out) {
         *words_out = words;
@@ -288,7 +365,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
 
     FL_HANDLER(EXIT) {
         for (uint32_t i = 0; i < code->nresults; i++)
-            args[i] = fp[i];
+            results[i] = fp[i];
         TRAP(FL_TRAP_NONE);
     }
 
@@ -453,8 +530,8 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
         void *v = X3.ref;
         if (UNLIKELY(i + n > t->size))
             goto trap_table_oob;
-        for (uint64_t k = 0; k < n; k++)
-            t->elems[i + k] = v;
+        if (UNLIKELY(!bulk_fill_refs(t->elems + i, v, n, intr)))
+            goto trap_interrupted;
         NEXT(5);
     }
     FL_HANDLER(TABLE_COPY) {
@@ -462,7 +539,9 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
         uint64_t d = fp[ip[3]].i32, s = fp[ip[4]].i32, n = fp[ip[5]].i32;
         if (UNLIKELY(d + n > dt->size || s + n > st->size))
             goto trap_table_oob;
-        memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+        if (UNLIKELY(!bulk_move((uint8_t *)(dt->elems + d), (const uint8_t *)(st->elems + s),
+                                n * sizeof(void *), dt != st || d <= s, intr)))
+            goto trap_interrupted;
         NEXT(6);
     }
     FL_HANDLER(TABLE_INIT) {
@@ -473,8 +552,8 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
         uint64_t len = inst->elem_dropped[ei] ? 0 : seg->nitems;
         if (UNLIKELY(s + n > len || d + n > t->size))
             goto trap_table_oob;
-        for (uint64_t k = 0; k < n; k++)
-            t->elems[d + k] = elem_item(inst, &seg->items[s + k]);
+        if (n && UNLIKELY(!bulk_init_refs(inst, t->elems + d, seg->items + s, n, intr)))
+            goto trap_interrupted;
         NEXT(6);
     }
     FL_HANDLER(ELEM_DROP) {
@@ -523,14 +602,16 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
         uint64_t d = X1.i32, n = X3.i32;
         if (UNLIKELY(d + n > mem->size))
             goto trap_mem_oob;
-        memset(mem_base + d, (int)(X2.i32 & 0xff), n);
+        if (UNLIKELY(!bulk_fill(mem_base + d, (int)(X2.i32 & 0xff), n, intr)))
+            goto trap_interrupted;
         NEXT(4);
     }
     FL_HANDLER(MEMORY_COPY) {
         uint64_t d = X1.i32, s = X2.i32, n = X3.i32;
         if (UNLIKELY(d + n > mem->size || s + n > mem->size))
             goto trap_mem_oob;
-        memmove(mem_base + d, mem_base + s, n);
+        if (UNLIKELY(!bulk_move(mem_base + d, mem_base + s, n, d <= s, intr)))
+            goto trap_interrupted;
         NEXT(4);
     }
     FL_HANDLER(MEMORY_INIT) {
@@ -540,8 +621,8 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, fl_value *args, const int32_
         uint64_t len = inst->data_dropped[si] ? 0 : seg->len;
         if (UNLIKELY(s + n > len || d + n > mem->size))
             goto trap_mem_oob;
-        if (n)
-            memcpy(mem_base + d, seg->bytes + s, n);
+        if (n && UNLIKELY(!bulk_move(mem_base + d, seg->bytes + s, n, true, intr)))
+            goto trap_interrupted;
         NEXT(5);
     }
     FL_HANDLER(DATA_DROP) {
@@ -776,10 +857,10 @@ out:
 
 const int32_t *fl_interp_op_words(void) {
     const int32_t *words;
-    run(NULL, NULL, NULL, &words);
+    run(NULL, NULL, NULL, NULL, &words);
     return words;
 }
 
-fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, fl_value *args_results) {
-    return run(ex, f, args_results, NULL);
+fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, const fl_value *args, fl_value *results) {
+    return run(ex, f, args, results, NULL);
 }

@@ -17,9 +17,11 @@ int fl_interp_prepare(fl_module *m, fl_error *err);
 /* Frees what fl_interp_prepare allocated; safe on a module never prepared. */
 void fl_interp_release(fl_module *m);
 
-/* Runs defined function `f` (f->code set) on `ex`: arguments in
- * args_results[0..nparams), results left in args_results[0..nresults).
- * Called by fl_invoke, which has set up the fault landing pad. */
-fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, fl_value *args_results);
+/* Runs defined function `f` (f->code set) on `ex`: arguments read from
+ * args[0..nparams) before it starts, results written to results[0..nresults)
+ * when it returns (the two may be the same array).  Called by fl_invoke,
+ * which has checked the counts against f's type and set up the fault
+ * landing pad. */
+fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, const fl_value *args, fl_value *results);
 
 #endif

@@ -3,7 +3,8 @@
 #
 #   tests/func/run.sh FAASLET BUILD_DIR
 #
-# Compiles func/*.c and tests/func/*.c with `faaslet cc` into BUILD_DIR/wasm,
+# Compiles func/*.c and tests/func/*.c with `faaslet cc` (tests/func/*.wat
+# with wat2wasm) into BUILD_DIR/wasm,
 # uploads the func/ ones as user "demo" into a fresh function store
 # (FAASLET_HOME=BUILD_DIR/home, whose runtime root gets etc/motd), then runs
 # every case of cases.txt and compares exit status, stdout (exactly, or
@@ -64,6 +65,11 @@ for src in "$ROOT"/func/*.c "$HERE"/*.c; do
 done
 clang-19 --target=wasm32 -O2 -nostdlib -Wl,--no-entry -o "$W/fib.wasm" "$ROOT/examples/fib.c" ||
     bad "build fib"
+# hand-written modules (what a compiler would not emit: odd export types...)
+for src in "$HERE"/*.wat; do
+    name=$(basename "$src" .wat)
+    wat2wasm --enable-all "$src" -o "$W/$name.wasm" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
+done
 printf 'line one\nline two' >"$W/input.bin"
 
 now_ms() { date +%s%3N; }

@@ -111,6 +111,8 @@
 
 #include "faaslet/faaslet.h"
 #include "host/host.h"
+#include "store/store.h"
+#include "wasm_builder.h"
 
 static const uint8_t guest_wasm[] = {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x33, 0x09, 0x60,
@@ -344,7 +346,8 @@ Test(faaslet, memory_limit_ends_the_call_and_the_next_call_runs) {
     fl_call_result r;
     call("g", &r);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
-    cr_assert(strstr(r.error, "memory limit reached (2 MiB)"), "%s", r.error);
+    cr_assert_str_eq(r.error, "trap: memory limit reached (2 MiB): memory.grow by 1 page "
+                              "refused; then unreachable");
     fl_call_result_free(&r);
     expect_ok_call();
     stop();
@@ -676,5 +679,182 @@ Test(faaslet, python_call_without_a_python_runtime_is_a_load_error) {
     cr_assert(strstr(r.error, "no Python runtime"), "%s", r.error);
     fl_call_result_free(&r);
     expect_ok_call();
+    stop();
+}
+
+/* ---- entry exports must have the types the runtime calls them with ---- */
+
+/* A module exporting as `name` one function of type params -> results
+ * (signature letters), whose body is `unreachable` (valid for any type). */
+static void one_export(wbuf *w, const char *name, const char *params, const char *results) {
+    wbuf t = {.n = 0};
+    put_leb(&t, 1);
+    put(&t, (const uint8_t[]){0x60}, 1);
+    const char *parts[2] = {params, results};
+    for (int k = 0; k < 2; k++) {
+        put_leb(&t, (uint32_t)strlen(parts[k]));
+        for (const char *c = parts[k]; *c; c++) {
+            uint8_t v;
+            cr_assert_eq(fl_sig_valtype(*c, &v), 0);
+            put(&t, &v, 1);
+        }
+    }
+    header(w);
+    section(w, 1, t.b, t.n);
+    SECTION(w, 3, 1, 0);
+    wbuf e = {.n = 0};
+    put_leb(&e, 1);
+    put_leb(&e, (uint32_t)strlen(name));
+    put(&e, (const uint8_t *)name, strlen(name));
+    put(&e, (const uint8_t[]){0, 0}, 2); /* a function, index 0 */
+    section(w, 7, e.b, e.n);
+    CODE1(w, 0x00, 0x00, 0x0b);          /* no locals; unreachable; end */
+}
+
+/* fl_runtime_check_module on one_export(name, params, results): 0, or -1
+ * with the message in msg. */
+static int check_one(const char *name, const char *params, const char *results, char *msg) {
+    wbuf w;
+    one_export(&w, name, params, results);
+    fl_error err = {0};
+    fl_module *m = fl_module_load(w.b, w.n, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    msg[0] = 0;
+    int rc = fl_runtime_check_module(m, msg, 200);
+    fl_module_free(m);
+    return rc;
+}
+
+Test(faaslet, entry_export_types_are_checked) {
+    static const struct {
+        const char *name, *params, *results;
+        bool ok;
+    } cases[] = {
+        {"_start", "", "", true},
+        {"_start", "", "i", true},
+        {"_start", "", "I", false},
+        {"_start", "", "ii", false},
+        {"_start", "i", "", false},
+        {"_start", "IIIIIIII", "", false},
+        {"_faasm_zygote", "", "", true},
+        {"_faasm_zygote", "", "i", true},
+        {"_faasm_zygote", "", "f", false},
+        {"_faasm_zygote", "i", "i", false},
+        {"_faasm_init", "", "", true},
+        {"_faasm_init", "", "i", false},
+        {"__wasm_call_ctors", "", "", true},
+        {"__wasm_call_ctors", "i", "", false},
+        {"__wasm_call_dtors", "", "", true},
+        {"__wasm_call_dtors", "", "I", false},
+        {"malloc", "i", "i", true},
+        {"malloc", "I", "i", false},
+        {"malloc", "i", "ii", false},
+        {"malloc", "", "i", false},
+        {"not_an_entry", "IIIIIIII", "IIII", true},
+    };
+    char msg[200];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = check_one(cases[i].name, cases[i].params, cases[i].results, msg);
+        cr_assert_eq(rc, cases[i].ok ? 0 : -1, "%s %s:%s: %s", cases[i].name, cases[i].params,
+                     cases[i].results, msg);
+    }
+    char results[65] = "";
+    memset(results, 'I', 64);
+    cr_assert_eq(check_one("_start", "", results, msg), -1);
+    cr_assert_str_eq(msg, "_start has type [] -> [i64 x 64]; an entry point must be "
+                          "[] -> [] or [] -> [i32]");
+    cr_assert_eq(check_one("__wasm_call_dtors", "", "i", msg), -1);
+    cr_assert_str_eq(msg, "__wasm_call_dtors has type [] -> [i32]; a finaliser must be [] -> []");
+    cr_assert_eq(check_one("malloc", "I", "i", msg), -1);
+    cr_assert_str_eq(msg, "malloc has type [i64] -> [i32]; an exported malloc must be "
+                          "[i32] -> [i32]");
+
+    /* an entry name exported as something else */
+    wbuf w;
+    header(&w);
+    SECTION(&w, 5, 1, 0x00, 1);                      /* memory 1 */
+    SECTION(&w, 7, 1, 6, '_', 's', 't', 'a', 'r', 't', 2, 0);
+    fl_error err = {0};
+    fl_module *m = fl_module_load(w.b, w.n, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    cr_assert_eq(fl_runtime_check_module(m, msg, sizeof msg), -1);
+    cr_assert_str_eq(msg, "_start is exported as a memory; an entry point must be [] -> [] or "
+                          "[] -> [i32]");
+    fl_module_free(m);
+}
+
+Test(faaslet, a_module_with_a_bad_entry_type_is_not_loaded) {
+    start(1, 0, 0);
+    wbuf w;
+    one_export(&w, "_start", "", "IIII");
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "bad", w.b, w.n, &e), -2);
+    cr_assert_str_eq(e.message, "_start has type [] -> [i64 x 4]; an entry point must be "
+                                "[] -> [] or [] -> [i32]");
+    /* not cached: a call of it is a load error, and the runtime goes on */
+    uint32_t id = fl_runtime_submit(rt, "t", "bad", NULL, 0);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_LOAD, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    /* a malformed module is still -1, with its byte offset */
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "junk", (const uint8_t *)"\0asm", 4, &e), -1);
+    expect_ok_call();
+    stop();
+}
+
+Test(faaslet, a_stored_module_with_a_bad_entry_type_is_a_load_error) {
+    char dir[] = "/tmp/faaslet-entry-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    int rc;
+    fl_fnstore *fs = fl_fnstore_open(dir, &rc);
+    cr_assert_not_null(fs, "%s", strerror(-rc));
+    wbuf w;
+    one_export(&w, "_faasm_zygote", "", "IIIIIIII");
+    cr_assert_eq(fl_fnstore_put_wasm(fs, "t", "zyg", w.b, w.n), 0);
+
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.threads = 1;
+    c.fnstore = fs;
+    c.no_private_tmp = true;
+    char err[200] = "";
+    fl_runtime *r2 = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(r2, "%s", err);
+    uint32_t id = fl_runtime_submit(r2, "t", "zyg", NULL, 0);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(r2, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_LOAD);
+    cr_assert_str_eq(r.error, "load: t/zyg: _faasm_zygote has type [] -> [i64 x 8]; an entry "
+                              "point must be [] -> [] or [] -> [i32]");
+    fl_call_result_free(&r);
+    fl_runtime_free(r2);
+    fl_fnstore_close(fs);
+    char cmd[100];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* A guest at its memory cap that traps without a refusal: not a memory
+ * limit (the report states what happened, not a guess from the size).
+ * (module (memory (export "memory") 1)
+ *   (func (export "_start") (drop (memory.grow (i32.const 31))) unreachable)) */
+static const uint8_t full_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x13, 0x02, 0x06, 0x6d,
+    0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74,
+    0x00, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x1f, 0x40, 0x00, 0x1a, 0x00, 0x0b,
+};
+
+Test(faaslet, a_trap_at_the_cap_without_a_refusal_is_not_a_memory_limit) {
+    start(1, 0, 2); /* 32 pages: the guest grows to exactly that */
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "full", full_wasm, sizeof full_wasm, &e), 0);
+    uint32_t id = fl_runtime_submit(rt, "t", "full", NULL, 0);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_str_eq(r.error, "trap: unreachable");
+    fl_call_result_free(&r);
     stop();
 }

@@ -48,6 +48,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -120,7 +121,7 @@ static void teardown(void) {
 static fl_trap call(const char *name, fl_value *args) {
     fl_funcinst *f = fl_instance_func(fx.inst, name);
     cr_assert_not_null(f, "no export %s", name);
-    return fl_invoke(fx.ex, f, args);
+    return fl_invoke(fx.ex, f, args, f->type->nparams, args, f->type->nresults);
 }
 
 static uint32_t call_i32(const char *name, uint32_t a) {
@@ -443,7 +444,7 @@ static const uint8_t host_wasm[] = {
 static fl_trap host_cb(fl_host_call *call, fl_value *args_results) {
     fl_funcinst *inner = fl_instance_func(fx.inst, "inner");
     fl_value v[1] = {args_results[0]};
-    fl_trap t = fl_invoke(call->exec, inner, v);
+    fl_trap t = fl_invoke(call->exec, inner, v, 1, v, 1);
     if (t != FL_TRAP_NONE)
         return t;
     args_results[0].i32 = v[0].i32 + 1;
@@ -479,4 +480,292 @@ Test(interp_host, reentrant_call) {
     cr_assert_eq(call_i32("deep", 50), 50 + 3 + 1);
     cr_assert_eq(fx.ex->depth, 0);
     cr_assert_eq(fx.ex->stack_used, 0);
+}
+
+/* ---- bulk instructions stop at a chunk boundary when interrupted ----
+ * A module built here, since its segments are larger than a chunk:
+ *   (import "env" "stop" (func $stop))         ;; raises the interrupt flag
+ *   (table 3000000 funcref) (memory 1024)       ;; 64 MiB
+ *   (elem $e (passive) func $fill x 2500000)    ;; more than 2 chunks
+ *   (data $d (passive) "\cd" x 20 MiB)          ;; more than a chunk
+ * and one exported function per instruction, each `call $stop` first, then
+ * the instruction over the whole range:
+ *   fill   (memory.fill (i32.const 0) (i32.const 0xab) (i32.const 64 MiB))
+ *   fwd    (memory.copy (i32.const 0) (i32.const 1) (i32.const 64 MiB - 1))
+ *   bwd    (memory.copy (i32.const 1) (i32.const 0) (i32.const 64 MiB - 1))
+ *   init   (memory.init $d (i32.const 0) (i32.const 0) (i32.const 20 MiB))
+ *   tfill  (table.fill (i32.const 0) (ref.func $fill) (i32.const 3000000))
+ *   tcopy  (table.copy (i32.const 0) (i32.const 1) (i32.const 2999999))
+ *   tinit  (table.init $e (i32.const 0) (i32.const 0) (i32.const 2500000)) */
+
+#define MIB ((uint32_t)1 << 20)
+#define BULK_MEM (64 * MIB)
+#define BULK_TABLE 3000000u
+#define BULK_ELEMS 2500000u
+#define BULK_DATA (20 * MIB)
+
+typedef struct dbuf {
+    uint8_t *b;
+    size_t n, cap;
+} dbuf;
+
+static void dput(dbuf *w, const void *p, size_t n) {
+    if (w->n + n > w->cap) {
+        w->cap = (w->n + n) * 2;
+        w->b = realloc(w->b, w->cap);
+        cr_assert_not_null(w->b);
+    }
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void dbyte(dbuf *w, uint8_t b) { dput(w, &b, 1); }
+
+static void duleb(dbuf *w, uint32_t v) {
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        dbyte(w, b | (v ? 0x80 : 0));
+    } while (v);
+}
+
+static void dsleb(dbuf *w, int32_t v) {
+    for (;;) {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        bool done = (v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40));
+        dbyte(w, b | (done ? 0 : 0x80));
+        if (done)
+            return;
+    }
+}
+
+static void dsection(dbuf *w, uint8_t id, dbuf *body) {
+    dbyte(w, id);
+    duleb(w, (uint32_t)body->n);
+    dput(w, body->b, body->n);
+    free(body->b);
+    *body = (dbuf){0};
+}
+
+static void i32c(dbuf *w, int32_t v) {
+    dbyte(w, 0x41);
+    dsleb(w, v);
+}
+
+static const char *const bulk_names[] = {"fill", "fwd", "bwd", "init", "tfill", "tcopy", "tinit"};
+#define NBULK 7
+
+static dbuf bulk_module(void) {
+    dbuf w = {0}, s = {0};
+    dput(&w, "\0asm\1\0\0\0", 8);
+    dput(&s, (uint8_t[]){1, 0x60, 0, 0}, 4); /* type 0: [] -> [] */
+    dsection(&w, 1, &s);
+    dput(&s, (uint8_t[]){1, 3, 'e', 'n', 'v', 4, 's', 't', 'o', 'p', 0, 0}, 12);
+    dsection(&w, 2, &s);
+    duleb(&s, NBULK);
+    for (int i = 0; i < NBULK; i++)
+        dbyte(&s, 0);
+    dsection(&w, 3, &s);
+    dput(&s, (uint8_t[]){1, 0x70, 0}, 3);
+    duleb(&s, BULK_TABLE);
+    dsection(&w, 4, &s);
+    dput(&s, (uint8_t[]){1, 0}, 2);
+    duleb(&s, BULK_MEM / 65536);
+    dsection(&w, 5, &s);
+    duleb(&s, NBULK);
+    for (int i = 0; i < NBULK; i++) {
+        duleb(&s, (uint32_t)strlen(bulk_names[i]));
+        dput(&s, bulk_names[i], strlen(bulk_names[i]));
+        dbyte(&s, 0);
+        duleb(&s, 1 + (uint32_t)i); /* the import is function 0 */
+    }
+    dsection(&w, 7, &s);
+    dput(&s, (uint8_t[]){1, 1, 0}, 3); /* passive, funcref, function indices */
+    duleb(&s, BULK_ELEMS);
+    for (uint32_t i = 0; i < BULK_ELEMS; i++)
+        dbyte(&s, 1); /* $fill */
+    dsection(&w, 9, &s);
+    dbyte(&s, 1);
+    dsection(&w, 12, &s); /* data count */
+    duleb(&s, NBULK);
+    for (int i = 0; i < NBULK; i++) {
+        dbuf f = {0};
+        dput(&f, (uint8_t[]){0, 0x10, 0}, 3); /* no locals; call $stop */
+        switch (i) {
+        case 0: i32c(&f, 0); i32c(&f, 0xab); i32c(&f, (int32_t)BULK_MEM);
+                dput(&f, (uint8_t[]){0xfc, 11, 0}, 3); break;
+        case 1: i32c(&f, 0); i32c(&f, 1); i32c(&f, (int32_t)BULK_MEM - 1);
+                dput(&f, (uint8_t[]){0xfc, 10, 0, 0}, 4); break;
+        case 2: i32c(&f, 1); i32c(&f, 0); i32c(&f, (int32_t)BULK_MEM - 1);
+                dput(&f, (uint8_t[]){0xfc, 10, 0, 0}, 4); break;
+        case 3: i32c(&f, 0); i32c(&f, 0); i32c(&f, (int32_t)BULK_DATA);
+                dput(&f, (uint8_t[]){0xfc, 8, 0, 0}, 4); break;
+        case 4: i32c(&f, 0); dput(&f, (uint8_t[]){0xd2, 1}, 2); i32c(&f, BULK_TABLE);
+                dput(&f, (uint8_t[]){0xfc, 17, 0}, 3); break;
+        case 5: i32c(&f, 0); i32c(&f, 1); i32c(&f, BULK_TABLE - 1);
+                dput(&f, (uint8_t[]){0xfc, 14, 0, 0}, 4); break;
+        case 6: i32c(&f, 0); i32c(&f, 0); i32c(&f, BULK_ELEMS);
+                dput(&f, (uint8_t[]){0xfc, 12, 0, 0}, 4); break;
+        }
+        dbyte(&f, 0x0b);
+        duleb(&s, (uint32_t)f.n);
+        dput(&s, f.b, f.n);
+        free(f.b);
+    }
+    dsection(&w, 10, &s);
+    dput(&s, (uint8_t[]){1, 1}, 2); /* passive */
+    duleb(&s, BULK_DATA);
+    size_t at = s.n;
+    dput(&s, (uint8_t[]){0}, 1);
+    s.n = at;
+    for (uint32_t i = 0; i < BULK_DATA; i += 4096) {
+        uint8_t page[4096];
+        memset(page, 0xcd, sizeof page);
+        dput(&s, page, sizeof page);
+    }
+    dsection(&w, 11, &s);
+    return w;
+}
+
+static bool bulk_stop; /* env.stop raises the flag */
+
+static fl_trap host_stop(fl_host_call *call, fl_value *v) {
+    (void)v;
+    if (bulk_stop)
+        call->exec->interrupt = 1;
+    return FL_TRAP_NONE;
+}
+
+static fl_instance *bulk_inst;
+static fl_module *bulk_mod;
+static fl_store *bulk_store;
+static fl_linker *bulk_linker;
+static fl_exec *bulk_ex;
+
+static void setup_bulk(void) {
+    dbuf w = bulk_module();
+    fl_error err = {0};
+    bulk_mod = fl_module_load(w.b, w.n, &err);
+    free(w.b);
+    cr_assert_not_null(bulk_mod, "%s at %zu", err.message, err.offset);
+    bulk_store = fl_store_new(NULL);
+    bulk_linker = fl_linker_new(bulk_store);
+    fl_host_def stop = {"env", "stop", ":", host_stop, NULL};
+    cr_assert_eq(fl_linker_define_host(bulk_linker, &stop, 1), 0);
+    bulk_ex = fl_exec_new(0);
+    cr_assert_eq(fl_instantiate(bulk_store, bulk_mod, bulk_linker, bulk_ex, &bulk_inst, &err),
+                 FL_INST_OK, "%s", err.message);
+}
+
+static void teardown_bulk(void) {
+    fl_exec_free(bulk_ex);
+    fl_linker_free(bulk_linker);
+    fl_store_free(bulk_store);
+    fl_module_free(bulk_mod);
+}
+
+/* Runs bulk function `name` with env.stop raising the flag or not. */
+static fl_trap bulk(const char *name, bool stop) {
+    bulk_stop = stop;
+    bulk_ex->interrupt = 0;
+    fl_funcinst *f = fl_instance_func(bulk_inst, name);
+    cr_assert_not_null(f);
+    fl_trap t = fl_invoke(bulk_ex, f, NULL, 0, NULL, 0);
+    bulk_ex->interrupt = 0;
+    return t;
+}
+
+static uint8_t pat(uint32_t i) { return (uint8_t)(i * 7 + (i >> 13)); }
+
+static void fill_pattern(uint8_t *mem) {
+    for (uint32_t i = 0; i < BULK_MEM; i++)
+        mem[i] = pat(i);
+}
+
+TestSuite(interp_bulk, .init = setup_bulk, .fini = teardown_bulk, .timeout = 60);
+
+#define CHUNK ((uint32_t)FL_BULK_CHUNK_BYTES)
+#define ECHUNK ((uint32_t)FL_BULK_CHUNK_ELEMS)
+
+Test(interp_bulk, memory_fill_stops_after_one_chunk) {
+    uint8_t *mem = bulk_inst->memories[0]->base;
+    cr_assert_eq(bulk("fill", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(mem[0], 0xab);
+    cr_assert_eq(mem[CHUNK - 1], 0xab);
+    cr_assert_eq(mem[CHUNK], 0, "past the first chunk: not written");
+    cr_assert_eq(mem[BULK_MEM - 1], 0);
+    cr_assert_eq(bulk("fill", false), FL_TRAP_NONE, "uninterrupted: the whole range");
+    cr_assert_eq(mem[CHUNK], 0xab);
+    cr_assert_eq(mem[BULK_MEM - 1], 0xab);
+}
+
+Test(interp_bulk, memory_copy_stops_after_one_chunk_in_either_direction) {
+    uint8_t *mem = bulk_inst->memories[0]->base;
+    fill_pattern(mem);
+    /* forward (destination below source): the low chunk first */
+    cr_assert_eq(bulk("fwd", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(mem[0], pat(1));
+    cr_assert_eq(mem[CHUNK - 1], pat(CHUNK));
+    cr_assert_eq(mem[CHUNK], pat(CHUNK), "past the first chunk: not written");
+    /* backward (destination above source): the high chunk first */
+    fill_pattern(mem);
+    cr_assert_eq(bulk("bwd", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(mem[BULK_MEM - 1], pat(BULK_MEM - 2));
+    cr_assert_eq(mem[BULK_MEM - CHUNK], pat(BULK_MEM - CHUNK - 1));
+    cr_assert_eq(mem[BULK_MEM - CHUNK - 1], pat(BULK_MEM - CHUNK - 1), "not written");
+    cr_assert_eq(mem[1], pat(1));
+    /* uninterrupted, chunked copies of overlapping ranges are memmove's */
+    fill_pattern(mem);
+    cr_assert_eq(bulk("bwd", false), FL_TRAP_NONE);
+    for (uint32_t i = 1; i < BULK_MEM; i++)
+        if (mem[i] != pat(i - 1))
+            cr_assert_fail("bwd: byte %u is %u, want %u", i, mem[i], pat(i - 1));
+    fill_pattern(mem);
+    cr_assert_eq(bulk("fwd", false), FL_TRAP_NONE);
+    for (uint32_t i = 0; i + 1 < BULK_MEM; i++)
+        if (mem[i] != pat(i + 1))
+            cr_assert_fail("fwd: byte %u is %u, want %u", i, mem[i], pat(i + 1));
+}
+
+Test(interp_bulk, memory_init_stops_after_one_chunk) {
+    uint8_t *mem = bulk_inst->memories[0]->base;
+    cr_assert_eq(bulk("init", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(mem[CHUNK - 1], 0xcd);
+    cr_assert_eq(mem[CHUNK], 0, "past the first chunk: not written");
+    cr_assert_eq(bulk("init", false), FL_TRAP_NONE);
+    cr_assert_eq(mem[BULK_DATA - 1], 0xcd);
+    cr_assert_eq(mem[BULK_DATA], 0);
+}
+
+Test(interp_bulk, table_fill_copy_init_stop_after_one_chunk) {
+    fl_table *t = bulk_inst->tables[0];
+    fl_funcinst *g = fl_instance_func(bulk_inst, "fill");
+    cr_assert_eq(bulk("tfill", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(t->elems[ECHUNK - 1], g);
+    cr_assert_null(t->elems[ECHUNK], "past the first chunk: not written");
+    cr_assert_eq(bulk("tfill", false), FL_TRAP_NONE);
+    cr_assert_eq(t->elems[BULK_TABLE - 1], g);
+
+    for (uint32_t i = 0; i < BULK_TABLE; i++)
+        t->elems[i] = NULL;
+    cr_assert_eq(bulk("tinit", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(t->elems[ECHUNK - 1], g);
+    cr_assert_null(t->elems[ECHUNK], "past the first chunk: not written");
+    cr_assert_eq(bulk("tinit", false), FL_TRAP_NONE);
+    cr_assert_eq(t->elems[BULK_ELEMS - 1], g);
+    cr_assert_null(t->elems[BULK_ELEMS]);
+
+    /* table.copy moves pointers: 16 MiB of them is the chunk */
+    uint32_t pchunk = CHUNK / sizeof(void *);
+    for (uint32_t i = 0; i < BULK_TABLE; i++)
+        t->elems[i] = (void *)(uintptr_t)(i + 1);
+    cr_assert_eq(bulk("tcopy", true), FL_TRAP_INTERRUPTED);
+    cr_assert_eq(t->elems[0], (void *)(uintptr_t)2);
+    cr_assert_eq(t->elems[pchunk - 1], (void *)(uintptr_t)(pchunk + 1));
+    cr_assert_eq(t->elems[pchunk], (void *)(uintptr_t)(pchunk + 1), "not written");
+    cr_assert_eq(bulk("tcopy", false), FL_TRAP_NONE);
+    cr_assert_eq(t->elems[BULK_TABLE - 2], (void *)(uintptr_t)BULK_TABLE);
+    for (uint32_t i = 0; i < BULK_TABLE; i++)
+        t->elems[i] = NULL; /* not functions: leave none behind */
 }

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -378,7 +380,7 @@ Test(linker, host_functions) {
     cr_assert_eq(sum->type->nparams, 2);
     cr_assert_eq(sum->type_id, fl_type_intern(&types[0]));
     fl_value v[2] = {{.i32 = 1}, {.i32 = 2}};
-    cr_assert_eq(fl_invoke(ex, sum, v), FL_TRAP_NONE);
+    cr_assert_eq(fl_invoke(ex, sum, v, 2, v, 1), FL_TRAP_NONE);
     cr_assert_eq(v[0].i32, 103);
     cr_assert_null(fl_instance_func(inst, "nope"));
 
@@ -671,7 +673,7 @@ static const uint8_t e2e_wasm[] = {
 static fl_trap host_twice(fl_host_call *call, fl_value *v) {
     fl_funcinst *load = *(fl_funcinst **)call->data;
     fl_value arg = {.i32 = v[0].i32};
-    fl_trap trap = fl_invoke(call->exec, load, &arg);
+    fl_trap trap = fl_invoke(call->exec, load, &arg, 1, &arg, 1);
     if (trap != FL_TRAP_NONE)
         return trap;
     v[0].i32 = 2 * v[0].i32 + arg.i32;
@@ -680,7 +682,7 @@ static fl_trap host_twice(fl_host_call *call, fl_value *v) {
 
 static uint32_t call1(fl_exec *ex, fl_funcinst *f, uint32_t x, fl_trap *trap) {
     fl_value v = {.i32 = x};
-    *trap = fl_invoke(ex, f, &v);
+    *trap = fl_invoke(ex, f, &v, 1, &v, 1);
     return v.i32;
 }
 
@@ -734,4 +736,490 @@ Test(instantiate, end_to_end) {
     fl_linker_free(l);
     fl_store_free(s);
     fl_module_free(m);
+}
+
+/* ---- the calling contract: fl_invoke's arrays must fit the type ----
+ * (module
+ *   (func (export "many") (result i64 i64 i64 i64 i64 i64 i64 i64)
+ *     (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)
+ *     (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8))
+ *   (func (export "fourth") (param i64 i64 i64 i64) (result i64) (local.get 3))
+ *   (func (export "none"))) */
+static const uint8_t sig_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x17, 0x03, 0x60, 0x00, 0x08,
+    0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x60, 0x04, 0x7e, 0x7e, 0x7e, 0x7e,
+    0x01, 0x7e, 0x60, 0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x01, 0x02, 0x07, 0x18, 0x03,
+    0x04, 0x6d, 0x61, 0x6e, 0x79, 0x00, 0x00, 0x06, 0x66, 0x6f, 0x75, 0x72, 0x74, 0x68,
+    0x00, 0x01, 0x04, 0x6e, 0x6f, 0x6e, 0x65, 0x00, 0x02, 0x0a, 0x1c, 0x03, 0x12, 0x00,
+    0x42, 0x01, 0x42, 0x02, 0x42, 0x03, 0x42, 0x04, 0x42, 0x05, 0x42, 0x06, 0x42, 0x07,
+    0x42, 0x08, 0x0b, 0x04, 0x00, 0x20, 0x03, 0x0b, 0x02, 0x00, 0x0b,
+};
+
+#define CANARY 0x5a5a5a5a5a5a5a5aull
+
+static void fill_canaries(fl_value *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        v[i].i64 = CANARY;
+}
+
+static void assert_canaries(const fl_value *v, size_t from, size_t n) {
+    for (size_t i = from; i < n; i++)
+        cr_assert_eq(v[i].i64, CANARY, "slot %zu was written", i);
+}
+
+Test(invoke, wasm_function_refused_unless_counts_match_its_type) {
+    fl_error err = {0};
+    fl_module *m = fl_module_load(sig_wasm, sizeof sig_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_store *s = fl_store_new(NULL);
+    fl_exec *ex = fl_exec_new(0);
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, NULL, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    fl_funcinst *many = fl_instance_func(inst, "many");
+    fl_funcinst *fourth = fl_instance_func(inst, "fourth");
+    fl_funcinst *none = fl_instance_func(inst, "none");
+    fl_value v[16];
+
+    /* results: one slot offered for eight, or nine: nothing runs or is written */
+    for (size_t n = 0; n < 16; n++) {
+        if (n == 8)
+            continue;
+        fill_canaries(v, 16);
+        cr_assert_eq(fl_invoke(ex, many, NULL, 0, v, n), FL_TRAP_SIGNATURE, "%zu results", n);
+        assert_canaries(v, 0, 16);
+    }
+    cr_assert_str_eq(fl_trap_message(FL_TRAP_SIGNATURE), "call signature mismatch");
+    fl_invoke(ex, many, NULL, 0, v, 1);
+    cr_assert_str_eq(ex->trap_detail, "many has type [] -> [i64 x 8]; called with 0 arguments "
+                                      "and room for 1 result");
+    fill_canaries(v, 16);
+    cr_assert_eq(fl_invoke(ex, many, NULL, 0, v, 8), FL_TRAP_NONE);
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(v[i].i64, (uint64_t)i + 1);
+    assert_canaries(v, 8, 16);
+    cr_assert_eq(fl_invoke(ex, many, v, 1, v, 8), FL_TRAP_SIGNATURE, "an argument too many");
+
+    /* arguments: fewer than four would read past the array, more are refused too */
+    fl_value args[4] = {{.i64 = 10}, {.i64 = 20}, {.i64 = 30}, {.i64 = 40}}, res[1];
+    for (size_t n = 0; n < 8; n++) {
+        if (n == 4)
+            continue;
+        fill_canaries(res, 1);
+        cr_assert_eq(fl_invoke(ex, fourth, args, n, res, 1), FL_TRAP_SIGNATURE, "%zu args", n);
+        assert_canaries(res, 0, 1);
+    }
+    fl_invoke(ex, fourth, args, 3, res, 1);
+    cr_assert_str_eq(ex->trap_detail, "fourth has type [i64 x 4] -> [i64]; called with "
+                                      "3 arguments and room for 1 result");
+    cr_assert_eq(fl_invoke(ex, fourth, args, 4, res, 0), FL_TRAP_SIGNATURE);
+    cr_assert_eq(fl_invoke(ex, fourth, NULL, 4, res, 1), FL_TRAP_SIGNATURE, "NULL arguments");
+    cr_assert_eq(fl_invoke(ex, fourth, args, 4, NULL, 1), FL_TRAP_SIGNATURE, "NULL results");
+
+    /* separate arrays: the arguments stay as they were */
+    cr_assert_eq(fl_invoke(ex, fourth, args, 4, res, 1), FL_TRAP_NONE);
+    cr_assert_eq(res[0].i64, 40);
+    cr_assert_eq(args[0].i64, 10);
+    /* one array for both */
+    fl_value both[4] = {{.i64 = 1}, {.i64 = 2}, {.i64 = 3}, {.i64 = 4}};
+    cr_assert_eq(fl_invoke(ex, fourth, both, 4, both, 1), FL_TRAP_NONE);
+    cr_assert_eq(both[0].i64, 4);
+
+    cr_assert_eq(fl_invoke(ex, none, NULL, 0, NULL, 0), FL_TRAP_NONE);
+    cr_assert_eq(fl_invoke(ex, none, NULL, 0, v, 1), FL_TRAP_SIGNATURE);
+    cr_assert_eq(ex->depth, 0);
+    cr_assert_eq(ex->stack_used, 0);
+    fl_exec_free(ex);
+    fl_store_free(s);
+    fl_module_free(m);
+}
+
+static int host_calls;
+
+static fl_trap host_three(fl_host_call *call, fl_value *v) {
+    (void)call;
+    host_calls++;
+    v[0].i64 = v[0].i32 + 1; /* i32 -> I I I */
+    v[1].i64 = 2;
+    v[2].i64 = 3;
+    return FL_TRAP_NONE;
+}
+
+static fl_trap host_none(fl_host_call *call, fl_value *v) {
+    (void)call;
+    host_calls++;
+    return v ? FL_TRAP_NONE : FL_TRAP_UNREACHABLE; /* handlers may always write v[0] */
+}
+
+Test(invoke, a_host_function_never_gets_a_null_array) {
+    fl_store *s = fl_store_new(NULL);
+    fl_linker *l = fl_linker_new(s);
+    static const fl_host_def defs[] = {{"env", "none", ":", host_none, NULL}};
+    cr_assert_eq(fl_linker_define_host(l, defs, 1), 0);
+    fl_functype types[] = {{0, 0, NULL, NULL}};
+    fl_import imps[] = {{.module = "env", .name = "none", .kind = FL_EXTERN_FUNC}};
+    fl_export exps[] = {{.name = "none", .kind = FL_EXTERN_FUNC, .index = 0}};
+    fl_module m = {.ntypes = 1, .types = types, .nimports = 1, .imports = imps,
+                   .nimported_funcs = 1, .nexports = 1, .exports = exps};
+    fl_error err = {0};
+    fl_instance *inst;
+    fl_exec *ex = fl_exec_new(0);
+    cr_assert_eq(fl_instantiate(s, &m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    host_calls = 0;
+    cr_assert_eq(fl_invoke(ex, fl_instance_func(inst, "none"), NULL, 0, NULL, 0), FL_TRAP_NONE);
+    cr_assert_eq(host_calls, 1);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+}
+
+Test(invoke, host_function_refused_unless_counts_match_its_type) {
+    fl_store *s = fl_store_new(NULL);
+    fl_linker *l = fl_linker_new(s);
+    static const fl_host_def defs[] = {{"env", "three", "i:III", host_three, NULL}};
+    cr_assert_eq(fl_linker_define_host(l, defs, 1), 0);
+    uint8_t p[] = {FL_I32}, r[] = {FL_I64, FL_I64, FL_I64};
+    fl_functype types[] = {{1, 3, p, r}};
+    fl_import imps[] = {{.module = "env", .name = "three", .kind = FL_EXTERN_FUNC}};
+    fl_export exps[] = {{.name = "three", .kind = FL_EXTERN_FUNC, .index = 0}};
+    fl_module m = {.ntypes = 1, .types = types, .nimports = 1, .imports = imps,
+                   .nimported_funcs = 1, .nexports = 1, .exports = exps};
+    fl_error err = {0};
+    fl_instance *inst;
+    fl_exec *ex = fl_exec_new(0);
+    cr_assert_eq(fl_instantiate(s, &m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    fl_funcinst *f = fl_instance_func(inst, "three");
+
+    fl_value arg = {.i32 = 41}, res[8];
+    host_calls = 0;
+    for (size_t n = 0; n < 8; n++) {
+        if (n == 3)
+            continue;
+        fill_canaries(res, 8);
+        cr_assert_eq(fl_invoke(ex, f, &arg, 1, res, n), FL_TRAP_SIGNATURE, "%zu results", n);
+        assert_canaries(res, 0, 8);
+    }
+    cr_assert_eq(fl_invoke(ex, f, NULL, 0, res, 3), FL_TRAP_SIGNATURE);
+    cr_assert_eq(fl_invoke(ex, f, res, 2, res, 3), FL_TRAP_SIGNATURE);
+    cr_assert_str_eq(ex->trap_detail, "env.three has type [i32] -> [i64 x 3]; called with "
+                                      "2 arguments and room for 3 results");
+    cr_assert_eq(host_calls, 0, "the handler never ran");
+
+    /* a one-slot argument and a three-slot result array: the handler gets room for both */
+    fill_canaries(res, 8);
+    cr_assert_eq(fl_invoke(ex, f, &arg, 1, res, 3), FL_TRAP_NONE);
+    cr_assert_eq(res[0].i64, 42);
+    cr_assert_eq(res[1].i64, 2);
+    cr_assert_eq(res[2].i64, 3);
+    assert_canaries(res, 3, 8);
+    cr_assert_eq(arg.i32, 41, "the argument array is not written");
+    cr_assert_eq(host_calls, 1);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+}
+
+Test(invoke, types_as_text) {
+    uint8_t i32s[] = {FL_I32, FL_I32}, mixed[] = {FL_I64, FL_I64, FL_I64, FL_F32, FL_EXTERNREF};
+    fl_functype none = {0, 0, NULL, NULL}, two = {2, 1, i32s, mixed}, runs = {5, 2, mixed, i32s};
+    char buf[96];
+    cr_assert_str_eq(fl_functype_text(&none, buf, sizeof buf), "[] -> []");
+    cr_assert_str_eq(fl_functype_text(&two, buf, sizeof buf), "[i32 i32] -> [i64]");
+    cr_assert_str_eq(fl_functype_text(&runs, buf, sizeof buf),
+                     "[i64 x 3 f32 externref] -> [i32 i32]");
+    cr_assert_str_eq(fl_functype_text(&runs, buf, 12), "[i64 x 3...");
+    cr_assert(fl_functype_is(&none, ":"));
+    cr_assert(fl_functype_is(&two, "ii:I"));
+    cr_assert(!fl_functype_is(&two, "ii:i"));
+    cr_assert(!fl_functype_is(&two, "i:I"));
+    cr_assert(!fl_functype_is(&two, "iii:I"));
+    cr_assert(!fl_functype_is(&two, "ii:II"));
+    cr_assert(!fl_functype_is(&two, "iiI"), "no colon");
+    cr_assert(!fl_functype_is(&two, "ii:I:"), "two colons");
+    cr_assert(fl_functype_is(&runs, "IIIfe:ii"));
+
+    fl_error err = {0};
+    fl_module *m = fl_module_load(sig_wasm, sizeof sig_wasm, &err);
+    cr_assert_not_null(m);
+    cr_assert(fl_module_export_type_is(m, "fourth", "IIII:I"));
+    cr_assert(!fl_module_export_type_is(m, "fourth", "III:I"));
+    cr_assert(fl_module_export_type_is(m, "none", ":"));
+    cr_assert(!fl_module_export_type_is(m, "absent", ":"));
+    cr_assert_eq(fl_module_export_functype(m, "many")->nresults, 8);
+    fl_module_free(m);
+}
+
+/* ---- host->guest re-entry is bounded by the C stack really left ----
+ * (module
+ *   (import "env" "again" (func $again (param i32) (result i32)))
+ *   (func (export "f") (param i32) (result i32)
+ *     (call $again (i32.add (local.get 0) (i32.const 1)))))
+ * env.again(x) calls f(x) through fl_invoke: without end. */
+static const uint8_t again_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
+    0x01, 0x7f, 0x02, 0x0d, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x05, 0x61, 0x67, 0x61, 0x69,
+    0x6e, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x01,
+    0x0a, 0x0b, 0x01, 0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x00, 0x0b,
+};
+
+typedef struct reentry {
+    fl_funcinst *f;
+    uint32_t deepest;   /* the largest x env.again saw */
+    size_t first_left;  /* C stack left in the first two calls of env.again */
+    size_t second_left;
+    size_t least_left;  /* the least C stack left seen in env.again */
+    fl_trap trap;       /* how the outermost call ended */
+    char detail[256];
+} reentry;
+
+static fl_trap host_again(fl_host_call *call, fl_value *v) {
+    reentry *r = call->data;
+    size_t left = fl_cstack_left();
+    if (v[0].i32 == 1)
+        r->first_left = left;
+    if (v[0].i32 == 2)
+        r->second_left = left;
+    if (left < r->least_left)
+        r->least_left = left;
+    if (v[0].i32 > r->deepest)
+        r->deepest = v[0].i32;
+    fl_value x = v[0];
+    return fl_invoke(call->exec, r->f, &x, 1, v, 1);
+}
+
+/* Runs f(0) until the re-entry ends; fills *r. */
+static void reenter_forever(reentry *r) {
+    fl_error err = {0};
+    fl_module *m = fl_module_load(again_wasm, sizeof again_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_store *s = fl_store_new(NULL);
+    fl_linker *l = fl_linker_new(s);
+    fl_host_def def = {"env", "again", "i:i", host_again, r};
+    cr_assert_eq(fl_linker_define_host(l, &def, 1), 0);
+    fl_exec *ex = fl_exec_new(0);
+    ex->max_depth = UINT32_MAX; /* the wasm depth limit must not be what stops it */
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    r->f = fl_instance_func(inst, "f");
+    r->least_left = SIZE_MAX;
+    fl_value v = {.i32 = 0};
+    r->trap = fl_invoke(ex, r->f, &v, 1, &v, 1);
+    snprintf(r->detail, sizeof r->detail, "%s", ex->trap_detail);
+    cr_assert_eq(ex->depth, 0);
+    cr_assert_eq(ex->stack_used, 0);
+    cr_assert_null(ex->fault_jmp);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+    fl_module_free(m);
+}
+
+static void check_reentry(const reentry *r, const char *where) {
+    cr_assert_eq(r->trap, FL_TRAP_STACK_EXHAUSTED, "%s: %s", where, fl_trap_message(r->trap));
+    cr_assert_str_eq(r->detail, "host->guest calls nested too deeply");
+    /* it went as deep as the stack allowed, and no deeper than the reserve */
+    cr_assert_gt(r->deepest, 16, "%s: only %u levels", where, r->deepest);
+    cr_assert_geq(r->least_left + 4096, FL_CSTACK_ENTRY_RESERVE, "%s", where);
+    size_t per_level = r->first_left - r->second_left;
+    cr_log_info("%s: %u levels, %zu bytes of C stack a level, %zu KiB left at the deepest",
+                where, r->deepest, per_level, r->least_left >> 10);
+    /* the reserve holds many levels' worth: room for a far deeper host frame */
+    cr_assert_lt(per_level * 8, FL_CSTACK_ENTRY_RESERVE, "%s: %zu bytes a level", where,
+                 per_level);
+}
+
+Test(reentry, ends_with_call_stack_exhausted_on_this_thread) {
+    reentry r = {0};
+    reenter_forever(&r);
+    check_reentry(&r, "this thread");
+}
+
+static void *reenter_thread(void *arg) {
+    reenter_forever(arg);
+    return NULL;
+}
+
+Test(reentry, ends_with_call_stack_exhausted_on_a_512_kib_thread) {
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    cr_assert_eq(pthread_attr_setstacksize(&a, 512 << 10), 0);
+    pthread_t t;
+    reentry r = {0};
+    cr_assert_eq(pthread_create(&t, &a, reenter_thread, &r), 0);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&a);
+    check_reentry(&r, "512 KiB thread");
+    /* the whole stack minus the reserve was used, not a count of levels */
+    cr_assert_lt(r.least_left, (size_t)(FL_CSTACK_ENTRY_RESERVE + (64 << 10)));
+}
+
+/* ---- memories and tables charged to the store's budget ---- */
+
+Test(store_budget, memories_are_charged_refused_and_released) {
+    fl_budget_limits bl = {.memory_bytes = 10 * PAGE}; /* 640 KiB */
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_memory *m = fl_memory_new(s, (fl_limits){.min = 2});
+    cr_assert_not_null(m);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 2 * PAGE, "charged when created");
+    cr_assert_null(fl_store_limit_reached(s));
+    cr_assert_eq(fl_memory_grow(m, 3), 2);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 5 * PAGE, "charged when grown");
+    cr_assert_eq(fl_memory_grow(m, 6), -1, "5 + 6 pages > 10");
+    cr_assert_eq(m->pages, 5);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 5 * PAGE, "nothing charged for a refusal");
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (640 KiB): memory.grow by 6 pages refused");
+    cr_assert_eq(fl_memory_grow(m, 5), 5);
+    cr_assert_eq(fl_memory_grow(m, 0), 10, "growing by nothing is free");
+    /* a second store of the same call tree shares the budget */
+    fl_store *s2 = fl_store_new(&lim);
+    cr_assert_null(fl_memory_new(s2, (fl_limits){.min = 1}));
+    cr_assert_str_eq(fl_store_limit_reached(s2),
+                     "memory limit reached (640 KiB): a memory of 1 page refused");
+    fl_memory *empty = fl_memory_new(s2, (fl_limits){.min = 0});
+    cr_assert_not_null(empty, "a memory of no pages costs nothing");
+    cr_assert_eq(fl_memory_grow(empty, 1), -1);
+    fl_store_free(s);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0, "released when the store frees it");
+    cr_assert_eq(fl_memory_grow(empty, 1), 0, "the pages given back can be used again");
+    fl_store_free(s2);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert_eq(fl_budget_peak(b, FL_BUDGET_MEMORY), 10 * PAGE, "never past the limit");
+    cr_assert(fl_budget_refused(b, FL_BUDGET_MEMORY));
+    fl_budget_unref(b);
+}
+
+Test(store_budget, tables_are_charged_by_what_they_allocate) {
+    fl_budget_limits bl = {.memory_bytes = 8192}; /* 1024 pointers */
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_tabletype tt = {.elemtype = FL_FUNCREF, .limits = {.min = 100}};
+    fl_table *t = fl_table_new(s, tt, NULL);
+    cr_assert_not_null(t);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 100 * sizeof(void *));
+    cr_assert_eq(fl_table_grow(t, 200, NULL), 100);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 300 * sizeof(void *));
+    cr_assert_eq(fl_table_grow(t, 500, NULL), 300);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 800 * sizeof(void *));
+    /* doubling to 1600 would not fit: exactly 950 does */
+    cr_assert_eq(fl_table_grow(t, 150, NULL), 800);
+    cr_assert_eq(t->capacity, 950);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 950 * sizeof(void *));
+    cr_assert_null(fl_store_limit_reached(s));
+    cr_assert_eq(fl_table_grow(t, 100, NULL), -1);
+    cr_assert_eq(t->size, 950);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 950 * sizeof(void *));
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (8 KiB): table.grow by 100 elements refused");
+    fl_store_free(s);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert_leq(fl_budget_peak(b, FL_BUDGET_MEMORY), 8192);
+    fl_budget_unref(b);
+}
+
+Test(store_budget, caps_record_the_fact_but_a_guests_own_maximum_does_not) {
+    fl_store_limits lim = {.max_memory_pages = 4, .max_table_elems = 100};
+    fl_store *s = fl_store_new(&lim);
+    fl_memory *own = fl_memory_new(s, (fl_limits){.min = 1, .max = 2, .has_max = true});
+    cr_assert_eq(fl_memory_grow(own, 2), -1);
+    fl_tabletype small = {.elemtype = FL_FUNCREF, .limits = {.min = 1, .max = 5, .has_max = true}};
+    fl_table *t = fl_table_new(s, small, NULL);
+    cr_assert_eq(fl_table_grow(t, 5, NULL), -1);
+    cr_assert_null(fl_store_limit_reached(s), "past the module's own maximum: not a host limit");
+
+    fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1});
+    cr_assert_eq(fl_memory_grow(m, 3), 1);
+    cr_assert_eq(fl_memory_grow(m, 1), -1);
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (256 KiB): memory.grow by 1 page refused");
+    cr_assert_null(fl_memory_new(s, (fl_limits){.min = 5}));
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (256 KiB): a memory of 5 pages refused");
+    fl_tabletype open = {.elemtype = FL_FUNCREF, .limits = {.min = 0}};
+    fl_table *u = fl_table_new(s, open, NULL);
+    cr_assert_eq(fl_table_grow(u, 101, NULL), -1);
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "table limit reached (100 elements): table.grow by 101 elements refused");
+    fl_store_free(s);
+
+    /* wasm32's own 65536 pages are not the host's cap */
+    fl_store *d = fl_store_new(NULL);
+    fl_memory *big = fl_memory_new(d, (fl_limits){.min = 0});
+    cr_assert_eq(fl_memory_grow(big, FL_MAX_PAGES), 0);
+    cr_assert_eq(fl_memory_grow(big, 1), -1);
+    cr_assert_null(fl_store_limit_reached(d));
+    fl_store_free(d);
+}
+
+static long max_rss_kib(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Four tables of 10,000,000 elements (80 MB each) and one page: F11.
+ * (module (table 10000000 funcref) (table 10000000 funcref)
+ *   (table 10000000 funcref) (table 10000000 funcref) (memory 1)
+ *   (func (export "_start"))) */
+static const uint8_t tables_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x04, 0x19, 0x04, 0x70, 0x00, 0x80, 0xad, 0xe2, 0x04, 0x70,
+    0x00, 0x80, 0xad, 0xe2, 0x04, 0x70, 0x00, 0x80, 0xad, 0xe2, 0x04, 0x70, 0x00, 0x80,
+    0xad, 0xe2, 0x04, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x0a, 0x01, 0x06, 0x5f, 0x73,
+    0x74, 0x61, 0x72, 0x74, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+};
+
+Test(store_budget, tables_past_the_budget_are_refused_before_they_are_allocated) {
+    fl_budget_limits bl = {.memory_bytes = 1 << 20};
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.max_memory_pages = 16, .budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_error err = {0};
+    fl_module *m = fl_module_load(tables_wasm, sizeof tables_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    long rss0 = max_rss_kib();
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, NULL, NULL, &inst, &err), FL_INST_NO_MEMORY);
+    long grown = max_rss_kib() - rss0;
+    cr_assert_str_eq(err.message,
+                     "memory limit reached (1 MiB): a table of 10000000 elements refused");
+    cr_assert_lt(grown, 16 << 10, "peak RSS grew %ld KiB for a refused 80 MB table", grown);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert_leq(fl_budget_peak(b, FL_BUDGET_MEMORY), 1 << 20);
+    fl_store_free(s);
+    fl_module_free(m);
+    fl_budget_unref(b);
+}
+
+/* memory.grow in guest code answers -1 when the budget refuses */
+Test(store_budget, memory_grow_in_guest_code_is_charged) {
+    fl_budget_limits bl = {.memory_bytes = PAGE + PAGE / 2};
+    fl_budget *b = fl_budget_new(&bl);
+    fl_store_limits lim = {.budget = b};
+    fl_store *s = fl_store_new(&lim);
+    fl_error err = {0};
+    fl_module *m = fl_module_load(e2e_wasm, sizeof e2e_wasm, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_linker *l = fl_linker_new(s);
+    fl_funcinst *load = NULL;
+    fl_host_def twice = {"env", "twice", "i:i", host_twice, &load};
+    cr_assert_eq(fl_linker_define_host(l, &twice, 1), 0);
+    fl_exec *ex = fl_exec_new(0);
+    fl_instance *inst;
+    cr_assert_eq(fl_instantiate(s, m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), PAGE + 2 * sizeof(void *), "page and table");
+    fl_trap trap;
+    cr_assert_eq(call1(ex, fl_instance_func(inst, "grow"), 1, &trap), 0xffffffffu);
+    cr_assert_eq(trap, FL_TRAP_NONE);
+    cr_assert_str_eq(fl_store_limit_reached(s),
+                     "memory limit reached (96 KiB): memory.grow by 1 page refused");
+    cr_assert_eq(inst->memories[0]->pages, 1);
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(s);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    fl_module_free(m);
+    fl_budget_unref(b);
 }

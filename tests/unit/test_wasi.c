@@ -303,7 +303,8 @@ static fl_trap guest_call(guest *g, const char *name, uint32_t *result) {
     fl_funcinst *f = fl_instance_func(g->inst, name);
     cr_assert_not_null(f, "%s", name);
     fl_value v[1] = {{0}};
-    fl_trap t = fl_invoke(g->ex, f, v);
+    cr_assert(f->type->nparams == 0 && f->type->nresults <= 1, "%s: not [] -> [i32?]", name);
+    fl_trap t = fl_invoke(g->ex, f, NULL, 0, v, f->type->nresults);
     *result = v[0].i32;
     return t;
 }
