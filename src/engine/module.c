@@ -126,12 +126,17 @@ const fl_export *fl_module_find_export(const fl_module *m, const char *name) {
 }
 
 fl_module *fl_module_load(const uint8_t *bytes, size_t len, fl_error *err) {
-    fl_module *m = fl_decode(bytes, len, err);
+    return fl_module_load_opts(bytes, len, NULL, err);
+}
+
+fl_module *fl_module_load_opts(const uint8_t *bytes, size_t len, const fl_load_opts *opts,
+                               fl_error *err) {
+    fl_module *m = fl_decode_opts(bytes, len, opts, err);
     if (!m)
         return NULL;
-    if (fl_validate(m, err) < 0)
+    if (fl_validate_opts(m, opts, err) < 0)
         goto fail;
-    if (fl_interp_prepare(m, err) < 0)
+    if (fl_interp_prepare(m, opts, err) < 0)
         goto fail;
     return m;
 fail:
@@ -153,7 +158,6 @@ void fl_module_free(fl_module *m) {
     free(m->imports);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         free(m->funcs[i].local_runs);
-        free(m->funcs[i].local_types);
         free((char *)m->funcs[i].debug_name);
     }
     free(m->funcs);

@@ -85,8 +85,10 @@ Test(decode, function_with_locals_export_and_names) {
     const fl_func *f = &m->funcs[0];
     cr_assert_eq(f->nlocals, 3);
     cr_assert_eq(f->nlocal_runs, 2);
-    const uint8_t want[] = {FL_I32, FL_I64, FL_F32, FL_F32, FL_I64};
-    cr_assert_arr_eq(f->local_types, want, sizeof want);
+    cr_assert_eq(f->local_runs[0].count, 2);
+    cr_assert_eq(f->local_runs[0].valtype, FL_F32);
+    cr_assert_eq(f->local_runs[1].count, 1);
+    cr_assert_eq(f->local_runs[1].valtype, FL_I64);
     cr_assert_eq(f->code_len, 3);
     cr_assert_eq(f->code[0], 0x20);
     cr_assert_eq(m->binary[f->code_offset], 0x20);
