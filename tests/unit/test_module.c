@@ -1,0 +1,405 @@
+/*
+ * test_module.c: fl_module_load as a whole (engine/module.h): work linear
+ * in the module's size on the shapes that once made decoding, validation or
+ * the interpreter's compiler quadratic, and loading stopped by the
+ * interrupt flag of fl_load_opts, in every phase and inside one long body.
+ *
+ * Linearity is measured, not counted: the CPU time of loading a shape at
+ * size n and at 16n, best of three; linear work gives a ratio near 16,
+ * quadratic work 256, and the bound of 64 leaves room for caches and noise.
+ * (Reverted to quadratic, a test fails within seconds: each load runs under
+ * the interrupt flag, raised at 200 times the small load's time.)
+ */
+#include <criterion/criterion.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/config.h"
+#include "engine/decode.h"
+#include "engine/module.h"
+#include "engine/validate.h"
+#include "interp/interp.h"
+
+#include "wasm_builder.h"
+
+/* A module of `ntypes` types (type 0 is [] -> []) given in `types`, one
+ * function per body of `bodies` (type `functype`), exported "f" (the first). */
+static void module(hbuf *h, const hbuf *types, uint32_t ntypes, const hbuf *bodies,
+                   uint32_t nbodies, uint32_t functype) {
+    hbuf s = {0};
+    hheader(h);
+    hleb(&s, ntypes);
+    hput(&s, types->b, types->n);
+    hsection(h, 1, &s);
+    s.n = 0;
+    hleb(&s, nbodies);
+    for (uint32_t i = 0; i < nbodies; i++)
+        hleb(&s, functype);
+    hsection(h, 3, &s);
+    s.n = 0;
+    static const uint8_t exp[] = {0x01, 0x01, 'f', 0x00, 0x00};
+    hput(&s, exp, sizeof exp);
+    hsection(h, 7, &s);
+    s.n = 0;
+    hleb(&s, nbodies);
+    hput(&s, bodies->b, bodies->n);
+    hsection(h, 10, &s);
+    hfree(&s);
+}
+
+/* Appends body[0..n) to bodies with its size. */
+static void add_body(hbuf *bodies, const hbuf *body) {
+    hleb(bodies, (uint32_t)body->n);
+    hput(bodies, body->b, body->n);
+}
+
+static void put_n(hbuf *h, const uint8_t *bytes, size_t len, uint32_t times) {
+    for (uint32_t i = 0; i < times; i++)
+        hput(h, bytes, len);
+}
+
+static const uint8_t void_type[] = {0x60, 0x00, 0x00};
+
+/* F07a: a lazy local.get under n constants, then n local.set of another
+ * local (each once scanned the whole virtual stack). */
+static void shape_lazy_local_under_sets(hbuf *h, uint32_t n) {
+    hbuf types = {0}, body = {0}, bodies = {0};
+    hput(&types, void_type, sizeof void_type);
+    static const uint8_t head[] = {0x01, 0x02, 0x7f, 0x20, 0x00};
+    static const uint8_t cst[] = {0x41, 0x00}, set1[] = {0x41, 0x00, 0x21, 0x01};
+    hput(&body, head, sizeof head);
+    put_n(&body, cst, sizeof cst, n);
+    put_n(&body, set1, sizeof set1, n);
+    hfill(&body, 0x1a, (size_t)n + 1);
+    hbyte(&body, 0x0b);
+    add_body(&bodies, &body);
+    module(h, &types, 1, &bodies, 1, 0);
+    hfree(&types);
+    hfree(&body);
+    hfree(&bodies);
+}
+
+/* n constants, then n times: local.get 0, block end, drop (each block
+ * entry once scanned the stack for lazy locals). */
+static void shape_blocks_over_a_deep_stack(hbuf *h, uint32_t n) {
+    hbuf types = {0}, body = {0}, bodies = {0};
+    hput(&types, void_type, sizeof void_type);
+    static const uint8_t cst[] = {0x41, 0x00}, blk[] = {0x20, 0x00, 0x02, 0x40, 0x0b, 0x1a};
+    hbyte(&body, 0x01);
+    hbyte(&body, 0x01);
+    hbyte(&body, 0x7f);
+    put_n(&body, cst, sizeof cst, n);
+    put_n(&body, blk, sizeof blk, n);
+    hfill(&body, 0x1a, n);
+    hbyte(&body, 0x0b);
+    add_body(&bodies, &body);
+    module(h, &types, 1, &bodies, 1, 0);
+    hfree(&types);
+    hfree(&body);
+    hfree(&bodies);
+}
+
+/* F07b: a br_table of n targets to a label of n / 64 values (was checked
+ * and compiled once per target and value: n * n / 64). */
+static void shape_wide_br_table(hbuf *h, uint32_t n) {
+    hbuf types = {0}, body = {0}, bodies = {0};
+    uint32_t k = n / 64;
+    hput(&types, void_type, sizeof void_type);
+    hbyte(&types, 0x60);
+    hbyte(&types, 0x00);
+    hleb(&types, k);
+    hfill(&types, 0x7f, k);
+    static const uint8_t cst[] = {0x41, 0x00};
+    static const uint8_t head[] = {0x00, 0x02, 0x01};
+    hput(&body, head, sizeof head);
+    put_n(&body, cst, sizeof cst, k + 1);
+    hbyte(&body, 0x0e);
+    hleb(&body, n);
+    hfill(&body, 0x00, (size_t)n + 1);
+    hbyte(&body, 0x0b);
+    hfill(&body, 0x1a, k);
+    hbyte(&body, 0x0b);
+    add_body(&bodies, &body);
+    module(h, &types, 2, &bodies, 1, 0);
+    hfree(&types);
+    hfree(&body);
+    hfree(&bodies);
+}
+
+/* n nested blocks, then n small br_tables inside them (each once reset a
+ * per-depth array: depth times count). */
+static void shape_br_tables_deep_inside(hbuf *h, uint32_t n) {
+    hbuf types = {0}, body = {0}, bodies = {0};
+    hput(&types, void_type, sizeof void_type);
+    static const uint8_t blk[] = {0x02, 0x40};
+    /* i32.const 0, if, i32.const 0, br_table [0] 0, end */
+    static const uint8_t tbl[] = {0x41, 0x00, 0x04, 0x40, 0x41, 0x00, 0x0e, 0x01, 0x00, 0x00, 0x0b};
+    hbyte(&body, 0x00);
+    put_n(&body, blk, sizeof blk, n);
+    put_n(&body, tbl, sizeof tbl, n);
+    hfill(&body, 0x0b, (size_t)n + 1);
+    add_body(&bodies, &body);
+    module(h, &types, 1, &bodies, 1, 0);
+    hfree(&types);
+    hfree(&body);
+    hfree(&bodies);
+}
+
+/* n functions of type [] -> [] declaring `locals` locals each. */
+static void shape_functions_with_locals(hbuf *h, uint32_t n, uint32_t locals) {
+    hbuf types = {0}, body = {0}, bodies = {0};
+    hput(&types, void_type, sizeof void_type);
+    hbyte(&body, 0x01);
+    hleb(&body, locals);
+    hbyte(&body, 0x7f);
+    hbyte(&body, 0x0b);
+    for (uint32_t i = 0; i < n; i++)
+        add_body(&bodies, &body);
+    module(h, &types, 1, &bodies, n, 0);
+    hfree(&types);
+    hfree(&body);
+    hfree(&bodies);
+}
+
+/* CPU seconds of this thread. */
+static double cpu_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+typedef struct raiser {
+    volatile int flag;
+    long after_us;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} raiser;
+
+/* Raises r->flag after r->after_us unless r->done is set first. */
+static void *raise_later(void *arg) {
+    raiser *r = arg;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += r->after_us / 1000000;
+    until.tv_nsec += (r->after_us % 1000000) * 1000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&r->lock);
+    while (!r->done)
+        if (pthread_cond_timedwait(&r->cond, &r->lock, &until) != 0) {
+            __atomic_store_n(&r->flag, 1, __ATOMIC_RELAXED);
+            break;
+        }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+static void raiser_start(raiser *r, pthread_t *th, double after_s) {
+    r->flag = 0;
+    r->after_us = (long)(after_s * 1e6);
+    r->done = false;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->cond, NULL);
+    cr_assert_eq(pthread_create(th, NULL, raise_later, r), 0);
+}
+
+static void raiser_stop(raiser *r, pthread_t th) {
+    pthread_mutex_lock(&r->lock);
+    r->done = true;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(th, NULL);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cond);
+}
+
+/* Best CPU time of three loads of h, each stopped (and the test failed)
+ * after `limit_s` seconds of wall time. */
+static double load_cpu(const hbuf *h, double limit_s) {
+    double best = 1e9;
+    for (int i = 0; i < 3; i++) {
+        fl_error err;
+        raiser r;
+        pthread_t th;
+        raiser_start(&r, &th, limit_s);
+        fl_load_opts opts = {.interrupt = &r.flag};
+        double t0 = cpu_now();
+        fl_module *m = fl_module_load_opts(h->b, h->n, &opts, &err);
+        double t = cpu_now() - t0;
+        raiser_stop(&r, th);
+        cr_assert_not_null(m, "load of %zu bytes: %s at %zu (after %.2f s of CPU)", h->n,
+                           err.message, err.offset, t);
+        fl_module_free(m);
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+/* Loading shape(16n) costs at most 64 times loading shape(n): linear work
+ * gives about 16 (a little more where the bigger module leaves the caches),
+ * quadratic 256. */
+static void expect_linear(const char *what, void (*shape)(hbuf *, uint32_t), uint32_t n) {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    hbuf small = {0}, big = {0};
+    shape(&small, n);
+    shape(&big, 16 * n);
+    double ts = load_cpu(&small, 60);
+    double tb = load_cpu(&big, 200 * ts + 1);
+    cr_log_info("%s: %zu bytes %.2f ms, %zu bytes %.2f ms: ratio %.1f", what, small.n,
+                ts * 1e3, big.n, tb * 1e3, tb / ts);
+    cr_assert_lt(tb, 64 * ts, "%s: 16 times the size took %.1f times as long (%.2f ms, %.2f ms)",
+                 what, tb / ts, ts * 1e3, tb * 1e3);
+    hfree(&small);
+    hfree(&big);
+}
+
+Test(module_load, linear_in_lazy_locals_under_local_set) {
+    expect_linear("lazy local under local.set", shape_lazy_local_under_sets, 10000);
+}
+
+Test(module_load, linear_in_blocks_over_a_deep_stack) {
+    expect_linear("blocks over a deep stack", shape_blocks_over_a_deep_stack, 10000);
+}
+
+Test(module_load, linear_in_br_table_targets_and_values) {
+    expect_linear("br_table of n targets, n / 64 values", shape_wide_br_table, 4000);
+}
+
+Test(module_load, linear_in_br_tables_inside_deep_nesting) {
+    expect_linear("br_tables inside deep nesting", shape_br_tables_deep_inside, 4000);
+}
+
+/* 2000 functions declaring 50,000 locals each cost about what 2000
+ * declaring one do: local types are kept as runs, never a byte per local
+ * (which once made this module's decoding allocate 100 MB). */
+Test(module_load, declared_locals_cost_nothing_per_local) {
+    hbuf few = {0}, many = {0};
+    shape_functions_with_locals(&few, 2000, 1);
+    shape_functions_with_locals(&many, 2000, FL_MAX_LOCALS);
+    double tf = load_cpu(&few, 60);
+    double tm = load_cpu(&many, 100 * tf + 1);
+    cr_log_info("2000 functions: 1 local %.2f ms, 50000 locals %.2f ms", tf * 1e3, tm * 1e3);
+    cr_assert_lt(tm, 4 * tf + 0.002, "50,000 locals each: %.2f ms, one each: %.2f ms",
+                 tm * 1e3, tf * 1e3);
+    hfree(&few);
+    hfree(&many);
+}
+
+/* ---- interruption ------------------------------------------------------ */
+
+static const volatile int raised = 1, lowered = 0;
+
+Test(module_load, interrupt_flag_stops_every_phase) {
+    hbuf h = {0};
+    shape_lazy_local_under_sets(&h, 100);
+    fl_error err;
+    fl_load_opts stop = {.interrupt = &raised}, go = {.interrupt = &lowered};
+
+    fl_module *m = fl_module_load_opts(h.b, h.n, &go, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_module_free(m);
+    m = fl_module_load_opts(h.b, h.n, NULL, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_module_free(m);
+
+    cr_assert_null(fl_module_load_opts(h.b, h.n, &stop, &err));
+    cr_assert_str_eq(err.message, "loading interrupted");
+    cr_assert_null(fl_decode_opts(h.b, h.n, &stop, &err));
+    cr_assert_str_eq(err.message, "loading interrupted");
+    m = fl_decode(h.b, h.n, &err);
+    cr_assert_not_null(m);
+    cr_assert_eq(fl_validate_opts(m, &stop, &err), -1);
+    cr_assert_str_eq(err.message, "loading interrupted");
+    cr_assert_eq(fl_validate_opts(m, &go, &err), 0, "%s", err.message);
+    cr_assert_eq(fl_interp_prepare(m, &stop, &err), -1);
+    cr_assert_str_eq(err.message, "loading interrupted");
+    cr_assert_null(m->interp_code);
+    fl_module_free(m);
+    hfree(&h);
+}
+
+static double wall_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* What a phase of loading does with `opts`: 0 or -1 (err filled). */
+typedef int (*phase_fn)(const hbuf *h, fl_module *m, const fl_load_opts *opts, fl_error *err);
+
+static int phase_decode(const hbuf *h, fl_module *m, const fl_load_opts *opts, fl_error *err) {
+    (void)m;
+    fl_module *d = fl_decode_opts(h->b, h->n, opts, err);
+    fl_module_free(d);
+    return d ? 0 : -1;
+}
+
+static int phase_validate(const hbuf *h, fl_module *m, const fl_load_opts *opts,
+                          fl_error *err) {
+    (void)h;
+    return fl_validate_opts(m, opts, err);
+}
+
+static int phase_compile(const hbuf *h, fl_module *m, const fl_load_opts *opts,
+                         fl_error *err) {
+    (void)h;
+    int rc = fl_interp_prepare(m, opts, err);
+    fl_interp_release(m);
+    return rc;
+}
+
+/* Runs `phase` on one body of 7 MB to time it, then again with the
+ * flag raised a quarter of the way in (past the copy of the bytes and the
+ * small sections before the body): it must stop, which it can only do by
+ * polling inside the body. */
+static void expect_stopped_inside(const char *what, phase_fn phase) {
+    hbuf h = {0};
+    shape_lazy_local_under_sets(&h, 1000000);
+    fl_error err;
+    fl_module *m = fl_decode(h.b, h.n, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    cr_assert_eq(fl_validate(m, &err), 0, "%s", err.message);
+
+    /* warm: memory reused, so the copy of the bytes costs no page faults */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    double full = 1e9, t0;
+    for (int i = 0; i < 3; i++) {
+        t0 = wall_now();
+        cr_assert_eq(phase(&h, m, NULL, &err), 0, "%s: %s", what, err.message);
+        if (wall_now() - t0 < full)
+            full = wall_now() - t0;
+    }
+
+    raiser r;
+    pthread_t th;
+    raiser_start(&r, &th, full / 4);
+    fl_load_opts opts = {.interrupt = &r.flag};
+    t0 = wall_now();
+    int rc = phase(&h, m, &opts, &err);
+    double took = wall_now() - t0;
+    raiser_stop(&r, th);
+    cr_log_info("%s of %zu bytes: %.1f ms, %.1f ms when stopped after %.1f ms", what, h.n,
+                full * 1e3, took * 1e3, r.after_us / 1e3);
+    cr_assert_eq(rc, -1, "%s: done in %.1f ms although stopped after %.1f ms", what,
+                 took * 1e3, r.after_us / 1e3);
+    cr_assert_str_eq(err.message, "loading interrupted");
+    fl_module_free(m);
+    hfree(&h);
+}
+
+/* The flag is polled inside one long body, not only between functions. */
+Test(module_load, interrupt_flag_stops_inside_one_long_body) {
+    expect_stopped_inside("decode", phase_decode);
+    expect_stopped_inside("validate", phase_validate);
+    expect_stopped_inside("compile", phase_compile);
+}
