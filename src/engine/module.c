@@ -10,6 +10,7 @@
 
 #include "engine/decode.h"
 #include "engine/module.h"
+#include "engine/runtime.h"
 #include "engine/validate.h"
 #include "interp/interp.h"
 
@@ -125,6 +126,20 @@ const fl_export *fl_module_find_export(const fl_module *m, const char *name) {
     return NULL;
 }
 
+/* Fills m->type_ids: each type interned once per module (interning takes a
+ * process-wide lock; a module may have a million types). */
+static int intern_types(fl_module *m, const fl_load_opts *opts, fl_error *err) {
+    m->type_ids = calloc(m->ntypes ? m->ntypes : 1, sizeof *m->type_ids);
+    if (!m->type_ids)
+        return fl_error_set(err, 0, "out of memory");
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        if ((i & 0xfff) == 0 && fl_load_interrupted(opts))
+            return fl_error_set(err, 0, "loading interrupted");
+        m->type_ids[i] = fl_type_intern(&m->types[i]);
+    }
+    return 0;
+}
+
 fl_module *fl_module_load(const uint8_t *bytes, size_t len, fl_error *err) {
     return fl_module_load_opts(bytes, len, NULL, err);
 }
@@ -135,6 +150,8 @@ fl_module *fl_module_load_opts(const uint8_t *bytes, size_t len, const fl_load_o
     if (!m)
         return NULL;
     if (fl_validate_opts(m, opts, err) < 0)
+        goto fail;
+    if (intern_types(m, opts, err) < 0)
         goto fail;
     if (fl_interp_prepare(m, opts, err) < 0)
         goto fail;
@@ -151,6 +168,7 @@ void fl_module_free(fl_module *m) {
     for (uint32_t i = 0; i < m->ntypes; i++)
         free(m->types[i].params); /* results share the allocation */
     free(m->types);
+    free(m->type_ids);
     for (uint32_t i = 0; i < m->nimports; i++) {
         free(m->imports[i].module);
         free(m->imports[i].name);

@@ -236,6 +236,10 @@ typedef struct fl_module {
 
     bool uses_simd; /* a v128 type or 0xFD instruction appears anywhere */
 
+    /* Filled by fl_module_load(): fl_type_intern() of every type, so that
+     * neither compiling nor instantiating interns again. */
+    uint32_t *type_ids;
+
     /* Filled by fl_interp_prepare(): one compiled body per defined function. */
     struct fl_interp_code **interp_code;
 } fl_module;

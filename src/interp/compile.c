@@ -1140,9 +1140,12 @@ static void do_local_set(comp *c, uint32_t x, bool tee) {
         pop(c, 1);
 }
 
-/* The interned id of type `index`, once per type and module: interning
- * takes a process-wide lock, so not once per call_indirect. */
+/* The interned id of type `index`: from the module (fl_module_load interns
+ * each type once; interning takes a process-wide lock), else interned here
+ * once per type and module. */
 static uint32_t type_id(comp *c, uint32_t index) {
+    if (c->m->type_ids)
+        return c->m->type_ids[index];
     if (!c->type_ids) {
         c->type_ids = calloc(c->m->ntypes, sizeof *c->type_ids);
         if (!c->type_ids) {

@@ -3,6 +3,7 @@
  * in the module's size on the shapes that once made decoding, validation or
  * the interpreter's compiler quadratic, and loading stopped by the
  * interrupt flag of fl_load_opts, in every phase and inside one long body.
+ * Also instantiation, whose interning of types was quadratic as well.
  *
  * Linearity is measured, not counted: the CPU time of loading a shape at
  * size n and at 16n, best of three; linear work gives a ratio near 16,
@@ -21,6 +22,7 @@
 #include "engine/config.h"
 #include "engine/decode.h"
 #include "engine/module.h"
+#include "engine/runtime.h"
 #include "engine/validate.h"
 #include "interp/interp.h"
 
@@ -165,6 +167,27 @@ static void shape_functions_with_locals(hbuf *h, uint32_t n, uint32_t locals) {
     hfree(&bodies);
 }
 
+/* n distinct types (ten params of four value types) and one function. */
+static void shape_many_types(hbuf *h, uint32_t n) {
+    hbuf types = {0}, body = {0}, bodies = {0};
+    hput(&types, void_type, sizeof void_type);
+    static const uint8_t vals[4] = {0x7f, 0x7e, 0x7d, 0x7c};
+    for (uint32_t i = 0; i < n; i++) {
+        hbyte(&types, 0x60);
+        hbyte(&types, 10);
+        for (uint32_t k = 0, x = i; k < 10; k++, x /= 4)
+            hbyte(&types, vals[x % 4]);
+        hbyte(&types, 0x00);
+    }
+    static const uint8_t end[] = {0x00, 0x0b};
+    hput(&body, end, sizeof end);
+    add_body(&bodies, &body);
+    module(h, &types, n + 1, &bodies, 1, 0);
+    hfree(&types);
+    hfree(&body);
+    hfree(&bodies);
+}
+
 /* CPU seconds of this thread. */
 static double cpu_now(void) {
     struct timespec t;
@@ -276,6 +299,30 @@ Test(module_load, linear_in_br_table_targets_and_values) {
 
 Test(module_load, linear_in_br_tables_inside_deep_nesting) {
     expect_linear("br_tables inside deep nesting", shape_br_tables_deep_inside, 4000);
+}
+
+/* Types are interned in a process-wide table (call_indirect compares the
+ * ids): a fixed number of chains made that quadratic in the types of a
+ * module, at load and again at every instantiation. */
+Test(module_load, linear_in_distinct_types_loaded_and_instantiated) {
+    expect_linear("distinct types", shape_many_types, 20000);
+    hbuf h = {0};
+    shape_many_types(&h, 320000);
+    fl_error err;
+    fl_module *m = fl_module_load(h.b, h.n, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    fl_store *s = fl_store_new(NULL);
+    fl_exec *ex = fl_exec_new(0);
+    fl_instance *inst;
+    double t0 = cpu_now();
+    cr_assert_eq(fl_instantiate(s, m, NULL, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+    double t = cpu_now() - t0;
+    cr_log_info("instantiating 320000 types: %.2f ms", t * 1e3);
+    cr_assert_lt(t, 0.5, "instantiating took %.2f s", t);
+    fl_exec_free(ex);
+    fl_store_free(s);
+    fl_module_free(m);
+    hfree(&h);
 }
 
 /* 2000 functions declaring 50,000 locals each cost about what 2000
