@@ -82,17 +82,26 @@ static bool is_ref(uint8_t t) {
 
 /* ---- operand and control stacks ---------------------------------------- */
 
+/* Room for n more values (FL_MAX_STACK_HEIGHT in all). */
+static int reserve(val *v, size_t n) {
+    if (v->nvals + n <= v->capvals)
+        return 0;
+    if (v->nvals + n > FL_MAX_STACK_HEIGHT)
+        return fail(v, v->at, "operand stack too deep");
+    size_t cap = v->capvals ? v->capvals : 64;
+    while (cap < v->nvals + n)
+        cap *= 2;
+    uint8_t *p = realloc(v->vals, cap);
+    if (!p)
+        return fail(v, 0, "out of memory");
+    v->vals = p;
+    v->capvals = cap;
+    return 0;
+}
+
 static int push(val *v, uint8_t t) {
-    if (v->nvals == v->capvals) {
-        if (v->nvals >= FL_MAX_STACK_HEIGHT)
-            return fail(v, v->at, "operand stack too deep");
-        size_t cap = v->capvals ? v->capvals * 2 : 64;
-        uint8_t *p = realloc(v->vals, cap);
-        if (!p)
-            return fail(v, 0, "out of memory");
-        v->vals = p;
-        v->capvals = cap;
-    }
+    if (reserve(v, 1) < 0)
+        return -1;
     v->vals[v->nvals++] = t;
     return 0;
 }
@@ -121,17 +130,31 @@ static int pop_expect(val *v, size_t off, uint8_t expect, uint8_t *out) {
     return 0;
 }
 
+/* Pops values of types[0..n) (the last on top).  Values and labels of up
+ * to 1000 types each pass through here for one instruction's bytes, so the
+ * common cases cost a memcmp: all n present and exactly those types; and
+ * an unreachable frame's missing values (all "unknown") cost nothing. */
 static int pop_vals(val *v, size_t off, const uint8_t *types, uint32_t n) {
-    for (uint32_t i = n; i-- > 0;)
+    frame *f = &v->ctrls[v->nctrls - 1];
+    if (n && v->nvals - f->height >= n && memcmp(v->vals + v->nvals - n, types, n) == 0) {
+        v->nvals -= n;
+        return 0;
+    }
+    for (uint32_t i = n; i-- > 0;) {
+        if (v->nvals == f->height && f->unreachable)
+            return 0; /* the rest pop as unknown, matching anything */
         if (pop_expect(v, off, types[i], NULL) < 0)
             return -1;
+    }
     return 0;
 }
 
 static int push_vals(val *v, const uint8_t *types, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        if (push(v, types[i]) < 0)
-            return -1;
+    if (reserve(v, n) < 0)
+        return -1;
+    if (n)
+        memcpy(v->vals + v->nvals, types, n);
+    v->nvals += n;
     return 0;
 }
 

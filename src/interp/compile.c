@@ -15,9 +15,10 @@
  * Linear time: lazy entries live only in the top LAZY_WINDOW entries (one
  * pushed deeper is written out), so the scans a local.set or a block entry
  * make are bounded; a br_table looks at each distinct label once; branches
- * carrying more than WIDE values move them with one MOVN.  What is left is
- * at most the arity limits (config.h) of work per instruction, as in the
- * validator.
+ * carrying more than WIDE values move them with one MOVN; entries in their
+ * own slots are pushed and popped in bulk (a count of the other kinds says
+ * when there is nothing to look at), so a call or block passing 1000
+ * values costs about what one passing a single value does.
  *
  * Peepholes: the last value-producing instruction is remembered so that a
  * following local.set/tee or return can retarget its destination, and a
@@ -114,9 +115,10 @@ typedef struct comp {
     uint32_t *code;
     uint32_t len, cap;
 
-    vent *vs;
+    vent *vs;       /* entries at vh and above are V_STACK (see push_n) */
     uint32_t vh, vcap, maxh;
     uint32_t nlazy; /* V_LOCAL and V_ADDI entries on vs */
+    uint32_t nother; /* entries on vs that are not V_STACK (lazy and constants) */
 
     cblock *bl;
     uint32_t nbl, blcap;
@@ -216,29 +218,64 @@ static uint32_t lazy_floor(const comp *c) {
     return c->vh > LAZY_WINDOW ? c->vh - LAZY_WINDOW : 0;
 }
 
-static vent *push(comp *c, uint8_t kind) {
-    static vent dummy;
-    if (!grow((void **)&c->vs, &c->vcap, c->vh + 1, sizeof *c->vs)) {
+/* Room for n more entries; new ones are V_STACK (kind 0), as every entry
+ * above vh is kept, so that pushing V_STACK entries writes nothing. */
+static bool reserve(comp *c, uint32_t n) {
+    uint32_t old = c->vcap;
+    if (!grow((void **)&c->vs, &c->vcap, c->vh + n, sizeof *c->vs)) {
         c->oom = true;
-        return &dummy;
+        return false;
     }
-    vent *e = &c->vs[c->vh++];
+    if (c->vcap > old)
+        memset(c->vs + old, 0, (size_t)(c->vcap - old) * sizeof *c->vs);
+    return true;
+}
+
+/* Pushes n entries in their own slots (call results, block results) in
+ * O(1) plus the lazy entries they push out of the window. */
+static void push_n(comp *c, uint32_t n) {
+    if (!reserve(c, n))
+        return;
+    uint32_t old = c->vh;
+    c->vh += n;
     if (c->vh > c->maxh)
         c->maxh = c->vh;
+    /* entries that just left the window: written out if still lazy */
+    if (c->nlazy && c->vh > LAZY_WINDOW) {
+        uint32_t from = old > LAZY_WINDOW ? old - LAZY_WINDOW : 0;
+        for (uint32_t h = from; h < old && h < c->vh - LAZY_WINDOW; h++)
+            if (is_lazy(c->vs[h].kind))
+                materialize(c, h);
+    }
+}
+
+static vent *push(comp *c, uint8_t kind) {
+    static vent dummy;
+    push_n(c, 1);
+    if (c->oom)
+        return &dummy;
+    vent *e = &c->vs[c->vh - 1];
     e->kind = kind;
-    /* the entry that just left the window: written out if still lazy */
-    if (c->nlazy && c->vh > LAZY_WINDOW && is_lazy(c->vs[c->vh - 1 - LAZY_WINDOW].kind))
-        materialize(c, c->vh - 1 - LAZY_WINDOW);
+    c->nother += kind != V_STACK;
     return e;
 }
 
 static void push_stack(comp *c) { push(c, V_STACK); }
 
 static void pop(comp *c, uint32_t n) {
-    while (n-- > 0 && c->vh > 0) {
-        uint8_t k = c->vs[--c->vh].kind;
-        if (k == V_LOCAL || k == V_ADDI)
+    if (n > c->vh)
+        n = c->vh;
+    if (!c->nother) { /* all V_STACK: nothing to account for */
+        c->vh -= n;
+        return;
+    }
+    while (n-- > 0) {
+        vent *e = &c->vs[--c->vh];
+        if (e->kind == V_LOCAL || e->kind == V_ADDI)
             c->nlazy--;
+        if (e->kind != V_STACK)
+            c->nother--;
+        e->kind = V_STACK;
     }
 }
 
@@ -304,6 +341,8 @@ static void materialize(comp *c, uint32_t h) {
     } else if (e->kind == V_CONST) {
         emit_const(c, nat(c, h), e->val);
     }
+    if (e->kind != V_STACK)
+        c->nother--;
     e->kind = V_STACK;
 }
 
@@ -325,7 +364,7 @@ static void materialize_all_locals(comp *c) {
 
 /* Writes the top n entries into their own slots. */
 static void materialize_top(comp *c, uint32_t n) {
-    for (uint32_t k = c->vh - n; k < c->vh; k++)
+    for (uint32_t k = c->vh - n; c->nother && k < c->vh; k++)
         if (c->vs[k].kind != V_STACK)
             materialize(c, k);
 }
@@ -421,7 +460,7 @@ static bool needs_copy(const comp *c, const cblock *b) {
         return false;
     if (b->height != c->vh - n)
         return true;
-    for (uint32_t k = c->vh - n; k < c->vh; k++)
+    for (uint32_t k = c->vh - n; c->nother && k < c->vh; k++)
         if (c->vs[k].kind != V_STACK)
             return true;
     return false;
@@ -779,8 +818,7 @@ plain:
  * in their own slots (lazy locals anywhere, and the block's params). */
 static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
     materialize_all_locals(c);
-    for (uint32_t k = 0; k < np; k++)
-        materialize(c, c->vh - np + k);
+    materialize_top(c, np);
     if (!grow((void **)&c->bl, &c->blcap, c->nbl + 1, sizeof *c->bl)) {
         c->oom = true;
         return;
@@ -795,14 +833,15 @@ static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
 
 /* Values at the end of a reachable arm go to the block's result slots. */
 static void settle_results(comp *c, const cblock *b) {
+    if (!c->nother && c->vh - b->nresults == b->height)
+        return; /* all in place already */
     for (uint32_t k = 0; k < b->nresults; k++)
         copy_to(c, c->vh - b->nresults + k, nat(c, b->height + k));
 }
 
 static void reset_stack(comp *c, uint32_t height, uint32_t n) {
     pop(c, c->vh - height);
-    for (uint32_t k = 0; k < n; k++)
-        push_stack(c);
+    push_n(c, n);
 }
 
 static int read_blocktype(comp *c, fl_reader *r, uint32_t *np, uint32_t *nr) {
@@ -941,7 +980,7 @@ static void emit_br_table(comp *c, uint32_t n, const uint32_t *labels) {
     else if (k > WIDE)
         materialize_top(c, k);
     bool top_in_place = true; /* the top k entries are in their own slots */
-    for (uint32_t h = c->vh - k; h < c->vh; h++)
+    for (uint32_t h = c->vh - k; c->nother && h < c->vh; h++)
         top_in_place &= c->vs[h].kind == V_STACK;
     uint32_t at = emit_op(c, OP_BR_TABLE);
     emit_w(c, is);
@@ -995,8 +1034,7 @@ static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, ui
         elem = src_slot(c, c->vh - 1);
         pop(c, 1);
     }
-    for (uint32_t k = 0; k < np; k++)
-        materialize(c, c->vh - np + k);
+    materialize_top(c, np);
     uint32_t base = nat(c, c->vh - np);
     pop(c, np);
     emit_op(c, op);
@@ -1006,8 +1044,7 @@ static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, ui
     emit_w(c, base);
     if (indirect)
         emit_w(c, elem);
-    for (uint32_t k = 0; k < nr; k++)
-        push_stack(c);
+    push_n(c, nr);
 }
 
 /* Is entry h the result of the last instruction, an i32.add of a constant?
@@ -1132,6 +1169,7 @@ static void do_local_set(comp *c, uint32_t x, bool tee) {
             e->kind = V_LOCAL;
             e->local = x;
             c->nlazy++;
+            c->nother++;
         }
     } else {
         emit_mov(c, x, nat(c, h));
@@ -1574,7 +1612,8 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
     uint32_t nl = t->nparams + f->nlocals;
 
     c->len = 0;
-    c->vh = c->maxh = c->nlazy = 0;
+    pop(c, c->vh); /* the previous body's leftovers: entries above vh are V_STACK */
+    c->vh = c->maxh = c->nlazy = c->nother = 0;
     c->nbl = c->npt = 0;
     c->unreachable = false;
     c->last_start = NONE;
