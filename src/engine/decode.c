@@ -20,6 +20,8 @@ typedef struct dec {
     fl_reader r;
     fl_module *m;
     fl_error *err;
+    const fl_load_opts *opts;
+    uint32_t ncustoms_cap; /* allocated entries of m->customs */
     uint8_t *blocks; /* kinds of the open blocks of the expression being read */
     size_t nblocks, capblocks;
     uint32_t *func_types; /* function section: type index per defined function */
@@ -80,6 +82,25 @@ static int oom(dec *d) {
     return fail(d, off(d), "out of memory");
 }
 
+/* Fails when the caller asked loading to stop: called once per entry of
+ * every section vector and per 4096 instructions. */
+static int poll(dec *d) {
+    if (fl_load_interrupted(d->opts))
+        return fail(d, off(d), "loading interrupted");
+    return 0;
+}
+
+/* A vector's count against an implementation limit (config.h), checked
+ * before anything is allocated for it. */
+static int rd_count_max(dec *d, uint32_t *n, uint32_t *cap, uint32_t max, const char *what) {
+    size_t start = off(d);
+    if (rd_count(d, n, cap) < 0)
+        return -1;
+    if (*n > max)
+        return fl_error_set(d->err, start, "too many %s", what);
+    return 0;
+}
+
 /* Well-formed UTF-8 (no overlong forms, surrogates or code points past
  * U+10FFFF), as names must be. */
 static bool utf8_valid(const uint8_t *s, size_t n) {
@@ -119,8 +140,13 @@ static bool utf8_valid(const uint8_t *s, size_t n) {
  * fresh allocation the caller owns. */
 static int rd_name_len(fl_reader *r, char **out, uint32_t *len, fl_error *err) {
     uint32_t n;
-    if (rd_len(r, &n, err) < 0)
+    size_t start = fl_reader_offset(r);
+    if (fl_read_u32(r, &n, err) < 0)
         return -1;
+    if (n > FL_MAX_NAME_SIZE)
+        return fl_error_set(err, start, "name too long");
+    if (n > (size_t)(r->end - r->pos))
+        return fl_error_set(err, start, "length out of bounds");
     if (len)
         *len = n;
     if (!utf8_valid(r->pos, n))
@@ -295,9 +321,12 @@ int fl_read_instr(fl_reader *r, fl_instr *in, fl_error *err) {
             !is_valtype((uint8_t)(in->blocktype & 0x7f)))
             return fl_error_set(err, in->offset + 1, "malformed value type");
         return 0;
-    case IMM_BR_TABLE:
+    case IMM_BR_TABLE: {
+        size_t start = fl_reader_offset(r);
         if (fl_read_u32(r, &n, err) < 0)
             return -1;
+        if (n > FL_MAX_BR_TABLE_SIZE)
+            return fl_error_set(err, start, "too many br_table targets");
         in->count = n;
         in->vec = r->pos;
         for (uint32_t i = 0; i < n; i++)
@@ -305,6 +334,7 @@ int fl_read_instr(fl_reader *r, fl_instr *in, fl_error *err) {
                 return -1;
         in->b = 0;
         return fl_read_u32(r, &in->a, err);
+    }
     case IMM_LABEL:
     case IMM_FUNC:
     case IMM_LOCAL:
@@ -373,7 +403,9 @@ int fl_read_instr(fl_reader *r, fl_instr *in, fl_error *err) {
     return fl_error_set(err, in->offset, "illegal opcode");
 }
 
-static int push_block(dec *d, uint8_t kind) {
+static int push_block(dec *d, uint8_t kind, size_t at) {
+    if (d->nblocks >= FL_MAX_NESTING)
+        return fail(d, at, "blocks nested too deeply");
     if (d->nblocks == d->capblocks) {
         size_t cap = d->capblocks ? d->capblocks * 2 : 16;
         uint8_t *b = realloc(d->blocks, cap);
@@ -393,17 +425,19 @@ static int push_block(dec *d, uint8_t kind) {
 static int rd_expr(dec *d, bool in_code) {
     fl_instr in;
     d->nblocks = 0;
-    for (;;) {
+    for (uint32_t count = 1;; count++) {
+        if ((count & 0xfff) == 0 && poll(d) < 0)
+            return -1;
         if (fl_read_instr(&d->r, &in, d->err) < 0)
             return -1;
         switch (in.op) {
         case FL_OP_BLOCK:
         case FL_OP_LOOP:
-            if (push_block(d, 'b') < 0)
+            if (push_block(d, 'b', in.offset) < 0)
                 return -1;
             break;
         case FL_OP_IF:
-            if (push_block(d, 'i') < 0)
+            if (push_block(d, 'i', in.offset) < 0)
                 return -1;
             break;
         case FL_OP_ELSE:
@@ -446,7 +480,7 @@ static int rd_const_expr(dec *d, fl_expr *e) {
 static int sec_type(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_TYPES, "types") < 0)
         return -1;
     m->types = zalloc(cap, sizeof *m->types);
     if (!m->types)
@@ -454,6 +488,8 @@ static int sec_type(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         fl_functype *t = &m->types[i];
         size_t start = off(d);
         uint8_t form;
@@ -462,7 +498,7 @@ static int sec_type(dec *d) {
         if (form != 0x60)
             return fail(d, start, "malformed functype");
         uint32_t np, nr, pcap, rcap;
-        if (rd_count(d, &np, &pcap) < 0)
+        if (rd_count_max(d, &np, &pcap, FL_MAX_PARAMS, "parameters") < 0)
             return -1;
         t->params = zalloc(pcap, 1);
         m->ntypes = i + 1;
@@ -475,7 +511,7 @@ static int sec_type(dec *d) {
                 return -1;
         }
         t->nparams = np;
-        if (rd_count(d, &nr, &rcap) < 0)
+        if (rd_count_max(d, &nr, &rcap, FL_MAX_RESULTS, "results") < 0)
             return -1;
         uint8_t *all = realloc(t->params, (size_t)np + rcap + 1);
         if (!all)
@@ -496,7 +532,7 @@ static int sec_type(dec *d) {
 static int sec_import(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_IMPORTS, "imports") < 0)
         return -1;
     m->imports = zalloc(cap, sizeof *m->imports);
     if (!m->imports)
@@ -504,6 +540,8 @@ static int sec_import(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         fl_import *imp = &m->imports[i];
         m->nimports = i + 1;
         if (rd_name(d, &imp->module) < 0 || rd_name(d, &imp->name) < 0)
@@ -518,12 +556,14 @@ static int sec_import(dec *d) {
                 return -1;
             break;
         case FL_EXTERN_TABLE:
-            m->nimported_tables++;
+            if (++m->nimported_tables > FL_MAX_TABLES)
+                return fail(d, start, "too many tables");
             if (rd_tabletype(d, &imp->desc.table) < 0)
                 return -1;
             break;
         case FL_EXTERN_MEMORY:
-            m->nimported_memories++;
+            if (++m->nimported_memories > FL_MAX_MEMORIES)
+                return fail(d, start, "too many memories");
             if (rd_limits(d, &imp->desc.memory) < 0)
                 return -1;
             break;
@@ -541,7 +581,7 @@ static int sec_import(dec *d) {
 
 static int sec_function(dec *d) {
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_FUNCTIONS, "functions") < 0)
         return -1;
     d->func_types = zalloc(cap, sizeof *d->func_types);
     if (!d->func_types)
@@ -549,6 +589,8 @@ static int sec_function(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         if (rd_u32(d, &d->func_types[i]) < 0)
             return -1;
     }
@@ -559,7 +601,7 @@ static int sec_function(dec *d) {
 static int sec_table(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_TABLES - m->nimported_tables, "tables") < 0)
         return -1;
     m->tables = zalloc(cap, sizeof *m->tables);
     if (!m->tables)
@@ -577,7 +619,7 @@ static int sec_table(dec *d) {
 static int sec_memory(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_MEMORIES - m->nimported_memories, "memories") < 0)
         return -1;
     m->memories = zalloc(cap, sizeof *m->memories);
     if (!m->memories)
@@ -595,7 +637,7 @@ static int sec_memory(dec *d) {
 static int sec_global(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_GLOBALS, "globals") < 0)
         return -1;
     m->globals = zalloc(cap, sizeof *m->globals);
     if (!m->globals)
@@ -604,6 +646,8 @@ static int sec_global(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         if (rd_globaltype(d, &m->globals[i].type) < 0)
             return -1;
         if (rd_const_expr(d, &m->globals[i].init) < 0)
@@ -615,7 +659,7 @@ static int sec_global(dec *d) {
 static int sec_export(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_EXPORTS, "exports") < 0)
         return -1;
     m->exports = zalloc(cap, sizeof *m->exports);
     if (!m->exports)
@@ -623,6 +667,8 @@ static int sec_export(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         fl_export *e = &m->exports[i];
         m->nexports = i + 1;
         if (rd_name_len(&d->r, &e->name, &e->name_len, d->err) < 0)
@@ -646,7 +692,7 @@ static int sec_start(dec *d) {
 /* A vector of bare function indices becomes `ref.func N end` items. */
 static int elem_func_indices(dec *d, fl_elem *e) {
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_TABLE_INIT_ENTRIES, "table entries") < 0)
         return -1;
     e->items = zalloc(cap, sizeof *e->items);
     e->synth_code = zalloc(cap, 7); /* 0xd2, up to 5 LEB bytes, 0x0b */
@@ -656,6 +702,8 @@ static int elem_func_indices(dec *d, fl_elem *e) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if ((i & 0xfff) == 0 && poll(d) < 0)
+            return -1;
         size_t start = off(d);
         uint32_t idx;
         if (rd_u32(d, &idx) < 0)
@@ -678,7 +726,7 @@ static int elem_func_indices(dec *d, fl_elem *e) {
 
 static int elem_exprs(dec *d, fl_elem *e) {
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_TABLE_INIT_ENTRIES, "table entries") < 0)
         return -1;
     e->items = zalloc(cap, sizeof *e->items);
     if (!e->items)
@@ -686,6 +734,8 @@ static int elem_exprs(dec *d, fl_elem *e) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         if (rd_const_expr(d, &e->items[i]) < 0)
             return -1;
     }
@@ -696,7 +746,7 @@ static int elem_exprs(dec *d, fl_elem *e) {
 static int sec_elem(dec *d) {
     fl_module *m = d->m;
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_ELEM_SEGMENTS, "element segments") < 0)
         return -1;
     m->elems = zalloc(cap, sizeof *m->elems);
     if (!m->elems)
@@ -704,6 +754,8 @@ static int sec_elem(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         fl_elem *e = &m->elems[i];
         m->nelems = i + 1;
         size_t start = off(d);
@@ -744,8 +796,13 @@ static int sec_elem(dec *d) {
 }
 
 static int sec_datacount(dec *d) {
+    size_t start = off(d);
     d->m->has_datacount = true;
-    return rd_u32(d, &d->m->datacount);
+    if (rd_u32(d, &d->m->datacount) < 0)
+        return -1;
+    if (d->m->datacount > FL_MAX_DATA_SEGMENTS)
+        return fail(d, start, "too many data segments");
+    return 0;
 }
 
 /* One function body: locals, then instructions up to the final `end`,
@@ -753,8 +810,13 @@ static int sec_datacount(dec *d) {
 static int rd_body(dec *d, fl_func *f) {
     fl_module *m = d->m;
     uint32_t size;
-    if (rd_len(&d->r, &size, d->err) < 0)
+    size_t size_off = off(d);
+    if (rd_u32(d, &size) < 0)
         return -1;
+    if (size > FL_MAX_FUNCTION_SIZE)
+        return fail(d, size_off, "function body too large");
+    if (size > (size_t)(d->r.end - d->r.pos))
+        return fail(d, size_off, "length out of bounds");
     const uint8_t *body_end = d->r.pos + size;
     size_t body_start = off(d);
     uint32_t nruns, cap;
@@ -774,22 +836,12 @@ static int rd_body(dec *d, fl_func *f) {
         total += f->local_runs[i].count;
     }
     f->nlocal_runs = nruns;
-    /* The spec caps locals at 2^32-1; like V8 we refuse far fewer, since
-     * each local costs a byte here and a slot per frame at run time. */
-    if (total > UINT32_MAX || total > FL_MAX_LOCALS)
+    /* The spec caps locals at 2^32-1; like the JS API we refuse far fewer,
+     * parameters included, since each costs a frame slot at run time. */
+    uint32_t np = f->type_index < m->ntypes ? m->types[f->type_index].nparams : 0;
+    if (total + np > FL_MAX_LOCALS)
         return fail(d, body_start, "too many locals");
     f->nlocals = (uint32_t)total;
-    uint32_t np = f->type_index < m->ntypes ? m->types[f->type_index].nparams : 0;
-    f->local_types = malloc((size_t)np + total + 1);
-    if (!f->local_types)
-        return oom(d);
-    if (np)
-        memcpy(f->local_types, m->types[f->type_index].params, np);
-    uint8_t *p = f->local_types + np;
-    for (uint32_t i = 0; i < nruns; i++) {
-        memset(p, f->local_runs[i].valtype, f->local_runs[i].count);
-        p += f->local_runs[i].count;
-    }
     f->code = d->r.pos;
     f->code_offset = (uint32_t)off(d);
     if (rd_expr(d, true) < 0)
@@ -812,6 +864,8 @@ static int sec_code(dec *d) {
     if (!m->funcs)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        if (poll(d) < 0)
+            return -1;
         m->funcs[i].type_index = d->func_types[i];
         if (rd_body(d, &m->funcs[i]) < 0)
             return -1;
@@ -823,7 +877,7 @@ static int sec_data(dec *d) {
     fl_module *m = d->m;
     size_t start = off(d);
     uint32_t n, cap;
-    if (rd_count(d, &n, &cap) < 0)
+    if (rd_count_max(d, &n, &cap, FL_MAX_DATA_SEGMENTS, "data segments") < 0)
         return -1;
     if (m->has_datacount && n != m->datacount)
         return fail(d, start, "data count and data section have inconsistent lengths");
@@ -834,6 +888,8 @@ static int sec_data(dec *d) {
     for (uint32_t i = 0; i < n; i++) {
         if (i == cap)
             return past_end(d);
+        if (poll(d) < 0)
+            return -1;
         fl_data *s = &m->datas[i];
         size_t flags_off = off(d);
         uint32_t flags;
@@ -859,32 +915,36 @@ static int sec_data(dec *d) {
 }
 
 /* The "name" custom section: module name and function names.  A malformed
- * name section is ignored, never an error. */
-static void parse_names(fl_module *m, fl_reader r) {
+ * name section is ignored, never an error (so are names past the name size
+ * limit); only an interrupt stops it with -1. */
+static int parse_names(dec *d, fl_reader r) {
+    fl_module *m = d->m;
     fl_error ignored;
     while (r.pos < r.end) {
         uint8_t id;
         uint32_t size;
         if (fl_read_u8(&r, &id, &ignored) < 0 || rd_len(&r, &size, &ignored) < 0)
-            return;
+            return 0;
         fl_reader sub = {r.pos, r.pos + size, r.base};
         r.pos += size;
         if (id == 0) {
             char *name;
             if (rd_name_in(&sub, &name, &ignored) < 0)
-                return;
+                return 0;
             free(m->module_name);
             m->module_name = name;
         } else if (id == 1) {
             uint32_t n;
             if (rd_len(&sub, &n, &ignored) < 0)
-                return;
+                return 0;
             for (uint32_t i = 0; i < n; i++) {
                 uint32_t idx;
                 char *name;
+                if (poll(d) < 0)
+                    return -1;
                 if (fl_read_u32(&sub, &idx, &ignored) < 0 ||
                     rd_name_in(&sub, &name, &ignored) < 0)
-                    return;
+                    return 0;
                 if (idx < m->nimported_funcs || idx - m->nimported_funcs >= m->nfuncs ||
                     !m->funcs) {
                     free(name);
@@ -896,6 +956,7 @@ static void parse_names(fl_module *m, fl_reader r) {
             }
         }
     }
+    return 0;
 }
 
 static int sec_custom(dec *d, const uint8_t *sec_end) {
@@ -904,13 +965,18 @@ static int sec_custom(dec *d, const uint8_t *sec_end) {
     char *name;
     if (rd_name_in(&r, &name, d->err) < 0)
         return -1;
-    fl_custom_section *c = realloc(m->customs, (m->ncustoms + 1) * sizeof *c);
-    if (!c) {
-        free(name);
-        return oom(d);
+    /* doubling: a module may hold a custom section every 3 bytes */
+    if (m->ncustoms == d->ncustoms_cap) {
+        uint32_t cap = d->ncustoms_cap ? d->ncustoms_cap * 2 : 4;
+        fl_custom_section *c = realloc(m->customs, (size_t)cap * sizeof *c);
+        if (!c) {
+            free(name);
+            return oom(d);
+        }
+        m->customs = c;
+        d->ncustoms_cap = cap;
     }
-    m->customs = c;
-    c = &m->customs[m->ncustoms++];
+    fl_custom_section *c = &m->customs[m->ncustoms++];
     c->name = name;
     c->bytes = r.pos;
     c->len = (uint32_t)(sec_end - r.pos);
@@ -961,6 +1027,8 @@ static int rd_module(dec *d) {
         size_t id_off = off(d);
         uint8_t id;
         uint32_t size;
+        if (poll(d) < 0)
+            return -1;
         if (rd_u8(d, &id) < 0)
             return -1;
         if (id > 12)
@@ -1010,11 +1078,21 @@ static int build_func_types(dec *d) {
 }
 
 fl_module *fl_decode(const uint8_t *bytes, size_t len, fl_error *err) {
+    return fl_decode_opts(bytes, len, NULL, err);
+}
+
+fl_module *fl_decode_opts(const uint8_t *bytes, size_t len, const fl_load_opts *opts,
+                          fl_error *err) {
     fl_error scratch;
     if (!err)
         err = &scratch;
+    if (len > FL_MAX_MODULE_SIZE) {
+        fl_error_set(err, 0, "module too large");
+        return NULL;
+    }
     dec d = {0};
     d.err = err;
+    d.opts = opts;
     fl_module *m = calloc(1, sizeof *m);
     if (!m) {
         fl_error_set(err, 0, "out of memory");
@@ -1037,8 +1115,9 @@ fl_module *fl_decode(const uint8_t *bytes, size_t len, fl_error *err) {
         goto fail;
     for (uint32_t i = 0; i < m->ncustoms; i++) {
         fl_custom_section *c = &m->customs[i];
-        if (strcmp(c->name, "name") == 0)
-            parse_names(m, (fl_reader){c->bytes, c->bytes + c->len, m->binary});
+        if (strcmp(c->name, "name") == 0 &&
+            parse_names(&d, (fl_reader){c->bytes, c->bytes + c->len, m->binary}) < 0)
+            goto fail;
     }
     free(d.blocks);
     free(d.func_types);

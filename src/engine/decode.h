@@ -15,6 +15,11 @@
  * spec's wording and the byte offset. */
 fl_module *fl_decode(const uint8_t *bytes, size_t len, fl_error *err);
 
+/* fl_decode that stops with "loading interrupted" when `opts` (borrowed,
+ * may be NULL) asks it to. */
+fl_module *fl_decode_opts(const uint8_t *bytes, size_t len, const fl_load_opts *opts,
+                          fl_error *err);
+
 /* One instruction and its immediates, as fl_read_instr() reads them. */
 typedef struct fl_instr {
     uint32_t op;        /* enum fl_opcode, or FL_OP_SIMD for any 0xFD instruction */

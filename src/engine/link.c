@@ -365,12 +365,13 @@ static fl_inst_status allocate(fl_store *s, const fl_module *m, const fl_extern 
         }
     }
 
-    /* one intern per type, not per function */
+    /* one intern per type, not per function: done once at load
+     * (m->type_ids) for modules from fl_module_load */
     uint32_t *ids = alloc_array(m->ntypes, sizeof *ids);
     if (!ids)
         return fail(err, FL_INST_NO_MEMORY, "out of memory");
     for (uint32_t i = 0; i < m->ntypes; i++)
-        ids[i] = fl_type_intern(&m->types[i]);
+        ids[i] = m->type_ids ? m->type_ids[i] : fl_type_intern(&m->types[i]);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         fl_funcinst *f = &inst->defined[i];
         f->type = &m->types[m->funcs[i].type_index];

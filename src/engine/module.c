@@ -10,6 +10,7 @@
 
 #include "engine/decode.h"
 #include "engine/module.h"
+#include "engine/runtime.h"
 #include "engine/validate.h"
 #include "interp/interp.h"
 
@@ -207,13 +208,34 @@ bool fl_module_export_type_is(const fl_module *m, const char *name, const char *
     return t && fl_functype_is(t, sig);
 }
 
+/* Fills m->type_ids: each type interned once per module (interning takes a
+ * process-wide lock; a module may have a million types). */
+static int intern_types(fl_module *m, const fl_load_opts *opts, fl_error *err) {
+    m->type_ids = calloc(m->ntypes ? m->ntypes : 1, sizeof *m->type_ids);
+    if (!m->type_ids)
+        return fl_error_set(err, 0, "out of memory");
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        if ((i & 0xfff) == 0 && fl_load_interrupted(opts))
+            return fl_error_set(err, 0, "loading interrupted");
+        m->type_ids[i] = fl_type_intern(&m->types[i]);
+    }
+    return 0;
+}
+
 fl_module *fl_module_load(const uint8_t *bytes, size_t len, fl_error *err) {
-    fl_module *m = fl_decode(bytes, len, err);
+    return fl_module_load_opts(bytes, len, NULL, err);
+}
+
+fl_module *fl_module_load_opts(const uint8_t *bytes, size_t len, const fl_load_opts *opts,
+                               fl_error *err) {
+    fl_module *m = fl_decode_opts(bytes, len, opts, err);
     if (!m)
         return NULL;
-    if (fl_validate(m, err) < 0)
+    if (fl_validate_opts(m, opts, err) < 0)
         goto fail;
-    if (fl_interp_prepare(m, err) < 0)
+    if (intern_types(m, opts, err) < 0)
+        goto fail;
+    if (fl_interp_prepare(m, opts, err) < 0)
         goto fail;
     return m;
 fail:
@@ -228,6 +250,7 @@ void fl_module_free(fl_module *m) {
     for (uint32_t i = 0; i < m->ntypes; i++)
         free(m->types[i].params); /* results share the allocation */
     free(m->types);
+    free(m->type_ids);
     for (uint32_t i = 0; i < m->nimports; i++) {
         free(m->imports[i].module);
         free(m->imports[i].name);
@@ -235,7 +258,6 @@ void fl_module_free(fl_module *m) {
     free(m->imports);
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         free(m->funcs[i].local_runs);
-        free(m->funcs[i].local_types);
         free((char *)m->funcs[i].debug_name);
     }
     free(m->funcs);

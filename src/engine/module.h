@@ -137,13 +137,14 @@ typedef struct fl_local_run {
     uint8_t valtype;
 } fl_local_run;
 
-/* A function defined by the module (imports are not in this array). */
+/* A function defined by the module (imports are not in this array).  Local
+ * types are kept as the runs the binary declares, never one byte per local:
+ * a few bytes of a body may declare 50,000 locals. */
 typedef struct fl_func {
     uint32_t type_index;
     uint32_t nlocal_runs;
     fl_local_run *local_runs;
     uint32_t nlocals;     /* declared locals, params not included */
-    uint8_t *local_types; /* params then declared locals: nparams + nlocals */
     const uint8_t *code;  /* instruction bytes after the locals, final `end` included */
     uint32_t code_len;
     uint32_t code_offset; /* byte offset of `code` in the module binary */
@@ -235,6 +236,10 @@ typedef struct fl_module {
 
     bool uses_simd; /* a v128 type or 0xFD instruction appears anywhere */
 
+    /* Filled by fl_module_load(): fl_type_intern() of every type, so that
+     * neither compiling nor instantiating interns again. */
+    uint32_t *type_ids;
+
     /* Filled by fl_interp_prepare(): one compiled body per defined function. */
     struct fl_interp_code **interp_code;
 } fl_module;
@@ -290,11 +295,29 @@ const fl_functype *fl_module_export_functype(const fl_module *m, const char *nam
 
 /* Whether `m` exports a function `name` of exactly type `sig`. */
 bool fl_module_export_type_is(const fl_module *m, const char *name, const char *sig);
+/* Options of fl_module_load_opts. */
+typedef struct fl_load_opts {
+    /* When non-NULL and it becomes non-zero (from any thread), loading stops
+     * with "loading interrupted".  It is polled per section entry, per
+     * function body and every few thousand instructions, so a load ends
+     * within about a millisecond of it being raised. */
+    const volatile int *interrupt;
+} fl_load_opts;
 
 /* Decodes, validates and prepares for execution: the one entry point for
  * users of the engine.  Borrows `bytes` (copied).  Returns a module the
- * caller frees with fl_module_free(), or NULL with `err` filled. */
+ * caller frees with fl_module_free(), or NULL with `err` filled.  Work and
+ * memory are linear in `len`; the implementation limits of config.h apply. */
 fl_module *fl_module_load(const uint8_t *bytes, size_t len, fl_error *err);
+
+/* fl_module_load with options (`opts` borrowed; NULL means none). */
+fl_module *fl_module_load_opts(const uint8_t *bytes, size_t len, const fl_load_opts *opts,
+                               fl_error *err);
+
+/* True when `opts` asks to stop (its interrupt flag is raised). */
+static inline bool fl_load_interrupted(const fl_load_opts *opts) {
+    return opts && opts->interrupt && __atomic_load_n(opts->interrupt, __ATOMIC_RELAXED);
+}
 
 /* Frees a module from fl_module_load() or fl_decode(); NULL is a no-op.
  * No instance of it may remain. */

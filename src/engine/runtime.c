@@ -443,10 +443,32 @@ typedef struct interned {
     struct interned *next;
 } interned;
 
-#define TYPE_BUCKETS 1024
 static pthread_mutex_t types_lock = PTHREAD_MUTEX_INITIALIZER;
-static interned *type_buckets[TYPE_BUCKETS];
+static interned **type_buckets; /* type_nbuckets chains, a power of two */
+static uint32_t type_nbuckets;
 static uint32_t types_count;
+
+/* Doubles the chains once there are as many types as chains, so interning
+ * stays O(1) however many types modules bring (a fixed 1024 chains made a
+ * module of 400,000 types take 7 s to instantiate).  Lock held.  On failure
+ * the table stays as it was: slower, still right. */
+static void grow_type_buckets(void) {
+    uint32_t n = type_nbuckets ? type_nbuckets * 2 : 1024;
+    interned **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (uint32_t i = 0; i < type_nbuckets; i++) {
+        interned *next;
+        for (interned *e = type_buckets[i]; e; e = next) {
+            next = e->next;
+            e->next = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    }
+    free(type_buckets);
+    type_buckets = b;
+    type_nbuckets = n;
+}
 
 static uint32_t type_hash(const fl_functype *t) {
     uint32_t h = 2166136261u; /* FNV-1a */
@@ -469,7 +491,11 @@ uint32_t fl_type_intern(const fl_functype *t) {
     uint32_t h = type_hash(t);
     uint32_t id = 0;
     pthread_mutex_lock(&types_lock);
-    for (interned *e = type_buckets[h % TYPE_BUCKETS]; e; e = e->next) {
+    if (types_count >= type_nbuckets)
+        grow_type_buckets();
+    if (!type_buckets)
+        goto out; /* id 0 matches no real type: calls through it trap */
+    for (interned *e = type_buckets[h & (type_nbuckets - 1)]; e; e = e->next) {
         if (e->hash == h && type_equal(&e->type, t)) {
             id = e->id;
             goto out;
@@ -487,8 +513,8 @@ uint32_t fl_type_intern(const fl_functype *t) {
     e->type = (fl_functype){t->nparams, t->nresults, vals, vals + t->nparams};
     e->hash = h;
     e->id = id = ++types_count;
-    e->next = type_buckets[h % TYPE_BUCKETS];
-    type_buckets[h % TYPE_BUCKETS] = e;
+    e->next = type_buckets[h & (type_nbuckets - 1)];
+    type_buckets[h & (type_nbuckets - 1)] = e;
 out:
     pthread_mutex_unlock(&types_lock);
     return id;

@@ -29,11 +29,14 @@ typedef struct frame {
     uint32_t nresults;
     size_t height;
     bool unreachable;
+    uint32_t key; /* names its label types for br_table (label_key) */
 } frame;
 
 typedef struct val {
     const fl_module *m;
     fl_error *err;
+    const fl_load_opts *opts;
+    size_t at; /* offset of the instruction being checked */
     /* index spaces flattened once: imports first */
     fl_globaltype *globals;
     uint32_t nglobals;
@@ -47,12 +50,26 @@ typedef struct val {
     size_t nvals, capvals;
     frame *ctrls;
     size_t nctrls, capctrls;
-    const uint8_t *locals;
-    uint64_t nlocals;
+    const fl_functype *ftype;
+    const fl_func *fn;
+    uint64_t nlocals;           /* params included */
+    uint32_t *run_end, caprun;  /* per local run: index past its last local */
+    uint32_t last_run;          /* the run the previous lookup found */
+    /* br_table: label types already checked against the operands of the
+     * current br_table (stamped with its number), per label key */
+    uint32_t *checked, ncheck;
+    uint32_t br_stamp;
 } val;
 
 static int fail(val *v, size_t off, const char *msg) {
     return fl_error_set(v->err, off, "%s", msg);
+}
+
+/* Fails when the caller asked loading to stop. */
+static int poll(val *v, size_t off) {
+    if (fl_load_interrupted(v->opts))
+        return fail(v, off, "loading interrupted");
+    return 0;
 }
 
 static bool is_num(uint8_t t) {
@@ -65,15 +82,26 @@ static bool is_ref(uint8_t t) {
 
 /* ---- operand and control stacks ---------------------------------------- */
 
+/* Room for n more values (FL_MAX_STACK_HEIGHT in all). */
+static int reserve(val *v, size_t n) {
+    if (v->nvals + n <= v->capvals)
+        return 0;
+    if (v->nvals + n > FL_MAX_STACK_HEIGHT)
+        return fail(v, v->at, "operand stack too deep");
+    size_t cap = v->capvals ? v->capvals : 64;
+    while (cap < v->nvals + n)
+        cap *= 2;
+    uint8_t *p = realloc(v->vals, cap);
+    if (!p)
+        return fail(v, 0, "out of memory");
+    v->vals = p;
+    v->capvals = cap;
+    return 0;
+}
+
 static int push(val *v, uint8_t t) {
-    if (v->nvals == v->capvals) {
-        size_t cap = v->capvals ? v->capvals * 2 : 64;
-        uint8_t *p = realloc(v->vals, cap);
-        if (!p)
-            return fail(v, 0, "out of memory");
-        v->vals = p;
-        v->capvals = cap;
-    }
+    if (reserve(v, 1) < 0)
+        return -1;
     v->vals[v->nvals++] = t;
     return 0;
 }
@@ -102,22 +130,44 @@ static int pop_expect(val *v, size_t off, uint8_t expect, uint8_t *out) {
     return 0;
 }
 
+/* Pops values of types[0..n) (the last on top).  Values and labels of up
+ * to 1000 types each pass through here for one instruction's bytes, so the
+ * common cases cost a memcmp: all n present and exactly those types; and
+ * an unreachable frame's missing values (all "unknown") cost nothing. */
 static int pop_vals(val *v, size_t off, const uint8_t *types, uint32_t n) {
-    for (uint32_t i = n; i-- > 0;)
+    frame *f = &v->ctrls[v->nctrls - 1];
+    if (n && v->nvals - f->height >= n && memcmp(v->vals + v->nvals - n, types, n) == 0) {
+        v->nvals -= n;
+        return 0;
+    }
+    for (uint32_t i = n; i-- > 0;) {
+        if (v->nvals == f->height && f->unreachable)
+            return 0; /* the rest pop as unknown, matching anything */
         if (pop_expect(v, off, types[i], NULL) < 0)
             return -1;
+    }
     return 0;
 }
 
 static int push_vals(val *v, const uint8_t *types, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        if (push(v, types[i]) < 0)
-            return -1;
+    if (reserve(v, n) < 0)
+        return -1;
+    if (n)
+        memcpy(v->vals + v->nvals, types, n);
+    v->nvals += n;
     return 0;
 }
 
+/* The key of a frame's label types (see frame.key), from its block type:
+ * -64 (none), a negative value type, or a type index. */
+static uint32_t label_key(uint32_t op, int64_t blocktype) {
+    if (blocktype < 0)
+        return op == FL_OP_LOOP ? 0 : (uint32_t)(blocktype & 0x7f); /* 0x40: none */
+    return 256 + 2 * (uint32_t)blocktype + (op == FL_OP_LOOP);
+}
+
 static int push_ctrl(val *v, uint32_t op, const uint8_t *params, uint32_t np,
-                     const uint8_t *results, uint32_t nr) {
+                     const uint8_t *results, uint32_t nr, uint32_t key) {
     if (v->nctrls == v->capctrls) {
         size_t cap = v->capctrls ? v->capctrls * 2 : 16;
         frame *p = realloc(v->ctrls, cap * sizeof *p);
@@ -126,7 +176,7 @@ static int push_ctrl(val *v, uint32_t op, const uint8_t *params, uint32_t np,
         v->ctrls = p;
         v->capctrls = cap;
     }
-    v->ctrls[v->nctrls++] = (frame){op, params, np, results, nr, v->nvals, false};
+    v->ctrls[v->nctrls++] = (frame){op, params, np, results, nr, v->nvals, false, key};
     return push_vals(v, params, np);
 }
 
@@ -262,6 +312,49 @@ static const fl_functype *func_type(val *v, uint32_t index) {
 
 /* ---- function bodies --------------------------------------------------- */
 
+/* Type of local `x` (< v->nlocals): a parameter, or found by binary search
+ * in the declared runs (a body may declare 50,000 locals in 4 bytes, so
+ * they are never expanded one per local).  Most lookups hit the run of the
+ * previous one. */
+static uint8_t local_type(val *v, uint32_t x) {
+    if (x < v->ftype->nparams)
+        return v->ftype->params[x];
+    const fl_local_run *runs = v->fn->local_runs;
+    uint32_t k = v->last_run;
+    if (x < v->run_end[k] && (k == 0 || x >= v->run_end[k - 1]))
+        return runs[k].valtype;
+    uint32_t lo = 0, hi = v->fn->nlocal_runs - 1; /* the run ending past x */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (v->run_end[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    v->last_run = lo;
+    return runs[lo].valtype;
+}
+
+/* Fills v->run_end for function fn of type ft. */
+static int index_locals(val *v, const fl_func *fn, const fl_functype *ft) {
+    if (fn->nlocal_runs > v->caprun) {
+        uint32_t *p = realloc(v->run_end, (size_t)fn->nlocal_runs * sizeof *p);
+        if (!p)
+            return fail(v, fn->code_offset, "out of memory");
+        v->run_end = p;
+        v->caprun = fn->nlocal_runs;
+    }
+    uint32_t end = ft->nparams;
+    for (uint32_t i = 0; i < fn->nlocal_runs; i++) {
+        end += fn->local_runs[i].count; /* the decoder bounded the sum */
+        v->run_end[i] = end;
+    }
+    v->ftype = ft;
+    v->fn = fn;
+    v->last_run = 0;
+    return 0;
+}
+
 static int check_instr(val *v, const fl_instr *in) {
     const fl_module *m = v->m;
     size_t off = in->offset;
@@ -283,13 +376,13 @@ static int check_instr(val *v, const fl_instr *in) {
             return -1;
         if (pop_vals(v, off, ps, np) < 0)
             return -1;
-        return push_ctrl(v, in->op, ps, np, rs, nr);
+        return push_ctrl(v, in->op, ps, np, rs, nr, label_key(in->op, in->blocktype));
     case FL_OP_ELSE:
         if (v->ctrls[v->nctrls - 1].op != FL_OP_IF)
             return fail(v, off, "else without if");
         if (pop_ctrl(v, off, &f) < 0)
             return -1;
-        return push_ctrl(v, FL_OP_ELSE, f.params, f.nparams, f.results, f.nresults);
+        return push_ctrl(v, FL_OP_ELSE, f.params, f.nparams, f.results, f.nresults, f.key);
     case FL_OP_END:
         if (pop_ctrl(v, off, &f) < 0)
             return -1;
@@ -324,6 +417,13 @@ static int check_instr(val *v, const fl_instr *in) {
         const uint8_t *dt;
         uint32_t ndt;
         label_types(&v->ctrls[v->nctrls - 1 - in->a], &dt, &ndt);
+        if (ndt && !v->checked) {
+            v->ncheck = 256 + 2 * m->ntypes;
+            v->checked = calloc(v->ncheck, sizeof *v->checked);
+            if (!v->checked)
+                return fail(v, off, "out of memory");
+        }
+        v->br_stamp++;
         fl_reader r = {in->vec, m->binary + m->binary_len, m->binary};
         for (uint32_t i = 0; i < in->count; i++) {
             uint32_t l;
@@ -331,14 +431,20 @@ static int check_instr(val *v, const fl_instr *in) {
                 return -1;
             if (l >= v->nctrls)
                 return fl_error_set(v->err, off, "unknown label");
-            label_types(&v->ctrls[v->nctrls - 1 - l], &lt, &nl);
+            const frame *tf = &v->ctrls[v->nctrls - 1 - l];
+            label_types(tf, &lt, &nl);
             if (nl != ndt)
                 return fail(v, off, "type mismatch");
-            /* check each target against the same operands, then restore */
+            /* Each target is checked against the same operands, so one
+             * check per distinct label type suffices: T targets of K values
+             * cost T + K * (distinct types), not T * K. */
+            if (nl == 0 || v->checked[tf->key] == v->br_stamp)
+                continue;
             size_t saved = v->nvals;
             if (pop_vals(v, off, lt, nl) < 0)
                 return -1;
             v->nvals = saved;
+            v->checked[tf->key] = v->br_stamp;
         }
         if (pop_vals(v, off, dt, ndt) < 0)
             return -1;
@@ -398,7 +504,7 @@ static int check_instr(val *v, const fl_instr *in) {
     case FL_OP_LOCAL_TEE:
         if (in->a >= v->nlocals)
             return fl_error_set(v->err, off, "unknown local %u", in->a);
-        t = v->locals[in->a];
+        t = local_type(v, in->a);
         if (in->op == FL_OP_LOCAL_GET)
             return push(v, t);
         if (pop_expect(v, off, t, NULL) < 0)
@@ -511,17 +617,23 @@ static int check_func(val *v, uint32_t index) {
     if (fn->type_index >= m->ntypes)
         return fl_error_set(v->err, fn->code_offset, "unknown type");
     const fl_functype *ft = &m->types[fn->type_index];
-    v->locals = fn->local_types;
+    if (index_locals(v, fn, ft) < 0)
+        return -1;
     v->nlocals = (uint64_t)ft->nparams + fn->nlocals;
     v->nvals = 0;
     v->nctrls = 0;
-    if (push_ctrl(v, FL_OP_BLOCK, NULL, 0, ft->results, ft->nresults) < 0)
+    v->at = fn->code_offset;
+    if (push_ctrl(v, FL_OP_BLOCK, NULL, 0, ft->results, ft->nresults,
+                  label_key(FL_OP_BLOCK, fn->type_index)) < 0)
         return -1;
     fl_reader r = {fn->code, fn->code + fn->code_len, m->binary};
     fl_instr in;
-    while (v->nctrls > 0) {
+    for (uint32_t count = 1; v->nctrls > 0; count++) {
+        if ((count & 0xfff) == 0 && poll(v, fl_reader_offset(&r)) < 0)
+            return -1;
         if (fl_read_instr(&r, &in, v->err) < 0)
             return -1;
+        v->at = in.offset;
         if (check_instr(v, &in) < 0)
             return -1;
     }
@@ -690,15 +802,19 @@ static int check_module(val *v) {
     /* C.refs: functions named outside function bodies */
     for (uint32_t i = 0; i < m->nglobals; i++)
         declare_refs(v, &m->globals[i].init);
-    for (uint32_t i = 0; i < m->nelems; i++)
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        if (poll(v, 0) < 0)
+            return -1;
         for (uint32_t k = 0; k < m->elems[i].nitems; k++)
             declare_refs(v, &m->elems[i].items[k]);
+    }
     for (uint32_t i = 0; i < m->nexports; i++)
         if (m->exports[i].kind == FL_EXTERN_FUNC && m->exports[i].index < v->nfuncs)
             v->declared[m->exports[i].index] = true;
 
     for (uint32_t i = 0; i < m->nglobals; i++)
-        if (check_const(v, &m->globals[i].init, m->globals[i].type.valtype) < 0)
+        if (poll(v, 0) < 0 ||
+            check_const(v, &m->globals[i].init, m->globals[i].type.valtype) < 0)
             return -1;
 
     if (check_export_names(v) < 0)
@@ -744,7 +860,8 @@ static int check_module(val *v) {
                 return fail(v, e->offset.offset, "type mismatch");
         }
         for (uint32_t k = 0; k < e->nitems; k++)
-            if (check_const(v, &e->items[k], e->elemtype) < 0)
+            if (((k & 0xfff) == 0 && poll(v, e->items[k].offset) < 0) ||
+                check_const(v, &e->items[k], e->elemtype) < 0)
                 return -1;
     }
 
@@ -759,21 +876,28 @@ static int check_module(val *v) {
     }
 
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (check_func(v, i) < 0)
+        if (poll(v, m->funcs[i].code_offset) < 0 || check_func(v, i) < 0)
             return -1;
     return 0;
 }
 
 int fl_validate(const fl_module *m, fl_error *err) {
+    return fl_validate_opts(m, NULL, err);
+}
+
+int fl_validate_opts(const fl_module *m, const fl_load_opts *opts, fl_error *err) {
     fl_error scratch;
     val v = {0};
     v.m = m;
     v.err = err ? err : &scratch;
+    v.opts = opts;
     int rc = check_module(&v);
     free(v.globals);
     free(v.tables);
     free(v.declared);
     free(v.vals);
     free(v.ctrls);
+    free(v.run_end);
+    free(v.checked);
     return rc;
 }

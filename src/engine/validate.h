@@ -13,4 +13,9 @@
  * local", ...) and the byte offset of the offending instruction. */
 int fl_validate(const fl_module *m, fl_error *err);
 
+/* fl_validate that stops with "loading interrupted" when `opts` (borrowed,
+ * may be NULL) asks it to.  Work is linear in the module's size: each
+ * instruction costs at most the arity limits of config.h. */
+int fl_validate_opts(const fl_module *m, const fl_load_opts *opts, fl_error *err);
+
 #endif

@@ -181,10 +181,15 @@ static const fl_module *cache_add(fl_runtime *rt, const char *user, const char *
     return m;
 }
 
-/* The module of user/func: cached, or loaded from the function store.
- * NULL with a message in msg[0..len). */
+/* The module of user/func: cached, or read from the function store and
+ * loaded.  The lock is held only to look up and to insert: reading and
+ * loading run without it, so a slow load holds up no other call.  Two
+ * calls may load the same module at once; the first to insert wins and the
+ * other frees its copy.  `cancel` (the call's flag; may be NULL) interrupts
+ * the load, so the call's timeout covers it.  NULL with a message in
+ * msg[0..len). */
 static const fl_module *module_get(fl_runtime *rt, const char *user, const char *func,
-                                   char *msg, size_t len) {
+                                   const volatile int *cancel, char *msg, size_t len) {
     const fl_module *m = NULL;
     uint8_t *bytes = NULL;
     size_t n = 0;
@@ -192,36 +197,38 @@ static const fl_module *module_get(fl_runtime *rt, const char *user, const char 
 
     pthread_mutex_lock(&rt->lock);
     cached_module *c = cache_find(rt, user, func);
-    if (c) {
+    if (c)
         m = c->module;
-        goto out;
-    }
+    pthread_mutex_unlock(&rt->lock);
+    if (m)
+        return m;
     if (!rt->cfg.fnstore) {
         snprintf(msg, len, "no function %s/%s (and no function store)", user, func);
-        goto out;
+        return NULL;
     }
     int rc = fl_fnstore_get_wasm(rt->cfg.fnstore, user, func, &bytes, &n);
     if (rc < 0) {
         snprintf(msg, len, "no function %s/%s in the function store %s: %s", user, func,
                  fl_fnstore_dir(rt->cfg.fnstore), strerror(-rc));
-        goto out;
+        return NULL;
     }
-    fl_module *loaded = fl_module_load(bytes, n, &err);
+    fl_load_opts opts = {.interrupt = cancel};
+    fl_module *loaded = fl_module_load_opts(bytes, n, &opts, &err);
+    free(bytes);
     if (!loaded) {
         snprintf(msg, len, "%s/%s: %s (at byte %zu)", user, func, err.message, err.offset);
-        goto out;
+        return NULL;
     }
     if (fl_runtime_check_module(loaded, err.message, sizeof err.message) < 0) {
         snprintf(msg, len, "%s/%s: %s", user, func, err.message);
         fl_module_free(loaded);
-        goto out;
+        return NULL;
     }
+    pthread_mutex_lock(&rt->lock);
     m = cache_add(rt, user, func, loaded);
+    pthread_mutex_unlock(&rt->lock);
     if (!m)
         snprintf(msg, len, "out of memory");
-out:
-    pthread_mutex_unlock(&rt->lock);
-    free(bytes);
     return m;
 }
 
@@ -261,39 +268,53 @@ static int read_whole_file(const char *path, uint8_t **bytes, size_t *len) {
     return 0;
 }
 
-/* py_func, loaded from python_dir on first use and kept.  NULL with a
- * message in msg[0..len). */
-static const fl_module *python_module(fl_runtime *rt, char *msg, size_t len) {
+/* py_func, loaded from python_dir on first use and kept.  As in
+ * module_get, the lock covers only the look-up and the insertion, and
+ * `cancel` (may be NULL) interrupts the load.  NULL with a message in
+ * msg[0..len). */
+static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel, char *msg,
+                                      size_t len) {
     char path[PATH_MAX];
     uint8_t *bytes = NULL;
     size_t n = 0;
     fl_error err = {0};
 
     pthread_mutex_lock(&rt->lock);
-    if (rt->py_module || !rt->cfg.python_dir) {
-        if (!rt->py_module)
-            snprintf(msg, len, "no Python runtime configured (build it with make python)");
-        goto out;
+    const fl_module *m = rt->py_module;
+    pthread_mutex_unlock(&rt->lock);
+    if (m)
+        return m;
+    if (!rt->cfg.python_dir) {
+        snprintf(msg, len, "no Python runtime configured (build it with make python)");
+        return NULL;
     }
     snprintf(path, sizeof path, "%s/py_func.wasm", rt->cfg.python_dir);
     int rc = read_whole_file(path, &bytes, &n);
     if (rc < 0) {
         snprintf(msg, len, "the Python runtime %s: %s (build it with make python)", path,
                  strerror(-rc));
-        goto out;
+        return NULL;
     }
-    rt->py_module = fl_module_load(bytes, n, &err);
-    if (!rt->py_module) {
-        snprintf(msg, len, "%s: %s (at byte %zu)", path, err.message, err.offset);
-    } else if (fl_runtime_check_module(rt->py_module, err.message, sizeof err.message) < 0) {
-        snprintf(msg, len, "%s: %s", path, err.message);
-        fl_module_free(rt->py_module);
-        rt->py_module = NULL;
-    }
-out:
-    pthread_mutex_unlock(&rt->lock);
+    fl_load_opts opts = {.interrupt = cancel};
+    fl_module *loaded = fl_module_load_opts(bytes, n, &opts, &err);
     free(bytes);
-    return rt->py_module;
+    if (!loaded) {
+        snprintf(msg, len, "%s: %s (at byte %zu)", path, err.message, err.offset);
+        return NULL;
+    }
+    if (fl_runtime_check_module(loaded, err.message, sizeof err.message) < 0) {
+        snprintf(msg, len, "%s: %s", path, err.message);
+        fl_module_free(loaded);
+        return NULL;
+    }
+    pthread_mutex_lock(&rt->lock);
+    if (!rt->py_module)
+        rt->py_module = loaded;
+    else
+        fl_module_free(loaded); /* another call loaded it meanwhile: keep theirs */
+    m = rt->py_module;
+    pthread_mutex_unlock(&rt->lock);
+    return m;
 }
 
 /* The host folder of Python function user/func into buf[0..PATH_MAX):
@@ -701,8 +722,13 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     /* a Python call: its runtime root and the function's folder */
     char py_root[PATH_MAX] = "", py_dir[PATH_MAX] = "", py_guest[PATH_MAX] = "";
 
-    const fl_module *m = python ? python_module(rt, msg, sizeof msg)
-                                : module_get(rt, user, func, msg, sizeof msg);
+    const fl_module *m = python ? python_module(rt, call->cancel, msg, sizeof msg)
+                                : module_get(rt, user, func, call->cancel, msg, sizeof msg);
+    if (!m && __atomic_load_n(call->cancel, __ATOMIC_RELAXED)) {
+        /* the deadline passed while loading (load stopped: "loading interrupted") */
+        fl_call_set_error(sink, "%scall timed out after %u ms", TIMEOUT_, call->msg.timeout_ms);
+        return;
+    }
     if (!m) {
         fl_call_set_error(sink, "%s%s", LOAD_, msg);
         return;

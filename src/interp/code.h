@@ -110,6 +110,7 @@ struct fl_interp_code {
  *     the product is rounded first)
  *   RET rec_off; CALL func base; CALL_INDIRECT type_id table base elem_slot
  *   MOV d a; MOV2 d a d2 a2 (two moves, in order); MOV_BR d a off
+ *   MOVN d a n (n slots from a to d: the values of a wide branch or return)
  *   CONST32 d imm; CONST64 d lo hi; SELECT d a b cond
  *   GLOBAL_GET d idx; GLOBAL_SET a idx
  *   TABLE_GET d tab i; TABLE_SET tab i v; TABLE_SIZE d tab; TABLE_GROW d tab init n
@@ -128,7 +129,7 @@ struct fl_interp_code {
     X(ADDI_BR_NZ) FL_CMP10(X, ADDI_BR_I32_, ) FL_CMP10(X, ADDI_BR_I32_, _IMM)               \
     X(I32_ADD_SHL) X(I32_ADD_MUL) X(I32_XOR_ROTL) X(I64_XOR_ROTL)                          \
     X(F32_ADD_MUL) X(F32_SUB_MUL) X(F32_MUL_SUB) X(F64_ADD_MUL) X(F64_SUB_MUL) X(F64_MUL_SUB) \
-    X(MOV) X(MOV2) X(MOV_BR) X(CONST32) X(CONST64) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)   \
+    X(MOV) X(MOV2) X(MOV_BR) X(MOVN) X(CONST32) X(CONST64) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)   \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY)      \
     X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)                                                 \
     FL_INTERP_MEMOPS(X) FL_INTERP_MEMOPS(XA) FL_FMEM(X, _M) FL_FMEM(X, _MAI)               \

@@ -12,6 +12,14 @@
  * boundary, a call's arguments.  Constants an instruction reads from a slot
  * come from a per-function pool copied into the frame at entry.
  *
+ * Linear time: lazy entries live only in the top LAZY_WINDOW entries (one
+ * pushed deeper is written out), so the scans a local.set or a block entry
+ * make are bounded; a br_table looks at each distinct label once; branches
+ * carrying more than WIDE values move them with one MOVN; entries in their
+ * own slots are pushed and popped in bulk (a count of the other kinds says
+ * when there is nothing to look at), so a call or block passing 1000
+ * values costs about what one passing a single value does.
+ *
  * Peepholes: the last value-producing instruction is remembered so that a
  * following local.set/tee or return can retarget its destination, and a
  * following br_if/if can fuse with an integer comparison or eqz; a loop's
@@ -100,14 +108,17 @@ typedef struct comp {
     const fl_module *m;
     const int32_t *words;
     fl_error *err;
+    const fl_load_opts *opts;
     bool oom;
+    uint32_t *type_ids; /* call_indirect: fl_type_intern per type index, 0 unknown */
 
     uint32_t *code;
     uint32_t len, cap;
 
-    vent *vs;
+    vent *vs;       /* entries at vh and above are V_STACK (see push_n) */
     uint32_t vh, vcap, maxh;
     uint32_t nlazy; /* V_LOCAL and V_ADDI entries on vs */
+    uint32_t nother; /* entries on vs that are not V_STACK (lazy and constants) */
 
     cblock *bl;
     uint32_t nbl, blcap;
@@ -115,8 +126,14 @@ typedef struct comp {
     uint32_t npt, ptcap;
     uint32_t *scratch; /* br_table labels */
     uint32_t scap;
-    uint32_t *stubs; /* br_table: stub offset per label depth */
+    /* br_table, per label depth: the landing (stub) offset or NONE, whether
+     * the branch moves values, valid when stamp matches the br_table */
+    struct stub {
+        uint32_t stamp, off;
+        bool copy;
+    } *stubs;
     uint32_t stubcap;
+    uint32_t br_stamp;
 
     uint32_t sbase; /* slot of stack height 0 */
     uint32_t cbase; /* slot of the first pooled constant */
@@ -182,26 +199,83 @@ static void set_last(comp *c, uint32_t at, uint32_t dst_word, int kind) {
 
 static uint32_t nat(const comp *c, uint32_t h) { return c->sbase + h; }
 
-static vent *push(comp *c, uint8_t kind) {
-    static vent dummy;
-    if (!grow((void **)&c->vs, &c->vcap, c->vh + 1, sizeof *c->vs)) {
+/* Lazy (V_LOCAL, V_ADDI) entries are kept within this many of the top of
+ * the virtual stack, so finding them never scans a deep stack.  Normal code
+ * rarely pushes a local.get this deep; when it does, the entry costs a MOV. */
+#define LAZY_WINDOW 64
+
+/* Branches and returns carrying more values than this move them with one
+ * MOVN (after writing lazy ones out) instead of one MOV each, so a br_table
+ * or br_if's code does not grow with its arity per label. */
+#define WIDE 4
+
+static void materialize(comp *c, uint32_t h);
+
+static bool is_lazy(uint8_t kind) { return kind == V_LOCAL || kind == V_ADDI; }
+
+/* The lowest height a lazy entry may have (see LAZY_WINDOW). */
+static uint32_t lazy_floor(const comp *c) {
+    return c->vh > LAZY_WINDOW ? c->vh - LAZY_WINDOW : 0;
+}
+
+/* Room for n more entries; new ones are V_STACK (kind 0), as every entry
+ * above vh is kept, so that pushing V_STACK entries writes nothing. */
+static bool reserve(comp *c, uint32_t n) {
+    uint32_t old = c->vcap;
+    if (!grow((void **)&c->vs, &c->vcap, c->vh + n, sizeof *c->vs)) {
         c->oom = true;
-        return &dummy;
+        return false;
     }
-    vent *e = &c->vs[c->vh++];
+    if (c->vcap > old)
+        memset(c->vs + old, 0, (size_t)(c->vcap - old) * sizeof *c->vs);
+    return true;
+}
+
+/* Pushes n entries in their own slots (call results, block results) in
+ * O(1) plus the lazy entries they push out of the window. */
+static void push_n(comp *c, uint32_t n) {
+    if (!reserve(c, n))
+        return;
+    uint32_t old = c->vh;
+    c->vh += n;
     if (c->vh > c->maxh)
         c->maxh = c->vh;
+    /* entries that just left the window: written out if still lazy */
+    if (c->nlazy && c->vh > LAZY_WINDOW) {
+        uint32_t from = old > LAZY_WINDOW ? old - LAZY_WINDOW : 0;
+        for (uint32_t h = from; h < old && h < c->vh - LAZY_WINDOW; h++)
+            if (is_lazy(c->vs[h].kind))
+                materialize(c, h);
+    }
+}
+
+static vent *push(comp *c, uint8_t kind) {
+    static vent dummy;
+    push_n(c, 1);
+    if (c->oom)
+        return &dummy;
+    vent *e = &c->vs[c->vh - 1];
     e->kind = kind;
+    c->nother += kind != V_STACK;
     return e;
 }
 
 static void push_stack(comp *c) { push(c, V_STACK); }
 
 static void pop(comp *c, uint32_t n) {
-    while (n-- > 0 && c->vh > 0) {
-        uint8_t k = c->vs[--c->vh].kind;
-        if (k == V_LOCAL || k == V_ADDI)
+    if (n > c->vh)
+        n = c->vh;
+    if (!c->nother) { /* all V_STACK: nothing to account for */
+        c->vh -= n;
+        return;
+    }
+    while (n-- > 0) {
+        vent *e = &c->vs[--c->vh];
+        if (e->kind == V_LOCAL || e->kind == V_ADDI)
             c->nlazy--;
+        if (e->kind != V_STACK)
+            c->nother--;
+        e->kind = V_STACK;
     }
 }
 
@@ -255,8 +329,6 @@ static void emit_addi(comp *c, uint32_t dst, uint32_t slot, uint32_t imm) {
     c->addi_at = at;
 }
 
-static bool is_lazy(uint8_t kind) { return kind == V_LOCAL || kind == V_ADDI; }
-
 /* Writes entry h into its own slot. */
 static void materialize(comp *c, uint32_t h) {
     vent *e = &c->vs[h];
@@ -269,6 +341,8 @@ static void materialize(comp *c, uint32_t h) {
     } else if (e->kind == V_CONST) {
         emit_const(c, nat(c, h), e->val);
     }
+    if (e->kind != V_STACK)
+        c->nother--;
     e->kind = V_STACK;
 }
 
@@ -277,15 +351,32 @@ static void materialize(comp *c, uint32_t h) {
 static void materialize_refs(comp *c, uint32_t slot, uint32_t below) {
     if (!c->nlazy)
         return;
-    for (uint32_t i = 0; i < below; i++)
+    for (uint32_t i = lazy_floor(c); i < below; i++)
         if (is_lazy(c->vs[i].kind) && c->vs[i].local == slot)
             materialize(c, i);
 }
 
 static void materialize_all_locals(comp *c) {
-    for (uint32_t i = 0; c->nlazy && i < c->vh; i++)
+    for (uint32_t i = lazy_floor(c); c->nlazy && i < c->vh; i++)
         if (is_lazy(c->vs[i].kind))
             materialize(c, i);
+}
+
+/* Writes the top n entries into their own slots. */
+static void materialize_top(comp *c, uint32_t n) {
+    for (uint32_t k = c->vh - n; c->nother && k < c->vh; k++)
+        if (c->vs[k].kind != V_STACK)
+            materialize(c, k);
+}
+
+/* MOVN d a n: n slots from a to d (d below a, or ranges apart). */
+static void emit_movn(comp *c, uint32_t dst, uint32_t src, uint32_t n) {
+    if (dst == src)
+        return;
+    emit_op(c, OP_MOVN);
+    emit_w(c, dst);
+    emit_w(c, src);
+    emit_w(c, n);
 }
 
 /* The slot to read entry h from: a constant comes from the pool (or, when
@@ -369,10 +460,26 @@ static bool needs_copy(const comp *c, const cblock *b) {
         return false;
     if (b->height != c->vh - n)
         return true;
-    for (uint32_t k = c->vh - n; k < c->vh; k++)
+    for (uint32_t k = c->vh - n; c->nother && k < c->vh; k++)
         if (c->vs[k].kind != V_STACK)
             return true;
     return false;
+}
+
+/* Writes into their own slots the branch values that a branch to b cannot
+ * move from where they are: for a return of several values, lazy locals
+ * that the moves into slots 0..n-1 would overwrite first; for more than
+ * WIDE values, all of them (one MOVN moves them).  A conditional branch
+ * calls this before its test, so that both paths see the same stack. */
+static void prepare_branch(comp *c, const cblock *b) {
+    uint32_t n = arity(b), base = c->vh - n;
+    if (n > WIDE) {
+        materialize_top(c, n);
+    } else if (b->kind == B_FUNC && n > 1) {
+        for (uint32_t k = 0; k < n; k++)
+            if (is_lazy(c->vs[base + k].kind) && c->vs[base + k].local < n)
+                materialize(c, base + k);
+    }
 }
 
 /* Results into slots 0..n-1, then RET.  Sources never lie below their
@@ -382,12 +489,13 @@ static void emit_return(comp *c) {
     if (n == 1 && top_is_last(c)) {
         c->code[c->last_dst] = 0;
     } else {
-        if (n > 1)
+        prepare_branch(c, &c->bl[0]);
+        if (n > WIDE) {
+            emit_movn(c, 0, nat(c, base), n);
+        } else {
             for (uint32_t k = 0; k < n; k++)
-                if (is_lazy(c->vs[base + k].kind) && c->vs[base + k].local < n)
-                    materialize(c, base + k);
-        for (uint32_t k = 0; k < n; k++)
-            copy_to(c, base + k, k);
+                copy_to(c, base + k, k);
+        }
     }
     emit_op(c, OP_RET);
     emit_w(c, c->rec_off);
@@ -397,6 +505,11 @@ static void emit_return(comp *c) {
  * a destination never lies above its source, so none is overwritten early. */
 static void emit_copies(comp *c, const cblock *b) {
     uint32_t n = arity(b);
+    if (n > WIDE) {
+        prepare_branch(c, b);
+        emit_movn(c, nat(c, b->height), nat(c, c->vh - n), n);
+        return;
+    }
     for (uint32_t k = 0; k < n; k++)
         copy_to(c, c->vh - n + k, nat(c, b->height + k));
 }
@@ -705,8 +818,7 @@ plain:
  * in their own slots (lazy locals anywhere, and the block's params). */
 static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
     materialize_all_locals(c);
-    for (uint32_t k = 0; k < np; k++)
-        materialize(c, c->vh - np + k);
+    materialize_top(c, np);
     if (!grow((void **)&c->bl, &c->blcap, c->nbl + 1, sizeof *c->bl)) {
         c->oom = true;
         return;
@@ -721,14 +833,15 @@ static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
 
 /* Values at the end of a reachable arm go to the block's result slots. */
 static void settle_results(comp *c, const cblock *b) {
+    if (!c->nother && c->vh - b->nresults == b->height)
+        return; /* all in place already */
     for (uint32_t k = 0; k < b->nresults; k++)
         copy_to(c, c->vh - b->nresults + k, nat(c, b->height + k));
 }
 
 static void reset_stack(comp *c, uint32_t height, uint32_t n) {
     pop(c, c->vh - height);
-    for (uint32_t k = 0; k < n; k++)
-        push_stack(c);
+    push_n(c, n);
 }
 
 static int read_blocktype(comp *c, fl_reader *r, uint32_t *np, uint32_t *nr) {
@@ -850,36 +963,63 @@ static int do_end(comp *c) {
     return 0;
 }
 
+/* br_table over labels[0..n] (the default last).  Every target takes the
+ * same number of values, so what a label needs is worked out once per
+ * distinct label (its stub, stamped with this br_table): T targets cost T
+ * plus the moves of the distinct labels, and wide branches are one MOVN
+ * each after the values are written out once, here, on every path. */
 static void emit_br_table(comp *c, uint32_t n, const uint32_t *labels) {
     uint32_t is = src_slot(c, c->vh - 1);
     pop(c, 1);
+    uint32_t k = arity(target(c, labels[n]));
+    bool to_func = false;
+    for (uint32_t i = 0; i <= n; i++)
+        to_func |= labels[i] == c->nbl - 1;
+    if (to_func)
+        prepare_branch(c, &c->bl[0]);
+    else if (k > WIDE)
+        materialize_top(c, k);
+    bool top_in_place = true; /* the top k entries are in their own slots */
+    for (uint32_t h = c->vh - k; c->nother && h < c->vh; h++)
+        top_in_place &= c->vs[h].kind == V_STACK;
     uint32_t at = emit_op(c, OP_BR_TABLE);
     emit_w(c, is);
     emit_w(c, n);
     uint32_t w0 = c->len;
     for (uint32_t i = 0; i <= n; i++)
         emit_w(c, 0);
+    if (c->nbl > c->stubcap) {
+        uint32_t old = c->stubcap;
+        if (!grow((void **)&c->stubs, &c->stubcap, c->nbl, sizeof *c->stubs)) {
+            c->oom = true;
+            return;
+        }
+        memset(c->stubs + old, 0, (size_t)(c->stubcap - old) * sizeof *c->stubs);
+    }
     if (c->oom)
         return;
+    uint32_t stamp = ++c->br_stamp;
     for (uint32_t i = 0; i <= n; i++) {
-        if (!needs_copy(c, target(c, labels[i])))
+        struct stub *s = &c->stubs[labels[i]];
+        if (s->stamp != stamp) {
+            const cblock *b = target(c, labels[i]);
+            *s = (struct stub){stamp, NONE,
+                               b->kind == B_FUNC ||
+                                   (k > 0 && (b->height != c->vh - k || !top_in_place))};
+        }
+        if (!s->copy)
             branch_to(c, labels[i], at, w0 + i);
     }
     /* Targets that need moves get a stub each, shared by equal labels. */
-    if (!grow((void **)&c->stubs, &c->stubcap, c->nbl, sizeof *c->stubs)) {
-        c->oom = true;
-        return;
-    }
-    for (uint32_t d = 0; d < c->nbl; d++)
-        c->stubs[d] = NONE;
     for (uint32_t i = 0; i <= n; i++) {
-        if (!needs_copy(c, target(c, labels[i])))
+        struct stub *s = &c->stubs[labels[i]];
+        if (!s->copy)
             continue;
-        if (c->stubs[labels[i]] != NONE) {
-            c->code[w0 + i] = c->stubs[labels[i]];
+        if (s->off != NONE) {
+            c->code[w0 + i] = s->off;
             continue;
         }
-        c->code[w0 + i] = c->stubs[labels[i]] = c->len - at;
+        c->code[w0 + i] = s->off = c->len - at;
         c->label_at = c->len;
         emit_br(c, labels[i]);
         if (c->oom)
@@ -894,8 +1034,7 @@ static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, ui
         elem = src_slot(c, c->vh - 1);
         pop(c, 1);
     }
-    for (uint32_t k = 0; k < np; k++)
-        materialize(c, c->vh - np + k);
+    materialize_top(c, np);
     uint32_t base = nat(c, c->vh - np);
     pop(c, np);
     emit_op(c, op);
@@ -905,8 +1044,7 @@ static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, ui
     emit_w(c, base);
     if (indirect)
         emit_w(c, elem);
-    for (uint32_t k = 0; k < nr; k++)
-        push_stack(c);
+    push_n(c, nr);
 }
 
 /* Is entry h the result of the last instruction, an i32.add of a constant?
@@ -1031,12 +1169,31 @@ static void do_local_set(comp *c, uint32_t x, bool tee) {
             e->kind = V_LOCAL;
             e->local = x;
             c->nlazy++;
+            c->nother++;
         }
     } else {
         emit_mov(c, x, nat(c, h));
     }
     if (!tee)
         pop(c, 1);
+}
+
+/* The interned id of type `index`: from the module (fl_module_load interns
+ * each type once; interning takes a process-wide lock), else interned here
+ * once per type and module. */
+static uint32_t type_id(comp *c, uint32_t index) {
+    if (c->m->type_ids)
+        return c->m->type_ids[index];
+    if (!c->type_ids) {
+        c->type_ids = calloc(c->m->ntypes, sizeof *c->type_ids);
+        if (!c->type_ids) {
+            c->oom = true;
+            return 0;
+        }
+    }
+    if (!c->type_ids[index])
+        c->type_ids[index] = fl_type_intern(&c->m->types[index]);
+    return c->type_ids[index];
 }
 
 static int compile_body(comp *c, const fl_func *f) {
@@ -1046,9 +1203,11 @@ static int compile_body(comp *c, const fl_func *f) {
     uint32_t dead = 0; /* nesting depth of blocks inside dead code */
     const fl_module *m = c->m;
 
-    for (;;) {
+    for (uint32_t count = 1;; count++) {
         if (c->oom)
             return fl_error_set(err, fl_reader_offset(r), "out of memory");
+        if ((count & 0xfff) == 0 && fl_load_interrupted(c->opts))
+            return fl_error_set(err, fl_reader_offset(r), "loading interrupted");
         uint8_t byte;
         if (fl_read_u8(r, &byte, err) < 0)
             return -1;
@@ -1129,6 +1288,8 @@ static int compile_body(comp *c, const fl_func *f) {
                 return -1;
             cond k = pop_cond(c);
             uint32_t at, word;
+            if (needs_copy(c, target(c, u1)))
+                prepare_branch(c, target(c, u1));
             if (!needs_copy(c, target(c, u1))) {
                 word = emit_cond(c, &k, false, &at);
                 branch_to(c, u1, at, word);
@@ -1168,7 +1329,7 @@ static int compile_body(comp *c, const fl_func *f) {
             if (fl_read_u32(r, &u1, err) < 0 || fl_read_u32(r, &u2, err) < 0)
                 return -1;
             const fl_functype *t = &m->types[u1];
-            emit_call(c, OP_CALL_INDIRECT, t->nparams, t->nresults, fl_type_intern(t), u2, true);
+            emit_call(c, OP_CALL_INDIRECT, t->nparams, t->nresults, type_id(c, u1), u2, true);
             break;
         }
         case FL_OP_DROP:
@@ -1451,7 +1612,8 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
     uint32_t nl = t->nparams + f->nlocals;
 
     c->len = 0;
-    c->vh = c->maxh = c->nlazy = 0;
+    pop(c, c->vh); /* the previous body's leftovers: entries above vh are V_STACK */
+    c->vh = c->maxh = c->nlazy = c->nother = 0;
     c->nbl = c->npt = 0;
     c->unreachable = false;
     c->last_start = NONE;
@@ -1509,15 +1671,20 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
     return code;
 }
 
-int fl_interp_prepare(fl_module *m, fl_error *err) {
+int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
     if (m->uses_simd)
         return fl_error_set(err, 0, "unsupported: SIMD");
     m->interp_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->interp_code);
     if (!m->interp_code)
         return fl_error_set(err, 0, "out of memory");
-    comp c = {.m = m, .words = fl_interp_op_words(), .err = err};
+    comp c = {.m = m, .words = fl_interp_op_words(), .err = err, .opts = opts};
     int rc = 0;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
+        if (fl_load_interrupted(opts)) {
+            fl_error_set(err, m->funcs[i].code_offset, "loading interrupted");
+            rc = -1;
+            break;
+        }
         m->interp_code[i] = compile_func(&c, i);
         if (!m->interp_code[i]) {
             rc = -1;
@@ -1531,6 +1698,7 @@ int fl_interp_prepare(fl_module *m, fl_error *err) {
     free(c.scratch);
     free(c.stubs);
     free(c.pool);
+    free(c.type_ids);
     if (rc < 0)
         fl_interp_release(m);
     return rc;

@@ -478,6 +478,10 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         X1 = X2;
         TAKE(3);
     }
+    FL_HANDLER(MOVN) {
+        memmove(&X1, &X2, (size_t)ip[3] * sizeof(fl_value));
+        NEXT(4);
+    }
     FL_HANDLER(CONST32) {
         D.i64 = ip[2];
         NEXT(3);

@@ -10,9 +10,11 @@
 #include "engine/runtime.h"
 
 /* Compiles every defined function of a validated module into
- * m->interp_code.  Returns 0, or -1 with `err` filled (out of memory, or a
- * feature the interpreter does not run, such as SIMD). */
-int fl_interp_prepare(fl_module *m, fl_error *err);
+ * m->interp_code, in time and code size linear in the module's size.
+ * `opts` (borrowed, may be NULL) can interrupt it.  Returns 0, or -1 with
+ * `err` filled (out of memory, "loading interrupted", or a feature the
+ * interpreter does not run, such as SIMD). */
+int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err);
 
 /* Frees what fl_interp_prepare allocated; safe on a module never prepared. */
 void fl_interp_release(fl_module *m);

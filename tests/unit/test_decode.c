@@ -4,9 +4,11 @@
  * Modules are built by hand with a small section writer.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "engine/config.h"
 #include "engine/decode.h"
 #include "engine/module.h"
 
@@ -85,8 +87,10 @@ Test(decode, function_with_locals_export_and_names) {
     const fl_func *f = &m->funcs[0];
     cr_assert_eq(f->nlocals, 3);
     cr_assert_eq(f->nlocal_runs, 2);
-    const uint8_t want[] = {FL_I32, FL_I64, FL_F32, FL_F32, FL_I64};
-    cr_assert_arr_eq(f->local_types, want, sizeof want);
+    cr_assert_eq(f->local_runs[0].count, 2);
+    cr_assert_eq(f->local_runs[0].valtype, FL_F32);
+    cr_assert_eq(f->local_runs[1].count, 1);
+    cr_assert_eq(f->local_runs[1].valtype, FL_I64);
     cr_assert_eq(f->code_len, 3);
     cr_assert_eq(f->code[0], 0x20);
     cr_assert_eq(m->binary[f->code_offset], 0x20);
@@ -331,4 +335,306 @@ Test(decode, locals_up_to_the_limit_decode) {
     fl_module *m = decode_ok(&w);
     cr_assert_eq(m->funcs[0].nlocals, 50000);
     fl_module_free(m);
+}
+
+/* ---- implementation limits (config.h) ----------------------------------
+ * Each limit: a module at the limit is accepted, one past it is refused with
+ * the limit's words.  Counts are checked before anything is read or
+ * allocated for them, so a count alone (no entries after it) shows where
+ * the limit lies: at the limit decoding goes on and runs out of bytes. */
+
+static void expect_malformed_h(const hbuf *h, const char *msg) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    fl_module *m = fl_decode(h->b, h->n, &err);
+    cr_assert_null(m, "decoded, expected \"%s\"", msg);
+    cr_assert_str_eq(err.message, msg);
+    cr_assert_leq(err.offset, h->n);
+}
+
+/* Loads (decodes, validates, compiles) h, which must succeed. */
+static void expect_loads_h(const hbuf *h) {
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    fl_module *m = fl_module_load(h->b, h->n, &err);
+    cr_assert_not_null(m, "load failed: %s at %zu", err.message, err.offset);
+    fl_module_free(m);
+}
+
+/* A module whose section `id` holds `pre[0..npre)` then the count n. */
+static void count_only(hbuf *h, uint8_t id, const uint8_t *pre, size_t npre, uint32_t n) {
+    hbuf body = {0};
+    hput(&body, pre, npre);
+    hleb(&body, n);
+    hheader(h);
+    hsection(h, id, &body);
+    hfree(&body);
+}
+
+/* The count n of section id (after pre) is over the limit at limit + 1. */
+static void expect_count_limit(uint8_t id, const uint8_t *pre, size_t npre, uint32_t limit,
+                               const char *msg) {
+    hbuf h = {0};
+    count_only(&h, id, pre, npre, limit);
+    expect_malformed_h(&h, "unexpected end of section or function");
+    count_only(&h, id, pre, npre, limit + 1);
+    expect_malformed_h(&h, msg);
+    hfree(&h);
+}
+
+Test(decode, limits_on_section_counts) {
+    expect_count_limit(1, NULL, 0, FL_MAX_TYPES, "too many types");
+    expect_count_limit(2, NULL, 0, FL_MAX_IMPORTS, "too many imports");
+    expect_count_limit(3, NULL, 0, FL_MAX_FUNCTIONS, "too many functions");
+    expect_count_limit(4, NULL, 0, FL_MAX_TABLES, "too many tables");
+    expect_count_limit(5, NULL, 0, FL_MAX_MEMORIES, "too many memories");
+    expect_count_limit(6, NULL, 0, FL_MAX_GLOBALS, "too many globals");
+    expect_count_limit(7, NULL, 0, FL_MAX_EXPORTS, "too many exports");
+    expect_count_limit(9, NULL, 0, FL_MAX_ELEM_SEGMENTS, "too many element segments");
+    expect_count_limit(11, NULL, 0, FL_MAX_DATA_SEGMENTS, "too many data segments");
+    /* the entries of one element segment: passive, funcref indices */
+    static const uint8_t passive[] = {0x01, 0x01, 0x00};
+    expect_count_limit(9, passive, sizeof passive, FL_MAX_TABLE_INIT_ENTRIES,
+                       "too many table entries");
+}
+
+Test(decode, limit_on_the_data_count) {
+    hbuf h = {0};
+    count_only(&h, 12, NULL, 0, FL_MAX_DATA_SEGMENTS);
+    expect_malformed_h(&h, "data count and data section have inconsistent lengths");
+    count_only(&h, 12, NULL, 0, FL_MAX_DATA_SEGMENTS + 1);
+    expect_malformed_h(&h, "too many data segments");
+    hfree(&h);
+}
+
+/* Imported tables and memories count against the same limits. */
+Test(decode, limits_count_imported_tables_and_memories) {
+    static const uint8_t table_import[] = {0x01, 0x01, 'm', 0x01, 't', 0x01, 0x70, 0x00, 0x00};
+    static const uint8_t mem_import[] = {0x01, 0x01, 'm', 0x01, 'm', 0x02, 0x00, 0x00};
+    for (int k = 0; k < 2; k++) {
+        const uint8_t *imp = k ? mem_import : table_import;
+        size_t nimp = k ? sizeof mem_import : sizeof table_import;
+        uint8_t id = k ? 5 : 4;
+        uint32_t limit = k ? FL_MAX_MEMORIES : FL_MAX_TABLES;
+        const char *msg = k ? "too many memories" : "too many tables";
+        hbuf imports = {0}, h = {0};
+        hput(&imports, imp, nimp);
+        for (uint32_t n = limit - 1; n <= limit; n++) {
+            hbuf body = {0};
+            hleb(&body, n);
+            hheader(&h);
+            hsection(&h, 2, &imports);
+            hsection(&h, id, &body);
+            expect_malformed_h(&h, n < limit ? "unexpected end of section or function" : msg);
+            hfree(&body);
+        }
+        hfree(&imports);
+        hfree(&h);
+    }
+}
+
+/* A type section of one type [i32 x np] -> [i32 x nr]. */
+static void one_type(hbuf *h, uint32_t np, uint32_t nr) {
+    hbuf body = {0};
+    hbyte(&body, 0x01);
+    hbyte(&body, 0x60);
+    hleb(&body, np);
+    hfill(&body, 0x7f, np);
+    hleb(&body, nr);
+    hfill(&body, 0x7f, nr);
+    hsection(h, 1, &body);
+    hfree(&body);
+}
+
+Test(decode, limits_on_params_and_results) {
+    hbuf h = {0};
+    hheader(&h);
+    one_type(&h, FL_MAX_PARAMS, FL_MAX_RESULTS);
+    expect_loads_h(&h);
+    hheader(&h);
+    one_type(&h, FL_MAX_PARAMS + 1, 0);
+    expect_malformed_h(&h, "too many parameters");
+    hheader(&h);
+    one_type(&h, 0, FL_MAX_RESULTS + 1);
+    expect_malformed_h(&h, "too many results");
+    hfree(&h);
+}
+
+/* One function of type [i32 x np] -> [] declaring nl i32 locals, body `end`. */
+static void func_with_locals(hbuf *h, uint32_t np, uint32_t nl) {
+    hheader(h);
+    one_type(h, np, 0);
+    hbuf funcs = {0}, code = {0}, body = {0};
+    hbyte(&funcs, 0x01);
+    hbyte(&funcs, 0x00);
+    hsection(h, 3, &funcs);
+    hbyte(&body, 0x01);
+    hleb(&body, nl);
+    hbyte(&body, 0x7f);
+    hbyte(&body, 0x0b);
+    hbyte(&code, 0x01);
+    hleb(&code, (uint32_t)body.n);
+    hput(&code, body.b, body.n);
+    hsection(h, 10, &code);
+    hfree(&funcs);
+    hfree(&code);
+    hfree(&body);
+}
+
+/* The locals limit counts the parameters too, as the JS API's does. */
+Test(decode, limit_on_locals_counts_params) {
+    hbuf h = {0};
+    func_with_locals(&h, FL_MAX_PARAMS, FL_MAX_LOCALS - FL_MAX_PARAMS);
+    expect_loads_h(&h);
+    func_with_locals(&h, FL_MAX_PARAMS, FL_MAX_LOCALS - FL_MAX_PARAMS + 1);
+    expect_malformed_h(&h, "too many locals");
+    func_with_locals(&h, 0, FL_MAX_LOCALS + 1);
+    expect_malformed_h(&h, "too many locals");
+    hfree(&h);
+}
+
+/* One [] -> [] function whose code section holds the body `body` (locals
+ * included) under a declared size of `size` bytes (only body.n are there). */
+static void one_body(hbuf *h, const hbuf *body, uint32_t size) {
+    hheader(h);
+    one_type(h, 0, 0);
+    static const uint8_t funcs[] = {0x01, 0x00};
+    hbuf f = {0}, code = {0};
+    hput(&f, funcs, sizeof funcs);
+    hsection(h, 3, &f);
+    hbyte(&code, 0x01);
+    hleb(&code, size);
+    hput(&code, body->b, body->n);
+    hsection(h, 10, &code);
+    hfree(&f);
+    hfree(&code);
+}
+
+Test(decode, limit_on_function_body_size) {
+    hbuf body = {0}, h = {0};
+    hbyte(&body, 0x00);                          /* no locals */
+    hfill(&body, 0x01, FL_MAX_FUNCTION_SIZE - 2); /* nop ... */
+    hbyte(&body, 0x0b);                          /* end */
+    one_body(&h, &body, (uint32_t)body.n);
+    expect_loads_h(&h);
+    body.n = 0;
+    one_body(&h, &body, FL_MAX_FUNCTION_SIZE + 1); /* refused before its bytes are read */
+    expect_malformed_h(&h, "function body too large");
+    hfree(&body);
+    hfree(&h);
+}
+
+/* block; i32.const 0; br_table with n targets (all 0) and default 0; end; end */
+static void br_table_body(hbuf *body, uint32_t n) {
+    body->n = 0;
+    static const uint8_t head[] = {0x00, 0x02, 0x40, 0x41, 0x00, 0x0e};
+    hput(body, head, sizeof head);
+    hleb(body, n);
+    hfill(body, 0x00, n + 1);
+    hbyte(body, 0x0b);
+    hbyte(body, 0x0b);
+}
+
+Test(decode, limit_on_br_table_size) {
+    hbuf body = {0}, h = {0};
+    br_table_body(&body, FL_MAX_BR_TABLE_SIZE);
+    one_body(&h, &body, (uint32_t)body.n);
+    expect_loads_h(&h);
+    br_table_body(&body, FL_MAX_BR_TABLE_SIZE + 1);
+    one_body(&h, &body, (uint32_t)body.n);
+    expect_malformed_h(&h, "too many br_table targets");
+    hfree(&body);
+    hfree(&h);
+}
+
+/* depth nested blocks (block, loop and if alternate: all count) */
+static void nested_body(hbuf *body, uint32_t depth) {
+    body->n = 0;
+    hbyte(body, 0x00);
+    for (uint32_t i = 0; i < depth; i++) {
+        if (i % 3 == 2) {
+            hbyte(body, 0x41); /* i32.const 0; if */
+            hbyte(body, 0x00);
+            hbyte(body, 0x04);
+        } else {
+            hbyte(body, i % 3 ? 0x03 : 0x02);
+        }
+        hbyte(body, 0x40);
+    }
+    hfill(body, 0x0b, depth + 1);
+}
+
+Test(decode, limit_on_block_nesting) {
+    hbuf body = {0}, h = {0};
+    nested_body(&body, FL_MAX_NESTING);
+    one_body(&h, &body, (uint32_t)body.n);
+    expect_loads_h(&h);
+    nested_body(&body, FL_MAX_NESTING + 1);
+    one_body(&h, &body, (uint32_t)body.n);
+    expect_malformed_h(&h, "blocks nested too deeply");
+    hfree(&body);
+    hfree(&h);
+}
+
+/* An export, an import's module name and a custom section's name. */
+Test(decode, limit_on_name_size) {
+    for (uint32_t len = FL_MAX_NAME_SIZE; len <= FL_MAX_NAME_SIZE + 1; len++) {
+        bool over = len > FL_MAX_NAME_SIZE;
+        hbuf h = {0}, s = {0};
+        /* (func (export "aaa...")) */
+        hheader(&h);
+        one_type(&h, 0, 0);
+        static const uint8_t funcs[] = {0x01, 0x00}, code[] = {0x01, 0x02, 0x00, 0x0b};
+        hput(&s, funcs, sizeof funcs);
+        hsection(&h, 3, &s);
+        s.n = 0;
+        hbyte(&s, 0x01);
+        hleb(&s, len);
+        hfill(&s, 'a', len);
+        hbyte(&s, 0x00);
+        hbyte(&s, 0x00);
+        hsection(&h, 7, &s);
+        s.n = 0;
+        hput(&s, code, sizeof code);
+        hsection(&h, 10, &s);
+        if (over)
+            expect_malformed_h(&h, "name too long");
+        else
+            expect_loads_h(&h);
+        /* (import "aaa..." "f" (func)) */
+        hheader(&h);
+        one_type(&h, 0, 0);
+        s.n = 0;
+        hbyte(&s, 0x01);
+        hleb(&s, len);
+        hfill(&s, 'a', len);
+        static const uint8_t rest[] = {0x01, 'f', 0x00, 0x00};
+        hput(&s, rest, sizeof rest);
+        hsection(&h, 2, &s);
+        if (over)
+            expect_malformed_h(&h, "name too long");
+        else
+            expect_loads_h(&h);
+        /* a custom section named "aaa..." */
+        hheader(&h);
+        s.n = 0;
+        hleb(&s, len);
+        hfill(&s, 'a', len);
+        hsection(&h, 0, &s);
+        if (over)
+            expect_malformed_h(&h, "name too long");
+        else
+            expect_loads_h(&h);
+        hfree(&s);
+        hfree(&h);
+    }
+}
+
+/* Refused before the bytes are copied (or even read). */
+Test(decode, limit_on_module_size) {
+    static const uint8_t small[8] = "\0asm\1\0\0";
+    fl_error err;
+    cr_assert_null(fl_decode(small, FL_MAX_MODULE_SIZE + 1, &err));
+    cr_assert_str_eq(err.message, "module too large");
+    cr_assert_eq(err.offset, 0);
 }

@@ -104,6 +104,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -857,4 +858,131 @@ Test(faaslet, a_trap_at_the_cap_without_a_refusal_is_not_a_memory_limit) {
     cr_assert_str_eq(r.error, "trap: unreachable");
     fl_call_result_free(&r);
     stop();
+}
+
+/* ---- loading: outside the runtime's lock, under the call's deadline ---- */
+
+/* A valid module that takes long to load (7 MB, one body: 10^6 constants
+ * over a local.get, 10^6 local.set) and exports _start. */
+static uint8_t *slow_module(size_t *len) {
+    const uint32_t n = 1000000;
+    size_t body_len = 5 + 2 * (size_t)n + 4 * (size_t)n + n + 2;
+    size_t cap = body_len + 64;
+    uint8_t *b = malloc(cap), *p = b;
+    cr_assert_not_null(b);
+    static const uint8_t head[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,   /* magic, version */
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,               /* type [] -> [] */
+        0x03, 0x02, 0x01, 0x00,                           /* one function */
+        0x07, 0x0a, 0x01, 0x06, '_', 's', 't', 'a', 'r', 't', 0x00, 0x00,
+        0x0a,                                             /* code section */
+    };
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    size_t sec = 1 + 5 + body_len; /* count, body size (5-byte LEB), body */
+    for (int i = 0; i < 5; i++, sec >>= 7) /* section size as a 5-byte LEB */
+        *p++ = (uint8_t)((sec & 0x7f) | (i < 4 ? 0x80 : 0));
+    *p++ = 0x01;
+    size_t bl = body_len;
+    for (int i = 0; i < 5; i++, bl >>= 7)
+        *p++ = (uint8_t)((bl & 0x7f) | (i < 4 ? 0x80 : 0));
+    static const uint8_t locals[] = {0x01, 0x02, 0x7f, 0x20, 0x00};
+    memcpy(p, locals, sizeof locals);
+    p += sizeof locals;
+    for (uint32_t i = 0; i < n; i++, p += 2)
+        memcpy(p, "\x41\x00", 2);
+    for (uint32_t i = 0; i < n; i++, p += 4)
+        memcpy(p, "\x41\x00\x21\x01", 4);
+    memset(p, 0x1a, (size_t)n + 1);
+    p += n + 1;
+    *p++ = 0x0b;
+    *len = (size_t)(p - b);
+    return b;
+}
+
+static char store_dir[64];
+static fl_fnstore *store;
+
+/* A runtime on `threads` workers with a function store holding the slow
+ * module as t/slow (and the guest added as t/g); returns how long loading
+ * the slow module takes here. */
+static double start_with_slow_module(unsigned threads, uint32_t timeout_ms) {
+    size_t len;
+    uint8_t *bytes = slow_module(&len);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    fl_error e = {0};
+    fl_module *m = fl_module_load(bytes, len, &e);
+    double load_ms = (double)ms_since(&t0);
+    cr_assert_not_null(m, "%s", e.message);
+    fl_module_free(m);
+
+    snprintf(store_dir, sizeof store_dir, "/tmp/faaslet-store-XXXXXX");
+    cr_assert_not_null(mkdtemp(store_dir));
+    int rc;
+    store = fl_fnstore_open(store_dir, &rc);
+    cr_assert_not_null(store, "%s", strerror(-rc));
+    cr_assert_eq(fl_fnstore_put_wasm(store, "t", "slow", bytes, len), 0);
+    free(bytes);
+
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.threads = threads;
+    c.timeout_ms = timeout_ms;
+    c.fnstore = store;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", guest_wasm, sizeof guest_wasm, &e), 0);
+    return load_ms;
+}
+
+static void stop_with_slow_module(void) {
+    stop();
+    fl_fnstore_remove(store, FL_FNSTORE_WASM, "t", "slow");
+    fl_fnstore_close(store);
+    char p[128];
+    snprintf(p, sizeof p, "%s/functions/t", store_dir);
+    rmdir(p);
+    snprintf(p, sizeof p, "%s/functions", store_dir);
+    rmdir(p);
+    rmdir(store_dir);
+}
+
+/* While one call loads a slow module, a call of a cached one runs at once:
+ * loading holds no lock the other needs. */
+Test(faaslet, a_slow_load_holds_up_no_other_call) {
+    double load_ms = start_with_slow_module(2, 0);
+    uint32_t slow = fl_runtime_submit(rt, "t", "slow", NULL, 0);
+    cr_assert_neq(slow, 0);
+    struct timespec pause = {0, (long)(load_ms / 4 * 1e6)};
+    nanosleep(&pause, NULL); /* the slow call is loading now */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect_ok_call();
+    long ms = ms_since(&t0);
+    cr_log_info("loading takes %.0f ms; a call meanwhile took %ld ms", load_ms, ms);
+    cr_assert_lt(ms, load_ms / 2, "the call waited %ld ms for a load of %.0f ms", ms, load_ms);
+    fl_call_result r;
+    await_result(slow, &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    stop_with_slow_module();
+}
+
+/* A call's timeout ends its module's loading (reported as the timeout). */
+Test(faaslet, timeout_ends_a_slow_load) {
+    double load_ms = start_with_slow_module(2, 40);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    fl_call_result r;
+    await_result(fl_runtime_submit(rt, "t", "slow", NULL, 0), &r);
+    long ms = ms_since(&t0);
+    cr_log_info("loading takes %.0f ms; the call with a 40 ms timeout took %ld ms", load_ms, ms);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TIMEOUT, "%s", r.error ? r.error : "");
+    cr_assert(strstr(r.error, "timed out after 40 ms"), "%s", r.error);
+    cr_assert_lt(ms, load_ms / 2, "ended after %ld ms of a %.0f ms load", ms, load_ms);
+    fl_call_result_free(&r);
+    expect_ok_call();
+    stop_with_slow_module();
 }

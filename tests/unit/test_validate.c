@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "engine/config.h"
 #include "engine/decode.h"
 #include "engine/module.h"
 #include "engine/validate.h"
@@ -279,4 +280,93 @@ Test(module_load, refuses_malformed_and_invalid) {
     CODE1(&w, 0x00, 0x0b); /* missing the i32 result */
     cr_assert_null(fl_module_load(w.b, w.n, &err));
     cr_assert_str_eq(err.message, "type mismatch");
+}
+
+/* br_table checks each distinct label type once; a loop's label (its
+ * params) and a block's (its results) of one type index are distinct. */
+Test(validate, br_table_checks_every_distinct_label_type) {
+    wbuf w;
+    header(&w);
+    /* 0: [] -> [], 1: [i32] -> [f32] */
+    SECTION(&w, 1, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7d);
+    SECTION(&w, 3, 0x01, 0x00);
+    /* i32.const 0, block (type 1), loop (type 1): an i32 on the stack;
+     * br_table [0 1] 0: the loop takes an i32, the block an f32 */
+    CODE1(&w, 0x00, 0x41, 0x00, 0x02, 0x01, 0x03, 0x01, 0x41, 0x00, 0x0e, 0x02, 0x00, 0x01,
+          0x00, 0x0b, 0x0b, 0x1a, 0x0b);
+    expect_invalid(&w, "type mismatch");
+    /* the same with the targets the other way round, and valid with [0 0] 0 */
+    header(&w);
+    SECTION(&w, 1, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7d);
+    SECTION(&w, 3, 0x01, 0x00);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x02, 0x01, 0x03, 0x01, 0x41, 0x00, 0x0e, 0x02, 0x01, 0x00,
+          0x00, 0x0b, 0x0b, 0x1a, 0x0b);
+    expect_invalid(&w, "type mismatch");
+    header(&w);
+    SECTION(&w, 1, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7d);
+    SECTION(&w, 3, 0x01, 0x00);
+    CODE1(&w, 0x00, 0x41, 0x00, 0x02, 0x01, 0x03, 0x01, 0x41, 0x00, 0x0e, 0x02, 0x00, 0x00,
+          0x00, 0x0b, 0x0b, 0x1a, 0x0b);
+    expect_valid(&w);
+}
+
+/* Operand stack height (FL_MAX_STACK_HEIGHT): calls of a 1000-result
+ * function fill it with 2 bytes each, plus constants to land exactly. */
+static void deep_stack(hbuf *h, uint32_t values) {
+    hbuf s = {0};
+    hheader(h);
+    /* 0: [] -> [], 1: [] -> [i32 x 1000] */
+    hbyte(&s, 0x02);
+    static const uint8_t t0[] = {0x60, 0x00, 0x00};
+    hput(&s, t0, sizeof t0);
+    hbyte(&s, 0x60);
+    hbyte(&s, 0x00);
+    hleb(&s, 1000);
+    hfill(&s, 0x7f, 1000);
+    hsection(h, 1, &s);
+    s.n = 0;
+    static const uint8_t funcs[] = {0x02, 0x01, 0x00};
+    hput(&s, funcs, sizeof funcs);
+    hsection(h, 3, &s);
+    hbuf f0 = {0}, f1 = {0};
+    hbyte(&f0, 0x00);
+    for (int i = 0; i < 1000; i++) {
+        hbyte(&f0, 0x41);
+        hbyte(&f0, 0x00);
+    }
+    hbyte(&f0, 0x0b);
+    hbyte(&f1, 0x00);
+    for (uint32_t i = 0; i < values / 1000; i++) {
+        hbyte(&f1, 0x10);
+        hbyte(&f1, 0x00);
+    }
+    for (uint32_t i = 0; i < values % 1000; i++) {
+        hbyte(&f1, 0x41);
+        hbyte(&f1, 0x00);
+    }
+    hbyte(&f1, 0x00); /* unreachable: the values need not be dropped */
+    hbyte(&f1, 0x0b);
+    s.n = 0;
+    hbyte(&s, 0x02);
+    hleb(&s, (uint32_t)f0.n);
+    hput(&s, f0.b, f0.n);
+    hleb(&s, (uint32_t)f1.n);
+    hput(&s, f1.b, f1.n);
+    hsection(h, 10, &s);
+    hfree(&s);
+    hfree(&f0);
+    hfree(&f1);
+}
+
+Test(validate, limit_on_operand_stack_height) {
+    hbuf h = {0};
+    fl_error err;
+    deep_stack(&h, FL_MAX_STACK_HEIGHT);
+    fl_module *m = fl_module_load(h.b, h.n, &err);
+    cr_assert_not_null(m, "%s at %zu", err.message, err.offset);
+    fl_module_free(m);
+    deep_stack(&h, FL_MAX_STACK_HEIGHT + 1);
+    cr_assert_null(fl_module_load(h.b, h.n, &err));
+    cr_assert_str_eq(err.message, "operand stack too deep");
+    hfree(&h);
 }

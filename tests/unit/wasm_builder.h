@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct wbuf {
@@ -60,5 +61,63 @@ static inline void section(wbuf *w, uint8_t id, const uint8_t *body, size_t n) {
         put(&s_, fn_, sizeof fn_);                                                        \
         section((w), 10, s_.b, s_.n);                                                     \
     } while (0)
+
+/* A growable buffer, for modules too big for a wbuf (the limit tests). */
+typedef struct hbuf {
+    uint8_t *b;
+    size_t n, cap;
+} hbuf;
+
+static inline void hput(hbuf *h, const void *p, size_t n) {
+    if (n == 0)
+        return;
+    if (h->n + n > h->cap) {
+        size_t cap = h->cap ? h->cap : 256;
+        while (cap < h->n + n)
+            cap *= 2;
+        h->b = realloc(h->b, cap);
+        cr_assert_not_null(h->b);
+        h->cap = cap;
+    }
+    memcpy(h->b + h->n, p, n);
+    h->n += n;
+}
+
+static inline void hbyte(hbuf *h, uint8_t byte) {
+    hput(h, &byte, 1);
+}
+
+/* `n` copies of byte. */
+static inline void hfill(hbuf *h, uint8_t byte, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        hbyte(h, byte);
+}
+
+static inline void hleb(hbuf *h, uint32_t v) {
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        if (v)
+            byte |= 0x80;
+        hbyte(h, byte);
+    } while (v);
+}
+
+static inline void hheader(hbuf *h) {
+    h->n = 0;
+    hput(h, "\0asm\1\0\0\0", 8);
+}
+
+/* Appends section `id` holding body[0..n). */
+static inline void hsection(hbuf *h, uint8_t id, const hbuf *body) {
+    hbyte(h, id);
+    hleb(h, (uint32_t)body->n);
+    hput(h, body->b, body->n);
+}
+
+static inline void hfree(hbuf *h) {
+    free(h->b);
+    *h = (hbuf){0};
+}
 
 #endif
