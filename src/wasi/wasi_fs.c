@@ -152,9 +152,7 @@ static fl_trap w_fd_tell(fl_host_call *call, fl_value *args_results) {
 
 static fl_trap w_fd_close(fl_host_call *call, fl_value *args_results) {
     GET_FD(f, 0, 0);
-    close(f->host);
-    free(f->preopen);
-    *f = (fl__wasi_fd){0};
+    fl__wasi_fd_close(CTX, f);
     return RET(0);
 }
 
@@ -409,8 +407,7 @@ static fl_trap w_fd_renumber(fl_host_call *call, fl_value *args_results) {
     GET_FD(to, 1, 0);
     if (from == to)
         return RET(0);
-    close(to->host);
-    free(to->preopen);
+    fl__wasi_fd_close(CTX, to);
     *to = *from;
     *from = (fl__wasi_fd){0};
     return RET(0);
@@ -590,22 +587,33 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     if (d->read_only && (flags & (O_CREAT | O_TRUNC | O_APPEND) || wr))
         return RET(W_EROFS);
 
-    int fd;
-    int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, lookup & W_LOOKUP_SYMLINK_FOLLOW,
-                              CTX->no_openat2, &fd);
-    if (rc < 0)
-        return RET(sandbox_errno(rc));
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        uint16_t e = ERRNO();
-        close(fd);
+    bool follow = lookup & W_LOOKUP_SYMLINK_FOLLOW;
+    uint16_t e = fl__wasi_fd_charge(CTX);
+    if (e)
         return RET(e);
+    struct stat st;
+    int fd;
+    int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, follow, CTX->no_openat2, &fd);
+    if (rc < 0) {
+        e = sandbox_errno(rc);
+        goto fail;
     }
-    int64_t n = fl__wasi_fd_add(CTX, fd, fl__wasi_filetype(fd, st.st_mode), base, inh, d->read_only);
+    if (fstat(fd, &st) < 0) {
+        e = ERRNO();
+        close(fd);
+        goto fail;
+    }
+    int64_t n = fl__wasi_fd_add(CTX, (fl__wasi_fd){.host = fd,
+                                                   .type = fl__wasi_filetype(fd, st.st_mode),
+                                                   .rights = base, .inherit = inh,
+                                                   .read_only = d->read_only});
     if (n < 0)
-        return RET(-n);
+        return RET(-n); /* the file stays: it exists now, as after any open */
     fl__st32(res, (uint32_t)n);
     return RET(0);
+fail:
+    fl_budget_release(CTX->budget, FL_BUDGET_FDS, 1);
+    return RET(e);
 }
 
 #define M "wasi_snapshot_preview1"

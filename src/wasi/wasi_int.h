@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "wasi/wasi.h"
 
@@ -119,13 +120,13 @@ enum {
 /* One open guest fd. */
 typedef struct fl__wasi_fd {
     bool used;
-    int host;          /* owned host fd */
+    int host;          /* owned host fd; its FL_BUDGET_FDS charge goes with it */
     uint8_t type;      /* W_FT_* */
     bool read_only;    /* beneath a read-only preopen */
+    bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
     uint64_t rights;   /* rights base */
     uint64_t inherit;  /* rights inheriting */
     char *preopen;     /* guest path of a preopen (owned), else NULL */
-    bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
 } fl__wasi_fd;
 
 struct fl_wasi {
@@ -137,6 +138,7 @@ struct fl_wasi {
     uint32_t nfds; /* slots in fds */
     bool no_openat2;
     fl_host_def *defs; /* this context's copy of the function table */
+    fl_budget *budget; /* the call tree's (borrowed), or NULL */
 };
 
 /* The one checked access to guest memory: a host pointer to `len` bytes at
@@ -167,14 +169,23 @@ uint16_t fl__wasi_errno(int host_errno);
  * *err = EBADF (not open) or ENOTCAPABLE (a right is missing). */
 fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err);
 /* Most fds one guest may hold: a Faaslet shares the host's fd limit with
- * thousands of others. */
+ * thousands of others (and the call tree's budget bounds all of them). */
 #define FL__WASI_MAX_FDS 1024u
 
-/* Puts host fd `host` (ownership taken, closed on failure) in the lowest
- * free slot; returns the guest fd number, or minus a WASI errno (EMFILE
- * past FL__WASI_MAX_FDS, ENOMEM). */
-int64_t fl__wasi_fd_add(fl_wasi *w, int host, uint8_t type, uint64_t rights, uint64_t inherit,
-                        bool read_only);
+/* Charges one host fd to the call tree's budget before it is opened:
+ * 0, or W_EMFILE when the tree already holds its limit. */
+uint16_t fl__wasi_fd_charge(fl_wasi *w);
+
+/* Puts `f` (f.host, charged with fl__wasi_fd_charge: ownership of both
+ * taken) in the lowest free slot; a read_only `f` loses the mutating
+ * rights.  Returns the guest fd number, or minus a WASI errno (EMFILE past
+ * FL__WASI_MAX_FDS, ENOMEM), having closed f.host and released its charge. */
+int64_t fl__wasi_fd_add(fl_wasi *w, fl__wasi_fd f);
+
+/* Closes guest fd `f` (a used slot of w): its host fd and its budget
+ * charge. */
+void fl__wasi_fd_close(fl_wasi *w, fl__wasi_fd *f);
+
 /* The WASI filetype of a host stat mode (sockets asked for their type). */
 uint8_t fl__wasi_filetype(int host, uint32_t mode);
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget/budget.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
 #include "wasi/wasi.h"
@@ -259,7 +260,10 @@ Test(wasi_context, closed_stdio_keeps_preopens_at_3, .init = make_tree, .fini = 
     cr_expect_str_eq(f->preopen, "/sb");
     /* A new fd takes the lowest free number: the closed stdin's. */
     int h = open("/dev/null", O_RDONLY);
-    cr_expect_eq(fl__wasi_fd_add(w, h, W_FT_CHARACTER_DEVICE, W_R_FD_READ, 0, false), 0);
+    cr_assert_eq(fl__wasi_fd_charge(w), 0);
+    cr_expect_eq(fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_CHARACTER_DEVICE,
+                                                  .rights = W_R_FD_READ}),
+                 0);
     fl_wasi_free(w);
 }
 
@@ -401,4 +405,119 @@ Test(wasi_context, read_file_through_the_sandbox, .init = make_tree, .fini = rem
         cr_expect_eq(fl_wasi_read_file(w, "file", 100, &buf, &len), -ENOENT);
         fl_wasi_free(w);
     }
+}
+
+/* ---- host calls made directly: the fd budget and the disk quota ---- */
+
+/* The handler of WASI file call `name`, called as `g`'s guest would. */
+static uint32_t fs_call(guest *g, const char *name, fl_value *args) {
+    for (size_t i = 0; i < fl__wasi_fs_ndefs; i++) {
+        if (strcmp(fl__wasi_fs_defs[i].name, name))
+            continue;
+        fl_host_call c = {.exec = g->ex, .caller = g->inst, .data = g->w};
+        cr_assert_eq(fl__wasi_fs_defs[i].handler(&c, args), FL_TRAP_NONE, "%s trapped", name);
+        return args[0].i32;
+    }
+    cr_assert_fail("no WASI call %s", name);
+    return 0;
+}
+
+static uint8_t *gmem(guest *g, uint32_t at) {
+    return g->inst->memories[0]->base + at;
+}
+
+/* Guest memory of the unit module (one page) used below. */
+#define AT_PATH 1024u  /* a path */
+#define AT_RES 3000u
+
+static uint32_t put_path(guest *g, uint32_t at, const char *p) {
+    memcpy(gmem(g, at), p, strlen(p));
+    return (uint32_t)strlen(p);
+}
+
+/* path_open of `path` beneath `dir` with every right: errno; *fd. */
+static uint32_t g_open(guest *g, uint32_t dir, const char *path, uint32_t oflags, uint32_t *fd) {
+    uint32_t n = put_path(g, AT_PATH, path);
+    fl_value a[9] = {{.i32 = dir}, {.i32 = 0}, {.i32 = AT_PATH}, {.i32 = n}, {.i32 = oflags},
+                     {.i64 = W_R_ALL & ~(uint64_t)(W_R_FD_READDIR)}, {.i64 = 0}, {.i32 = 0},
+                     {.i32 = AT_RES}};
+    uint32_t e = fs_call(g, "path_open", a);
+    *fd = e ? UINT32_MAX : *(uint32_t *)gmem(g, AT_RES);
+    return e;
+}
+
+static uint32_t g_close(guest *g, uint32_t fd) {
+    fl_value a[1] = {{.i32 = fd}};
+    return fs_call(g, "fd_close", a);
+}
+
+/* A guest (the unit module) with sb/ at fd 3 (disk_quota as asked) and,
+ * when `second`, outside/ at fd 4 without a quota, all charged to `b`. */
+static void guest_budget(guest *g, fl_budget *b, bool quota, bool second) {
+    fl_error err;
+    char msg[128], sb[PATH_MAX + 8], dir[PATH_MAX + 16];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    snprintf(dir, sizeof dir, "%s/outside", scratch);
+    memset(g, 0, sizeof *g);
+    cr_assert_eq(pipe(g->pipe), 0);
+    fl_wasi_preopen p[2] = {{.host_path = sb, .guest_path = "/sb", .disk_quota = quota},
+                            {.host_path = dir, .guest_path = "/other"}};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.stdio[1] = g->pipe[1];
+    c.preopens = p;
+    c.npreopens = second ? 2 : 1;
+    c.budget = b;
+    g->w = fl_wasi_new(&c, msg, sizeof msg);
+    cr_assert_not_null(g->w, "%s", msg);
+    g->m = fl_module_load(unit_wasm, unit_wasm_len, &err);
+    g->s = fl_store_new(NULL);
+    g->ex = fl_exec_new(0);
+    g->l = fl_linker_new(g->s);
+    cr_assert_eq(fl_wasi_define(g->w, g->l), 0);
+    cr_assert_eq(fl_instantiate(g->s, g->m, g->l, g->ex, &g->inst, &err), FL_INST_OK);
+}
+
+Test(wasi_fds, every_host_fd_is_charged_to_the_tree, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.fds = 12});
+    guest g, g2;
+    uint32_t fd, fds[16];
+    guest_budget(&g, b, false, false);
+    /* stdio (3) and the preopen */
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 4);
+    int n = 0;
+    while (n < 16 && g_open(&g, 3, "file", 0, &fds[n]) == 0)
+        n++;
+    cr_expect_eq(n, 8, "opened %d", n);
+    cr_expect_eq(g_open(&g, 3, "file", 0, &fd), W_EMFILE);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 12);
+    cr_expect(fl_budget_refused(b, FL_BUDGET_FDS));
+    /* closing gives one back */
+    cr_expect_eq(g_close(&g, fds[0]), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 11);
+    cr_expect_eq(g_open(&g, 3, "file", 0, &fds[0]), 0);
+    /* renumbering onto an open fd closes that one */
+    fl_value a[2] = {{.i32 = fds[1]}, {.i32 = fds[2]}};
+    cr_expect_eq(fs_call(&g, "fd_renumber", a), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 11);
+    /* another call of the tree shares the limit: its stdio and preopen do not fit */
+    char msg[128], sb[PATH_MAX + 8];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    fl_wasi_preopen p = {.host_path = sb, .guest_path = "/sb"};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.preopens = &p;
+    c.npreopens = 1;
+    c.budget = b;
+    cr_expect_null(fl_wasi_new(&c, msg, sizeof msg));
+    cr_expect(strstr(msg, "file descriptors") != NULL, "%s", msg);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 11);
+    /* the end of a call gives all of its fds back */
+    guest_stop(&g);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 0);
+    guest_budget(&g2, b, false, false);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 4);
+    guest_stop(&g2);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 0);
+    fl_budget_unref(b);
 }
