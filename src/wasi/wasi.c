@@ -230,7 +230,7 @@ static void free_strings(char **s, size_t n) {
     free(s);
 }
 
-/* Guest fd i (0, 1, 2) over a duplicate of host fd `host`, or
+/* Guest fd i (0, 1, 2) as a stream over a duplicate of host fd `host`, or
  * closed (a placeholder until the preopens are in) when host < 0.  Returns
  * 0 or -1 with a message in err. */
 static int add_stdio(fl_wasi *w, int i, int host, char *err, size_t errlen) {
@@ -252,12 +252,13 @@ static int add_stdio(fl_wasi *w, int i, int host, char *err, size_t errlen) {
         fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
         return -1;
     }
-    uint64_t rights = W_R_ALL & ~(W_R_FD_READDIR | W_R_PATH_OPEN);
-    /* wasi-libc's isatty(): a character device without seek and tell. */
-    if (isatty(h))
-        rights &= ~(W_R_FD_SEEK | W_R_FD_TELL);
-    w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .rights = rights,
-                              .type = fl__wasi_filetype(h, st.st_mode), .shared = true};
+    uint8_t type = fl__wasi_filetype(h, st.st_mode);
+    /* wasi-libc's isatty() is a character device without seek and tell,
+     * which stdio never has: other devices (/dev/null) show no type */
+    if (type == W_FT_CHARACTER_DEVICE && !isatty(h))
+        type = W_FT_UNKNOWN;
+    w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .type = type, .shared = true,
+                              .rights = i == 0 ? W_R_STDIN : W_R_STDOUT};
     return 0;
 }
 

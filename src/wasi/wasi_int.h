@@ -117,6 +117,13 @@ enum {
 #define W_FST_MTIM 4u
 #define W_FST_MTIM_NOW 8u
 
+/* What stdio gets: a stream to read (fd 0) or write (1, 2), poll and stat,
+ * never a seek, a positioned transfer, a size, times, space, flags or sync:
+ * behind it is the host's own stdin, stdout or stderr (a log file, say),
+ * shared with the host process and every other Faaslet. */
+#define W_R_STDIN (W_R_FD_READ | W_R_POLL_FD_READWRITE | W_R_FD_FILESTAT_GET)
+#define W_R_STDOUT (W_R_FD_WRITE | W_R_POLL_FD_READWRITE | W_R_FD_FILESTAT_GET)
+
 /* One open guest fd. */
 typedef struct fl__wasi_fd {
     bool used;
