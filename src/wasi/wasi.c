@@ -193,6 +193,10 @@ uint8_t fl__wasi_filetype(int host, uint32_t mode) {
     }
 }
 
+bool fl__wasi_may_block(uint32_t mode) {
+    return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode);
+}
+
 /* ---- the context ---- */
 
 void fl_wasi_config_init(fl_wasi_config *c) {
@@ -258,6 +262,7 @@ static int add_stdio(fl_wasi *w, int i, int host, char *err, size_t errlen) {
     if (type == W_FT_CHARACTER_DEVICE && !isatty(h))
         type = W_FT_UNKNOWN;
     w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .type = type, .shared = true,
+                              .stream = fl__wasi_may_block(st.st_mode),
                               .rights = i == 0 ? W_R_STDIN : W_R_STDOUT};
     return 0;
 }
@@ -590,8 +595,8 @@ static uint64_t readable_bytes(int host) {
 }
 
 /* Sleeps are cut in slices so that an interrupted exec (a timeout) stops a
- * guest blocked in poll_oneoff. */
-#define POLL_SLICE_NS 50000000ull
+ * guest blocked in poll_oneoff within one. */
+#define POLL_SLICE_NS ((uint64_t)FL__WASI_SLICE_MS * 1000000u)
 
 static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
     fl_wasi *w = CTX;

@@ -94,11 +94,21 @@ static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, 
     if (e)
         return RET(e);
     ssize_t got;
-    if (positioned)
+    int err = 0;
+    if (positioned) {
         got = write ? pwritev(f->host, v, n, (off_t)offset) : preadv(f->host, v, n, (off_t)offset);
-    else
+        err = errno;
+    } else if (f->stream) {
+        /* pread and pwrite never wait: a stream cannot seek (ESPIPE) */
+        fl_trap t = fl__wasi_stream_transfer(call, f, v, n, write, &got, &err);
+        if (t != FL_TRAP_NONE) {
+            free(v);
+            return t;
+        }
+    } else {
         got = write ? writev(f->host, v, n) : readv(f->host, v, n);
-    int err = errno;
+        err = errno;
+    }
     free(v);
     if (got < 0)
         return RET(fl__wasi_errno(err));
@@ -606,7 +616,8 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     int64_t n = fl__wasi_fd_add(CTX, (fl__wasi_fd){.host = fd,
                                                    .type = fl__wasi_filetype(fd, st.st_mode),
                                                    .rights = base, .inherit = inh,
-                                                   .read_only = d->read_only});
+                                                   .read_only = d->read_only,
+                                                   .stream = fl__wasi_may_block(st.st_mode)});
     if (n < 0)
         return RET(-n); /* the file stays: it exists now, as after any open */
     fl__st32(res, (uint32_t)n);

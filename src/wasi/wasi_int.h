@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "wasi/wasi.h"
 
@@ -131,6 +132,9 @@ typedef struct fl__wasi_fd {
     uint8_t type;      /* W_FT_* */
     bool read_only;    /* beneath a read-only preopen */
     bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
+    bool stream;       /* a pipe, FIFO, socket or character device: a transfer may
+                        * block, so it waits in slices (io.c) */
+    bool no_nowait;    /* the kernel refused RWF_NOWAIT on it (io.c) */
     uint64_t rights;   /* rights base */
     uint64_t inherit;  /* rights inheriting */
     char *preopen;     /* guest path of a preopen (owned), else NULL */
@@ -195,6 +199,33 @@ void fl__wasi_fd_close(fl_wasi *w, fl__wasi_fd *f);
 
 /* The WASI filetype of a host stat mode (sockets asked for their type). */
 uint8_t fl__wasi_filetype(int host, uint32_t mode);
+
+/* Whether a read or write on a file of this stat mode may wait (for a
+ * peer, a terminal, a device): what io.c waits for in slices. */
+bool fl__wasi_may_block(uint32_t mode);
+
+/*
+ * Blocking transfers (io.c).  A read or write on a stream never blocks the
+ * host thread for longer than a slice: it waits with poll() in slices of
+ * FL__WASI_SLICE_MS, checking the exec's interrupt flag between them, and
+ * then transfers only what cannot block (RWF_NOWAIT; where the kernel
+ * refuses that, at most what FIONREAD reports or PIPE_BUF bytes).  The
+ * host's stdio file descriptions are never made non-blocking: they are
+ * shared with the host process.
+ */
+#define FL__WASI_SLICE_MS 10
+
+/* fd_read or fd_write (`write`) of v[0..n) on stream fd `f`: FL_TRAP_NONE
+ * with *got (bytes, or -1 and *err a host errno), or FL_TRAP_INTERRUPTED
+ * when the exec's interrupt flag went up while it waited.  A guest fd it
+ * set O_NONBLOCK answers EAGAIN instead of waiting.  May shorten v. */
+fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n,
+                                 bool write, ssize_t *got, int *err);
+
+/* Waits until host fd `host` is ready for `events` (poll(2) bits) or the
+ * interrupt flag of `ex` is up: FL_TRAP_NONE (ready, or a poll error in
+ * *err) or FL_TRAP_INTERRUPTED. */
+fl_trap fl__wasi_wait_fd(fl_exec *ex, int host, short events, int *err);
 
 /* The WASI filesystem calls (wasi_fs.c), defined by fl_wasi_define. */
 extern const fl_host_def fl__wasi_fs_defs[];

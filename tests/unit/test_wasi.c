@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +407,253 @@ Test(wasi_context, read_file_through_the_sandbox, .init = make_tree, .fini = rem
         cr_expect_eq(fl_wasi_read_file(w, "file", 100, &buf, &len), -ENOENT);
         fl_wasi_free(w);
     }
+}
+
+/* ---- blocking transfers stop on the interrupt flag (F06a, F06b, F04) ---- */
+
+/* wat2wasm of:
+ * (module
+ *   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+ *   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+ *   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+ *   (memory (export "memory") 2)
+ *   (func (export "read0") (result i32)           ;; up to 16 bytes of fd 0 at 64
+ *     (i32.store (i32.const 0) (i32.const 64))
+ *     (i32.store (i32.const 4) (i32.const 16))
+ *     (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+ *   (func (export "count") (result i32) (i32.load (i32.const 8)))
+ *   (func (export "write1") (param i32) (result i32)   ;; n bytes at 4096 to fd 1
+ *     (i32.store (i32.const 0) (i32.const 4096))
+ *     (i32.store (i32.const 4) (local.get 0))
+ *     (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+ *   (func (export "sleep") (param i64) (result i32)    ;; a monotonic clock subscription
+ *     (i64.store (i32.const 128) (i64.const 0))
+ *     (i32.store8 (i32.const 136) (i32.const 0))
+ *     (i32.store (i32.const 144) (i32.const 1))
+ *     (i64.store (i32.const 152) (local.get 0))
+ *     (i64.store (i32.const 160) (i64.const 0))
+ *     (i32.store16 (i32.const 168) (i32.const 0))
+ *     (call $poll_oneoff (i32.const 128) (i32.const 256) (i32.const 1) (i32.const 12))))
+ */
+static const unsigned char block_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x17, 0x04, 0x60,
+  0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x60,
+  0x01, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7e, 0x01, 0x7f, 0x02, 0x69, 0x03,
+  0x16, 0x77, 0x61, 0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68,
+  0x6f, 0x74, 0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x07,
+  0x66, 0x64, 0x5f, 0x72, 0x65, 0x61, 0x64, 0x00, 0x00, 0x16, 0x77, 0x61,
+  0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f,
+  0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x08, 0x66, 0x64, 0x5f,
+  0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x00, 0x16, 0x77, 0x61, 0x73, 0x69,
+  0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70, 0x72,
+  0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x0b, 0x70, 0x6f, 0x6c, 0x6c, 0x5f,
+  0x6f, 0x6e, 0x65, 0x6f, 0x66, 0x66, 0x00, 0x00, 0x03, 0x05, 0x04, 0x01,
+  0x01, 0x02, 0x03, 0x05, 0x03, 0x01, 0x00, 0x02, 0x07, 0x2b, 0x05, 0x06,
+  0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x05, 0x72, 0x65, 0x61,
+  0x64, 0x30, 0x00, 0x03, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x00, 0x04,
+  0x06, 0x77, 0x72, 0x69, 0x74, 0x65, 0x31, 0x00, 0x05, 0x05, 0x73, 0x6c,
+  0x65, 0x65, 0x70, 0x00, 0x06, 0x0a, 0x80, 0x01, 0x04, 0x1b, 0x00, 0x41,
+  0x00, 0x41, 0xc0, 0x00, 0x36, 0x02, 0x00, 0x41, 0x04, 0x41, 0x10, 0x36,
+  0x02, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x01, 0x41, 0x08, 0x10, 0x00,
+  0x0b, 0x07, 0x00, 0x41, 0x08, 0x28, 0x02, 0x00, 0x0b, 0x1b, 0x00, 0x41,
+  0x00, 0x41, 0x80, 0x20, 0x36, 0x02, 0x00, 0x41, 0x04, 0x20, 0x00, 0x36,
+  0x02, 0x00, 0x41, 0x01, 0x41, 0x00, 0x41, 0x01, 0x41, 0x08, 0x10, 0x01,
+  0x0b, 0x3e, 0x00, 0x41, 0x80, 0x01, 0x42, 0x00, 0x37, 0x03, 0x00, 0x41,
+  0x88, 0x01, 0x41, 0x00, 0x3a, 0x00, 0x00, 0x41, 0x90, 0x01, 0x41, 0x01,
+  0x36, 0x02, 0x00, 0x41, 0x98, 0x01, 0x20, 0x00, 0x37, 0x03, 0x00, 0x41,
+  0xa0, 0x01, 0x42, 0x00, 0x37, 0x03, 0x00, 0x41, 0xa8, 0x01, 0x41, 0x00,
+  0x3b, 0x01, 0x00, 0x41, 0x80, 0x01, 0x41, 0x80, 0x02, 0x41, 0x01, 0x41,
+  0x0c, 0x10, 0x02, 0x0b
+};
+
+/* How soon after the flag goes up a blocked call must have ended. */
+#define STOP_WITHIN_NS (50 * 1000000ull)
+
+/* An instance of block_wasm with stdin and stdout on pipes of their own. */
+typedef struct blocker {
+    fl_module *m;
+    fl_store *s;
+    fl_exec *ex;
+    fl_linker *l;
+    fl_wasi *w;
+    fl_instance *inst;
+    int in[2], out[2];
+} blocker;
+
+static void blocker_start(blocker *b, bool fallback) {
+    fl_error err;
+    char msg[128];
+    memset(b, 0, sizeof *b);
+    cr_assert_eq(pipe(b->in), 0);
+    cr_assert_eq(pipe(b->out), 0);
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.stdio[0] = b->in[0];
+    c.stdio[1] = b->out[1];
+    b->w = fl_wasi_new(&c, msg, sizeof msg);
+    cr_assert_not_null(b->w, "%s", msg);
+    /* the path of terminals and old kernels: wait, then move what cannot block */
+    b->w->fds[0].no_nowait = fallback;
+    b->w->fds[1].no_nowait = fallback;
+    b->m = fl_module_load(block_wasm, sizeof block_wasm, &err);
+    cr_assert_not_null(b->m, "%s", err.message);
+    b->s = fl_store_new(NULL);
+    b->ex = fl_exec_new(0);
+    b->l = fl_linker_new(b->s);
+    cr_assert_eq(fl_wasi_define(b->w, b->l), 0);
+    cr_assert_eq(fl_instantiate(b->s, b->m, b->l, b->ex, &b->inst, &err), FL_INST_OK, "%s",
+                 err.message);
+}
+
+static void blocker_stop(blocker *b) {
+    fl_linker_free(b->l);
+    fl_store_free(b->s);
+    fl_exec_free(b->ex);
+    fl_wasi_free(b->w);
+    fl_module_free(b->m);
+    for (int i = 0; i < 2; i++) {
+        close(b->in[i]);
+        close(b->out[i]);
+    }
+}
+
+static fl_trap blocker_call(blocker *b, const char *name, fl_value arg, uint32_t *result) {
+    fl_funcinst *f = fl_instance_func(b->inst, name);
+    cr_assert_not_null(f, "%s", name);
+    fl_value v[1] = {arg};
+    fl_trap t = fl_invoke(b->ex, f, v);
+    *result = v[0].i32;
+    return t;
+}
+
+/* Fills the pipe whose write end is `fd` (the file description is made
+ * non-blocking only meanwhile). */
+static void fill_pipe(int fd) {
+    static char junk[65536];
+    int fl = fcntl(fd, F_GETFL);
+    cr_assert_eq(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+    while (write(fd, junk, sizeof junk) > 0)
+        ;
+    cr_assert_eq(errno, EAGAIN);
+    cr_assert_eq(fcntl(fd, F_SETFL, fl), 0);
+}
+
+/* Another thread: after `delay_ms`, raises the flag, writes to a pipe or
+ * reads from one. */
+typedef struct later {
+    pthread_t t;
+    int delay_ms;
+    fl_exec *raise; /* raise its interrupt flag */
+    int feed;       /* or write "hello" to this fd */
+    int drain;      /* or read 64 KiB from this fd */
+    uint64_t at_ns; /* when it acted */
+} later;
+
+static void *later_main(void *p) {
+    later *l = p;
+    usleep((useconds_t)l->delay_ms * 1000);
+    l->at_ns = fl_monotonic_ns();
+    if (l->raise)
+        l->raise->interrupt = 1;
+    if (l->feed >= 0)
+        cr_assert_eq(write(l->feed, "hello", 5), 5);
+    if (l->drain >= 0) {
+        static char buf[65536];
+        cr_assert_gt(read(l->drain, buf, sizeof buf), 0);
+    }
+    return NULL;
+}
+
+static void later_start(later *l, int delay_ms, fl_exec *raise, int feed, int drain) {
+    *l = (later){.delay_ms = delay_ms, .raise = raise, .feed = feed, .drain = drain};
+    cr_assert_eq(pthread_create(&l->t, NULL, later_main, l), 0);
+}
+
+/* Runs export `name` while another thread raises the flag after 100 ms:
+ * it must end with FL_TRAP_INTERRUPTED within STOP_WITHIN_NS of that. */
+static void expect_interrupted(bool fallback, const char *name, fl_value arg, bool full_stdout) {
+    blocker b;
+    later l;
+    uint32_t r;
+    blocker_start(&b, fallback);
+    if (full_stdout)
+        fill_pipe(b.out[1]);
+    later_start(&l, 100, b.ex, -1, -1);
+    fl_trap t = blocker_call(&b, name, arg, &r);
+    uint64_t end = fl_monotonic_ns();
+    pthread_join(l.t, NULL);
+    cr_expect_eq(t, FL_TRAP_INTERRUPTED, "%s (fallback %d): trap %d, result %u", name, fallback,
+                 t, r);
+    cr_expect_lt(end - l.at_ns, STOP_WITHIN_NS, "%s (fallback %d): ended %llu ms after the flag",
+                 name, fallback, (unsigned long long)((end - l.at_ns) / 1000000));
+    blocker_stop(&b);
+}
+
+Test(wasi_blocking, read_of_an_empty_pipe_stops_on_interrupt, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++)
+        expect_interrupted(fallback, "read0", (fl_value){0}, false);
+}
+
+Test(wasi_blocking, write_to_a_full_pipe_stops_on_interrupt, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        expect_interrupted(fallback, "write1", (fl_value){.i32 = 3}, true);
+        /* F06b: one write of 1 MiB, most of which never fits */
+        expect_interrupted(fallback, "write1", (fl_value){.i32 = 60000}, true);
+    }
+}
+
+Test(wasi_blocking, sleep_stops_on_interrupt, .timeout = 10) {
+    expect_interrupted(false, "sleep", (fl_value){.i64 = 20000000000ull}, false);
+}
+
+Test(wasi_blocking, a_waiting_read_gets_what_comes, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        blocker b;
+        later l;
+        uint32_t r;
+        blocker_start(&b, fallback);
+        later_start(&l, 100, NULL, b.in[1], -1);
+        cr_expect_eq(blocker_call(&b, "read0", (fl_value){0}, &r), FL_TRAP_NONE);
+        pthread_join(l.t, NULL);
+        cr_expect_eq(r, 0);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 5);
+        cr_expect_arr_eq(b.inst->memories[0]->base + 64, "hello", 5);
+        /* the end of the input: 0 bytes, at once */
+        close(b.in[1]);
+        b.in[1] = -1;
+        cr_expect_eq(blocker_call(&b, "read0", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 0);
+        blocker_stop(&b);
+    }
+}
+
+Test(wasi_blocking, a_waiting_write_goes_on_when_room_comes, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        blocker b;
+        later l;
+        uint32_t r;
+        blocker_start(&b, fallback);
+        fill_pipe(b.out[1]);
+        later_start(&l, 100, NULL, -1, b.out[0]);
+        cr_expect_eq(blocker_call(&b, "write1", (fl_value){.i32 = 60000}, &r), FL_TRAP_NONE);
+        pthread_join(l.t, NULL);
+        cr_expect_eq(r, 0);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        /* a part, never more than there was room for */
+        cr_expect(r > 0 && r <= 60000, "wrote %u", r);
+        blocker_stop(&b);
+    }
+}
+
+/* The host's stdio file description keeps its flags: it is shared. */
+Test(wasi_blocking, stdio_stays_blocking) {
+    blocker b;
+    blocker_start(&b, false);
+    cr_expect_eq(fcntl(b.in[0], F_GETFL) & O_NONBLOCK, 0);
+    cr_expect_eq(fcntl(b.out[1], F_GETFL) & O_NONBLOCK, 0);
+    blocker_stop(&b);
 }
 
 /* ---- host calls made directly: the fd budget and the disk quota ---- */
