@@ -291,20 +291,25 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
 
     for (size_t i = 0; i < c->npreopens; i++) {
         const fl_wasi_preopen *p = &c->preopens[i];
+        struct stat st;
         if (fl__wasi_fd_charge(w)) {
             snprintf(err, errlen, "the call tree holds its limit of %llu file descriptors",
                      (unsigned long long)fl_budget_limit(w->budget, FL_BUDGET_FDS));
             goto fail;
         }
         int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (h < 0) {
+        if (h < 0 || fstat(h, &st) < 0) {
             snprintf(err, errlen, "cannot open preopen %s: %s", p->host_path, strerror(errno));
+            if (h >= 0)
+                close(h);
             fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
             goto fail;
         }
         int64_t fd = fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_DIRECTORY,
                                                       .rights = W_R_ALL, .inherit = W_R_ALL,
-                                                      .read_only = p->read_only});
+                                                      .read_only = p->read_only,
+                                                      .root_dev = st.st_dev,
+                                                      .root_ino = st.st_ino});
         if (fd < 0) {
             snprintf(err, errlen, "too many preopens");
             goto fail;

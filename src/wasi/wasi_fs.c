@@ -501,6 +501,55 @@ static fl_trap w_path_readlink(fl_host_call *call, fl_value *args_results) {
     return RET(e);
 }
 
+/* The answer of fl__sandbox_check_link / check_tree as a WASI errno. */
+static uint16_t link_errno(int rc) {
+    return rc == -EXDEV ? W_ENOTCAPABLE : rc == -EPERM ? W_EPERM : fl__wasi_errno(-rc);
+}
+
+/* A guest never places a symlink whose target leaves the preopen it is in
+ * (a host tool following it would leave the sandbox): not by making one
+ * (path_symlink), nor by moving or linking one where its `..` climb higher,
+ * nor by moving a directory that holds one nearer the root.  For name
+ * `name` in directory `dir` (of guest fd `od`) about to appear in `ndir`
+ * (of `nd`) by a rename (`rename`) or a hard link: 0 or a WASI errno. */
+static uint16_t check_move(fl_host_call *call, const fl__wasi_fd *od, int dir, const char *name,
+                           const fl__wasi_fd *nd, int ndir, bool rename) {
+    struct stat st;
+    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return 0; /* the rename or link itself reports it */
+    if (S_ISLNK(st.st_mode)) {
+        char *target = malloc(PATH_MAX);
+        if (!target)
+            return W_ENOMEM;
+        ssize_t n = readlinkat(dir, name, target, PATH_MAX - 1);
+        uint16_t e = n < 0 ? ERRNO() : 0;
+        if (!e) {
+            target[n] = 0;
+            int rc = fl__sandbox_check_link(ndir, nd->root_dev, nd->root_ino, target);
+            e = rc < 0 ? link_errno(rc) : 0;
+        }
+        free(target);
+        return e;
+    }
+    if (!rename || !S_ISDIR(st.st_mode))
+        return 0;
+    /* A symlink climbs at most PATH_MAX / 3 levels: deeper is always safe. */
+    long max = PATH_MAX / 3 + 1;
+    long to = fl__sandbox_depth(ndir, nd->root_dev, nd->root_ino, max);
+    long from = fl__sandbox_depth(dir, od->root_dev, od->root_ino, max);
+    if (to < 0)
+        return link_errno((int)to);
+    bool same_root = od->root_dev == nd->root_dev && od->root_ino == nd->root_ino;
+    if (to > max || (same_root && from >= 0 && to >= from))
+        return 0; /* as deep as before, or deeper: nothing climbs further out */
+    int top = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (top < 0)
+        return ERRNO();
+    int rc = fl__sandbox_check_tree(top, to + 1, &call->exec->interrupt);
+    close(top);
+    return rc == -EINTR ? W_EINTR : rc < 0 ? link_errno(rc) : 0;
+}
+
 static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     uint32_t tlen = A32(1);
     const char *t = (const char *)fl__wasi_mem(call, A32(0), tlen);
@@ -513,11 +562,11 @@ static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     char target[PATH_MAX];
     memcpy(target, t, tlen);
     target[tlen] = 0;
-    /* The sandbox would never follow it, but a host tool might. */
-    if (target[0] == '/')
-        return RET(W_ENOTCAPABLE);
     RESOLVE(d, 2, W_R_PATH_SYMLINK, A32(3), A32(4), false);
-    uint16_t e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
+    int rc = fl__sandbox_check_link(dir, d->root_dev, d->root_ino, target);
+    uint16_t e = rc < 0 ? link_errno(rc) : 0;
+    if (!e)
+        e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
     close(dir);
     return RET(e);
 }
@@ -529,6 +578,8 @@ static fl_trap w_path_link(fl_host_call *call, fl_value *args_results) {
     int ndir = -1;
     char nname[PATH_MAX];
     uint16_t e = nd ? resolve(call, nd, A32(5), A32(6), false, &ndir, nname) : nd_err;
+    if (!e)
+        e = check_move(call, od, dir, name, nd, ndir, false);
     if (!e)
         e = linkat(dir, name, ndir, nname, 0) < 0 ? ERRNO() : 0;
     close(dir);
@@ -545,11 +596,14 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
     char nname[PATH_MAX];
     uint16_t e = nd ? resolve(call, nd, A32(4), A32(5), false, &ndir, nname) : nd_err;
     if (!e)
+        e = check_move(call, od, dir, name, nd, ndir, true);
+    bool interrupted = e == W_EINTR; /* only a timeout stops the tree check halfway */
+    if (!e)
         e = renameat(dir, name, ndir, nname) < 0 ? ERRNO() : 0;
     close(dir);
     if (ndir >= 0)
         close(ndir);
-    return RET(e);
+    return interrupted ? FL_TRAP_INTERRUPTED : RET(e);
 }
 
 static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
@@ -617,7 +671,9 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
                                                    .type = fl__wasi_filetype(fd, st.st_mode),
                                                    .rights = base, .inherit = inh,
                                                    .read_only = d->read_only,
-                                                   .stream = fl__wasi_may_block(st.st_mode)});
+                                                   .stream = fl__wasi_may_block(st.st_mode),
+                                                   .root_dev = d->root_dev,
+                                                   .root_ino = d->root_ino});
     if (n < 0)
         return RET(-n); /* the file stays: it exists now, as after any open */
     fl__st32(res, (uint32_t)n);

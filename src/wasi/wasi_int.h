@@ -138,6 +138,8 @@ typedef struct fl__wasi_fd {
     uint64_t rights;   /* rights base */
     uint64_t inherit;  /* rights inheriting */
     char *preopen;     /* guest path of a preopen (owned), else NULL */
+    dev_t root_dev;    /* the preopen it lies beneath (its root directory's */
+    ino_t root_ino;    /* identity); 0, 0 for stdio */
 } fl__wasi_fd;
 
 struct fl_wasi {
@@ -250,5 +252,26 @@ int fl__sandbox_parent(int root, const char *path, size_t len, bool follow, bool
  * final symlink only if `follow`.  *fd is the caller's. */
 int fl__sandbox_open(int root, const char *path, size_t len, int flags, unsigned mode, bool follow,
                      bool no_openat2, int *fd);
+
+/* Whether a symlink to `target` (NUL-terminated) placed in directory `dir`
+ * stays inside the preopen whose root is (root_dev, root_ino), reading the
+ * target lexically from the link's own directory, whose real depth beneath
+ * the root is found by walking `..` (so symlinks in the path that named
+ * `dir` count for what they lead to).  Returns 0, -EPERM for an absolute
+ * target (as wasmtime and Node answer), -EXDEV when the target's `..`
+ * climb above the root (or `dir` is not beneath it), or another -errno. */
+int fl__sandbox_check_link(int dir, dev_t root_dev, ino_t root_ino, const char *target);
+
+/* After directory `top` moves to `depth` levels below its preopen's root:
+ * 0 when every symlink in its tree still stays inside the preopen (as
+ * fl__sandbox_check_link reads them), -EXDEV when one would not (or the
+ * tree is too deep or too large to check: over 64 levels or 100000
+ * entries), -EINTR when *interrupt went up meanwhile, or another -errno. */
+int fl__sandbox_check_tree(int top, long depth, const volatile int *interrupt);
+
+/* How many directories below the root (root_dev, root_ino) directory `dir`
+ * lies, looking no further than `max` levels up: 0 .. max, max + 1 when the
+ * root is further up, -EXDEV when `dir` is not beneath it, or -errno. */
+long fl__sandbox_depth(int dir, dev_t root_dev, ino_t root_ino, long max);
 
 #endif

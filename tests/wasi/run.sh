@@ -34,7 +34,8 @@
 #   sb/hello.txt sb/sub/inner.txt sb/link_in -> hello.txt
 #   sb/sub/link_up -> ../hello.txt   sb/link_out -> ../outside/secret.txt
 #   sb/link_abs -> <abs>/outside/secret.txt   sb/sub/link_esc -> ../../outside
-#   sb/loop1 <-> sb/loop2   ro/readme.txt   outside/secret.txt outside/dir/
+#   sb/loop1 <-> sb/loop2   sb/link_dangling -> ../outside/created.txt (missing)
+#   ro/readme.txt   outside/secret.txt outside/dir/
 #   root/etc/motd (the runtime root)   tmp/ (Node's /tmp)   calltmp/ (TMPDIR)
 set -u
 
@@ -71,6 +72,7 @@ make_fixture() { # DIR
     ln -s ../../outside "$d/sb/sub/link_esc"
     ln -s loop2 "$d/sb/loop1"
     ln -s loop1 "$d/sb/loop2"
+    ln -s ../outside/created.txt "$d/sb/link_dangling"
     # Fixed times, so that tests may print them.
     find "$d" -exec touch -h -d '2001-02-03 04:05:06' {} +
 }
