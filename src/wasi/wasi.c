@@ -167,6 +167,11 @@ fail:
 
 void fl__wasi_fd_close(fl_wasi *w, fl__wasi_fd *f) {
     if (f->host >= 0) {
+        struct stat st;
+        /* the last holder of a quota'd file whose last link is gone frees its blocks */
+        if (f->quota && fstat(f->host, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0 &&
+            !fl__quota_held(w, st.st_dev, st.st_ino, f))
+            fl__quota_release(w, (uint64_t)st.st_size);
         close(f->host);
         fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
     }
@@ -308,6 +313,7 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
         int64_t fd = fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_DIRECTORY,
                                                       .rights = W_R_ALL, .inherit = W_R_ALL,
                                                       .read_only = p->read_only,
+                                                      .quota = p->disk_quota,
                                                       .root_dev = st.st_dev,
                                                       .root_ino = st.st_ino});
         if (fd < 0) {
@@ -336,6 +342,9 @@ void fl_wasi_free(fl_wasi *w) {
     for (uint32_t i = 0; i < w->nfds; i++)
         if (w->fds[i].used)
             fl__wasi_fd_close(w, &w->fds[i]);
+    /* what is left beneath a quota'd preopen goes with it: the call's
+     * /tmp is removed right after the context (src/faaslet) */
+    fl__quota_release(w, w->disk);
     free(w->fds);
     free_strings(w->argv, w->argc);
     free_strings(w->envp, w->envc);

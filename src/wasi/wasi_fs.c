@@ -95,6 +95,24 @@ static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, 
         return RET(e);
     ssize_t got;
     int err = 0;
+    uint64_t size = 0, charged = 0;
+    bool counted = write && f->quota && f->type == W_FT_REGULAR_FILE;
+    if (counted) {
+        uint64_t len = 0;
+        for (int i = 0; i < n; i++)
+            len += v[i].iov_len;
+        /* Linux appends at the end whatever the offset when O_APPEND is set */
+        int fl = fcntl(f->host, F_GETFL);
+        off_t cur = positioned ? 0 : lseek(f->host, 0, SEEK_CUR);
+        uint64_t start = fl >= 0 && (fl & O_APPEND) ? FL__QUOTA_AT_END
+                         : positioned                ? offset
+                                                     : (uint64_t)(cur < 0 ? 0 : cur);
+        e = fl__quota_grow(CTX, f->host, start, len, &size, &charged);
+        if (e) {
+            free(v);
+            return RET(e);
+        }
+    }
     if (positioned) {
         got = write ? pwritev(f->host, v, n, (off_t)offset) : preadv(f->host, v, n, (off_t)offset);
         err = errno;
@@ -110,6 +128,8 @@ static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, 
         err = errno;
     }
     free(v);
+    if (counted)
+        fl__quota_settle(CTX, f->host, size, charged);
     if (got < 0)
         return RET(fl__wasi_errno(err));
     fl__st32(res, (uint32_t)got);
@@ -263,9 +283,18 @@ static fl_trap w_fd_filestat_get(fl_host_call *call, fl_value *args_results) {
 
 static fl_trap w_fd_filestat_set_size(fl_host_call *call, fl_value *args_results) {
     GET_FD(f, 0, W_R_FD_FILESTAT_SET_SIZE);
+    uint64_t size = 0, charged = 0;
     if (A64(1) > INT64_MAX)
         return RET(W_EINVAL);
-    return RET(ftruncate(f->host, (off_t)A64(1)) < 0 ? ERRNO() : 0);
+    if (f->quota) {
+        uint16_t e = fl__quota_grow(CTX, f->host, A64(1), 0, &size, &charged);
+        if (e)
+            return RET(e);
+    }
+    uint16_t e = ftruncate(f->host, (off_t)A64(1)) < 0 ? ERRNO() : 0;
+    if (f->quota)
+        fl__quota_settle(CTX, f->host, size, charged);
+    return RET(e);
 }
 
 /* timespec pair for futimens/utimensat from (atim, mtim, fst_flags). */
@@ -303,7 +332,15 @@ static fl_trap w_fd_allocate(fl_host_call *call, fl_value *args_results) {
         return RET(W_EINVAL);
     if (f->type == W_FT_DIRECTORY)
         return RET(W_EBADF);
+    uint64_t size = 0, charged = 0;
+    if (f->quota) {
+        uint16_t e = fl__quota_grow(CTX, f->host, off, len, &size, &charged);
+        if (e)
+            return RET(e);
+    }
     int rc = posix_fallocate(f->host, (off_t)off, (off_t)len);
+    if (f->quota)
+        fl__quota_settle(CTX, f->host, size, charged);
     return RET(rc ? fl__wasi_errno(rc) : 0);
 }
 
@@ -436,10 +473,24 @@ static fl_trap w_fd_renumber(fl_host_call *call, fl_value *args_results) {
             return RET(e_);                                                   \
     }
 
+/* A new name in directory fd `d`: its cost when d is quota'd.  0 or W_ENOSPC. */
+static uint16_t charge_name(fl_host_call *call, const fl__wasi_fd *d) {
+    return d->quota ? fl__quota_charge(CTX, FL__WASI_NAME_COST) : 0;
+}
+
+/* Gives back what charge_name took, when the call that needed it failed. */
+static void unused_name(fl_host_call *call, const fl__wasi_fd *d, uint16_t e) {
+    if (e && d->quota)
+        fl__quota_release(CTX, FL__WASI_NAME_COST);
+}
+
 static fl_trap w_path_create_directory(fl_host_call *call, fl_value *args_results) {
     RESOLVE(d, 0, W_R_PATH_CREATE_DIRECTORY, A32(1), A32(2), false);
-    int rc = mkdirat(dir, name, 0777);
-    uint16_t e = rc < 0 ? ERRNO() : 0;
+    uint16_t e = charge_name(call, d);
+    if (!e) {
+        e = mkdirat(dir, name, 0777) < 0 ? ERRNO() : 0;
+        unused_name(call, d, e);
+    }
     close(dir);
     return RET(e);
 }
@@ -448,14 +499,20 @@ static fl_trap w_path_remove_directory(fl_host_call *call, fl_value *args_result
     RESOLVE(d, 0, W_R_PATH_REMOVE_DIRECTORY, A32(1), A32(2), false);
     int rc = unlinkat(dir, name, AT_REMOVEDIR);
     uint16_t e = rc < 0 ? ERRNO() : 0;
+    if (!e && d->quota)
+        fl__quota_release(CTX, FL__WASI_NAME_COST);
     close(dir);
     return RET(e);
 }
 
 static fl_trap w_path_unlink_file(fl_host_call *call, fl_value *args_results) {
     RESOLVE(d, 0, W_R_PATH_UNLINK_FILE, A32(1), A32(2), false);
+    struct stat st;
+    bool known = d->quota && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
     int rc = unlinkat(dir, name, 0);
     uint16_t e = rc < 0 ? ERRNO() : 0;
+    if (!e && known)
+        fl__quota_removed(CTX, &st);
     close(dir);
     return RET(e);
 }
@@ -550,6 +607,14 @@ static uint16_t check_move(fl_host_call *call, const fl__wasi_fd *od, int dir, c
     return rc == -EINTR ? W_EINTR : rc < 0 ? link_errno(rc) : 0;
 }
 
+/* Renames and hard links never cross the edge of a quota'd preopen: a file
+ * brought in would be counted by no one, one taken out would leave its
+ * charge behind, and a name made there for a file of the read-only root
+ * could be written through.  EXDEV, as between file systems: tools copy. */
+static bool crosses_quota(const fl__wasi_fd *a, const fl__wasi_fd *b) {
+    return (a->quota || b->quota) && (a->root_dev != b->root_dev || a->root_ino != b->root_ino);
+}
+
 static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     uint32_t tlen = A32(1);
     const char *t = (const char *)fl__wasi_mem(call, A32(0), tlen);
@@ -564,9 +629,11 @@ static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     target[tlen] = 0;
     RESOLVE(d, 2, W_R_PATH_SYMLINK, A32(3), A32(4), false);
     int rc = fl__sandbox_check_link(dir, d->root_dev, d->root_ino, target);
-    uint16_t e = rc < 0 ? link_errno(rc) : 0;
-    if (!e)
+    uint16_t e = rc < 0 ? link_errno(rc) : charge_name(call, d);
+    if (!e) {
         e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
+        unused_name(call, d, e);
+    }
     close(dir);
     return RET(e);
 }
@@ -578,10 +645,16 @@ static fl_trap w_path_link(fl_host_call *call, fl_value *args_results) {
     int ndir = -1;
     char nname[PATH_MAX];
     uint16_t e = nd ? resolve(call, nd, A32(5), A32(6), false, &ndir, nname) : nd_err;
+    if (!e && crosses_quota(od, nd))
+        e = W_EXDEV;
     if (!e)
         e = check_move(call, od, dir, name, nd, ndir, false);
     if (!e)
+        e = charge_name(call, nd);
+    if (!e) {
         e = linkat(dir, name, ndir, nname, 0) < 0 ? ERRNO() : 0;
+        unused_name(call, nd, e);
+    }
     close(dir);
     if (ndir >= 0)
         close(ndir);
@@ -594,16 +667,41 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
     fl__wasi_fd *nd = fl__wasi_fd_get(CTX, A32(3), W_R_PATH_RENAME_TARGET, &nd_err);
     int ndir = -1;
     char nname[PATH_MAX];
+    struct stat src, old;
+    bool replaces = false;
     uint16_t e = nd ? resolve(call, nd, A32(4), A32(5), false, &ndir, nname) : nd_err;
+    if (!e && crosses_quota(od, nd))
+        e = W_EXDEV;
     if (!e)
         e = check_move(call, od, dir, name, nd, ndir, true);
     bool interrupted = e == W_EINTR; /* only a timeout stops the tree check halfway */
+    /* A name it replaces goes, with its charge (not when both are one file,
+     * which leaves everything as it was). */
+    if (!e && nd->quota && fstatat(ndir, nname, &old, AT_SYMLINK_NOFOLLOW) == 0)
+        replaces = fstatat(dir, name, &src, AT_SYMLINK_NOFOLLOW) < 0 ||
+                   src.st_dev != old.st_dev || src.st_ino != old.st_ino;
     if (!e)
         e = renameat(dir, name, ndir, nname) < 0 ? ERRNO() : 0;
+    if (!e && replaces)
+        fl__quota_removed(CTX, &old);
     close(dir);
     if (ndir >= 0)
         close(ndir);
     return interrupted ? FL_TRAP_INTERRUPTED : RET(e);
+}
+
+/* Stats guest path (ptr, len) beneath directory fd d as path_open would
+ * find it: 0 or -errno. */
+static int stat_path(fl_host_call *call, const fl__wasi_fd *d, const char *path, uint32_t len,
+                     bool follow, struct stat *st) {
+    int dir;
+    char name[PATH_MAX];
+    int rc = fl__sandbox_parent(d->host, path, len, follow, CTX->no_openat2, &dir, name);
+    if (rc < 0)
+        return rc;
+    rc = fstatat(dir, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+    close(dir);
+    return rc;
 }
 
 static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
@@ -655,7 +753,19 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     uint16_t e = fl__wasi_fd_charge(CTX);
     if (e)
         return RET(e);
-    struct stat st;
+    /* Beneath a quota: a file it makes costs a name, one it empties gives
+     * its bytes back. */
+    struct stat before, st;
+    bool exists = false, named = false;
+    if (d->quota && (flags & (O_CREAT | O_TRUNC))) {
+        exists = stat_path(call, d, path, A32(3), follow, &before) == 0;
+        if ((flags & O_CREAT) && !exists) {
+            e = fl__quota_charge(CTX, FL__WASI_NAME_COST);
+            if (e)
+                goto fail;
+            named = true;
+        }
+    }
     int fd;
     int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, follow, CTX->no_openat2, &fd);
     if (rc < 0) {
@@ -667,10 +777,13 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
         close(fd);
         goto fail;
     }
+    if ((flags & O_TRUNC) && exists && S_ISREG(before.st_mode) && before.st_dev == st.st_dev &&
+        before.st_ino == st.st_ino)
+        fl__quota_release(CTX, (uint64_t)before.st_size);
     int64_t n = fl__wasi_fd_add(CTX, (fl__wasi_fd){.host = fd,
                                                    .type = fl__wasi_filetype(fd, st.st_mode),
                                                    .rights = base, .inherit = inh,
-                                                   .read_only = d->read_only,
+                                                   .read_only = d->read_only, .quota = d->quota,
                                                    .stream = fl__wasi_may_block(st.st_mode),
                                                    .root_dev = d->root_dev,
                                                    .root_ino = d->root_ino});
@@ -679,6 +792,8 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     fl__st32(res, (uint32_t)n);
     return RET(0);
 fail:
+    if (named)
+        fl__quota_release(CTX, FL__WASI_NAME_COST);
     fl_budget_release(CTX->budget, FL_BUDGET_FDS, 1);
     return RET(e);
 }

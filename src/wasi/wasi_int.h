@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include "wasi/wasi.h"
@@ -37,6 +38,7 @@ enum {
     W_ENOBUFS = 42,
     W_ENOENT = 44,
     W_ENOMEM = 48,
+    W_ENOSPC = 51,
     W_ENOSYS = 52,
     W_ENOTDIR = 54,
     W_ENOTEMPTY = 55,
@@ -135,6 +137,7 @@ typedef struct fl__wasi_fd {
     bool stream;       /* a pipe, FIFO, socket or character device: a transfer may
                         * block, so it waits in slices (io.c) */
     bool no_nowait;    /* the kernel refused RWF_NOWAIT on it (io.c) */
+    bool quota;        /* beneath a disk_quota preopen: growth is charged (quota.c) */
     uint64_t rights;   /* rights base */
     uint64_t inherit;  /* rights inheriting */
     char *preopen;     /* guest path of a preopen (owned), else NULL */
@@ -152,6 +155,7 @@ struct fl_wasi {
     bool no_openat2;
     fl_host_def *defs; /* this context's copy of the function table */
     fl_budget *budget; /* the call tree's (borrowed), or NULL */
+    uint64_t disk;     /* FL_BUDGET_DISK bytes this context has charged and not given back */
 };
 
 /* The one checked access to guest memory: a host pointer to `len` bytes at
@@ -195,8 +199,9 @@ uint16_t fl__wasi_fd_charge(fl_wasi *w);
  * FL__WASI_MAX_FDS, ENOMEM), having closed f.host and released its charge. */
 int64_t fl__wasi_fd_add(fl_wasi *w, fl__wasi_fd f);
 
-/* Closes guest fd `f` (a used slot of w): its host fd and its budget
- * charge. */
+/* Closes guest fd `f` (a used slot of w): its host fd, its budget charge,
+ * and the disk charge of a quota'd file it was the last to hold after its
+ * last link went. */
 void fl__wasi_fd_close(fl_wasi *w, fl__wasi_fd *f);
 
 /* The WASI filetype of a host stat mode (sockets asked for their type). */
@@ -229,6 +234,48 @@ fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iove
  * *err) or FL_TRAP_INTERRUPTED. */
 fl_trap fl__wasi_wait_fd(fl_exec *ex, int host, short events, int *err);
 
+/*
+ * The disk quota (quota.c).  What a guest keeps beneath a disk_quota
+ * preopen is charged to the budget's FL_BUDGET_DISK: each regular file's
+ * apparent size (st_size: a sparse file counts whole, since its holes may
+ * be filled later without growing it, and the apparent size bounds the
+ * blocks it can ever hold) and FL__WASI_NAME_COST per name made (file,
+ * directory, symlink, hard link: this bounds inodes and directory blocks).
+ * A charge that does not fit is refused with W_ENOSPC before anything is
+ * written; bytes come back when a file shrinks or its last link goes (at
+ * its last close, if it is still open), and a name's cost when it is
+ * removed.  The quota'd directory is taken to be the context's own (a
+ * call's private /tmp): nobody else changes it meanwhile.
+ */
+#define FL__WASI_NAME_COST 4096u
+
+/* Charges `bytes` to the tree's disk budget: 0, or W_ENOSPC. */
+uint16_t fl__quota_charge(fl_wasi *w, uint64_t bytes);
+
+/* Gives back `bytes` (never more than this context charged). */
+void fl__quota_release(fl_wasi *w, uint64_t bytes);
+
+/* Before `len` bytes are written at `start` (FL__QUOTA_AT_END: at the end)
+ * of a regular file (host fd `host`), or it is allocated or resized to
+ * there: charges what lies past its size (0 when it does not grow).  *size
+ * gets the size now and *charged what was charged, for fl__quota_settle.
+ * Both are below 2^63 + 2^42, so nothing overflows.  0 or W_ENOSPC. */
+#define FL__QUOTA_AT_END UINT64_MAX
+uint16_t fl__quota_grow(fl_wasi *w, int host, uint64_t start, uint64_t len, uint64_t *size,
+                        uint64_t *charged);
+
+/* After the write, allocate or truncate that fl__quota_grow prepared:
+ * gives back what was charged and not used (a short or failed write), and
+ * what a truncation freed. */
+void fl__quota_settle(fl_wasi *w, int host, uint64_t size, uint64_t charged);
+
+/* Whether a guest fd of w other than `except` holds inode (dev, ino). */
+bool fl__quota_held(fl_wasi *w, dev_t dev, ino_t ino, const fl__wasi_fd *except);
+
+/* After name `st` (stat'ed before, without following) was removed from a
+ * quota'd directory: gives back its name cost and, for the last link of a
+ * regular file no guest fd holds, its size. */
+void fl__quota_removed(fl_wasi *w, const struct stat *st);
 /* The WASI filesystem calls (wasi_fs.c), defined by fl_wasi_define. */
 extern const fl_host_def fl__wasi_fs_defs[];
 extern const size_t fl__wasi_fs_ndefs;

@@ -677,7 +677,10 @@ static uint8_t *gmem(guest *g, uint32_t at) {
 
 /* Guest memory of the unit module (one page) used below. */
 #define AT_PATH 1024u  /* a path */
+#define AT_PATH2 1536u /* another path */
+#define AT_IOV 2048u
 #define AT_RES 3000u
+#define AT_DATA 8192u /* 32 KiB of data */
 
 static uint32_t put_path(guest *g, uint32_t at, const char *p) {
     memcpy(gmem(g, at), p, strlen(p));
@@ -698,6 +701,34 @@ static uint32_t g_open(guest *g, uint32_t dir, const char *path, uint32_t oflags
 static uint32_t g_close(guest *g, uint32_t fd) {
     fl_value a[1] = {{.i32 = fd}};
     return fs_call(g, "fd_close", a);
+}
+
+/* fd_pwrite (at >= 0) or fd_write of `len` bytes: errno. */
+static uint32_t g_write(guest *g, uint32_t fd, uint32_t len, int64_t at) {
+    fl__st32(gmem(g, AT_IOV), AT_DATA);
+    fl__st32(gmem(g, AT_IOV + 4), len);
+    memset(gmem(g, AT_DATA), 'x', len);
+    if (at >= 0) {
+        fl_value a[5] = {{.i32 = fd}, {.i32 = AT_IOV}, {.i32 = 1}, {.i64 = (uint64_t)at},
+                         {.i32 = AT_RES}};
+        return fs_call(g, "fd_pwrite", a);
+    }
+    fl_value a[4] = {{.i32 = fd}, {.i32 = AT_IOV}, {.i32 = 1}, {.i32 = AT_RES}};
+    return fs_call(g, "fd_write", a);
+}
+
+static uint32_t g_path2(guest *g, const char *call, uint32_t fd, const char *path) {
+    uint32_t n = put_path(g, AT_PATH, path);
+    fl_value a[3] = {{.i32 = fd}, {.i32 = AT_PATH}, {.i32 = n}};
+    return fs_call(g, call, a);
+}
+
+/* The size of host file sb/`name`. */
+static long long host_size(const char *name) {
+    char p[PATH_MAX + 64];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/sb/%s", scratch, name);
+    return stat(p, &st) == 0 ? (long long)st.st_size : -1;
 }
 
 /* A guest (the unit module) with sb/ at fd 3 (disk_quota as asked) and,
@@ -768,5 +799,168 @@ Test(wasi_fds, every_host_fd_is_charged_to_the_tree, .init = make_tree, .fini = 
     cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 4);
     guest_stop(&g2);
     cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 0);
+    fl_budget_unref(b);
+}
+
+#define NAME FL__WASI_NAME_COST
+
+Test(wasi_quota, growth_is_charged_and_refused_past_the_limit, .init = make_tree,
+     .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.disk_bytes = 1 << 20});
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, false);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    cr_assert_eq(g_open(&g, 3, "new", W_O_CREAT, &fd), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME);
+    cr_expect_eq(g_write(&g, fd, 1000, -1), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 1000);
+    /* rewriting what is there costs nothing; past the end, what is past */
+    cr_expect_eq(g_write(&g, fd, 1000, 0), 0);
+    cr_expect_eq(g_write(&g, fd, 10, 10000), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 10010);
+    /* too much: refused, nothing written */
+    cr_expect_eq(g_write(&g, fd, 100, 2 << 20), 51);
+    fl_value al[3] = {{.i32 = fd}, {.i64 = 0}, {.i64 = 2 << 20}};
+    cr_expect_eq(fs_call(&g, "fd_allocate", al), 51);
+    fl_value big[2] = {{.i32 = fd}, {.i64 = 2 << 20}};
+    cr_expect_eq(fs_call(&g, "fd_filestat_set_size", big), 51);
+    cr_expect_eq(host_size("new"), 10010);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 10010);
+    cr_expect(fl_budget_refused(b, FL_BUDGET_DISK));
+    /* a sparse file counts whole: its size, not its blocks */
+    fl_value sparse[2] = {{.i32 = fd}, {.i64 = 900 << 10}};
+    cr_expect_eq(fs_call(&g, "fd_filestat_set_size", sparse), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + (900 << 10));
+    fl_value alloc[3] = {{.i32 = fd}, {.i64 = 0}, {.i64 = 1000 << 10}};
+    cr_expect_eq(fs_call(&g, "fd_allocate", alloc), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + (1000 << 10));
+    /* shrinking gives back */
+    fl_value small[2] = {{.i32 = fd}, {.i64 = 100}};
+    cr_expect_eq(fs_call(&g, "fd_filestat_set_size", small), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 100);
+    /* so does truncating at open */
+    uint32_t fd2;
+    cr_expect_eq(g_open(&g, 3, "new", W_O_TRUNC, &fd2), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME);
+    cr_expect_eq(g_write(&g, fd2, 50, -1), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 50);
+    /* opening what exists costs nothing */
+    uint32_t fd3;
+    cr_expect_eq(g_open(&g, 3, "new", W_O_CREAT, &fd3), 0);
+    cr_expect_eq(g_open(&g, 3, "file", W_O_CREAT, &fd3), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 50);
+    /* the end of the call gives it all back (its /tmp is removed) */
+    guest_stop(&g);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    fl_budget_unref(b);
+}
+
+Test(wasi_quota, names_cost_and_removal_gives_back, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.disk_bytes = 1 << 20});
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, false);
+    cr_expect_eq(g_path2(&g, "path_create_directory", 3, "d"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME);
+    uint32_t n = put_path(&g, AT_PATH2, "d");
+    uint32_t m = put_path(&g, AT_PATH, "lnk");
+    fl_value sl[5] = {{.i32 = AT_PATH2}, {.i32 = n}, {.i32 = 3}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_symlink", sl), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 2 * NAME);
+    cr_expect_eq(g_path2(&g, "path_unlink_file", 3, "lnk"), 0);
+    cr_expect_eq(g_path2(&g, "path_remove_directory", 3, "d"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    /* a failed creation costs nothing */
+    cr_expect_eq(g_path2(&g, "path_create_directory", 3, "dir"), W_EEXIST);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+
+    /* a file's bytes come back with its last link, or its last fd after that */
+    cr_assert_eq(g_open(&g, 3, "f", W_O_CREAT, &fd), 0);
+    cr_expect_eq(g_write(&g, fd, 3000, -1), 0);
+    n = put_path(&g, AT_PATH2, "f");
+    m = put_path(&g, AT_PATH, "g");
+    fl_value ln[7] = {{.i32 = 3}, {.i32 = 0}, {.i32 = AT_PATH2}, {.i32 = n},
+                      {.i32 = 3}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_link", ln), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 2 * NAME + 3000);
+    cr_expect_eq(g_path2(&g, "path_unlink_file", 3, "f"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 3000);
+    cr_expect_eq(g_path2(&g, "path_unlink_file", 3, "g"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 3000); /* still open */
+    cr_expect_eq(g_write(&g, fd, 1000, -1), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 4000);
+    cr_expect_eq(g_close(&g, fd), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+
+    /* a rename over a file gives the replaced one back */
+    uint32_t fa, fb;
+    cr_assert_eq(g_open(&g, 3, "a", W_O_CREAT, &fa), 0);
+    cr_assert_eq(g_open(&g, 3, "b", W_O_CREAT, &fb), 0);
+    cr_expect_eq(g_write(&g, fa, 100, -1), 0);
+    cr_expect_eq(g_write(&g, fb, 200, -1), 0);
+    g_close(&g, fa);
+    g_close(&g, fb);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 2 * NAME + 300);
+    n = put_path(&g, AT_PATH2, "a");
+    m = put_path(&g, AT_PATH, "b");
+    fl_value rn[6] = {{.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n},
+                      {.i32 = 3}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_rename", rn), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 100);
+    guest_stop(&g);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    fl_budget_unref(b);
+}
+
+/* F12a: posix_fallocate of 512 MiB in /tmp under the default 256 MiB. */
+Test(wasi_quota, default_quota_refuses_512_mib, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(NULL);
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, false);
+    cr_assert_eq(g_open(&g, 3, "fill", W_O_CREAT, &fd), 0);
+    fl_value al[3] = {{.i32 = fd}, {.i64 = 0}, {.i64 = 512ull << 20}};
+    cr_expect_eq(fs_call(&g, "fd_allocate", al), 51);
+    char p[PATH_MAX + 16];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/sb/fill", scratch);
+    cr_assert_eq(stat(p, &st), 0);
+    cr_expect_eq(st.st_size, 0);
+    cr_expect_eq(st.st_blocks, 0);
+    guest_stop(&g);
+    fl_budget_unref(b);
+}
+
+/* Renames and links across the edge of a quota'd preopen: EXDEV both ways. */
+Test(wasi_quota, nothing_crosses_into_or_out_of_a_quota, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.disk_bytes = 1 << 20});
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, true);
+    cr_assert_eq(g_open(&g, 3, "mine", W_O_CREAT, &fd), 0);
+    uint32_t n = put_path(&g, AT_PATH2, "mine");
+    uint32_t m = put_path(&g, AT_PATH, "secret");
+    /* /other/secret -> /sb: a hard link or a rename in */
+    fl_value in_link[7] = {{.i32 = 4}, {.i32 = 0}, {.i32 = AT_PATH}, {.i32 = m},
+                           {.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n}};
+    cr_expect_eq(fs_call(&g, "path_link", in_link), W_EXDEV);
+    fl_value in_ren[6] = {{.i32 = 4}, {.i32 = AT_PATH}, {.i32 = m},
+                          {.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n}};
+    cr_expect_eq(fs_call(&g, "path_rename", in_ren), W_EXDEV);
+    /* /sb/mine -> /other: out */
+    fl_value out_link[7] = {{.i32 = 3}, {.i32 = 0}, {.i32 = AT_PATH2}, {.i32 = n},
+                            {.i32 = 4}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_link", out_link), W_EXDEV);
+    fl_value out_ren[6] = {{.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n},
+                           {.i32 = 4}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_rename", out_ren), W_EXDEV);
+    cr_expect_eq(host_size("mine"), 0);
+    char p[PATH_MAX + 32];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/outside/secret", scratch);
+    cr_assert_eq(stat(p, &st), 0);
+    cr_expect_eq(st.st_nlink, 1);
+    guest_stop(&g);
     fl_budget_unref(b);
 }
