@@ -1,7 +1,7 @@
 /*
- * wasi_int.h: what wasi.c, wasi_fs.c and sandbox.c share and nobody else
- * calls.  The interface of the WASI layer is wasi.h; names here carry
- * `fl__wasi_` / `fl__sandbox_`.  Constants and layouts are preview1's
+ * wasi_int.h: what wasi.c, wasi_fs.c, io.c, quota.c and sandbox.c share
+ * and nobody else calls.  The interface of the WASI layer is wasi.h; names
+ * here carry `fl__wasi_` / `fl__quota_` / `fl__sandbox_`.  Constants and layouts are preview1's
  * (witx), written out here because wasi-libc's <wasi/api.h> is for the
  * wasm32 target only.
  */
