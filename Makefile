@@ -73,8 +73,9 @@ $(LIB): $(LIB_OBJ)
 $(FAASLET): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
-$(BUILD)/unit-tests: $(TEST_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) -lcriterion
+# The unit tests also cover the CLI's file reader (test_files.c).
+$(BUILD)/unit-tests: $(TEST_OBJ) $(LIB) $(BUILD)/obj/src/cli/files.o
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/obj/src/cli/files.o $(LIB) $(LDLIBS) -lcriterion
 
 unit: deps $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2

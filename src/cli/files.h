@@ -1,5 +1,6 @@
 /*
- * files.h: small file helpers shared by the subcommands.
+ * files.h: reading the files a user names on the command line (a module,
+ * a Python function, a call's input, a spec test's JSON), one way for all.
  */
 #ifndef FL_CLI_FILES_H
 #define FL_CLI_FILES_H
@@ -7,10 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reads the whole of `path` into a buffer the caller frees with free().
+/* The most each kind of file may hold. */
+#define FL_CLI_MAX_MODULE ((size_t)1 << 30) /* a .wasm module: 1 GiB */
+#define FL_CLI_MAX_INPUT ((size_t)128 << 20) /* a call's input: 128 MiB */
+#define FL_CLI_MAX_SOURCE ((size_t)64 << 20) /* a Python function, a JSON file: 64 MiB */
+
+/* Reads all of `path`, a regular file or a pipe or FIFO (such as
+ * /dev/stdin when it is one), into a buffer the caller frees with free().
  * The buffer has one extra NUL byte after the contents (not counted in
- * *len), so text files can be used as strings.  Returns NULL with errno
- * set when the file cannot be opened or read, or memory runs out. */
-uint8_t *fl_cli_read_file(const char *path, size_t *len);
+ * *len), so text files can be used as strings.  Returns NULL with a message
+ * in err[0..errlen) when `path` is a directory ("is a directory"), a device
+ * or a socket ("is not a regular file", said before it is opened: opening
+ * one may block or act), holds more than `max` bytes ("larger than N MiB",
+ * said for a regular file before reading it, for a pipe after max + 1
+ * bytes), or cannot be opened or read (strerror's words). */
+uint8_t *fl_cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 #endif

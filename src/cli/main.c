@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli/cc.h"
 #include "cli/python.h"
@@ -66,7 +67,20 @@ static int help(int argc, char **argv) {
     return 0;
 }
 
+/* Raises the soft limit on open files to the hard one, once: a call tree
+ * may hold its budget's file descriptors (FL_BUDGET_DEFAULT_FDS) on top of
+ * the host's own, which the usual soft limit of 1024 would not fit.  A
+ * failure leaves the limit as it was (the budget still bounds the tree). */
+static void raise_fd_limit(void) {
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
 int main(int argc, char **argv) {
+    raise_fd_limit();
     if (argc < 2) {
         usage(stderr);
         return 64;

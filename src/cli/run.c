@@ -413,9 +413,10 @@ static int run_invoke(run_opts *o) {
     fl_wasi *wasi = NULL;
     int status = FL_RUN_OK;
 
-    bytes = fl_cli_read_file(o->path, &len);
+    char why[128];
+    bytes = fl_cli_read_file(o->path, FL_CLI_MAX_MODULE, &len, why, sizeof why);
     if (!bytes) {
-        fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
+        fprintf(stderr, "faaslet: load: %s: %s\n", o->path, why);
         status = FL_RUN_LOAD_ERROR;
         goto out;
     }
@@ -592,11 +593,13 @@ static void python_dir(const run_opts *o, char *buf, size_t size) {
 
 /* Copies Python file `path` as function.py into a fresh folder under
  * $TMPDIR (else /tmp), written into dir[0..size): a Python function's
- * folder holds exactly function.py.  Returns 0, or -1 with errno set. */
-static int python_file_folder(const char *path, char *dir, size_t size) {
+ * folder holds exactly function.py.  Returns 0, or -1 with a message in
+ * why[0..whylen). */
+static int python_file_folder(const char *path, char *dir, size_t size, char *why,
+                              size_t whylen) {
     const char *parent = getenv("TMPDIR");
     size_t len = 0;
-    uint8_t *src = fl_cli_read_file(path, &len);
+    uint8_t *src = fl_cli_read_file(path, FL_CLI_MAX_SOURCE, &len, why, whylen);
     if (!src)
         return -1;
     if (!parent || !parent[0])
@@ -620,6 +623,8 @@ static int python_file_folder(const char *path, char *dir, size_t size) {
     if (fclose(f) == 0 && put == len)
         rc = 0;
 out:
+    if (rc < 0)
+        snprintf(why, whylen, "%s", strerror(errno));
     free(src);
     return rc;
 }
@@ -652,9 +657,9 @@ static int run_function(run_opts *o) {
     int status = FL_RUN_OK, rc;
 
     if (o->input_file) {
-        input = fl_cli_read_file(o->input_file, &input_len);
+        input = fl_cli_read_file(o->input_file, FL_CLI_MAX_INPUT, &input_len, err, sizeof err);
         if (!input) {
-            fprintf(stderr, "faaslet: --input-file %s: %s\n", o->input_file, strerror(errno));
+            fprintf(stderr, "faaslet: --input-file %s: %s\n", o->input_file, err);
             return FL_RUN_USAGE;
         }
     } else if (o->input) {
@@ -719,17 +724,21 @@ static int run_function(run_opts *o) {
     }
 
     if (o->path && o->py) {
-        if (python_file_folder(o->path, pyfolder, sizeof pyfolder) < 0 ||
-            fl_runtime_add_python(rt, user, func, pyfolder) < 0) {
+        if (python_file_folder(o->path, pyfolder, sizeof pyfolder, err, sizeof err) < 0) {
+            fprintf(stderr, "faaslet: load: %s: %s\n", o->path, err);
+            status = FL_RUN_LOAD_ERROR;
+            goto out;
+        }
+        if (fl_runtime_add_python(rt, user, func, pyfolder) < 0) {
             fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
             status = FL_RUN_LOAD_ERROR;
             goto out;
         }
     } else if (o->path) {
         fl_error lerr = {0};
-        bytes = fl_cli_read_file(o->path, &len);
+        bytes = fl_cli_read_file(o->path, FL_CLI_MAX_MODULE, &len, err, sizeof err);
         if (!bytes) {
-            fprintf(stderr, "faaslet: load: %s: %s\n", o->path, strerror(errno));
+            fprintf(stderr, "faaslet: load: %s: %s\n", o->path, err);
             status = FL_RUN_LOAD_ERROR;
             goto out;
         }

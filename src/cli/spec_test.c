@@ -511,9 +511,12 @@ static char *wasm_path(spec_ctx *c, const char *filename) {
     return path;
 }
 
-static uint8_t *read_wasm(spec_ctx *c, const char *filename, size_t *len) {
+static uint8_t *read_wasm(spec_ctx *c, const char *filename, size_t *len, char *why,
+                          size_t whylen) {
     char *path = filename ? wasm_path(c, filename) : NULL;
-    uint8_t *bytes = path ? fl_cli_read_file(path, len) : NULL;
+    uint8_t *bytes = path ? fl_cli_read_file(path, FL_CLI_MAX_MODULE, len, why, whylen) : NULL;
+    if (!path)
+        snprintf(why, whylen, "%s", filename ? strerror(ENOMEM) : "no file");
     free(path);
     return bytes;
 }
@@ -523,12 +526,12 @@ static uint8_t *read_wasm(spec_ctx *c, const char *filename, size_t *len) {
  * module failed because it uses SIMD. */
 static fl_module *load_module(spec_ctx *c, const char *filename, fl_error *err, bool *simd) {
     size_t len = 0;
-    uint8_t *bytes = read_wasm(c, filename, &len);
+    char why[128];
+    uint8_t *bytes = read_wasm(c, filename, &len, why, sizeof why);
     fl_module *m = NULL;
     *simd = false;
     if (!bytes) {
-        fl_error_set(err, 0, "cannot read %s: %s", filename ? filename : "(no file)",
-                     strerror(errno));
+        fl_error_set(err, 0, "cannot read %s: %s", filename ? filename : "(no file)", why);
         return NULL;
     }
     m = fl_module_load(bytes, len, err);
@@ -866,9 +869,10 @@ static void cmd_assert_bad_module(spec_ctx *c, const cJSON *cmd, bool malformed)
         c->res->skipped_text++;
         return;
     }
-    uint8_t *bytes = read_wasm(c, filename, &len);
+    char why[128];
+    uint8_t *bytes = read_wasm(c, filename, &len, why, sizeof why);
     if (!bytes) {
-        fail(c, "cannot read %s", filename ? filename : "(no file)");
+        fail(c, "cannot read %s: %s", filename ? filename : "(no file)", why);
         return;
     }
     fl_module *m = fl_decode(bytes, len, &err);
@@ -995,12 +999,13 @@ out:
 static void run_file(const options *opt, const char *path, file_result *res) {
     spec_ctx c = {.opt = opt, .res = res};
     size_t len;
-    char *text = (char *)fl_cli_read_file(path, &len);
+    char why[128];
+    char *text = (char *)fl_cli_read_file(path, FL_CLI_MAX_SOURCE, &len, why, sizeof why);
     cJSON *root = NULL;
     const cJSON *commands, *cmd;
 
     if (!text) {
-        snprintf(res->fatal, MSG_LEN, "cannot read: %s", strerror(errno));
+        snprintf(res->fatal, MSG_LEN, "cannot read: %s", why);
         goto out;
     }
     text = escape_nuls(text, c.nul_standin);

@@ -93,9 +93,11 @@ int fl_cli_upload(int argc, char **argv) {
     size_t len = 0;
     fl_fnstore *store = NULL;
     int rc;
-    bytes = fl_cli_read_file(file, &len);
+    char msg[128];
+    bytes = fl_cli_read_file(file, py ? FL_CLI_MAX_SOURCE : FL_CLI_MAX_MODULE, &len, msg,
+                             sizeof msg);
     if (!bytes) {
-        fprintf(stderr, "faaslet upload: %s: %s\n", file, strerror(errno));
+        fprintf(stderr, "faaslet upload: %s: %s\n", file, msg);
         goto out;
     }
     if (!py) {

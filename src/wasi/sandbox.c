@@ -11,6 +11,7 @@
  * final component is left to the caller's *at() call with a NOFOLLOW flag,
  * so a symlink swapped in after the check is never followed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -327,5 +328,164 @@ int fl__sandbox_open(int root, const char *path, size_t len, int flags, unsigned
     close(dir);
     if (f >= 0)
         *fd = f;
+    return rc;
+}
+
+long fl__sandbox_depth(int dir, dev_t root_dev, ino_t root_ino, long max) {
+    int cur = openat(dir, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    long depth = 0, rc;
+    if (cur < 0)
+        return -errno;
+    for (;;) {
+        struct stat st, up_st;
+        if (fstat(cur, &st) < 0) {
+            rc = -errno;
+            break;
+        }
+        if (st.st_dev == root_dev && st.st_ino == root_ino) {
+            rc = depth;
+            break;
+        }
+        if (depth == max) {
+            rc = max + 1;
+            break;
+        }
+        int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (up < 0) {
+            rc = -errno;
+            break;
+        }
+        if (fstat(up, &up_st) < 0 || (up_st.st_dev == st.st_dev && up_st.st_ino == st.st_ino)) {
+            close(up);
+            rc = -EXDEV; /* the file system's root, and no preopen root on the way */
+            break;
+        }
+        close(cur);
+        cur = up;
+        depth++;
+    }
+    close(cur);
+    return rc;
+}
+
+/* How many levels above its own directory symlink target `t` reaches when
+ * read lexically ("a/../../x": 1); *absolute when it starts with '/'. */
+static long target_climb(const char *t, bool *absolute) {
+    long level = 0, climb = 0;
+    *absolute = t[0] == '/';
+    for (const char *p = t; *p;) {
+        const char *end = strchrnul(p, '/');
+        size_t n = (size_t)(end - p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (--level < -climb)
+                climb = -level;
+        } else if (n > 0 && !(n == 1 && p[0] == '.')) {
+            level++;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return climb;
+}
+
+int fl__sandbox_check_link(int dir, dev_t root_dev, ino_t root_ino, const char *target) {
+    bool absolute;
+    long climb = target_climb(target, &absolute);
+    if (absolute)
+        return -EPERM;
+    if (climb == 0)
+        return 0;
+    long depth = fl__sandbox_depth(dir, root_dev, root_ino, climb);
+    if (depth < 0)
+        return (int)depth;
+    return depth >= climb ? 0 : -EXDEV;
+}
+
+/* Limits of fl__sandbox_check_tree: a tree beyond them is not checked
+ * but refused with -EXDEV, which tools answer by copying (and a copy makes
+ * each symlink anew, through the check of path_symlink). */
+#define TREE_MAX_DEPTH 64
+#define TREE_MAX_ENTRIES 100000
+
+int fl__sandbox_check_tree(int top, long depth, const volatile int *interrupt) {
+    DIR *stack[TREE_MAX_DEPTH];
+    int sp = 0, rc = 0;
+    long entries = 0;
+    char *target = malloc(PATH_MAX);
+    int fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!target || fd < 0) {
+        rc = target ? -errno : -ENOMEM;
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    if (!(stack[sp] = fdopendir(fd))) {
+        rc = -errno;
+        close(fd);
+        goto out;
+    }
+    sp++;
+    while (sp > 0) {
+        DIR *cur = stack[sp - 1];
+        errno = 0;
+        struct dirent *e = readdir(cur);
+        if (!e) {
+            if (errno) {
+                rc = -errno;
+                break;
+            }
+            closedir(stack[--sp]);
+            continue;
+        }
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (++entries > TREE_MAX_ENTRIES) {
+            rc = -EXDEV;
+            break;
+        }
+        if (entries % 1024 == 0 && *interrupt) {
+            rc = -EINTR;
+            break;
+        }
+        unsigned char type = e->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat st;
+            if (fstatat(dirfd(cur), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                rc = -errno;
+                break;
+            }
+            type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+        }
+        if (type == DT_LNK) {
+            ssize_t n = readlinkat(dirfd(cur), e->d_name, target, PATH_MAX - 1);
+            if (n < 0) {
+                rc = -errno;
+                break;
+            }
+            target[n] = 0;
+            bool absolute;
+            if (target_climb(target, &absolute) > depth + sp - 1 || absolute) {
+                rc = -EXDEV;
+                break;
+            }
+        } else if (type == DT_DIR) {
+            if (sp == TREE_MAX_DEPTH) {
+                rc = -EXDEV;
+                break;
+            }
+            int sub = openat(dirfd(cur), e->d_name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0 || !(stack[sp] = fdopendir(sub))) {
+                rc = -errno;
+                if (sub >= 0)
+                    close(sub);
+                break;
+            }
+            sp++;
+        }
+    }
+out:
+    while (sp > 0)
+        closedir(stack[--sp]);
+    free(target);
     return rc;
 }

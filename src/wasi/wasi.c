@@ -130,33 +130,53 @@ fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t 
     return f;
 }
 
-int64_t fl__wasi_fd_add(fl_wasi *w, int host, uint8_t type, uint64_t rights, uint64_t inherit,
-                        bool read_only) {
+uint16_t fl__wasi_fd_charge(fl_wasi *w) {
+    return fl_budget_charge(w->budget, FL_BUDGET_FDS, 1) < 0 ? W_EMFILE : 0;
+}
+
+int64_t fl__wasi_fd_add(fl_wasi *w, fl__wasi_fd f) {
     uint32_t i = 0;
+    uint16_t err = W_EMFILE;
     while (i < w->nfds && w->fds[i].used)
         i++;
-    if (i >= FL__WASI_MAX_FDS) {
-        close(host);
-        return -W_EMFILE;
-    }
+    if (i >= FL__WASI_MAX_FDS)
+        goto fail;
     if (i == w->nfds) {
         uint32_t ncap = w->nfds ? w->nfds * 2 : 8;
         fl__wasi_fd *nf = realloc(w->fds, ncap * sizeof *nf);
         if (!nf) {
-            close(host);
-            return -W_ENOMEM;
+            err = W_ENOMEM;
+            goto fail;
         }
         memset(nf + w->nfds, 0, (ncap - w->nfds) * sizeof *nf);
         w->fds = nf;
         w->nfds = ncap;
     }
-    if (read_only) {
-        rights &= ~W_R_MUTATING;
-        inherit &= ~W_R_MUTATING;
+    if (f.read_only) {
+        f.rights &= ~W_R_MUTATING;
+        f.inherit &= ~W_R_MUTATING;
     }
-    w->fds[i] = (fl__wasi_fd){.used = true, .host = host, .type = type, .read_only = read_only,
-                              .rights = rights, .inherit = inherit};
+    f.used = true;
+    w->fds[i] = f;
     return i;
+fail:
+    close(f.host);
+    fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+    return -(int64_t)err;
+}
+
+void fl__wasi_fd_close(fl_wasi *w, fl__wasi_fd *f) {
+    if (f->host >= 0) {
+        struct stat st;
+        /* the last holder of a quota'd file whose last link is gone frees its blocks */
+        if (f->quota && fstat(f->host, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0 &&
+            !fl__quota_held(w, st.st_dev, st.st_ino, f))
+            fl__quota_release(w, (uint64_t)st.st_size);
+        close(f->host);
+        fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+    }
+    free(f->preopen);
+    *f = (fl__wasi_fd){0};
 }
 
 uint8_t fl__wasi_filetype(int host, uint32_t mode) {
@@ -176,6 +196,10 @@ uint8_t fl__wasi_filetype(int host, uint32_t mode) {
     }
     default: return W_FT_UNKNOWN; /* FIFOs have no WASI type */
     }
+}
+
+bool fl__wasi_may_block(uint32_t mode) {
+    return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode);
 }
 
 /* ---- the context ---- */
@@ -215,11 +239,45 @@ static void free_strings(char **s, size_t n) {
     free(s);
 }
 
+/* Guest fd i (0, 1, 2) as a stream over a duplicate of host fd `host`, or
+ * closed (a placeholder until the preopens are in) when host < 0.  Returns
+ * 0 or -1 with a message in err. */
+static int add_stdio(fl_wasi *w, int i, int host, char *err, size_t errlen) {
+    struct stat st;
+    if (host < 0) {
+        w->fds[i] = (fl__wasi_fd){.used = true, .host = -1};
+        return 0;
+    }
+    if (fl__wasi_fd_charge(w)) {
+        snprintf(err, errlen, "the call tree holds its limit of %llu file descriptors",
+                 (unsigned long long)fl_budget_limit(w->budget, FL_BUDGET_FDS));
+        return -1;
+    }
+    int h = fcntl(host, F_DUPFD_CLOEXEC, 3);
+    if (h < 0 || fstat(h, &st) < 0) {
+        snprintf(err, errlen, "cannot use fd %d for stdio: %s", host, strerror(errno));
+        if (h >= 0)
+            close(h);
+        fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+        return -1;
+    }
+    uint8_t type = fl__wasi_filetype(h, st.st_mode);
+    /* wasi-libc's isatty() is a character device without seek and tell,
+     * which stdio never has: other devices (/dev/null) show no type */
+    if (type == W_FT_CHARACTER_DEVICE && !isatty(h))
+        type = W_FT_UNKNOWN;
+    w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .type = type, .shared = true,
+                              .stream = fl__wasi_may_block(st.st_mode),
+                              .rights = i == 0 ? W_R_STDIN : W_R_STDOUT};
+    return 0;
+}
+
 fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
     fl_wasi *w = calloc(1, sizeof *w);
     if (!w)
         goto nomem;
     w->no_openat2 = c->no_openat2;
+    w->budget = c->budget;
     w->argc = c->argc;
     w->envc = c->envc;
     w->argv = copy_strings(c->argv, c->argc, &w->argv_bytes);
@@ -232,35 +290,32 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
     if (!w->fds)
         goto nomem;
     w->nfds = 8;
-    for (int i = 0; i < 3; i++) {
-        struct stat st;
-        if (c->stdio[i] < 0) {
-            w->fds[i] = (fl__wasi_fd){.used = true, .host = -1}; /* held until preopens are in */
-            continue;
-        }
-        int h = fcntl(c->stdio[i], F_DUPFD_CLOEXEC, 3);
-        if (h < 0 || fstat(h, &st) < 0) {
-            snprintf(err, errlen, "cannot use fd %d for stdio: %s", c->stdio[i], strerror(errno));
-            if (h >= 0)
-                close(h);
+    for (int i = 0; i < 3; i++)
+        if (add_stdio(w, i, c->stdio[i], err, errlen) < 0)
             goto fail;
-        }
-        uint64_t rights = W_R_ALL & ~(W_R_FD_READDIR | W_R_PATH_OPEN);
-        /* wasi-libc's isatty(): a character device without seek and tell. */
-        if (isatty(h))
-            rights &= ~(W_R_FD_SEEK | W_R_FD_TELL);
-        w->fds[i] = (fl__wasi_fd){.used = true, .host = h, .rights = rights,
-                                  .type = fl__wasi_filetype(h, st.st_mode), .shared = true};
-    }
 
     for (size_t i = 0; i < c->npreopens; i++) {
         const fl_wasi_preopen *p = &c->preopens[i];
-        int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (h < 0) {
-            snprintf(err, errlen, "cannot open preopen %s: %s", p->host_path, strerror(errno));
+        struct stat st;
+        if (fl__wasi_fd_charge(w)) {
+            snprintf(err, errlen, "the call tree holds its limit of %llu file descriptors",
+                     (unsigned long long)fl_budget_limit(w->budget, FL_BUDGET_FDS));
             goto fail;
         }
-        int64_t fd = fl__wasi_fd_add(w, h, W_FT_DIRECTORY, W_R_ALL, W_R_ALL, p->read_only);
+        int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (h < 0 || fstat(h, &st) < 0) {
+            snprintf(err, errlen, "cannot open preopen %s: %s", p->host_path, strerror(errno));
+            if (h >= 0)
+                close(h);
+            fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+            goto fail;
+        }
+        int64_t fd = fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_DIRECTORY,
+                                                      .rights = W_R_ALL, .inherit = W_R_ALL,
+                                                      .read_only = p->read_only,
+                                                      .quota = p->disk_quota,
+                                                      .root_dev = st.st_dev,
+                                                      .root_ino = st.st_ino});
         if (fd < 0) {
             snprintf(err, errlen, "too many preopens");
             goto fail;
@@ -284,11 +339,12 @@ fail:
 void fl_wasi_free(fl_wasi *w) {
     if (!w)
         return;
-    for (uint32_t i = 0; i < w->nfds; i++) {
-        if (w->fds[i].used && w->fds[i].host >= 0)
-            close(w->fds[i].host);
-        free(w->fds[i].preopen);
-    }
+    for (uint32_t i = 0; i < w->nfds; i++)
+        if (w->fds[i].used)
+            fl__wasi_fd_close(w, &w->fds[i]);
+    /* what is left beneath a quota'd preopen goes with it: the call's
+     * /tmp is removed right after the context (src/faaslet) */
+    fl__quota_release(w, w->disk);
     free(w->fds);
     free_strings(w->argv, w->argc);
     free_strings(w->envp, w->envc);
@@ -553,8 +609,8 @@ static uint64_t readable_bytes(int host) {
 }
 
 /* Sleeps are cut in slices so that an interrupted exec (a timeout) stops a
- * guest blocked in poll_oneoff. */
-#define POLL_SLICE_NS 50000000ull
+ * guest blocked in poll_oneoff within one. */
+#define POLL_SLICE_NS ((uint64_t)FL__WASI_SLICE_MS * 1000000u)
 
 static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
     fl_wasi *w = CTX;

@@ -8,6 +8,23 @@
  * preopen it names (openat2 with RESOLVE_BENEATH where the kernel has it,
  * otherwise a component walk that refuses to leave the root).
  *
+ * A symlink the guest makes (or moves, or hard-links) never points outside
+ * the preopen it is in, read from its own directory: an absolute target is
+ * EPERM, a `..` above the preopen ENOTCAPABLE.
+ *
+ * Stdio (guest fds 0, 1, 2) are dups of the host's: they have stream
+ * rights only (read or write, poll, stat), so a guest never seeks,
+ * truncates, allocates or re-times the host's log file, nor changes its
+ * flags.  A read or write that can wait (pipes, FIFOs, sockets, terminals)
+ * waits in slices of 10 ms and ends with FL_TRAP_INTERRUPTED when the
+ * exec's interrupt flag goes up (a timeout), as does a sleep in
+ * poll_oneoff.
+ *
+ * With a budget, every host fd the context holds (stdio dups, preopens,
+ * what the guest opens) is charged to FL_BUDGET_FDS (refused: EMFILE), and
+ * what the guest keeps beneath a disk_quota preopen to FL_BUDGET_DISK
+ * (refused: ENOSPC, nothing written); see wasi_int.h for what counts.
+ *
  * Errors reach the guest as WASI errnos, never as traps; a guest pointer
  * outside linear memory is __WASI_ERRNO_FAULT (21).  proc_exit ends the call
  * with FL_TRAP_EXIT and exec->exit_code.
@@ -33,7 +50,9 @@ typedef struct fl_wasi_preopen {
     const char *guest_path; /* the name the guest sees (e.g. "/" or "/data") */
     bool read_only;         /* the guest may read but never create, write or remove */
     bool disk_quota;        /* what the guest writes beneath it counts against the
-                             * budget's FL_BUDGET_DISK (a call's private /tmp) */
+                             * budget's FL_BUDGET_DISK (a call's private /tmp: the
+                             * folder must be the context's own, and nothing is
+                             * renamed or linked across its edge: EXDEV) */
 } fl_wasi_preopen;
 
 typedef struct fl_wasi_config {
@@ -57,13 +76,16 @@ typedef struct fl_wasi fl_wasi;
 void fl_wasi_config_init(fl_wasi_config *c);
 
 /* Creates the WASI state for one guest.  Borrows `c` (every string is
- * copied; stdio fds are duplicated; preopen directories are opened now).
- * Returns a context the caller frees with fl_wasi_free(), or NULL with a
- * message in err[0..errlen) (a preopen that cannot be opened, no memory). */
+ * copied; stdio fds are duplicated; preopen directories are opened now,
+ * each host fd charged to c->budget).  Returns a context the caller frees
+ * with fl_wasi_free(), or NULL with a message in err[0..errlen) (a preopen
+ * that cannot be opened, the budget's fds all held, no memory). */
 fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen);
 
 /* Closes every fd of the guest and frees `w`; NULL is a no-op.  No linker
- * or instance that uses it may be used afterwards. */
+ * or instance that uses it may be used afterwards.  Gives back to the
+ * budget every fd and every disk byte the context charged: the caller
+ * removes a quota'd folder (the call's /tmp) right after. */
 void fl_wasi_free(fl_wasi *w);
 
 /* Defines every wasi_snapshot_preview1 function in `l` with host data `w`.

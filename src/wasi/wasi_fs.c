@@ -94,12 +94,42 @@ static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, 
     if (e)
         return RET(e);
     ssize_t got;
-    if (positioned)
+    int err = 0;
+    uint64_t size = 0, charged = 0;
+    bool counted = write && f->quota && f->type == W_FT_REGULAR_FILE;
+    if (counted) {
+        uint64_t len = 0;
+        for (int i = 0; i < n; i++)
+            len += v[i].iov_len;
+        /* Linux appends at the end whatever the offset when O_APPEND is set */
+        int fl = fcntl(f->host, F_GETFL);
+        off_t cur = positioned ? 0 : lseek(f->host, 0, SEEK_CUR);
+        uint64_t start = fl >= 0 && (fl & O_APPEND) ? FL__QUOTA_AT_END
+                         : positioned                ? offset
+                                                     : (uint64_t)(cur < 0 ? 0 : cur);
+        e = fl__quota_grow(CTX, f->host, start, len, &size, &charged);
+        if (e) {
+            free(v);
+            return RET(e);
+        }
+    }
+    if (positioned) {
         got = write ? pwritev(f->host, v, n, (off_t)offset) : preadv(f->host, v, n, (off_t)offset);
-    else
+        err = errno;
+    } else if (f->stream) {
+        /* pread and pwrite never wait: a stream cannot seek (ESPIPE) */
+        fl_trap t = fl__wasi_stream_transfer(call, f, v, n, write, &got, &err);
+        if (t != FL_TRAP_NONE) {
+            free(v);
+            return t;
+        }
+    } else {
         got = write ? writev(f->host, v, n) : readv(f->host, v, n);
-    int err = errno;
+        err = errno;
+    }
     free(v);
+    if (counted)
+        fl__quota_settle(CTX, f->host, size, charged);
     if (got < 0)
         return RET(fl__wasi_errno(err));
     fl__st32(res, (uint32_t)got);
@@ -152,9 +182,7 @@ static fl_trap w_fd_tell(fl_host_call *call, fl_value *args_results) {
 
 static fl_trap w_fd_close(fl_host_call *call, fl_value *args_results) {
     GET_FD(f, 0, 0);
-    close(f->host);
-    free(f->preopen);
-    *f = (fl__wasi_fd){0};
+    fl__wasi_fd_close(CTX, f);
     return RET(0);
 }
 
@@ -255,9 +283,18 @@ static fl_trap w_fd_filestat_get(fl_host_call *call, fl_value *args_results) {
 
 static fl_trap w_fd_filestat_set_size(fl_host_call *call, fl_value *args_results) {
     GET_FD(f, 0, W_R_FD_FILESTAT_SET_SIZE);
+    uint64_t size = 0, charged = 0;
     if (A64(1) > INT64_MAX)
         return RET(W_EINVAL);
-    return RET(ftruncate(f->host, (off_t)A64(1)) < 0 ? ERRNO() : 0);
+    if (f->quota) {
+        uint16_t e = fl__quota_grow(CTX, f->host, A64(1), 0, &size, &charged);
+        if (e)
+            return RET(e);
+    }
+    uint16_t e = ftruncate(f->host, (off_t)A64(1)) < 0 ? ERRNO() : 0;
+    if (f->quota)
+        fl__quota_settle(CTX, f->host, size, charged);
+    return RET(e);
 }
 
 /* timespec pair for futimens/utimensat from (atim, mtim, fst_flags). */
@@ -295,7 +332,15 @@ static fl_trap w_fd_allocate(fl_host_call *call, fl_value *args_results) {
         return RET(W_EINVAL);
     if (f->type == W_FT_DIRECTORY)
         return RET(W_EBADF);
+    uint64_t size = 0, charged = 0;
+    if (f->quota) {
+        uint16_t e = fl__quota_grow(CTX, f->host, off, len, &size, &charged);
+        if (e)
+            return RET(e);
+    }
     int rc = posix_fallocate(f->host, (off_t)off, (off_t)len);
+    if (f->quota)
+        fl__quota_settle(CTX, f->host, size, charged);
     return RET(rc ? fl__wasi_errno(rc) : 0);
 }
 
@@ -409,8 +454,7 @@ static fl_trap w_fd_renumber(fl_host_call *call, fl_value *args_results) {
     GET_FD(to, 1, 0);
     if (from == to)
         return RET(0);
-    close(to->host);
-    free(to->preopen);
+    fl__wasi_fd_close(CTX, to);
     *to = *from;
     *from = (fl__wasi_fd){0};
     return RET(0);
@@ -429,10 +473,24 @@ static fl_trap w_fd_renumber(fl_host_call *call, fl_value *args_results) {
             return RET(e_);                                                   \
     }
 
+/* A new name in directory fd `d`: its cost when d is quota'd.  0 or W_ENOSPC. */
+static uint16_t charge_name(fl_host_call *call, const fl__wasi_fd *d) {
+    return d->quota ? fl__quota_charge(CTX, FL__WASI_NAME_COST) : 0;
+}
+
+/* Gives back what charge_name took, when the call that needed it failed. */
+static void unused_name(fl_host_call *call, const fl__wasi_fd *d, uint16_t e) {
+    if (e && d->quota)
+        fl__quota_release(CTX, FL__WASI_NAME_COST);
+}
+
 static fl_trap w_path_create_directory(fl_host_call *call, fl_value *args_results) {
     RESOLVE(d, 0, W_R_PATH_CREATE_DIRECTORY, A32(1), A32(2), false);
-    int rc = mkdirat(dir, name, 0777);
-    uint16_t e = rc < 0 ? ERRNO() : 0;
+    uint16_t e = charge_name(call, d);
+    if (!e) {
+        e = mkdirat(dir, name, 0777) < 0 ? ERRNO() : 0;
+        unused_name(call, d, e);
+    }
     close(dir);
     return RET(e);
 }
@@ -441,14 +499,20 @@ static fl_trap w_path_remove_directory(fl_host_call *call, fl_value *args_result
     RESOLVE(d, 0, W_R_PATH_REMOVE_DIRECTORY, A32(1), A32(2), false);
     int rc = unlinkat(dir, name, AT_REMOVEDIR);
     uint16_t e = rc < 0 ? ERRNO() : 0;
+    if (!e && d->quota)
+        fl__quota_release(CTX, FL__WASI_NAME_COST);
     close(dir);
     return RET(e);
 }
 
 static fl_trap w_path_unlink_file(fl_host_call *call, fl_value *args_results) {
     RESOLVE(d, 0, W_R_PATH_UNLINK_FILE, A32(1), A32(2), false);
+    struct stat st;
+    bool known = d->quota && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
     int rc = unlinkat(dir, name, 0);
     uint16_t e = rc < 0 ? ERRNO() : 0;
+    if (!e && known)
+        fl__quota_removed(CTX, &st);
     close(dir);
     return RET(e);
 }
@@ -494,6 +558,63 @@ static fl_trap w_path_readlink(fl_host_call *call, fl_value *args_results) {
     return RET(e);
 }
 
+/* The answer of fl__sandbox_check_link / check_tree as a WASI errno. */
+static uint16_t link_errno(int rc) {
+    return rc == -EXDEV ? W_ENOTCAPABLE : rc == -EPERM ? W_EPERM : fl__wasi_errno(-rc);
+}
+
+/* A guest never places a symlink whose target leaves the preopen it is in
+ * (a host tool following it would leave the sandbox): not by making one
+ * (path_symlink), nor by moving or linking one where its `..` climb higher,
+ * nor by moving a directory that holds one nearer the root.  For name
+ * `name` in directory `dir` (of guest fd `od`) about to appear in `ndir`
+ * (of `nd`) by a rename (`rename`) or a hard link: 0 or a WASI errno. */
+static uint16_t check_move(fl_host_call *call, const fl__wasi_fd *od, int dir, const char *name,
+                           const fl__wasi_fd *nd, int ndir, bool rename) {
+    struct stat st;
+    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return 0; /* the rename or link itself reports it */
+    if (S_ISLNK(st.st_mode)) {
+        char *target = malloc(PATH_MAX);
+        if (!target)
+            return W_ENOMEM;
+        ssize_t n = readlinkat(dir, name, target, PATH_MAX - 1);
+        uint16_t e = n < 0 ? ERRNO() : 0;
+        if (!e) {
+            target[n] = 0;
+            int rc = fl__sandbox_check_link(ndir, nd->root_dev, nd->root_ino, target);
+            e = rc < 0 ? link_errno(rc) : 0;
+        }
+        free(target);
+        return e;
+    }
+    if (!rename || !S_ISDIR(st.st_mode))
+        return 0;
+    /* A symlink climbs at most PATH_MAX / 3 levels: deeper is always safe. */
+    long max = PATH_MAX / 3 + 1;
+    long to = fl__sandbox_depth(ndir, nd->root_dev, nd->root_ino, max);
+    long from = fl__sandbox_depth(dir, od->root_dev, od->root_ino, max);
+    if (to < 0)
+        return link_errno((int)to);
+    bool same_root = od->root_dev == nd->root_dev && od->root_ino == nd->root_ino;
+    if (to > max || (same_root && from >= 0 && to >= from))
+        return 0; /* as deep as before, or deeper: nothing climbs further out */
+    int top = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (top < 0)
+        return ERRNO();
+    int rc = fl__sandbox_check_tree(top, to + 1, &call->exec->interrupt);
+    close(top);
+    return rc == -EINTR ? W_EINTR : rc < 0 ? link_errno(rc) : 0;
+}
+
+/* Renames and hard links never cross the edge of a quota'd preopen: a file
+ * brought in would be counted by no one, one taken out would leave its
+ * charge behind, and a name made there for a file of the read-only root
+ * could be written through.  EXDEV, as between file systems: tools copy. */
+static bool crosses_quota(const fl__wasi_fd *a, const fl__wasi_fd *b) {
+    return (a->quota || b->quota) && (a->root_dev != b->root_dev || a->root_ino != b->root_ino);
+}
+
 static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     uint32_t tlen = A32(1);
     const char *t = (const char *)fl__wasi_mem(call, A32(0), tlen);
@@ -506,11 +627,13 @@ static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     char target[PATH_MAX];
     memcpy(target, t, tlen);
     target[tlen] = 0;
-    /* The sandbox would never follow it, but a host tool might. */
-    if (target[0] == '/')
-        return RET(W_ENOTCAPABLE);
     RESOLVE(d, 2, W_R_PATH_SYMLINK, A32(3), A32(4), false);
-    uint16_t e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
+    int rc = fl__sandbox_check_link(dir, d->root_dev, d->root_ino, target);
+    uint16_t e = rc < 0 ? link_errno(rc) : charge_name(call, d);
+    if (!e) {
+        e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
+        unused_name(call, d, e);
+    }
     close(dir);
     return RET(e);
 }
@@ -522,8 +645,16 @@ static fl_trap w_path_link(fl_host_call *call, fl_value *args_results) {
     int ndir = -1;
     char nname[PATH_MAX];
     uint16_t e = nd ? resolve(call, nd, A32(5), A32(6), false, &ndir, nname) : nd_err;
+    if (!e && crosses_quota(od, nd))
+        e = W_EXDEV;
     if (!e)
+        e = check_move(call, od, dir, name, nd, ndir, false);
+    if (!e)
+        e = charge_name(call, nd);
+    if (!e) {
         e = linkat(dir, name, ndir, nname, 0) < 0 ? ERRNO() : 0;
+        unused_name(call, nd, e);
+    }
     close(dir);
     if (ndir >= 0)
         close(ndir);
@@ -536,13 +667,41 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
     fl__wasi_fd *nd = fl__wasi_fd_get(CTX, A32(3), W_R_PATH_RENAME_TARGET, &nd_err);
     int ndir = -1;
     char nname[PATH_MAX];
+    struct stat src, old;
+    bool replaces = false;
     uint16_t e = nd ? resolve(call, nd, A32(4), A32(5), false, &ndir, nname) : nd_err;
+    if (!e && crosses_quota(od, nd))
+        e = W_EXDEV;
+    if (!e)
+        e = check_move(call, od, dir, name, nd, ndir, true);
+    bool interrupted = e == W_EINTR; /* only a timeout stops the tree check halfway */
+    /* A name it replaces goes, with its charge (not when both are one file,
+     * which leaves everything as it was). */
+    if (!e && nd->quota && fstatat(ndir, nname, &old, AT_SYMLINK_NOFOLLOW) == 0)
+        replaces = fstatat(dir, name, &src, AT_SYMLINK_NOFOLLOW) < 0 ||
+                   src.st_dev != old.st_dev || src.st_ino != old.st_ino;
     if (!e)
         e = renameat(dir, name, ndir, nname) < 0 ? ERRNO() : 0;
+    if (!e && replaces)
+        fl__quota_removed(CTX, &old);
     close(dir);
     if (ndir >= 0)
         close(ndir);
-    return RET(e);
+    return interrupted ? FL_TRAP_INTERRUPTED : RET(e);
+}
+
+/* Stats guest path (ptr, len) beneath directory fd d as path_open would
+ * find it: 0 or -errno. */
+static int stat_path(fl_host_call *call, const fl__wasi_fd *d, const char *path, uint32_t len,
+                     bool follow, struct stat *st) {
+    int dir;
+    char name[PATH_MAX];
+    int rc = fl__sandbox_parent(d->host, path, len, follow, CTX->no_openat2, &dir, name);
+    if (rc < 0)
+        return rc;
+    rc = fstatat(dir, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+    close(dir);
+    return rc;
 }
 
 static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
@@ -590,22 +749,53 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     if (d->read_only && (flags & (O_CREAT | O_TRUNC | O_APPEND) || wr))
         return RET(W_EROFS);
 
-    int fd;
-    int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, lookup & W_LOOKUP_SYMLINK_FOLLOW,
-                              CTX->no_openat2, &fd);
-    if (rc < 0)
-        return RET(sandbox_errno(rc));
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        uint16_t e = ERRNO();
-        close(fd);
+    bool follow = lookup & W_LOOKUP_SYMLINK_FOLLOW;
+    uint16_t e = fl__wasi_fd_charge(CTX);
+    if (e)
         return RET(e);
+    /* Beneath a quota: a file it makes costs a name, one it empties gives
+     * its bytes back. */
+    struct stat before, st;
+    bool exists = false, named = false;
+    if (d->quota && (flags & (O_CREAT | O_TRUNC))) {
+        exists = stat_path(call, d, path, A32(3), follow, &before) == 0;
+        if ((flags & O_CREAT) && !exists) {
+            e = fl__quota_charge(CTX, FL__WASI_NAME_COST);
+            if (e)
+                goto fail;
+            named = true;
+        }
     }
-    int64_t n = fl__wasi_fd_add(CTX, fd, fl__wasi_filetype(fd, st.st_mode), base, inh, d->read_only);
+    int fd;
+    int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, follow, CTX->no_openat2, &fd);
+    if (rc < 0) {
+        e = sandbox_errno(rc);
+        goto fail;
+    }
+    if (fstat(fd, &st) < 0) {
+        e = ERRNO();
+        close(fd);
+        goto fail;
+    }
+    if ((flags & O_TRUNC) && exists && S_ISREG(before.st_mode) && before.st_dev == st.st_dev &&
+        before.st_ino == st.st_ino)
+        fl__quota_release(CTX, (uint64_t)before.st_size);
+    int64_t n = fl__wasi_fd_add(CTX, (fl__wasi_fd){.host = fd,
+                                                   .type = fl__wasi_filetype(fd, st.st_mode),
+                                                   .rights = base, .inherit = inh,
+                                                   .read_only = d->read_only, .quota = d->quota,
+                                                   .stream = fl__wasi_may_block(st.st_mode),
+                                                   .root_dev = d->root_dev,
+                                                   .root_ino = d->root_ino});
     if (n < 0)
-        return RET(-n);
+        return RET(-n); /* the file stays: it exists now, as after any open */
     fl__st32(res, (uint32_t)n);
     return RET(0);
+fail:
+    if (named)
+        fl__quota_release(CTX, FL__WASI_NAME_COST);
+    fl_budget_release(CTX->budget, FL_BUDGET_FDS, 1);
+    return RET(e);
 }
 
 #define M "wasi_snapshot_preview1"

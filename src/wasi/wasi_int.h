@@ -1,7 +1,7 @@
 /*
- * wasi_int.h: what wasi.c, wasi_fs.c and sandbox.c share and nobody else
- * calls.  The interface of the WASI layer is wasi.h; names here carry
- * `fl__wasi_` / `fl__sandbox_`.  Constants and layouts are preview1's
+ * wasi_int.h: what wasi.c, wasi_fs.c, io.c, quota.c and sandbox.c share
+ * and nobody else calls.  The interface of the WASI layer is wasi.h; names
+ * here carry `fl__wasi_` / `fl__quota_` / `fl__sandbox_`.  Constants and layouts are preview1's
  * (witx), written out here because wasi-libc's <wasi/api.h> is for the
  * wasm32 target only.
  */
@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "wasi/wasi.h"
 
@@ -35,6 +38,7 @@ enum {
     W_ENOBUFS = 42,
     W_ENOENT = 44,
     W_ENOMEM = 48,
+    W_ENOSPC = 51,
     W_ENOSYS = 52,
     W_ENOTDIR = 54,
     W_ENOTEMPTY = 55,
@@ -116,16 +120,29 @@ enum {
 #define W_FST_MTIM 4u
 #define W_FST_MTIM_NOW 8u
 
+/* What stdio gets: a stream to read (fd 0) or write (1, 2), poll and stat,
+ * never a seek, a positioned transfer, a size, times, space, flags or sync:
+ * behind it is the host's own stdin, stdout or stderr (a log file, say),
+ * shared with the host process and every other Faaslet. */
+#define W_R_STDIN (W_R_FD_READ | W_R_POLL_FD_READWRITE | W_R_FD_FILESTAT_GET)
+#define W_R_STDOUT (W_R_FD_WRITE | W_R_POLL_FD_READWRITE | W_R_FD_FILESTAT_GET)
+
 /* One open guest fd. */
 typedef struct fl__wasi_fd {
     bool used;
-    int host;          /* owned host fd */
+    int host;          /* owned host fd; its FL_BUDGET_FDS charge goes with it */
     uint8_t type;      /* W_FT_* */
     bool read_only;    /* beneath a read-only preopen */
+    bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
+    bool stream;       /* a pipe, FIFO, socket or character device: a transfer may
+                        * block, so it waits in slices (io.c) */
+    bool no_nowait;    /* the kernel refused RWF_NOWAIT on it (io.c) */
+    bool quota;        /* beneath a disk_quota preopen: growth is charged (quota.c) */
     uint64_t rights;   /* rights base */
     uint64_t inherit;  /* rights inheriting */
     char *preopen;     /* guest path of a preopen (owned), else NULL */
-    bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
+    dev_t root_dev;    /* the preopen it lies beneath (its root directory's */
+    ino_t root_ino;    /* identity); 0, 0 for stdio */
 } fl__wasi_fd;
 
 struct fl_wasi {
@@ -137,6 +154,8 @@ struct fl_wasi {
     uint32_t nfds; /* slots in fds */
     bool no_openat2;
     fl_host_def *defs; /* this context's copy of the function table */
+    fl_budget *budget; /* the call tree's (borrowed), or NULL */
+    uint64_t disk;     /* FL_BUDGET_DISK bytes this context has charged and not given back */
 };
 
 /* The one checked access to guest memory: a host pointer to `len` bytes at
@@ -167,17 +186,96 @@ uint16_t fl__wasi_errno(int host_errno);
  * *err = EBADF (not open) or ENOTCAPABLE (a right is missing). */
 fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err);
 /* Most fds one guest may hold: a Faaslet shares the host's fd limit with
- * thousands of others. */
+ * thousands of others (and the call tree's budget bounds all of them). */
 #define FL__WASI_MAX_FDS 1024u
 
-/* Puts host fd `host` (ownership taken, closed on failure) in the lowest
- * free slot; returns the guest fd number, or minus a WASI errno (EMFILE
- * past FL__WASI_MAX_FDS, ENOMEM). */
-int64_t fl__wasi_fd_add(fl_wasi *w, int host, uint8_t type, uint64_t rights, uint64_t inherit,
-                        bool read_only);
+/* Charges one host fd to the call tree's budget before it is opened:
+ * 0, or W_EMFILE when the tree already holds its limit. */
+uint16_t fl__wasi_fd_charge(fl_wasi *w);
+
+/* Puts `f` (f.host, charged with fl__wasi_fd_charge: ownership of both
+ * taken) in the lowest free slot; a read_only `f` loses the mutating
+ * rights.  Returns the guest fd number, or minus a WASI errno (EMFILE past
+ * FL__WASI_MAX_FDS, ENOMEM), having closed f.host and released its charge. */
+int64_t fl__wasi_fd_add(fl_wasi *w, fl__wasi_fd f);
+
+/* Closes guest fd `f` (a used slot of w): its host fd, its budget charge,
+ * and the disk charge of a quota'd file it was the last to hold after its
+ * last link went. */
+void fl__wasi_fd_close(fl_wasi *w, fl__wasi_fd *f);
+
 /* The WASI filetype of a host stat mode (sockets asked for their type). */
 uint8_t fl__wasi_filetype(int host, uint32_t mode);
 
+/* Whether a read or write on a file of this stat mode may wait (for a
+ * peer, a terminal, a device): what io.c waits for in slices. */
+bool fl__wasi_may_block(uint32_t mode);
+
+/*
+ * Blocking transfers (io.c).  A read or write on a stream never blocks the
+ * host thread for longer than a slice: it waits with poll() in slices of
+ * FL__WASI_SLICE_MS, checking the exec's interrupt flag between them, and
+ * then transfers only what cannot block (RWF_NOWAIT; where the kernel
+ * refuses that, at most what FIONREAD reports or PIPE_BUF bytes).  The
+ * host's stdio file descriptions are never made non-blocking: they are
+ * shared with the host process.
+ */
+#define FL__WASI_SLICE_MS 10
+
+/* fd_read or fd_write (`write`) of v[0..n) on stream fd `f`: FL_TRAP_NONE
+ * with *got (bytes, or -1 and *err a host errno), or FL_TRAP_INTERRUPTED
+ * when the exec's interrupt flag went up while it waited.  A guest fd it
+ * set O_NONBLOCK answers EAGAIN instead of waiting.  May shorten v. */
+fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n,
+                                 bool write, ssize_t *got, int *err);
+
+/* Waits until host fd `host` is ready for `events` (poll(2) bits) or the
+ * interrupt flag of `ex` is up: FL_TRAP_NONE (ready, or a poll error in
+ * *err) or FL_TRAP_INTERRUPTED. */
+fl_trap fl__wasi_wait_fd(fl_exec *ex, int host, short events, int *err);
+
+/*
+ * The disk quota (quota.c).  What a guest keeps beneath a disk_quota
+ * preopen is charged to the budget's FL_BUDGET_DISK: each regular file's
+ * apparent size (st_size: a sparse file counts whole, since its holes may
+ * be filled later without growing it, and the apparent size bounds the
+ * blocks it can ever hold) and FL__WASI_NAME_COST per name made (file,
+ * directory, symlink, hard link: this bounds inodes and directory blocks).
+ * A charge that does not fit is refused with W_ENOSPC before anything is
+ * written; bytes come back when a file shrinks or its last link goes (at
+ * its last close, if it is still open), and a name's cost when it is
+ * removed.  The quota'd directory is taken to be the context's own (a
+ * call's private /tmp): nobody else changes it meanwhile.
+ */
+#define FL__WASI_NAME_COST 4096u
+
+/* Charges `bytes` to the tree's disk budget: 0, or W_ENOSPC. */
+uint16_t fl__quota_charge(fl_wasi *w, uint64_t bytes);
+
+/* Gives back `bytes` (never more than this context charged). */
+void fl__quota_release(fl_wasi *w, uint64_t bytes);
+
+/* Before `len` bytes are written at `start` (FL__QUOTA_AT_END: at the end)
+ * of a regular file (host fd `host`), or it is allocated or resized to
+ * there: charges what lies past its size (0 when it does not grow).  *size
+ * gets the size now and *charged what was charged, for fl__quota_settle.
+ * Both are below 2^63 + 2^42, so nothing overflows.  0 or W_ENOSPC. */
+#define FL__QUOTA_AT_END UINT64_MAX
+uint16_t fl__quota_grow(fl_wasi *w, int host, uint64_t start, uint64_t len, uint64_t *size,
+                        uint64_t *charged);
+
+/* After the write, allocate or truncate that fl__quota_grow prepared:
+ * gives back what was charged and not used (a short or failed write), and
+ * what a truncation freed. */
+void fl__quota_settle(fl_wasi *w, int host, uint64_t size, uint64_t charged);
+
+/* Whether a guest fd of w other than `except` holds inode (dev, ino). */
+bool fl__quota_held(fl_wasi *w, dev_t dev, ino_t ino, const fl__wasi_fd *except);
+
+/* After name `st` (stat'ed before, without following) was removed from a
+ * quota'd directory: gives back its name cost and, for the last link of a
+ * regular file no guest fd holds, its size. */
+void fl__quota_removed(fl_wasi *w, const struct stat *st);
 /* The WASI filesystem calls (wasi_fs.c), defined by fl_wasi_define. */
 extern const fl_host_def fl__wasi_fs_defs[];
 extern const size_t fl__wasi_fs_ndefs;
@@ -201,5 +299,26 @@ int fl__sandbox_parent(int root, const char *path, size_t len, bool follow, bool
  * final symlink only if `follow`.  *fd is the caller's. */
 int fl__sandbox_open(int root, const char *path, size_t len, int flags, unsigned mode, bool follow,
                      bool no_openat2, int *fd);
+
+/* Whether a symlink to `target` (NUL-terminated) placed in directory `dir`
+ * stays inside the preopen whose root is (root_dev, root_ino), reading the
+ * target lexically from the link's own directory, whose real depth beneath
+ * the root is found by walking `..` (so symlinks in the path that named
+ * `dir` count for what they lead to).  Returns 0, -EPERM for an absolute
+ * target (as wasmtime and Node answer), -EXDEV when the target's `..`
+ * climb above the root (or `dir` is not beneath it), or another -errno. */
+int fl__sandbox_check_link(int dir, dev_t root_dev, ino_t root_ino, const char *target);
+
+/* After directory `top` moves to `depth` levels below its preopen's root:
+ * 0 when every symlink in its tree still stays inside the preopen (as
+ * fl__sandbox_check_link reads them), -EXDEV when one would not (or the
+ * tree is too deep or too large to check: over 64 levels or 100000
+ * entries), -EINTR when *interrupt went up meanwhile, or another -errno. */
+int fl__sandbox_check_tree(int top, long depth, const volatile int *interrupt);
+
+/* How many directories below the root (root_dev, root_ino) directory `dir`
+ * lies, looking no further than `max` levels up: 0 .. max, max + 1 when the
+ * root is further up, -EXDEV when `dir` is not beneath it, or -errno. */
+long fl__sandbox_depth(int dir, dev_t root_dev, ino_t root_ino, long max);
 
 #endif

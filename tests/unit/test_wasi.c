@@ -8,12 +8,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget/budget.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
 #include "wasi/wasi.h"
@@ -259,7 +262,10 @@ Test(wasi_context, closed_stdio_keeps_preopens_at_3, .init = make_tree, .fini = 
     cr_expect_str_eq(f->preopen, "/sb");
     /* A new fd takes the lowest free number: the closed stdin's. */
     int h = open("/dev/null", O_RDONLY);
-    cr_expect_eq(fl__wasi_fd_add(w, h, W_FT_CHARACTER_DEVICE, W_R_FD_READ, 0, false), 0);
+    cr_assert_eq(fl__wasi_fd_charge(w), 0);
+    cr_expect_eq(fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_CHARACTER_DEVICE,
+                                                  .rights = W_R_FD_READ}),
+                 0);
     fl_wasi_free(w);
 }
 
@@ -402,4 +408,560 @@ Test(wasi_context, read_file_through_the_sandbox, .init = make_tree, .fini = rem
         cr_expect_eq(fl_wasi_read_file(w, "file", 100, &buf, &len), -ENOENT);
         fl_wasi_free(w);
     }
+}
+
+/* ---- blocking transfers stop on the interrupt flag (F06a, F06b, F04) ---- */
+
+/* wat2wasm of:
+ * (module
+ *   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+ *   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+ *   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+ *   (memory (export "memory") 2)
+ *   (func (export "read0") (result i32)           ;; up to 16 bytes of fd 0 at 64
+ *     (i32.store (i32.const 0) (i32.const 64))
+ *     (i32.store (i32.const 4) (i32.const 16))
+ *     (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+ *   (func (export "count") (result i32) (i32.load (i32.const 8)))
+ *   (func (export "write1") (param i32) (result i32)   ;; n bytes at 4096 to fd 1
+ *     (i32.store (i32.const 0) (i32.const 4096))
+ *     (i32.store (i32.const 4) (local.get 0))
+ *     (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+ *   (func (export "sleep") (param i64) (result i32)    ;; a monotonic clock subscription
+ *     (i64.store (i32.const 128) (i64.const 0))
+ *     (i32.store8 (i32.const 136) (i32.const 0))
+ *     (i32.store (i32.const 144) (i32.const 1))
+ *     (i64.store (i32.const 152) (local.get 0))
+ *     (i64.store (i32.const 160) (i64.const 0))
+ *     (i32.store16 (i32.const 168) (i32.const 0))
+ *     (call $poll_oneoff (i32.const 128) (i32.const 256) (i32.const 1) (i32.const 12))))
+ */
+static const unsigned char block_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x17, 0x04, 0x60,
+  0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x60,
+  0x01, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7e, 0x01, 0x7f, 0x02, 0x69, 0x03,
+  0x16, 0x77, 0x61, 0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68,
+  0x6f, 0x74, 0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x07,
+  0x66, 0x64, 0x5f, 0x72, 0x65, 0x61, 0x64, 0x00, 0x00, 0x16, 0x77, 0x61,
+  0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f,
+  0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x08, 0x66, 0x64, 0x5f,
+  0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x00, 0x16, 0x77, 0x61, 0x73, 0x69,
+  0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70, 0x72,
+  0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x0b, 0x70, 0x6f, 0x6c, 0x6c, 0x5f,
+  0x6f, 0x6e, 0x65, 0x6f, 0x66, 0x66, 0x00, 0x00, 0x03, 0x05, 0x04, 0x01,
+  0x01, 0x02, 0x03, 0x05, 0x03, 0x01, 0x00, 0x02, 0x07, 0x2b, 0x05, 0x06,
+  0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x05, 0x72, 0x65, 0x61,
+  0x64, 0x30, 0x00, 0x03, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x00, 0x04,
+  0x06, 0x77, 0x72, 0x69, 0x74, 0x65, 0x31, 0x00, 0x05, 0x05, 0x73, 0x6c,
+  0x65, 0x65, 0x70, 0x00, 0x06, 0x0a, 0x80, 0x01, 0x04, 0x1b, 0x00, 0x41,
+  0x00, 0x41, 0xc0, 0x00, 0x36, 0x02, 0x00, 0x41, 0x04, 0x41, 0x10, 0x36,
+  0x02, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x01, 0x41, 0x08, 0x10, 0x00,
+  0x0b, 0x07, 0x00, 0x41, 0x08, 0x28, 0x02, 0x00, 0x0b, 0x1b, 0x00, 0x41,
+  0x00, 0x41, 0x80, 0x20, 0x36, 0x02, 0x00, 0x41, 0x04, 0x20, 0x00, 0x36,
+  0x02, 0x00, 0x41, 0x01, 0x41, 0x00, 0x41, 0x01, 0x41, 0x08, 0x10, 0x01,
+  0x0b, 0x3e, 0x00, 0x41, 0x80, 0x01, 0x42, 0x00, 0x37, 0x03, 0x00, 0x41,
+  0x88, 0x01, 0x41, 0x00, 0x3a, 0x00, 0x00, 0x41, 0x90, 0x01, 0x41, 0x01,
+  0x36, 0x02, 0x00, 0x41, 0x98, 0x01, 0x20, 0x00, 0x37, 0x03, 0x00, 0x41,
+  0xa0, 0x01, 0x42, 0x00, 0x37, 0x03, 0x00, 0x41, 0xa8, 0x01, 0x41, 0x00,
+  0x3b, 0x01, 0x00, 0x41, 0x80, 0x01, 0x41, 0x80, 0x02, 0x41, 0x01, 0x41,
+  0x0c, 0x10, 0x02, 0x0b
+};
+
+/* How soon after the flag goes up a blocked call must have ended. */
+#define STOP_WITHIN_NS (50 * 1000000ull)
+
+/* An instance of block_wasm with stdin and stdout on pipes of their own. */
+typedef struct blocker {
+    fl_module *m;
+    fl_store *s;
+    fl_exec *ex;
+    fl_linker *l;
+    fl_wasi *w;
+    fl_instance *inst;
+    int in[2], out[2];
+} blocker;
+
+static void blocker_start(blocker *b, bool fallback) {
+    fl_error err;
+    char msg[128];
+    memset(b, 0, sizeof *b);
+    cr_assert_eq(pipe(b->in), 0);
+    cr_assert_eq(pipe(b->out), 0);
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.stdio[0] = b->in[0];
+    c.stdio[1] = b->out[1];
+    b->w = fl_wasi_new(&c, msg, sizeof msg);
+    cr_assert_not_null(b->w, "%s", msg);
+    /* the path of terminals and old kernels: wait, then move what cannot block */
+    b->w->fds[0].no_nowait = fallback;
+    b->w->fds[1].no_nowait = fallback;
+    b->m = fl_module_load(block_wasm, sizeof block_wasm, &err);
+    cr_assert_not_null(b->m, "%s", err.message);
+    b->s = fl_store_new(NULL);
+    b->ex = fl_exec_new(0);
+    b->l = fl_linker_new(b->s);
+    cr_assert_eq(fl_wasi_define(b->w, b->l), 0);
+    cr_assert_eq(fl_instantiate(b->s, b->m, b->l, b->ex, &b->inst, &err), FL_INST_OK, "%s",
+                 err.message);
+}
+
+static void blocker_stop(blocker *b) {
+    fl_linker_free(b->l);
+    fl_store_free(b->s);
+    fl_exec_free(b->ex);
+    fl_wasi_free(b->w);
+    fl_module_free(b->m);
+    for (int i = 0; i < 2; i++) {
+        close(b->in[i]);
+        close(b->out[i]);
+    }
+}
+
+static fl_trap blocker_call(blocker *b, const char *name, fl_value arg, uint32_t *result) {
+    fl_funcinst *f = fl_instance_func(b->inst, name);
+    cr_assert_not_null(f, "%s", name);
+    fl_value v[1] = {arg};
+    fl_trap t = fl_invoke(b->ex, f, v);
+    *result = v[0].i32;
+    return t;
+}
+
+/* Fills the pipe whose write end is `fd` (the file description is made
+ * non-blocking only meanwhile). */
+static void fill_pipe(int fd) {
+    static char junk[65536];
+    int fl = fcntl(fd, F_GETFL);
+    cr_assert_eq(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+    while (write(fd, junk, sizeof junk) > 0)
+        ;
+    cr_assert_eq(errno, EAGAIN);
+    cr_assert_eq(fcntl(fd, F_SETFL, fl), 0);
+}
+
+/* Another thread: after `delay_ms`, raises the flag, writes to a pipe or
+ * reads from one. */
+typedef struct later {
+    pthread_t t;
+    int delay_ms;
+    fl_exec *raise; /* raise its interrupt flag */
+    int feed;       /* or write "hello" to this fd */
+    int drain;      /* or read 64 KiB from this fd */
+    uint64_t at_ns; /* when it acted */
+} later;
+
+static void *later_main(void *p) {
+    later *l = p;
+    usleep((useconds_t)l->delay_ms * 1000);
+    l->at_ns = fl_monotonic_ns();
+    if (l->raise)
+        l->raise->interrupt = 1;
+    if (l->feed >= 0)
+        cr_assert_eq(write(l->feed, "hello", 5), 5);
+    if (l->drain >= 0) {
+        static char buf[65536];
+        cr_assert_gt(read(l->drain, buf, sizeof buf), 0);
+    }
+    return NULL;
+}
+
+static void later_start(later *l, int delay_ms, fl_exec *raise, int feed, int drain) {
+    *l = (later){.delay_ms = delay_ms, .raise = raise, .feed = feed, .drain = drain};
+    cr_assert_eq(pthread_create(&l->t, NULL, later_main, l), 0);
+}
+
+/* Runs export `name` while another thread raises the flag after 100 ms:
+ * it must end with FL_TRAP_INTERRUPTED within STOP_WITHIN_NS of that. */
+static void expect_interrupted(bool fallback, const char *name, fl_value arg, bool full_stdout) {
+    blocker b;
+    later l;
+    uint32_t r;
+    blocker_start(&b, fallback);
+    if (full_stdout)
+        fill_pipe(b.out[1]);
+    later_start(&l, 100, b.ex, -1, -1);
+    fl_trap t = blocker_call(&b, name, arg, &r);
+    uint64_t end = fl_monotonic_ns();
+    pthread_join(l.t, NULL);
+    cr_expect_eq(t, FL_TRAP_INTERRUPTED, "%s (fallback %d): trap %d, result %u", name, fallback,
+                 t, r);
+    cr_expect_lt(end - l.at_ns, STOP_WITHIN_NS, "%s (fallback %d): ended %llu ms after the flag",
+                 name, fallback, (unsigned long long)((end - l.at_ns) / 1000000));
+    blocker_stop(&b);
+}
+
+Test(wasi_blocking, read_of_an_empty_pipe_stops_on_interrupt, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++)
+        expect_interrupted(fallback, "read0", (fl_value){0}, false);
+}
+
+Test(wasi_blocking, write_to_a_full_pipe_stops_on_interrupt, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        expect_interrupted(fallback, "write1", (fl_value){.i32 = 3}, true);
+        /* F06b: one write of 1 MiB, most of which never fits */
+        expect_interrupted(fallback, "write1", (fl_value){.i32 = 60000}, true);
+    }
+}
+
+Test(wasi_blocking, sleep_stops_on_interrupt, .timeout = 10) {
+    expect_interrupted(false, "sleep", (fl_value){.i64 = 20000000000ull}, false);
+}
+
+Test(wasi_blocking, a_waiting_read_gets_what_comes, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        blocker b;
+        later l;
+        uint32_t r;
+        blocker_start(&b, fallback);
+        later_start(&l, 100, NULL, b.in[1], -1);
+        cr_expect_eq(blocker_call(&b, "read0", (fl_value){0}, &r), FL_TRAP_NONE);
+        pthread_join(l.t, NULL);
+        cr_expect_eq(r, 0);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 5);
+        cr_expect_arr_eq(b.inst->memories[0]->base + 64, "hello", 5);
+        /* the end of the input: 0 bytes, at once */
+        close(b.in[1]);
+        b.in[1] = -1;
+        cr_expect_eq(blocker_call(&b, "read0", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 0);
+        blocker_stop(&b);
+    }
+}
+
+Test(wasi_blocking, a_waiting_write_goes_on_when_room_comes, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        blocker b;
+        later l;
+        uint32_t r;
+        blocker_start(&b, fallback);
+        fill_pipe(b.out[1]);
+        later_start(&l, 100, NULL, -1, b.out[0]);
+        cr_expect_eq(blocker_call(&b, "write1", (fl_value){.i32 = 60000}, &r), FL_TRAP_NONE);
+        pthread_join(l.t, NULL);
+        cr_expect_eq(r, 0);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        /* a part, never more than there was room for */
+        cr_expect(r > 0 && r <= 60000, "wrote %u", r);
+        blocker_stop(&b);
+    }
+}
+
+/* The host's stdio file description keeps its flags: it is shared. */
+Test(wasi_blocking, stdio_stays_blocking) {
+    blocker b;
+    blocker_start(&b, false);
+    cr_expect_eq(fcntl(b.in[0], F_GETFL) & O_NONBLOCK, 0);
+    cr_expect_eq(fcntl(b.out[1], F_GETFL) & O_NONBLOCK, 0);
+    blocker_stop(&b);
+}
+
+/* ---- host calls made directly: the fd budget and the disk quota ---- */
+
+/* The handler of WASI file call `name`, called as `g`'s guest would. */
+static uint32_t fs_call(guest *g, const char *name, fl_value *args) {
+    for (size_t i = 0; i < fl__wasi_fs_ndefs; i++) {
+        if (strcmp(fl__wasi_fs_defs[i].name, name))
+            continue;
+        fl_host_call c = {.exec = g->ex, .caller = g->inst, .data = g->w};
+        cr_assert_eq(fl__wasi_fs_defs[i].handler(&c, args), FL_TRAP_NONE, "%s trapped", name);
+        return args[0].i32;
+    }
+    cr_assert_fail("no WASI call %s", name);
+    return 0;
+}
+
+static uint8_t *gmem(guest *g, uint32_t at) {
+    return g->inst->memories[0]->base + at;
+}
+
+/* Guest memory of the unit module (one page) used below. */
+#define AT_PATH 1024u  /* a path */
+#define AT_PATH2 1536u /* another path */
+#define AT_IOV 2048u
+#define AT_RES 3000u
+#define AT_DATA 8192u /* 32 KiB of data */
+
+static uint32_t put_path(guest *g, uint32_t at, const char *p) {
+    memcpy(gmem(g, at), p, strlen(p));
+    return (uint32_t)strlen(p);
+}
+
+/* path_open of `path` beneath `dir` with every right: errno; *fd. */
+static uint32_t g_open(guest *g, uint32_t dir, const char *path, uint32_t oflags, uint32_t *fd) {
+    uint32_t n = put_path(g, AT_PATH, path);
+    fl_value a[9] = {{.i32 = dir}, {.i32 = 0}, {.i32 = AT_PATH}, {.i32 = n}, {.i32 = oflags},
+                     {.i64 = W_R_ALL & ~(uint64_t)(W_R_FD_READDIR)}, {.i64 = 0}, {.i32 = 0},
+                     {.i32 = AT_RES}};
+    uint32_t e = fs_call(g, "path_open", a);
+    *fd = e ? UINT32_MAX : *(uint32_t *)gmem(g, AT_RES);
+    return e;
+}
+
+static uint32_t g_close(guest *g, uint32_t fd) {
+    fl_value a[1] = {{.i32 = fd}};
+    return fs_call(g, "fd_close", a);
+}
+
+/* fd_pwrite (at >= 0) or fd_write of `len` bytes: errno. */
+static uint32_t g_write(guest *g, uint32_t fd, uint32_t len, int64_t at) {
+    fl__st32(gmem(g, AT_IOV), AT_DATA);
+    fl__st32(gmem(g, AT_IOV + 4), len);
+    memset(gmem(g, AT_DATA), 'x', len);
+    if (at >= 0) {
+        fl_value a[5] = {{.i32 = fd}, {.i32 = AT_IOV}, {.i32 = 1}, {.i64 = (uint64_t)at},
+                         {.i32 = AT_RES}};
+        return fs_call(g, "fd_pwrite", a);
+    }
+    fl_value a[4] = {{.i32 = fd}, {.i32 = AT_IOV}, {.i32 = 1}, {.i32 = AT_RES}};
+    return fs_call(g, "fd_write", a);
+}
+
+static uint32_t g_path2(guest *g, const char *call, uint32_t fd, const char *path) {
+    uint32_t n = put_path(g, AT_PATH, path);
+    fl_value a[3] = {{.i32 = fd}, {.i32 = AT_PATH}, {.i32 = n}};
+    return fs_call(g, call, a);
+}
+
+/* The size of host file sb/`name`. */
+static long long host_size(const char *name) {
+    char p[PATH_MAX + 64];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/sb/%s", scratch, name);
+    return stat(p, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* A guest (the unit module) with sb/ at fd 3 (disk_quota as asked) and,
+ * when `second`, outside/ at fd 4 without a quota, all charged to `b`. */
+static void guest_budget(guest *g, fl_budget *b, bool quota, bool second) {
+    fl_error err;
+    char msg[128], sb[PATH_MAX + 8], dir[PATH_MAX + 16];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    snprintf(dir, sizeof dir, "%s/outside", scratch);
+    memset(g, 0, sizeof *g);
+    cr_assert_eq(pipe(g->pipe), 0);
+    fl_wasi_preopen p[2] = {{.host_path = sb, .guest_path = "/sb", .disk_quota = quota},
+                            {.host_path = dir, .guest_path = "/other"}};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.stdio[1] = g->pipe[1];
+    c.preopens = p;
+    c.npreopens = second ? 2 : 1;
+    c.budget = b;
+    g->w = fl_wasi_new(&c, msg, sizeof msg);
+    cr_assert_not_null(g->w, "%s", msg);
+    g->m = fl_module_load(unit_wasm, unit_wasm_len, &err);
+    g->s = fl_store_new(NULL);
+    g->ex = fl_exec_new(0);
+    g->l = fl_linker_new(g->s);
+    cr_assert_eq(fl_wasi_define(g->w, g->l), 0);
+    cr_assert_eq(fl_instantiate(g->s, g->m, g->l, g->ex, &g->inst, &err), FL_INST_OK);
+}
+
+Test(wasi_fds, every_host_fd_is_charged_to_the_tree, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.fds = 12});
+    guest g, g2;
+    uint32_t fd, fds[16];
+    guest_budget(&g, b, false, false);
+    /* stdio (3) and the preopen */
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 4);
+    int n = 0;
+    while (n < 16 && g_open(&g, 3, "file", 0, &fds[n]) == 0)
+        n++;
+    cr_expect_eq(n, 8, "opened %d", n);
+    cr_expect_eq(g_open(&g, 3, "file", 0, &fd), W_EMFILE);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 12);
+    cr_expect(fl_budget_refused(b, FL_BUDGET_FDS));
+    /* closing gives one back */
+    cr_expect_eq(g_close(&g, fds[0]), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 11);
+    cr_expect_eq(g_open(&g, 3, "file", 0, &fds[0]), 0);
+    /* renumbering onto an open fd closes that one */
+    fl_value a[2] = {{.i32 = fds[1]}, {.i32 = fds[2]}};
+    cr_expect_eq(fs_call(&g, "fd_renumber", a), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 11);
+    /* another call of the tree shares the limit: its stdio and preopen do not fit */
+    char msg[128], sb[PATH_MAX + 8];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    fl_wasi_preopen p = {.host_path = sb, .guest_path = "/sb"};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.preopens = &p;
+    c.npreopens = 1;
+    c.budget = b;
+    cr_expect_null(fl_wasi_new(&c, msg, sizeof msg));
+    cr_expect(strstr(msg, "file descriptors") != NULL, "%s", msg);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 11);
+    /* the end of a call gives all of its fds back */
+    guest_stop(&g);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 0);
+    guest_budget(&g2, b, false, false);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 4);
+    guest_stop(&g2);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_FDS), 0);
+    fl_budget_unref(b);
+}
+
+#define NAME FL__WASI_NAME_COST
+
+Test(wasi_quota, growth_is_charged_and_refused_past_the_limit, .init = make_tree,
+     .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.disk_bytes = 1 << 20});
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, false);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    cr_assert_eq(g_open(&g, 3, "new", W_O_CREAT, &fd), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME);
+    cr_expect_eq(g_write(&g, fd, 1000, -1), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 1000);
+    /* rewriting what is there costs nothing; past the end, what is past */
+    cr_expect_eq(g_write(&g, fd, 1000, 0), 0);
+    cr_expect_eq(g_write(&g, fd, 10, 10000), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 10010);
+    /* too much: refused, nothing written */
+    cr_expect_eq(g_write(&g, fd, 100, 2 << 20), 51);
+    fl_value al[3] = {{.i32 = fd}, {.i64 = 0}, {.i64 = 2 << 20}};
+    cr_expect_eq(fs_call(&g, "fd_allocate", al), 51);
+    fl_value big[2] = {{.i32 = fd}, {.i64 = 2 << 20}};
+    cr_expect_eq(fs_call(&g, "fd_filestat_set_size", big), 51);
+    cr_expect_eq(host_size("new"), 10010);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 10010);
+    cr_expect(fl_budget_refused(b, FL_BUDGET_DISK));
+    /* a sparse file counts whole: its size, not its blocks */
+    fl_value sparse[2] = {{.i32 = fd}, {.i64 = 900 << 10}};
+    cr_expect_eq(fs_call(&g, "fd_filestat_set_size", sparse), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + (900 << 10));
+    fl_value alloc[3] = {{.i32 = fd}, {.i64 = 0}, {.i64 = 1000 << 10}};
+    cr_expect_eq(fs_call(&g, "fd_allocate", alloc), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + (1000 << 10));
+    /* shrinking gives back */
+    fl_value small[2] = {{.i32 = fd}, {.i64 = 100}};
+    cr_expect_eq(fs_call(&g, "fd_filestat_set_size", small), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 100);
+    /* so does truncating at open */
+    uint32_t fd2;
+    cr_expect_eq(g_open(&g, 3, "new", W_O_TRUNC, &fd2), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME);
+    cr_expect_eq(g_write(&g, fd2, 50, -1), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 50);
+    /* opening what exists costs nothing */
+    uint32_t fd3;
+    cr_expect_eq(g_open(&g, 3, "new", W_O_CREAT, &fd3), 0);
+    cr_expect_eq(g_open(&g, 3, "file", W_O_CREAT, &fd3), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 50);
+    /* the end of the call gives it all back (its /tmp is removed) */
+    guest_stop(&g);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    fl_budget_unref(b);
+}
+
+Test(wasi_quota, names_cost_and_removal_gives_back, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.disk_bytes = 1 << 20});
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, false);
+    cr_expect_eq(g_path2(&g, "path_create_directory", 3, "d"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME);
+    uint32_t n = put_path(&g, AT_PATH2, "d");
+    uint32_t m = put_path(&g, AT_PATH, "lnk");
+    fl_value sl[5] = {{.i32 = AT_PATH2}, {.i32 = n}, {.i32 = 3}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_symlink", sl), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 2 * NAME);
+    cr_expect_eq(g_path2(&g, "path_unlink_file", 3, "lnk"), 0);
+    cr_expect_eq(g_path2(&g, "path_remove_directory", 3, "d"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    /* a failed creation costs nothing */
+    cr_expect_eq(g_path2(&g, "path_create_directory", 3, "dir"), W_EEXIST);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+
+    /* a file's bytes come back with its last link, or its last fd after that */
+    cr_assert_eq(g_open(&g, 3, "f", W_O_CREAT, &fd), 0);
+    cr_expect_eq(g_write(&g, fd, 3000, -1), 0);
+    n = put_path(&g, AT_PATH2, "f");
+    m = put_path(&g, AT_PATH, "g");
+    fl_value ln[7] = {{.i32 = 3}, {.i32 = 0}, {.i32 = AT_PATH2}, {.i32 = n},
+                      {.i32 = 3}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_link", ln), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 2 * NAME + 3000);
+    cr_expect_eq(g_path2(&g, "path_unlink_file", 3, "f"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 3000);
+    cr_expect_eq(g_path2(&g, "path_unlink_file", 3, "g"), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 3000); /* still open */
+    cr_expect_eq(g_write(&g, fd, 1000, -1), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 4000);
+    cr_expect_eq(g_close(&g, fd), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+
+    /* a rename over a file gives the replaced one back */
+    uint32_t fa, fb;
+    cr_assert_eq(g_open(&g, 3, "a", W_O_CREAT, &fa), 0);
+    cr_assert_eq(g_open(&g, 3, "b", W_O_CREAT, &fb), 0);
+    cr_expect_eq(g_write(&g, fa, 100, -1), 0);
+    cr_expect_eq(g_write(&g, fb, 200, -1), 0);
+    g_close(&g, fa);
+    g_close(&g, fb);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 2 * NAME + 300);
+    n = put_path(&g, AT_PATH2, "a");
+    m = put_path(&g, AT_PATH, "b");
+    fl_value rn[6] = {{.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n},
+                      {.i32 = 3}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_rename", rn), 0);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), NAME + 100);
+    guest_stop(&g);
+    cr_expect_eq(fl_budget_used(b, FL_BUDGET_DISK), 0);
+    fl_budget_unref(b);
+}
+
+/* F12a: posix_fallocate of 512 MiB in /tmp under the default 256 MiB. */
+Test(wasi_quota, default_quota_refuses_512_mib, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(NULL);
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, false);
+    cr_assert_eq(g_open(&g, 3, "fill", W_O_CREAT, &fd), 0);
+    fl_value al[3] = {{.i32 = fd}, {.i64 = 0}, {.i64 = 512ull << 20}};
+    cr_expect_eq(fs_call(&g, "fd_allocate", al), 51);
+    char p[PATH_MAX + 16];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/sb/fill", scratch);
+    cr_assert_eq(stat(p, &st), 0);
+    cr_expect_eq(st.st_size, 0);
+    cr_expect_eq(st.st_blocks, 0);
+    guest_stop(&g);
+    fl_budget_unref(b);
+}
+
+/* Renames and links across the edge of a quota'd preopen: EXDEV both ways. */
+Test(wasi_quota, nothing_crosses_into_or_out_of_a_quota, .init = make_tree, .fini = remove_tree) {
+    fl_budget *b = fl_budget_new(&(fl_budget_limits){.disk_bytes = 1 << 20});
+    guest g;
+    uint32_t fd;
+    guest_budget(&g, b, true, true);
+    cr_assert_eq(g_open(&g, 3, "mine", W_O_CREAT, &fd), 0);
+    uint32_t n = put_path(&g, AT_PATH2, "mine");
+    uint32_t m = put_path(&g, AT_PATH, "secret");
+    /* /other/secret -> /sb: a hard link or a rename in */
+    fl_value in_link[7] = {{.i32 = 4}, {.i32 = 0}, {.i32 = AT_PATH}, {.i32 = m},
+                           {.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n}};
+    cr_expect_eq(fs_call(&g, "path_link", in_link), W_EXDEV);
+    fl_value in_ren[6] = {{.i32 = 4}, {.i32 = AT_PATH}, {.i32 = m},
+                          {.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n}};
+    cr_expect_eq(fs_call(&g, "path_rename", in_ren), W_EXDEV);
+    /* /sb/mine -> /other: out */
+    fl_value out_link[7] = {{.i32 = 3}, {.i32 = 0}, {.i32 = AT_PATH2}, {.i32 = n},
+                            {.i32 = 4}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_link", out_link), W_EXDEV);
+    fl_value out_ren[6] = {{.i32 = 3}, {.i32 = AT_PATH2}, {.i32 = n},
+                           {.i32 = 4}, {.i32 = AT_PATH}, {.i32 = m}};
+    cr_expect_eq(fs_call(&g, "path_rename", out_ren), W_EXDEV);
+    cr_expect_eq(host_size("mine"), 0);
+    char p[PATH_MAX + 32];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/outside/secret", scratch);
+    cr_assert_eq(stat(p, &st), 0);
+    cr_expect_eq(st.st_nlink, 1);
+    guest_stop(&g);
+    fl_budget_unref(b);
 }

@@ -24,13 +24,18 @@
 #
 # Header lines a test may carry:  // ARGS: a b c   // ENV: K=V K2=V2
 #                                 // STDIN: text   // EXIT: n   // NODE: skip why
+#                                 // STDOUT_BEFORE: text
+# STDOUT_BEFORE: stdout is a file that already holds `text` (the host's own
+# log, say) when the program starts, as in `{ echo LOG; faaslet run ..; } >
+# FILE`: the program's output follows it, and it must still be there after.
 #
 # Fixture (guest sees /sb read-write as fd 3, /ro read-only as fd 4, the
 # runtime root / read-only as fd 5, its private /tmp as fd 6):
 #   sb/hello.txt sb/sub/inner.txt sb/link_in -> hello.txt
 #   sb/sub/link_up -> ../hello.txt   sb/link_out -> ../outside/secret.txt
 #   sb/link_abs -> <abs>/outside/secret.txt   sb/sub/link_esc -> ../../outside
-#   sb/loop1 <-> sb/loop2   ro/readme.txt   outside/secret.txt outside/dir/
+#   sb/loop1 <-> sb/loop2   sb/link_dangling -> ../outside/created.txt (missing)
+#   ro/readme.txt   outside/secret.txt outside/dir/
 #   root/etc/motd (the runtime root)   tmp/ (Node's /tmp)   calltmp/ (TMPDIR)
 set -u
 
@@ -67,6 +72,7 @@ make_fixture() { # DIR
     ln -s ../../outside "$d/sb/sub/link_esc"
     ln -s loop2 "$d/sb/loop1"
     ln -s loop1 "$d/sb/loop2"
+    ln -s ../outside/created.txt "$d/sb/link_dangling"
     # Fixed times, so that tests may print them.
     find "$d" -exec touch -h -d '2001-02-03 04:05:06' {} +
 }
@@ -97,25 +103,31 @@ run_one() {
         envs="$envs --env $kv"
     done
     stdin=$(header "$ROOT/tests/wasi/$name.c" STDIN)
+    before=$(header "$ROOT/tests/wasi/$name.c" STDOUT_BEFORE)
     case $mode in
         faaslet | walk)
             nat=""
             [ "$mode" = walk ] && nat=1
             # shellcheck disable=SC2086
-            (cd "$dir" && printf '%b' "$stdin" |
+            (cd "$dir" && printf '%b' "$stdin" | {
+                printf '%b' "$before"
                 TMPDIR="$dir/calltmp" FAASLET_NO_OPENAT2=$nat timeout "$TIMEOUT" \
-                "$FAASLET" run "$wasm" --dir "$dir/sb:/sb" --ro-dir "$dir/ro:/ro" \
-                --runtime-root "$dir/root" $envs -- $args >"$dir.out" 2>"$dir.err")
+                    "$FAASLET" run "$wasm" --dir "$dir/sb:/sb" --ro-dir "$dir/ro:/ro" \
+                    --runtime-root "$dir/root" $envs -- $args
+            } >"$dir.out" 2>"$dir.err")
             ;;
         node)
             # shellcheck disable=SC2086
-            (cd "$dir" && printf '%b' "$stdin" | timeout "$TIMEOUT" node --no-warnings \
-                "$HERE/node_runner.mjs" --dir "$dir/sb::/sb" --ro-dir "$dir/ro::/ro" \
-                --ro-dir "$dir/root::/" --dir "$dir/tmp::/tmp" $envs "$wasm" $args \
-                >"$dir.out" 2>"$dir.err")
+            (cd "$dir" && printf '%b' "$stdin" | {
+                printf '%b' "$before"
+                timeout "$TIMEOUT" node --no-warnings \
+                    "$HERE/node_runner.mjs" --dir "$dir/sb::/sb" --ro-dir "$dir/ro::/ro" \
+                    --ro-dir "$dir/root::/" --dir "$dir/tmp::/tmp" $envs "$wasm" $args
+            } >"$dir.out" 2>"$dir.err")
             ;;
     esac
     echo $? >"$dir.status"
+    printf '%b' "$before" >"$dir.stdout_before"
     outside_state "$dir" >"$dir.after"
     tree_state "$dir" >"$dir.tree"
 }
@@ -151,6 +163,10 @@ for name in $names; do
         fi
         if [ "$mode" != node ] && [ -n "$(ls -A "$r/calltmp")" ]; then
             why="$why; $mode left a call /tmp behind ($(ls -A "$r/calltmp" | head -3 | tr '\n' ' '))"
+        fi
+        n=$(wc -c <"$r.stdout_before")
+        if ! head -c "$n" "$r.out" | cmp -s - "$r.stdout_before"; then
+            why="$why; $mode changed what its stdout file held before"
         fi
         got=$(cat "$r.status")
         [ "$got" = "$want" ] || why="$why; $mode exit $got, want $want ($(head -c 300 "$r.out" "$r.err" | tr '\n' ' '))"
