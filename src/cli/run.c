@@ -43,6 +43,8 @@ typedef struct run_opts {
     size_t nenv;
     double timeout_s;        /* 0: none */
     unsigned max_memory_mib; /* 0: none */
+    unsigned max_disk_mib, max_fds, max_chain_depth, max_chained, max_calls,
+        max_state_mib;       /* 0: the runtime's defaults */
     unsigned threads;
     unsigned max_depth;
     bool py;                 /* --py, or a FILE.py: a Python function */
@@ -72,8 +74,19 @@ void fl_cli_run_usage(FILE *out) {
             "  --runtime-root DIR   the folder every call sees read-only at \"/\"\n"
             "                       (default: STORE/runtime, made when missing)\n"
             "  --env K=V            an environment variable for the guest; repeatable\n"
-            "  --timeout SECONDS    stop each call (chained ones too) after SECONDS\n"
-            "  --max-memory MIB     cap each guest's linear memory at MIB MiB\n"
+            "  --timeout SECONDS    stop the call and every call it chains SECONDS after\n"
+            "                       it starts (one deadline for the whole call tree)\n"
+            "  --max-memory MIB     the call tree's memory: linear memories and tables,\n"
+            "                       chained inputs, kept outputs, state it creates\n"
+            "                       (default 4096; each memory is capped by it too)\n"
+            "  --max-disk MIB       bytes the call tree may write into its private /tmp\n"
+            "                       folders (default 256)\n"
+            "  --max-fds N          files the call tree's guests may hold open\n"
+            "                       (default 1024)\n"
+            "  --max-chain-depth N  chained calls nested beneath the first (default 64)\n"
+            "  --max-chained N      calls one call may chain (default 10000)\n"
+            "  --max-calls N        calls in the whole call tree (default 100000)\n"
+            "  --max-state MIB      state bytes each user may hold (default 1024)\n"
             "  --max-depth N        cap the wasm call depth at N frames\n"
             "  --threads N          executor worker threads (default 2)\n"
             "  --user USER          the user a FILE runs as, for state and for\n"
@@ -111,11 +124,19 @@ void fl_cli_run_usage(FILE *out) {
             "parameter types and prints each result on its own line.  Integers are\n"
             "decimal or 0x hex; floats are C literals (1.5, -0x1p-3, nan, inf).\n"
             "\n"
-            "Exit status: the function's return value (main's, or proc_exit's; its\n"
-            "low 8 bits), else 2 trap (also memory limit and call stack exhausted),\n"
+            "A call tree that outgrows --max-chain-depth, --max-chained or --max-calls\n"
+            "is a runaway: it fails as a whole (a trap) and its unfinished calls are\n"
+            "cancelled; so are the unfinished calls of any call that fails.\n"
+            "\n"
+            "Exit status: the function's return value (main's, or proc_exit's) when\n"
+            "it is 0..255; a value an exit status cannot carry (negative, or above\n"
+            "255) is exit status 1, with \"faaslet: the function returned VALUE; exit\n"
+            "status 1\" on stderr, so that failure never reads as success.  Else\n"
+            "2 trap (also memory limit, call stack exhausted, a runaway call tree),\n"
             "3 load or link error (module missing, malformed, unknown import),\n"
-            "64 bad usage, 70 internal error, 124 timeout.  Each failure prints one\n"
-            "line \"faaslet: KIND: MESSAGE\" on stderr.\n");
+            "64 bad usage, 70 internal error, 124 timeout (also in the start\n"
+            "function or _faasm_zygote).  Each failure prints one line\n"
+            "\"faaslet: KIND: MESSAGE\" on stderr.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -218,6 +239,24 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
             } else if (!strcmp(a, "--max-memory")) {
                 if (parse_uint(v, 4096, &o->max_memory_mib) < 0 || !o->max_memory_mib)
                     return usage_error("bad --max-memory %s (want 1..4096 MiB)", v);
+            } else if (!strcmp(a, "--max-disk")) {
+                if (parse_uint(v, 1u << 20, &o->max_disk_mib) < 0 || !o->max_disk_mib)
+                    return usage_error("bad --max-disk %s (want 1..1048576 MiB)", v);
+            } else if (!strcmp(a, "--max-fds")) {
+                if (parse_uint(v, 1u << 20, &o->max_fds) < 0 || !o->max_fds)
+                    return usage_error("bad --max-fds %s (want 1..1048576)", v);
+            } else if (!strcmp(a, "--max-chain-depth")) {
+                if (parse_uint(v, 1u << 20, &o->max_chain_depth) < 0 || !o->max_chain_depth)
+                    return usage_error("bad --max-chain-depth %s (want 1..1048576)", v);
+            } else if (!strcmp(a, "--max-chained")) {
+                if (parse_uint(v, 1u << 30, &o->max_chained) < 0 || !o->max_chained)
+                    return usage_error("bad --max-chained %s (want 1..1073741824)", v);
+            } else if (!strcmp(a, "--max-calls")) {
+                if (parse_uint(v, 1u << 30, &o->max_calls) < 0 || !o->max_calls)
+                    return usage_error("bad --max-calls %s (want 1..1073741824)", v);
+            } else if (!strcmp(a, "--max-state")) {
+                if (parse_uint(v, 1u << 20, &o->max_state_mib) < 0 || !o->max_state_mib)
+                    return usage_error("bad --max-state %s (want 1..1048576 MiB)", v);
             } else if (!strcmp(a, "--max-depth")) {
                 if (parse_uint(v, 10000000, &o->max_depth) < 0 || !o->max_depth)
                     return usage_error("bad --max-depth %s", v);
@@ -338,9 +377,19 @@ static void print_value(uint8_t type, fl_value v) {
     printf("(%s)\n", fl_valtype_name(type));
 }
 
+/* The exit status that carries a function's value (main's return or
+ * proc_exit's): the value itself when it is 0..255, else 1 (with the value
+ * on stderr), so a failure is never reported as success. */
+static int exit_status_of(int value) {
+    if (value >= 0 && value <= 255)
+        return value;
+    fprintf(stderr, "faaslet: the function returned %d; exit status 1\n", value);
+    return 1;
+}
+
 static int report_trap(fl_exec *ex, fl_trap trap) {
     if (trap == FL_TRAP_EXIT)
-        return ex->exit_code;
+        return exit_status_of(ex->exit_code);
     if (ex->trap_detail[0])
         fprintf(stderr, "faaslet: trap: %s: %s\n", fl_trap_message(trap), ex->trap_detail);
     else
@@ -706,6 +755,12 @@ static int run_function(run_opts *o) {
     if (o->timeout_s > 0 && !rc_cfg.timeout_ms)
         rc_cfg.timeout_ms = 1;
     rc_cfg.max_memory_mib = o->max_memory_mib;
+    rc_cfg.max_disk_mib = o->max_disk_mib;
+    rc_cfg.max_fds = o->max_fds;
+    rc_cfg.max_chain_depth = o->max_chain_depth;
+    rc_cfg.max_chained = o->max_chained;
+    rc_cfg.max_calls = o->max_calls;
+    rc_cfg.max_state_mib = o->max_state_mib;
     rc_cfg.max_depth = o->max_depth;
     rc_cfg.argv = (const char *const *)o->args;
     rc_cfg.argc = (size_t)o->nargs;
@@ -767,9 +822,12 @@ static int run_function(run_opts *o) {
     if (res.output_len && !raised)
         fwrite(res.output, 1, res.output_len, stdout);
     fflush(stdout);
+    if (res.error)
+        fprintf(stderr, "faaslet: %s: %s\n", fl_outcome_name(res.outcome), res.error);
+    /* the one place outcomes become exit statuses */
     switch (res.outcome) {
     case FL_OUTCOME_OK:
-        status = res.retval & 0xff;
+        status = exit_status_of(res.retval);
         break;
     case FL_OUTCOME_TRAP:
         status = FL_RUN_TRAP;
@@ -781,8 +839,6 @@ static int run_function(run_opts *o) {
         status = FL_RUN_LOAD_ERROR;
         break;
     }
-    if (res.error)
-        fprintf(stderr, "faaslet: %s\n", res.error);
     if (raised)
         fprintf(stderr, "faaslet: python: the function raised an exception\n");
 

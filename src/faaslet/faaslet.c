@@ -4,18 +4,25 @@
  * builds a private store, exec, linker, WASI context and host context,
  * instantiates, runs the zygote and the entry, reports, and frees it all.
  *
- * Errors reach fl_runtime_await as one line whose first word says the kind
- * ("trap: ", "timeout: ", "load: "); only this file writes and reads them.
+ * A failed call's outcome travels beside its one-line error: the executor's
+ * failure reason is FL_REASON_USER + the fl_outcome set where the failure
+ * happens (OUTCOME below), or the executor's own (deadline, cancel).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/runtime.h"
@@ -45,6 +52,7 @@ struct fl_runtime {
     cached_module *modules;
     fl_module *py_module;   /* python_dir/py_func.wasm once loaded; guarded by lock */
     python_dir *py_dirs;    /* guarded by lock */
+    char tmp_parent[PATH_MAX]; /* where calls' private /tmp folders are made */
 };
 
 /* What a chained call carries beyond user, function and input. */
@@ -88,15 +96,11 @@ typedef struct faaslet {
      * so any other id would reach other calls', other users', results) */
     uint32_t *chained;
     size_t nchained, capchained;
-    size_t chained_bytes; /* input bytes chained so far, against CHAIN_INPUT_MAX */
 } faaslet;
 
-/* Input bytes one call may chain in all: each chained input is a copy the
- * host holds until that call ends, so a guest looping over chain would
- * otherwise take the host's memory a few hundred MiB per second. */
-#define CHAIN_INPUT_MAX ((size_t)128 << 20)
-
-static const char TRAP_[] = "trap: ", TIMEOUT_[] = "timeout: ", LOAD_[] = "load: ";
+/* The executor's failure reason that carries outcome o. */
+#define OUTCOME(o) (FL_REASON_USER + (int)(o))
+#define LOAD_ERROR OUTCOME(FL_OUTCOME_LOAD)
 
 /* ---- what a module must be to run as a function ---- */
 
@@ -364,15 +368,38 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
 
 /* ---- host ops: what the guest's chain/await/output calls reach ---- */
 
+/* A runaway call tree: the message goes to err and becomes the whole
+ * tree's failure (the executor cancels every call of it). */
+__attribute__((format(printf, 4, 5))) static void runaway(faaslet *f, char *err, size_t errlen,
+                                                          const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    fl_sched_fail_tree(f->rt->sched, OUTCOME(FL_OUTCOME_TRAP), "%s", err);
+}
+
 /* Submits a chained call of function `func` of this call's user carrying
- * `extra` (ownership taken, may be NULL) and records its id.  Returns the
- * id, or 0 with a message in err. */
+ * `extra` (ownership taken, may be NULL) into this call's tree, with what
+ * is left of its deadline, and records its id.  Returns the id, or 0 with
+ * a message in err. */
 static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
                                const uint8_t *in, size_t len, char *err, size_t errlen) {
     uint32_t id = 0;
-    if (len > CHAIN_INPUT_MAX - f->chained_bytes) {
-        snprintf(err, errlen, "this call would chain more than %zu MiB of input in all",
-                 CHAIN_INPUT_MAX >> 20);
+    fl_budget *budget = f->call->msg.budget;
+    fl_budget_limits lim = fl_budget_get_limits(budget);
+    /* the tree's shape: past these it is a runaway, not one bad call */
+    if (f->call->tree_depth >= lim.chain_depth) {
+        runaway(f, err, errlen, "chain depth limit (%u) reached", lim.chain_depth);
+        goto fail;
+    }
+    if (f->nchained >= lim.chained_per_call) {
+        runaway(f, err, errlen, "more than %u chained calls from one call",
+                lim.chained_per_call);
+        goto fail;
+    }
+    if (fl_budget_charge(budget, FL_BUDGET_CALLS, 1) < 0) {
+        runaway(f, err, errlen, "call tree limit: %u calls", lim.calls);
         goto fail;
     }
     /* room for the id first: a call chained but not recorded could never be awaited */
@@ -393,15 +420,25 @@ static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
         .input_len = len,
         .opaque = extra,
         .opaque_free = extra ? extra_free : NULL,
-        .timeout_ms = f->rt->cfg.timeout_ms,
+        .timeout_ms = f->call->msg.timeout_ms, /* named in the timeout message */
+        .deadline_ns = fl_budget_deadline_ns(budget),
+        .budget = budget,
     };
-    id = fl_sched_submit(f->rt->sched, &msg);
-    if (!id) {
-        snprintf(err, errlen, "the executor refused the call (shutting down)");
+    int rc = fl_sched_submit_call(f->rt->sched, &msg, &id);
+    if (rc == -EDQUOT)
+        snprintf(err, errlen, "memory limit reached (%llu MiB for the call tree): a chained "
+                              "input of %zu bytes does not fit",
+                 (unsigned long long)(fl_budget_limit(budget, FL_BUDGET_MEMORY) >> 20), len);
+    else if (rc == -ECANCELED)
+        snprintf(err, errlen, "the call is being cancelled");
+    else if (rc < 0)
+        snprintf(err, errlen, "the executor refused the call (%s)",
+                 rc == -ESHUTDOWN ? "shutting down" : strerror(-rc));
+    if (rc < 0) {
+        fl_budget_release(budget, FL_BUDGET_CALLS, 1);
         goto fail;
     }
     f->chained[f->nchained++] = id;
-    f->chained_bytes += len;
     return id;
 fail:
     extra_free(extra);
@@ -554,24 +591,22 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
     return trap;
 }
 
-/* Reports a trap on the sink in one line, naming the limit it came from. */
+/* Reports a trap on the sink in one line, naming the limit it came from.
+ * (A trap after the executor raised the call's flag, "interrupted", is
+ * reported by the executor instead: as a timeout or a cancel.) */
 static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *sink,
                         fl_exec *ex, fl_instance *inst, fl_trap trap, const char *where,
                         const char *msg) {
     const char *detail = msg[0] ? msg : ex->trap_detail;
-    if (trap == FL_TRAP_INTERRUPTED && __atomic_load_n(call->cancel, __ATOMIC_RELAXED)) {
-        fl_call_set_error(sink, "%scall timed out after %u ms", TIMEOUT_, call->msg.timeout_ms);
-        return;
-    }
     /* a cap or the budget refused the guest memory before it trapped: say so */
     const char *limit = inst ? fl_store_limit_reached(inst->store) : NULL;
     if (limit) {
-        fl_call_set_error(sink, "%s%s; then %s%s%s%s", TRAP_, limit, where,
-                          fl_trap_message(trap), detail[0] ? ": " : "", detail);
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s; then %s%s%s%s", limit, where,
+                     fl_trap_message(trap), detail[0] ? ": " : "", detail);
         return;
     }
-    fl_call_set_error(sink, "%s%s%s%s%s", TRAP_, where, fl_trap_message(trap),
-                      detail[0] ? ": " : "", detail);
+    fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s%s%s%s", where, fl_trap_message(trap),
+                 detail[0] ? ": " : "", detail);
 }
 
 /* " env.x" for the first import that is neither WASI nor a known
@@ -611,56 +646,110 @@ static bool has_guest_path(const fl_runtime_config *c, const char *guest) {
     return false;
 }
 
-/* Empties the folder open at `top` without following any symlink and with
- * two fds at most, however deep the guest nested its folders: a non-empty
- * subfolder has its entries renamed up into `top` (RENAME_NOREPLACE, under
- * fresh names), is removed, and the pass repeats until `top` is empty.
- * Returns 0, or -1 when a pass removes nothing (what is left stays). */
-static int empty_folder(int top) {
-    unsigned long seq = 0;
+/* ---- the private /tmp ----
+ *
+ * A call's private /tmp is tmp_parent/faaslet-PID-XXXXXX.  Its fd and a
+ * spare are opened with it and held until it is removed, so that removing
+ * it never needs a new fd (the call tree may have taken them all): entries
+ * are read with getdents64 on the held fd, and a subfolder is opened in the
+ * spare's slot.  The held fd also carries a shared flock, which tells a
+ * sweeping runtime (call_tmp_sweep) that the folder is in use.
+ */
+typedef struct call_tmp {
+    const char *parent;  /* borrowed */
+    char path[PATH_MAX]; /* "" until made */
+    int fd, spare;       /* -1 when not open */
+} call_tmp;
+
+/* A directory read with getdents64 on a held fd: no allocation, no new fd. */
+typedef struct dir_reader {
+    int fd;
+    long n, pos;
+    char buf[4096] __attribute__((aligned(8)));
+} dir_reader;
+
+struct dirent64_raw {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+static void dir_rewind(dir_reader *r, int fd) {
+    r->fd = fd;
+    r->n = r->pos = 0;
+    lseek(fd, 0, SEEK_SET);
+}
+
+/* The next entry's name but "." and "..", valid until the next call; NULL
+ * at the end or on an error (then r->n < 0). */
+static const char *dir_next(dir_reader *r) {
     for (;;) {
-        int d = dup(top);
-        DIR *dir = d >= 0 ? fdopendir(d) : NULL;
-        if (!dir) {
-            if (d >= 0)
-                close(d);
-            return -1;
+        if (r->pos >= r->n) {
+            r->n = syscall(SYS_getdents64, r->fd, r->buf, sizeof r->buf);
+            r->pos = 0;
+            if (r->n <= 0)
+                return NULL;
         }
-        rewinddir(dir);
+        struct dirent64_raw *d = (struct dirent64_raw *)(r->buf + r->pos);
+        r->pos += d->reclen;
+        if (strcmp(d->name, ".") && strcmp(d->name, ".."))
+            return d->name;
+    }
+}
+
+/* Opens folder `name` beneath `top` in the spare fd's slot (closed just
+ * before: another thread may take the slot first, then this fails and a
+ * later pass tries again).  Returns the fd or -1. */
+static int open_in_spare(int top, const char *name, int *spare) {
+    if (*spare >= 0) {
+        close(*spare);
+        *spare = -1;
+    }
+    return openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Empties the folder open at `top` without following any symlink and with
+ * no fd beyond `top` and the spare, however deep the guest nested its
+ * folders: a non-empty subfolder has its entries renamed up into `top`
+ * (RENAME_NOREPLACE, under fresh names), is removed, and the pass repeats
+ * until `top` is empty.  Returns 0, or -1 when a pass removes nothing (what
+ * is left stays). */
+static int empty_folder(int top, int *spare) {
+    unsigned long seq = 0;
+    dir_reader r, sr;
+    for (;;) {
         bool any = false, progress = false;
-        struct dirent *e;
-        while ((e = readdir(dir))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
+        const char *name;
+        dir_rewind(&r, top);
+        while ((name = dir_next(&r))) {
             any = true;
-            if (unlinkat(top, e->d_name, 0) == 0 || unlinkat(top, e->d_name, AT_REMOVEDIR) == 0) {
+            if (unlinkat(top, name, 0) == 0 || unlinkat(top, name, AT_REMOVEDIR) == 0) {
                 progress = true;
                 continue;
             }
-            int sub = openat(top, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
-            if (!sd) {
-                if (sub >= 0)
-                    close(sub);
+            int sub = open_in_spare(top, name, spare);
+            if (sub < 0)
                 continue;
-            }
-            struct dirent *f;
-            while ((f = readdir(sd))) {
-                if (!strcmp(f->d_name, ".") || !strcmp(f->d_name, ".."))
-                    continue;
+            const char *f;
+            dir_rewind(&sr, sub);
+            while ((f = dir_next(&sr))) {
                 char fresh[40];
                 int rc;
                 do {
                     snprintf(fresh, sizeof fresh, ".faaslet-rm-%lu", seq++);
-                    rc = renameat2(sub, f->d_name, top, fresh, RENAME_NOREPLACE);
+                    rc = renameat2(sub, f, top, fresh, RENAME_NOREPLACE);
                 } while (rc < 0 && errno == EEXIST);
                 progress = progress || rc == 0;
             }
-            closedir(sd);
-            if (unlinkat(top, e->d_name, AT_REMOVEDIR) == 0)
+            close(sub);
+            *spare = fcntl(top, F_DUPFD_CLOEXEC, 0); /* the slot back, if still free */
+            if (unlinkat(top, name, AT_REMOVEDIR) == 0)
                 progress = true;
         }
-        closedir(dir);
+        if (r.n < 0)
+            return -1;
         if (!any)
             return 0;
         if (!progress)
@@ -668,36 +757,92 @@ static int empty_folder(int top) {
     }
 }
 
-/* Removes folder `path` and everything in it, never following a symlink
- * (a symlink at `path` itself is refused).  Returns 0 or -1. */
-static int remove_folder(const char *path) {
-    int top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (top < 0)
-        return -1;
-    int rc = empty_folder(top);
-    close(top);
-    return rc < 0 ? -1 : rmdir(path);
-}
-
-/* Makes the call's private /tmp under the configured parent, into
- * buf[0..PATH_MAX).  Returns 0, or -1 with a message in msg. */
-static int make_call_tmp(const fl_runtime *rt, char *buf, char *msg, size_t len) {
-    const char *parent = rt->cfg.tmp_parent;
-    if (!parent || !parent[0])
-        parent = getenv("TMPDIR");
-    if (!parent || !parent[0])
-        parent = "/tmp";
-    if (snprintf(buf, PATH_MAX, "%s/faaslet-XXXXXX", parent) >= PATH_MAX) {
+/* Makes the call's private /tmp under tmp->parent with its fds and flock.
+ * Returns 0, or -1 with a message in msg. */
+static int call_tmp_make(call_tmp *tmp, char *msg, size_t len) {
+    if (snprintf(tmp->path, sizeof tmp->path, "%s/faaslet-%ld-XXXXXX", tmp->parent,
+                 (long)getpid()) >= (int)sizeof tmp->path) {
         snprintf(msg, len, "the call's /tmp: folder name too long");
-        buf[0] = 0;
+        tmp->path[0] = 0;
         return -1;
     }
-    if (!mkdtemp(buf)) {
-        snprintf(msg, len, "cannot make the call's /tmp in %s: %s", parent, strerror(errno));
-        buf[0] = 0;
-        return -1;
+    if (!mkdtemp(tmp->path))
+        goto fail;
+    tmp->fd = open(tmp->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tmp->fd < 0 || (tmp->spare = fcntl(tmp->fd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+        flock(tmp->fd, LOCK_SH) < 0) {
+        int e = errno;
+        if (tmp->fd >= 0)
+            close(tmp->fd);
+        tmp->fd = -1;
+        rmdir(tmp->path);
+        errno = e;
+        goto fail;
     }
     return 0;
+fail:
+    snprintf(msg, len, "cannot make the call's /tmp in %s: %s", tmp->parent, strerror(errno));
+    tmp->path[0] = 0;
+    return -1;
+}
+
+/* Removes the call's /tmp with everything in it, then closes its fds.  A
+ * folder that cannot be emptied (a pass that removes nothing, e.g. the
+ * spare's slot lost to another thread) is tried again a few times, then
+ * reported on stderr. */
+static void call_tmp_remove(call_tmp *tmp) {
+    if (!tmp->path[0])
+        return;
+    int rc = -1;
+    for (int i = 0; i < 5 && rc < 0; i++) {
+        if (i) {
+            struct timespec ts = {0, 10000000L << i};
+            nanosleep(&ts, NULL);
+        }
+        rc = empty_folder(tmp->fd, &tmp->spare);
+    }
+    if (rc < 0 || rmdir(tmp->path) < 0)
+        fprintf(stderr, "faaslet: cannot remove the call's /tmp %s: %s\n", tmp->path,
+                rc < 0 ? "it cannot be emptied" : strerror(errno));
+    close(tmp->fd);
+    if (tmp->spare >= 0)
+        close(tmp->spare);
+    tmp->fd = tmp->spare = -1;
+    tmp->path[0] = 0;
+}
+
+/* Removes the private /tmp folders under `parent` that a process which no
+ * longer runs left behind (it crashed or was killed): named
+ * faaslet-PID-XXXXXX, PID not running, owned by us, and not flocked (a
+ * process in another pid namespace may still use it). */
+static void call_tmp_sweep(const char *parent) {
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        if (strncmp(e->d_name, "faaslet-", 8) || !isdigit((unsigned char)e->d_name[8]))
+            continue;
+        long pid = strtol(e->d_name + 8, &end, 10);
+        if (*end != '-' || strlen(end) != 7 || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            int spare = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            if (empty_folder(fd, &spare) == 0)
+                unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+            if (spare >= 0)
+                close(spare);
+        }
+        close(fd);
+    }
+    closedir(d);
 }
 
 static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
@@ -715,7 +860,8 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_instance *inst = NULL;
     const char **argv = NULL, **envp = NULL;
     fl_wasi_preopen *preopens = NULL;
-    char tmp[PATH_MAX] = "";
+    call_tmp tmp = {.fd = -1, .spare = -1};
+    fl_budget *budget = call->msg.budget;
     int retval = 0;
     fl_trap trap;
     bool python = extra && extra->python;
@@ -724,18 +870,13 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
 
     const fl_module *m = python ? python_module(rt, call->cancel, msg, sizeof msg)
                                 : module_get(rt, user, func, call->cancel, msg, sizeof msg);
-    if (!m && __atomic_load_n(call->cancel, __ATOMIC_RELAXED)) {
-        /* the deadline passed while loading (load stopped: "loading interrupted") */
-        fl_call_set_error(sink, "%scall timed out after %u ms", TIMEOUT_, call->msg.timeout_ms);
-        return;
-    }
-    if (!m) {
-        fl_call_set_error(sink, "%s%s", LOAD_, msg);
+    if (!m) { /* a load the deadline stopped is reported by the executor, as a timeout */
+        fl_call_fail(sink, LOAD_ERROR, "%s", msg);
         return;
     }
     if (python) {
         if (python_folder(rt, user, func, py_dir, msg, sizeof msg) < 0) {
-            fl_call_set_error(sink, "%s%s", LOAD_, msg);
+            fl_call_fail(sink, LOAD_ERROR, "%s", msg);
             return;
         }
         snprintf(py_root, sizeof py_root, "%s/root", rt->cfg.python_dir);
@@ -743,9 +884,9 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     }
 
     if (!(extra && extra->func_ptr > 0) && !fl_module_find_export(m, "_start")) {
-        fl_call_set_error(sink, "%s%s/%s exports no _start: not a WASI command "
-                                "(faaslet run --invoke calls other exports)",
-                          LOAD_, user, func);
+        fl_call_fail(sink, LOAD_ERROR, "%s/%s exports no _start: not a WASI command "
+                                       "(faaslet run --invoke calls other exports)",
+                     user, func);
         return;
     }
 
@@ -788,19 +929,22 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     if (python)
         preopens[npre++] = (fl_wasi_preopen){.host_path = py_dir, .guest_path = py_guest, .read_only = true};
     if (!rt->cfg.no_private_tmp && !has_guest_path(&rt->cfg, "/tmp")) {
-        if (make_call_tmp(rt, tmp, msg, sizeof msg) < 0) {
-            fl_call_set_error(sink, "%s%s", LOAD_, msg);
+        tmp.parent = rt->tmp_parent;
+        if (call_tmp_make(&tmp, msg, sizeof msg) < 0) {
+            fl_call_fail(sink, LOAD_ERROR, "%s", msg);
             goto out;
         }
-        preopens[npre++] = (fl_wasi_preopen){.host_path = tmp, .guest_path = "/tmp", .disk_quota = true};
+        preopens[npre++] =
+            (fl_wasi_preopen){.host_path = tmp.path, .guest_path = "/tmp", .disk_quota = true};
     }
     wc.preopens = preopens;
     wc.npreopens = npre;
     wc.no_openat2 = rt->cfg.no_openat2;
+    wc.budget = budget;
     memcpy(wc.stdio, rt->cfg.stdio, sizeof wc.stdio);
     wasi = fl_wasi_new(&wc, msg, sizeof msg);
     if (!wasi) {
-        fl_call_set_error(sink, "%sWASI setup: %s", LOAD_, msg);
+        fl_call_fail(sink, LOAD_ERROR, "WASI setup: %s", msg);
         goto out;
     }
 
@@ -812,6 +956,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         .input_len = call->msg.input_len,
         .state = rt->state,
         .wasi = wasi,
+        .budget = budget,
         .py_user = python ? user : NULL,
         .py_func = python ? func : NULL,
         .py_entry = python ? extra->py_entry : NULL,
@@ -819,7 +964,8 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     host = fl_host_new(&hc);
     fl_store_limits limits = {.max_memory_pages = rt->cfg.max_memory_mib
                                                       ? rt->cfg.max_memory_mib * 16
-                                                      : 0};
+                                                      : 0,
+                              .budget = budget};
     store = fl_store_new(&limits);
     linker = store ? fl_linker_new(store) : NULL;
     ex = fl_exec_new(0);
@@ -828,7 +974,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     if (rt->cfg.max_depth)
         ex->max_depth = rt->cfg.max_depth;
     if (fl_wasi_define(wasi, linker) < 0 || fl_host_define(host, linker) < 0) {
-        fl_call_set_error(sink, "%scannot define the host functions", LOAD_);
+        fl_call_fail(sink, LOAD_ERROR, "cannot define the host functions");
         goto out;
     }
     fl_call_watch(sink, &ex->interrupt);
@@ -837,14 +983,15 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     case FL_INST_OK:
         break;
     case FL_INST_LINK_ERROR:
-        fl_call_set_error(sink, "%s%s/%s: %s%s", LOAD_, user, func, err.message,
-                          unknown_import(m, msg, sizeof msg));
+        fl_call_fail(sink, LOAD_ERROR, "%s/%s: %s%s", user, func, err.message,
+                     unknown_import(m, msg, sizeof msg));
         goto out;
     case FL_INST_NO_MEMORY: /* the message says when a limit refused it */
-        fl_call_set_error(sink, "%s%s/%s: %s", LOAD_, user, func, err.message);
+        fl_call_fail(sink, LOAD_ERROR, "%s/%s: %s", user, func, err.message);
         goto out;
     case FL_INST_TRAP:
-        fl_call_set_error(sink, "%sin the start function: %s", TRAP_, err.message);
+        /* a start function past the deadline is a timeout: the executor says so */
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "in the start function: %s", err.message);
         goto out;
     }
 
@@ -859,7 +1006,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
             goto out;
         }
         if (zret != 0) {
-            fl_call_set_error(sink, "%s_faasm_zygote returned %d", TRAP_, zret);
+            fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "_faasm_zygote returned %d", zret);
             goto out;
         }
     }
@@ -877,7 +1024,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     goto out;
 
 oom:
-    fl_call_set_error(sink, "%sout of memory setting up the Faaslet", LOAD_);
+    fl_call_fail(sink, LOAD_ERROR, "out of memory setting up the Faaslet");
 out:
     if (ex)
         fl_call_watch(sink, NULL);
@@ -889,9 +1036,9 @@ out:
         fl_exec_free(ex);
     fl_host_free(host);
     fl_wasi_free(wasi);
-    /* after the WASI fds are closed; a leftover is only reported */
-    if (tmp[0] && remove_folder(tmp) < 0)
-        fprintf(stderr, "faaslet: cannot remove the call's /tmp %s: %s\n", tmp, strerror(errno));
+    /* after the WASI fds are closed; a leftover is reported (and swept by
+     * the next runtime once this process is gone) */
+    call_tmp_remove(&tmp);
     free(preopens);
     free(envp);
     free(argv);
@@ -919,6 +1066,14 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
         rt->cfg.threads = 2;
     if (rt->cfg.max_memory_mib >= 4096)
         rt->cfg.max_memory_mib = 0; /* wasm32 cannot address more anyway */
+    if (!rt->cfg.max_state_mib)
+        rt->cfg.max_state_mib = FL_RUNTIME_DEFAULT_STATE_MIB;
+    const char *parent = rt->cfg.tmp_parent;
+    if (!parent || !parent[0])
+        parent = getenv("TMPDIR");
+    if (!parent || !parent[0])
+        parent = "/tmp";
+    snprintf(rt->tmp_parent, sizeof rt->tmp_parent, "%s", parent);
     pthread_mutex_init(&rt->lock, NULL);
     if (fl_global_mem_new(&rt->global) < 0) {
         snprintf(err, errlen, "out of memory");
@@ -929,6 +1084,9 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    fl_state_set_quota(rt->state, (uint64_t)rt->cfg.max_state_mib << 20);
+    if (!rt->cfg.no_private_tmp)
+        call_tmp_sweep(rt->tmp_parent);
     rt->sched = fl_sched_new(rt->cfg.threads, run_call, rt);
     if (!rt->sched) {
         snprintf(err, errlen, "cannot start %u executor threads", rt->cfg.threads);
@@ -968,17 +1126,50 @@ void fl_runtime_free(fl_runtime *rt) {
     free(rt);
 }
 
-uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
-                           const uint8_t *input, size_t len) {
+/* Submits the root of a new call tree with a fresh budget from the config
+ * (its deadline counts from now); takes ownership of extra.  Returns the
+ * call id or 0. */
+static uint32_t submit_root(fl_runtime *rt, const char *user, const char *func,
+                            const uint8_t *input, size_t len, chain_extra *extra) {
+    const fl_runtime_config *c = &rt->cfg;
+    fl_budget_limits lim = {
+        .timeout_ms = c->timeout_ms,
+        .memory_bytes = (uint64_t)c->max_memory_mib << 20,
+        .fds = c->max_fds,
+        .disk_bytes = (uint64_t)c->max_disk_mib << 20,
+        .calls = c->max_calls,
+        .chain_depth = c->max_chain_depth,
+        .chained_per_call = c->max_chained,
+    };
+    fl_budget *budget = fl_budget_new(&lim);
+    uint32_t id = 0;
+    if (!budget || fl_budget_charge(budget, FL_BUDGET_CALLS, 1) < 0) {
+        extra_free(extra);
+        goto out;
+    }
     fl_call_msg msg = {
         .user = user,
         .function = func,
         .input = input,
         .input_len = len,
-        .timeout_ms = rt->cfg.timeout_ms,
+        .opaque = extra,
+        .opaque_free = extra ? extra_free : NULL,
+        .timeout_ms = c->timeout_ms,
+        .deadline_ns = fl_budget_deadline_ns(budget),
+        .budget = budget,
         .flags = FL_CALL_KEEP,
     };
-    return fl_sched_submit(rt->sched, &msg);
+    id = fl_sched_submit(rt->sched, &msg);
+    if (!id)
+        extra_free(extra);
+out:
+    fl_budget_unref(budget); /* the call holds its own reference */
+    return id;
+}
+
+uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
+                           const uint8_t *input, size_t len) {
+    return submit_root(rt, user, func, input, len, NULL);
 }
 
 int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
@@ -1023,24 +1214,30 @@ uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *
     chain_extra *extra = python_extra(NULL);
     if (!extra)
         return 0;
-    fl_call_msg msg = {
-        .user = user,
-        .function = func,
-        .input = input,
-        .input_len = len,
-        .opaque = extra,
-        .opaque_free = extra_free,
-        .timeout_ms = rt->cfg.timeout_ms,
-        .flags = FL_CALL_KEEP,
-    };
-    uint32_t id = fl_sched_submit(rt->sched, &msg);
-    if (!id)
-        extra_free(extra);
-    return id;
+    return submit_root(rt, user, func, input, len, extra);
 }
 
-static bool starts_with(const char *s, const char *prefix) {
-    return !strncmp(s, prefix, strlen(prefix));
+const char *fl_outcome_name(fl_outcome o) {
+    switch (o) {
+    case FL_OUTCOME_OK:
+        return "ok";
+    case FL_OUTCOME_TRAP:
+        return "trap";
+    case FL_OUTCOME_TIMEOUT:
+        return "timeout";
+    case FL_OUTCOME_LOAD:
+        return "load";
+    }
+    return "trap";
+}
+
+/* The outcome of a failed call from the executor's reason. */
+static fl_outcome outcome_of(int reason) {
+    if (reason == FL_REASON_DEADLINE)
+        return FL_OUTCOME_TIMEOUT;
+    if (reason >= FL_REASON_USER && reason <= OUTCOME(FL_OUTCOME_LOAD))
+        return (fl_outcome)(reason - FL_REASON_USER);
+    return FL_OUTCOME_TRAP; /* an error, cancelled, no stack left */
 }
 
 int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
@@ -1050,23 +1247,12 @@ int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
     if (rc < 0)
         return rc;
     if (fl_sched_status(rt->sched, id) == FL_CALL_FAILED) {
-        char *e = fl_sched_error(rt->sched, id);
-        res->outcome = FL_OUTCOME_TRAP;
-        if (e && (starts_with(e, TIMEOUT_) || starts_with(e, "call timed out")))
-            res->outcome = FL_OUTCOME_TIMEOUT;
-        else if (e && starts_with(e, LOAD_))
-            res->outcome = FL_OUTCOME_LOAD;
-        if (!e)
-            e = strdup("trap: call failed");
-        /* the executor's own timeout message has no kind word: add it */
-        if (e && res->outcome == FL_OUTCOME_TIMEOUT && !starts_with(e, TIMEOUT_)) {
-            char *full = malloc(strlen(e) + sizeof TIMEOUT_);
-            if (full)
-                sprintf(full, "%s%s", TIMEOUT_, e);
-            free(e);
-            e = full;
-        }
-        res->error = e;
+        res->outcome = outcome_of(fl_sched_reason(rt->sched, id));
+        if (res->outcome == FL_OUTCOME_OK) /* a Faaslet never fails with OK */
+            res->outcome = FL_OUTCOME_TRAP;
+        res->error = fl_sched_error(rt->sched, id);
+        if (!res->error)
+            res->error = strdup("call failed");
     }
     fl_sched_release(rt->sched, id);
     return 0;

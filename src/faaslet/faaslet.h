@@ -15,18 +15,39 @@
  * instantiation, before the entry.  Output bytes are what the guest passed
  * to __faasm_write_output.
  *
- * Limits, per call: timeout_ms (the executor's deadline raises the exec's
- * interrupt flag, so a looping guest stops at its next back-edge or call),
- * max_memory_mib (memory.grow fails past it), max_depth (wasm call depth).
- * A call that hits one fails with a one-line error (fl_call_result.error)
- * and the runtime goes on serving other calls.
+ * Call trees: a call submitted from outside (fl_runtime_submit*) and every
+ * call it chains, and those chain, form one tree sharing one budget
+ * (budget/budget.h), made from the config at submit:
+ *   - one deadline: timeout_ms counts from the submit of the root, and
+ *     every chained call gets what is left of it (the executor's deadline
+ *     raises the exec's interrupt flag, so a looping guest stops at its
+ *     next back-edge or call);
+ *   - memory (max_memory_mib): linear memories and tables, chained inputs
+ *     until the chained call ends, outputs until no one can await them,
+ *     state created or grown; each linear memory is also capped by it;
+ *   - file descriptors (max_fds) and bytes written into private /tmp
+ *     folders (max_disk_mib), charged by the WASI layer;
+ *   - chain depth (max_chain_depth beneath the root), calls chained by one
+ *     call (max_chained) and calls in the tree (max_calls): passing one is
+ *     a runaway tree: the chain call traps, the whole tree fails with that
+ *     message as the root's error (FL_OUTCOME_TRAP) and its unfinished
+ *     calls are cancelled.
+ * A call that fails or times out has its unfinished chained calls
+ * cancelled (not run).  The result of a chained call is kept while its
+ * caller runs, so an await never finds it evicted.  max_depth caps the
+ * wasm call depth of each call.  A call that hits a limit fails with a
+ * one-line error (fl_call_result.error) and the runtime goes on serving
+ * other calls.  State: each user's state in the process is capped at
+ * max_state_mib (values and appended data).
  *
  * Filesystem, per call: the configured preopens first (guest fds 3, 4, ...),
  * then the runtime root read-only at "/", then a private writable "/tmp":
- * a fresh folder tmp_parent/faaslet-XXXXXX made for the call and removed,
- * with everything the guest left in it, when the call ends (the removal
- * never follows a symlink).  A configured preopen named "/" or "/tmp"
- * takes the place of the runtime's own.
+ * a fresh folder tmp_parent/faaslet-PID-XXXXXX made for the call and
+ * removed, with everything the guest left in it, when the call ends (the
+ * removal never follows a symlink and needs no new fd: the folder's fd and
+ * a spare are held from its creation).  fl_runtime_new sweeps folders of
+ * that name left by processes that no longer run.  A configured preopen
+ * named "/" or "/tmp" takes the place of the runtime's own.
  *
  * Threads: every function is thread-safe except fl_runtime_free.
  */
@@ -45,10 +66,19 @@
 typedef struct fl_runtime fl_runtime;
 typedef struct fl_state fl_state;
 
+/* The default per-user state quota (max_state_mib). */
+#define FL_RUNTIME_DEFAULT_STATE_MIB 1024u
+
 typedef struct fl_runtime_config {
     unsigned threads;        /* executor workers (>= 1); 0: 2 */
-    uint32_t timeout_ms;     /* per call (chained calls too); 0: none */
-    uint32_t max_memory_mib; /* cap on a guest's linear memory; 0: 4096 (wasm32's own) */
+    uint32_t timeout_ms;     /* per call tree, from the root's submit; 0: none */
+    uint32_t max_memory_mib; /* per call tree, and on each linear memory; 0: 4096 */
+    uint32_t max_disk_mib;   /* per call tree, in private /tmp folders; 0: 256 */
+    uint32_t max_fds;        /* per call tree; 0: 1024 */
+    uint32_t max_chain_depth; /* chained calls nested beneath the root; 0: 64 */
+    uint32_t max_chained;    /* calls one call may chain; 0: 10000 */
+    uint32_t max_calls;      /* calls in one tree, the root included; 0: 100000 */
+    uint32_t max_state_mib;  /* state bytes per user in the process; 0: 1024 */
     uint32_t max_depth;      /* wasm call depth; 0: the engine's default */
     const char *const *argv; /* guest argv[1..] of calls from outside (argv[0] = function) */
     size_t argc;
@@ -99,8 +129,9 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
                           const uint8_t *bytes, size_t len, fl_error *err);
 
 /* Submits a call of user/func (its module cached, or loaded from the
- * function store when it runs) with input[0..len) (copied).  Returns the
- * call id, or 0 when the executor refuses it. */
+ * function store when it runs) with input[0..len) (copied), the root of a
+ * new call tree with a fresh budget.  Returns the call id, or 0 when the
+ * executor refuses it. */
 uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
                            const uint8_t *input, size_t len);
 
@@ -127,20 +158,27 @@ int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
 uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
                                   const uint8_t *input, size_t len);
 
-/* How a call ended. */
+/* How a call ended: set where it happens (the Faaslet, or the executor for
+ * deadlines and cancels), never parsed back from a message. */
 typedef enum fl_outcome {
     FL_OUTCOME_OK = 0,   /* ran to the end: retval is main's return value */
-    FL_OUTCOME_TRAP,     /* a trap, including memory-limit and stack exhaustion */
-    FL_OUTCOME_TIMEOUT,  /* its deadline passed */
+    FL_OUTCOME_TRAP,     /* a trap, including memory-limit and stack exhaustion, a
+                          * runaway call tree, or cancelled */
+    FL_OUTCOME_TIMEOUT,  /* its tree's deadline passed (in the start function and
+                          * _faasm_zygote too) */
     FL_OUTCOME_LOAD,     /* module not found, malformed, or unlinkable */
 } fl_outcome;
+
+/* "ok", "trap", "timeout", "load": the word that names an outcome. */
+const char *fl_outcome_name(fl_outcome o);
 
 typedef struct fl_call_result {
     fl_outcome outcome;
     int retval;        /* main's return value; 1 when the call failed */
     uint8_t *output;   /* output bytes (malloc'd, NULL when empty) */
     size_t output_len;
-    char *error;       /* one-line message when outcome != OK (malloc'd), else NULL */
+    char *error;       /* one-line message when outcome != OK (malloc'd), else NULL;
+                        * it does not repeat the outcome's name */
 } fl_call_result;
 
 /* Waits for call `id` (from fl_runtime_submit) and moves its result into

@@ -130,7 +130,14 @@ static fl_trap h_write_output(fl_host_call *c, fl_value *v) {
     const uint8_t *src = guest_mem(c, v[0].i32, len);
     if (!src)
         return bad_ptr(c, "__faasm_write_output", v[0].i32, len);
-    if (h->cfg.ops->set_output(h->cfg.ud, src, len) < 0)
+    int rc = h->cfg.ops->set_output(h->cfg.ud, src, len);
+    if (rc == -EDQUOT)
+        return fail(c, "__faasm_write_output",
+                    "memory limit reached (%llu MiB for the call tree): an output of %zu bytes "
+                    "does not fit",
+                    (unsigned long long)(fl_budget_limit(h->cfg.budget, FL_BUDGET_MEMORY) >> 20),
+                    len);
+    if (rc < 0)
         return fail(c, "__faasm_write_output", "out of memory");
     return FL_TRAP_NONE;
 }
@@ -319,6 +326,14 @@ static fl_trap state_kv(fl_host_call *c, const char *fn, uint32_t key_ptr, fl_st
 
 /* A state error ends the call: Faasm threw on these too. */
 static fl_trap state_err(fl_host_call *c, const char *fn, int rc) {
+    fl_host *h = host_of(c);
+    if (rc == -ENOBUFS)
+        return fail(c, fn, "memory limit reached (%llu MiB for the call tree): state grown "
+                           "past it",
+                    (unsigned long long)(fl_budget_limit(h->cfg.budget, FL_BUDGET_MEMORY) >> 20));
+    if (rc == -EDQUOT)
+        return fail(c, fn, "the state quota of user \"%s\" is full (%llu MiB)", h->user,
+                    (unsigned long long)(fl_state_get_quota(h->cfg.state) >> 20));
     return fail(c, fn, "%s", strerror(-rc));
 }
 
@@ -361,7 +376,7 @@ static fl_trap h_write_state(fl_host_call *c, fl_value *v) {
         t = guest_buf(c, fn, v[1].i32, v[2].i32, &buf, &len);
     if (t)
         return t;
-    int rc = fl_state_write(kv, buf, len);
+    int rc = fl_state_write(kv, buf, len, host_of(c)->cfg.budget);
     return rc < 0 ? state_err(c, fn, rc) : FL_TRAP_NONE;
 }
 
@@ -375,7 +390,7 @@ static fl_trap h_append_state(fl_host_call *c, fl_value *v) {
         t = guest_buf(c, fn, v[1].i32, v[2].i32, &buf, &len);
     if (t)
         return t;
-    int rc = fl_state_append(kv, buf, len);
+    int rc = fl_state_append(kv, buf, len, host_of(c)->cfg.budget);
     return rc < 0 ? state_err(c, fn, rc) : FL_TRAP_NONE;
 }
 
@@ -414,7 +429,7 @@ static fl_trap state_kv_total(fl_host_call *c, const char *fn, const fl_value *v
         t = check_len(c, fn, v[1].i32, total);
     if (t)
         return t;
-    int rc = fl_state_ensure_size(*kv, *total);
+    int rc = fl_state_ensure_size(*kv, *total, host_of(c)->cfg.budget);
     return rc < 0 ? state_err(c, fn, rc) : FL_TRAP_NONE;
 }
 
@@ -442,7 +457,7 @@ static fl_trap h_write_state_offset(fl_host_call *c, fl_value *v) {
         t = check_range(c, fn, total, v[2].i32, len, &off);
     if (t)
         return t;
-    int rc = fl_state_write_at(kv, off, buf, len);
+    int rc = fl_state_write_at(kv, off, buf, len, host_of(c)->cfg.budget);
     return rc < 0 ? state_err(c, fn, rc) : FL_TRAP_NONE;
 }
 
@@ -549,14 +564,21 @@ static fl_trap h_write_state_from_file(fl_host_call *c, fl_value *v) {
         t = guest_str(c, fn, v[1].i32, path);
     if (t)
         return t;
-    /* read through the guest's own sandbox, as its own open would */
-    int rc = fl_wasi_read_file(h->cfg.wasi, path, FL_STATE_MAX_BYTES, &buf, &len);
+    /* read through the guest's own sandbox, as its own open would; a file
+     * the quota or the budget cannot take is refused before it is read */
+    size_t max = fl_state_max_write(kv, h->cfg.budget);
+    int rc = fl_wasi_read_file(h->cfg.wasi, path, max, &buf, &len);
+    if (rc == -EFBIG && max < FL_STATE_MAX_BYTES)
+        return fail(c, fn, "memory limit reached: \"%s\" is larger than the %zu bytes the "
+                           "call tree's memory budget (%llu MiB) and the state quota allow",
+                    path, max,
+                    (unsigned long long)(fl_budget_limit(h->cfg.budget, FL_BUDGET_MEMORY) >> 20));
     if (rc == -EFBIG)
         return fail(c, fn, "\"%s\" is too large for state", path);
     if (rc < 0)
         return fail(c, fn, "cannot open \"%s\" in the sandbox: %s", path,
                     rc == -EXDEV ? "outside the preopened directories" : strerror(-rc));
-    rc = fl_state_write(kv, buf, len);
+    rc = fl_state_write(kv, buf, len, h->cfg.budget);
     if (rc < 0) {
         t = state_err(c, fn, rc);
         goto out;
@@ -691,10 +713,10 @@ static fl_trap h_pull_state(fl_host_call *c, fl_value *v) {
         t = check_len(c, fn, v[1].i32, &len);
     if (t)
         return t;
-    int rc = fl_state_pull(kv);
+    int rc = fl_state_pull(kv, host_of(c)->cfg.budget);
     if (rc < 0 && rc != -ENOENT)
         return state_err(c, fn, rc);
-    rc = fl_state_ensure_size(kv, len);
+    rc = fl_state_ensure_size(kv, len, host_of(c)->cfg.budget);
     return rc < 0 ? state_err(c, fn, rc) : FL_TRAP_NONE;
 }
 

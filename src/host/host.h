@@ -16,6 +16,12 @@
  * state error, no exported `malloc` for await_call_output) is a trap too,
  * with the reason in exec->trap_detail.
  *
+ * Budgets: state a guest creates or grows (values, appended data) is
+ * charged to the call tree's budget (fl_host_config.budget) and the user's
+ * state quota; a refusal is a trap saying "memory limit reached" (or that
+ * the quota is full).  write_state_from_file refuses a file larger than
+ * what may still be charged before reading it.
+ *
  * Mapped state: __faasm_read_state_ptr and __faasm_read_state_offset_ptr
  * grow memory 0 by enough 64 KiB pages and map the replica's pages there
  * (fl_state_map), so every Faaslet of the process shares the bytes.  A key
@@ -53,7 +59,8 @@ typedef struct fl_host_ops {
      * -ECANCELED when the awaiting call itself must stop (its deadline),
      * or another negative errno (then *retval is meaningless). */
     int (*await)(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *out_len);
-    /* Replaces the call's output with a copy of bytes[0..len).  0 or <0. */
+    /* Replaces the call's output with a copy of bytes[0..len).  0, -EDQUOT
+     * when the call tree's budget refuses the bytes, or another <0. */
     int (*set_output)(void *ud, const uint8_t *bytes, size_t len);
     /* Submits a chained call of the same Python function file (py_user,
      * py_func) entered at `entry`.  Borrows everything.  Returns the call
@@ -71,6 +78,8 @@ typedef struct fl_host_config {
     size_t input_len;
     fl_state *state;        /* the local tier (borrowed); NULL: state calls trap */
     fl_wasi *wasi;          /* the guest's WASI context, for write_state_from_file; may be NULL */
+    fl_budget *budget;      /* the call tree's (borrowed); NULL: unlimited.  State grown
+                             * or appended is charged to its FL_BUDGET_MEMORY */
     const char *py_user;    /* names for __faasm_get_py_*; NULL reads as "" */
     const char *py_func;
     const char *py_entry;

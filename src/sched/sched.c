@@ -2,9 +2,15 @@
  * sched.c: the embedded executor of sched.h.
  *
  * One mutex guards everything: the call table, the queue, the history of
- * finished results, the deadline list and the thread counters.  It is never
- * held while a run callback runs.  Each call record has its own condition
- * variable, broadcast when it finishes; idle workers wait on `work`.
+ * finished results, the deadline list, the call trees and the thread
+ * counters.  It is never held while a run callback runs.  Each call record
+ * has its own condition variable, broadcast when it finishes; idle workers
+ * wait on `work`.
+ *
+ * Trees: each record points to its tree (shared, counted by its unfinished
+ * calls), which lists its unfinished calls; a record lists the calls it
+ * chained (`kids`) until it finishes, when they are detached: a finished
+ * kid's result is released then, an unfinished one's when it ends.
  *
  * Thread accounting: `busy` counts threads running a call and not blocked in
  * an await; a worker takes queued work only while busy < nthreads, so a
@@ -24,6 +30,16 @@
 #include <time.h>
 
 struct worker;
+struct call;
+
+/* One call tree: its root (until the root finishes) and its unfinished
+ * calls.  Freed when its last unfinished call finishes. */
+struct tree {
+    struct call *root;
+    struct call *live; /* unfinished calls, through t_next/t_prev */
+    unsigned nlive;
+    bool failed;       /* fl_sched_fail_tree was called: no more calls join */
+};
 
 struct call {
     uint32_t id;
@@ -35,13 +51,25 @@ struct call {
     bool in_history;
     bool in_deadlines;
     bool timed_out;  /* the watchdog raised the flag */
-    bool cancelled;  /* fl_sched_free raised it or dropped the call */
-    bool errored;    /* fl_call_set_error was called (runner's thread only) */
+    bool cancelled;  /* cancelled: at shutdown, with its caller or its tree */
+    bool errored;    /* an error was set (under the lock) */
+    bool tree_error; /* the error is its tree's failure (fl_sched_fail_tree) */
+    bool stack_out;  /* failed unrun for want of C stack */
+    bool drop_at_end; /* a chained call whose caller ended first: no one can await it */
+    const char *cancel_why; /* static message when cancelled */
+    int reason;      /* FL_REASON_* once failed */
     struct call *hash_next;
     struct call *q_prev, *q_next;       /* the queue */
     struct call *h_prev, *h_next;       /* history of finished unkept results */
     struct call *d_prev, *d_next;       /* running calls with deadlines, soonest first */
     struct call *outer;                 /* the call beneath on the runner's stack */
+    struct tree *tree;                  /* until it finishes */
+    struct call *t_prev, *t_next;       /* the tree's unfinished calls */
+    struct call *chainer;               /* the call that chained it, until that one ends */
+    struct call *kids;                  /* calls it chained, until it ends */
+    struct call *kid_prev, *kid_next;   /* siblings in chainer->kids */
+    struct call *cancel_next;           /* a list of queued calls being cancelled */
+    unsigned tree_depth;
     struct worker *runner;              /* set from claim to finish */
     struct timespec deadline;
     pthread_cond_t done;
@@ -55,6 +83,9 @@ struct call {
     void *opaque;
     void (*opaque_free)(void *);
     uint32_t timeout_ms;
+    uint64_t deadline_ns;
+    fl_budget *budget;                  /* a reference, until the record is freed */
+    uint64_t input_charged;             /* bytes of FL_BUDGET_MEMORY for the input */
     /* the result */
     int retval;
     bool retval_set;
@@ -131,6 +162,11 @@ static struct timespec deadline_in(uint64_t ms) {
 
 static bool ts_before_eq(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/* fl_monotonic_ns's clock is CLOCK_MONOTONIC too. */
+static struct timespec ts_of_ns(uint64_t ns) {
+    return (struct timespec){(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
 }
 
 /* ---- the call table ---- */
@@ -298,12 +334,32 @@ static void free_message(struct call *c) {
     c->user = c->function = NULL;
     c->input = NULL;
     c->input_len = 0;
+    fl_budget_release(c->budget, FL_BUDGET_MEMORY, c->input_charged);
+    c->input_charged = 0;
+}
+
+/* Takes `c` out of its chainer's list of kids. */
+static void kid_unlink(struct call *c) {
+    struct call *p = c->chainer;
+    if (!p)
+        return;
+    if (c->kid_prev)
+        c->kid_prev->kid_next = c->kid_next;
+    else
+        p->kids = c->kid_next;
+    if (c->kid_next)
+        c->kid_next->kid_prev = c->kid_prev;
+    c->kid_prev = c->kid_next = NULL;
+    c->chainer = NULL;
 }
 
 static void call_destroy(struct call *c) {
     if (c->opaque_free)
         c->opaque_free(c->opaque);
     free_message(c);
+    kid_unlink(c); /* a released result of a caller still running */
+    fl_budget_release(c->budget, FL_BUDGET_MEMORY, c->output_len);
+    fl_budget_unref(c->budget);
     free(c->output);
     free(c->error);
     pthread_cond_destroy(&c->done);
@@ -337,18 +393,165 @@ static void hist_trim(fl_sched *s) {
     }
 }
 
+/* ---- call trees ---- */
+
+static const char CANCEL_SHUTDOWN[] = "call cancelled: scheduler shut down";
+static const char CANCEL_CALLER[] = "cancelled: the calling call failed";
+static const char CANCEL_TREE[] = "cancelled: the call tree failed";
+
+/* Puts `c` into tree t (NULL: a new tree with c as its root) beneath
+ * `chainer` (NULL for a root).  Returns 0 or -ENOMEM.  The lock is held. */
+static int tree_join(struct call *c, struct tree *t, struct call *chainer) {
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t)
+            return -ENOMEM;
+        t->root = c;
+    }
+    c->tree = t;
+    c->t_prev = NULL;
+    c->t_next = t->live;
+    if (t->live)
+        t->live->t_prev = c;
+    t->live = c;
+    t->nlive++;
+    if (chainer) {
+        c->chainer = chainer;
+        c->tree_depth = chainer->tree_depth + 1;
+        c->kid_prev = NULL;
+        c->kid_next = chainer->kids;
+        if (chainer->kids)
+            chainer->kids->kid_prev = c;
+        chainer->kids = c;
+    }
+    return 0;
+}
+
+/* Takes finished call `c` out of its tree, freeing the tree with its last
+ * unfinished call. */
+static void tree_leave(struct call *c) {
+    struct tree *t = c->tree;
+    if (!t)
+        return;
+    if (c->t_prev)
+        c->t_prev->t_next = c->t_next;
+    else
+        t->live = c->t_next;
+    if (c->t_next)
+        c->t_next->t_prev = c->t_prev;
+    c->t_prev = c->t_next = NULL;
+    if (t->root == c)
+        t->root = NULL;
+    c->tree = NULL;
+    if (--t->nlive == 0)
+        free(t);
+}
+
+/* Marks running call `c` cancelled (`why`, unless it already is) and raises
+ * its flag. */
+static void cancel_running(struct call *c, const char *why) {
+    if (!c->cancelled && !c->tree_error) {
+        c->cancelled = true;
+        c->cancel_why = why;
+    }
+    raise_cancel(c);
+}
+
+static void finish(fl_sched *s, struct call *c);
+
+/* Finishes the queued calls of list `todo` (through cancel_next) unrun,
+ * cancelled with `why`. */
+static void finish_cancelled(fl_sched *s, struct call *todo, const char *why) {
+    while (todo) {
+        struct call *next = todo->cancel_next;
+        todo->cancel_next = NULL;
+        queue_remove(s, todo);
+        todo->cancelled = true;
+        todo->cancel_why = why;
+        s->stats.cancelled++;
+        finish(s, todo);
+        todo = next;
+    }
+}
+
+/* Cancels every unfinished call beneath `top` (its kids, theirs, ...):
+ * running ones get their flag raised, queued ones finish unrun.  A walk
+ * over the kids lists without recursion (trees may be deep). */
+static void cancel_below(fl_sched *s, struct call *top) {
+    struct call *todo = NULL;
+    struct call *c = top->kids;
+    while (c) {
+        if (c->status == FL_CALL_QUEUED) {
+            c->cancel_next = todo;
+            todo = c;
+        } else if (c->status == FL_CALL_RUNNING) {
+            cancel_running(c, CANCEL_CALLER);
+            if (c->kids) {
+                c = c->kids;
+                continue;
+            }
+        }
+        /* the next sibling, else the next sibling of the nearest ancestor
+         * that has one; running calls' kids point back to them */
+        while (c != top && !c->kid_next)
+            c = c->chainer;
+        if (c == top)
+            break;
+        c = c->kid_next;
+    }
+    finish_cancelled(s, todo, CANCEL_CALLER);
+}
+
+/* The calls `c` chained leave it: results already finished are released
+ * (no one can await them any more), the others are released when they
+ * end. */
+static void release_kids(fl_sched *s, struct call *c) {
+    while (c->kids) {
+        struct call *k = c->kids;
+        kid_unlink(k);
+        if (k->flags & FL_CALL_KEEP)
+            continue;
+        if (k->status == FL_CALL_QUEUED || k->status == FL_CALL_RUNNING) {
+            k->drop_at_end = true;
+        } else if (k->in_table) {
+            if (k->in_history)
+                hist_remove(s, k);
+            table_remove(s, k);
+            call_unref(s, k);
+        }
+    }
+}
+
 /* Settles the result of a call that ran or was dropped, wakes its waiters
- * and drops the run's reference.  The lock is held. */
+ * and drops the run's reference.  The scheduler's own reasons (deadline,
+ * cancel, a failed tree) take the place of what the callback reported once
+ * its flag was raised.  The lock is held. */
 static void finish(fl_sched *s, struct call *c) {
-    bool failed = c->errored || c->timed_out || c->cancelled;
-    if (failed && !c->error) {
-        char buf[64];
-        if (c->timed_out)
+    const char *why = NULL;
+    char buf[96];
+    if (c->tree_error) {
+        /* error and reason set by fl_sched_fail_tree */
+    } else if (c->timed_out) {
+        if (c->timeout_ms)
             snprintf(buf, sizeof buf, "call timed out after %u ms", c->timeout_ms);
         else
-            snprintf(buf, sizeof buf, "call cancelled: scheduler shut down");
-        c->error = strdup(buf); /* NULL on OOM: still failed */
+            snprintf(buf, sizeof buf, "call timed out: its deadline passed");
+        why = buf;
+        c->reason = FL_REASON_DEADLINE;
+    } else if (c->cancelled) {
+        why = c->cancel_why ? c->cancel_why : CANCEL_SHUTDOWN;
+        c->reason = FL_REASON_CANCELLED;
+    } else if (c->stack_out) {
+        why = "call stack exhausted: no C stack left on the awaiting thread and no "
+              "thread to take the awaited call";
+        c->reason = FL_REASON_STACK;
     }
+    if (why) {
+        free(c->error);
+        c->error = strdup(why); /* NULL on OOM: still failed */
+        c->errored = true;
+    }
+    bool failed = c->errored;
     if (!c->retval_set)
         c->retval = failed ? 1 : 0;
     c->status = failed ? FL_CALL_FAILED : FL_CALL_SUCCESS;
@@ -356,13 +559,29 @@ static void finish(fl_sched *s, struct call *c) {
         s->stats.failed++;
     else
         s->stats.succeeded++;
+    /* its unfinished calls are cancelled, not drained, when it failed */
+    if (failed && c->kids)
+        cancel_below(s, c);
+    release_kids(s, c);
+    tree_leave(c);
     free_message(c);
+    if (c->opaque_free) { /* dropped unrun */
+        c->opaque_free(c->opaque);
+        c->opaque_free = NULL;
+    }
     c->runner = NULL;
     c->watch = NULL;
     pthread_cond_broadcast(&c->done);
     if (c->in_table && !(c->flags & FL_CALL_KEEP)) {
-        hist_push(s, c);
-        hist_trim(s);
+        if (c->chainer) {
+            /* kept for its caller, which may still await it */
+        } else if (c->drop_at_end) {
+            table_remove(s, c);
+            call_unref(s, c);
+        } else {
+            hist_push(s, c);
+            hist_trim(s);
+        }
     }
     call_unref(s, c);
 }
@@ -374,21 +593,37 @@ static void claim(struct call *c, struct worker *w) {
 }
 
 /* Runs a claimed call on the calling thread (worker w), with the lock held
- * on entry and exit but released around the callback. */
+ * on entry and exit but released around the callback.  A call cancelled or
+ * past its deadline before it starts finishes without running. */
 static void run_call(fl_sched *s, struct worker *w, struct call *c) {
+    bool has_deadline = c->timeout_ms || c->deadline_ns;
+    if (has_deadline) {
+        c->deadline = c->timeout_ms ? deadline_in(c->timeout_ms) : ts_of_ns(c->deadline_ns);
+        struct timespec abs = ts_of_ns(c->deadline_ns);
+        if (c->deadline_ns && c->timeout_ms && ts_before_eq(&abs, &c->deadline))
+            c->deadline = abs;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (ts_before_eq(&c->deadline, &now))
+            c->timed_out = true;
+    }
+    if (c->timed_out || __atomic_load_n(&c->cancel, __ATOMIC_RELAXED)) {
+        s->stats.cancelled++;
+        finish(s, c);
+        return;
+    }
     c->outer = w->current;
     w->current = c;
     w->depth++;
     if (w->depth > s->stats.depth_peak)
         s->stats.depth_peak = w->depth;
-    if (c->timeout_ms) {
-        c->deadline = deadline_in(c->timeout_ms);
+    if (has_deadline)
         deadline_insert(s, c);
-    }
     fl_call_info info = {
         .id = c->id,
         .parent = c->parent,
         .depth = w->depth,
+        .tree_depth = c->tree_depth,
         .msg = {
             .user = c->user,
             .function = c->function,
@@ -397,6 +632,8 @@ static void run_call(fl_sched *s, struct worker *w, struct call *c) {
             .opaque = c->opaque,
             .opaque_free = NULL, /* ours to call */
             .timeout_ms = c->timeout_ms,
+            .deadline_ns = c->deadline_ns,
+            .budget = c->budget,
             .flags = c->flags,
         },
         .cancel = &c->cancel,
@@ -565,8 +802,6 @@ fl_sched *fl_sched_new_config(const fl_sched_config *cfg) {
         s->cfg.max_threads = s->cfg.nthreads + 64;
     if (s->cfg.max_threads < s->cfg.nthreads)
         s->cfg.max_threads = s->cfg.nthreads;
-    if (s->cfg.max_depth == 0)
-        s->cfg.max_depth = 64;
     if (s->cfg.max_history == 0)
         s->cfg.max_history = 4096;
     if (s->cfg.spare_idle_ms == 0)
@@ -628,9 +863,6 @@ void fl_sched_free(fl_sched *s, fl_sched_stop mode) {
             struct call *c = s->q_head;
             queue_remove(s, c);
             c->cancelled = true;
-            if (c->opaque_free)
-                c->opaque_free(c->opaque);
-            c->opaque_free = NULL;
             finish(s, c);
         }
         for (unsigned i = 0; i < s->cfg.max_threads; i++) {
@@ -687,12 +919,14 @@ static struct worker *self_worker(fl_sched *s) {
     return w && w->s == s ? w : NULL;
 }
 
-uint32_t fl_sched_submit(fl_sched *s, const fl_call_msg *msg) {
+int fl_sched_submit_call(fl_sched *s, const fl_call_msg *msg, uint32_t *id_out) {
+    int rc = -ENOMEM;
+    *id_out = 0;
     if (!s || !msg || (msg->input_len && !msg->input))
-        return 0;
+        return -EINVAL;
     struct call *c = calloc(1, sizeof *c);
     if (!c)
-        return 0;
+        return -ENOMEM;
     c->user = strdup(msg->user ? msg->user : "");
     c->function = strdup(msg->function ? msg->function : "");
     if (msg->input_len) {
@@ -704,35 +938,59 @@ uint32_t fl_sched_submit(fl_sched *s, const fl_call_msg *msg) {
         goto fail;
     c->input_len = msg->input_len;
     c->timeout_ms = msg->timeout_ms;
+    c->deadline_ns = msg->deadline_ns;
     c->flags = msg->flags;
     c->status = FL_CALL_QUEUED;
     c->refs = 2; /* the table's and the run's */
+    /* the input is held until the call ends: the tree pays for it */
+    if (fl_budget_charge(msg->budget, FL_BUDGET_MEMORY, msg->input_len) < 0) {
+        rc = -EDQUOT;
+        goto fail;
+    }
+    c->budget = fl_budget_ref(msg->budget);
+    c->input_charged = msg->input_len;
     pthread_cond_init(&c->done, &s->cattr);
 
     pthread_mutex_lock(&s->lock);
     struct worker *w = self_worker(s);
+    struct call *chainer = w ? w->current : NULL;
     /* at a draining shutdown, running calls may still chain */
     if (s->stopping && (s->mode == FL_SCHED_CANCEL || !w)) {
-        pthread_mutex_unlock(&s->lock);
-        pthread_cond_destroy(&c->done);
-        goto fail;
+        rc = -ESHUTDOWN;
+        goto fail_locked;
     }
+    /* a call being cancelled (or of a failed tree) chains nothing more */
+    if (chainer && (chainer->tree->failed || __atomic_load_n(&chainer->cancel, __ATOMIC_RELAXED))) {
+        rc = -ECANCELED;
+        goto fail_locked;
+    }
+    if (tree_join(c, chainer ? chainer->tree : NULL, chainer) < 0)
+        goto fail_locked;
     c->opaque = msg->opaque;
     c->opaque_free = msg->opaque_free;
     c->id = next_id(s);
-    c->parent = w && w->current ? w->current->id : 0;
+    c->parent = chainer ? chainer->id : 0;
     table_insert(s, c);
     queue_push(s, c);
     s->stats.submitted++;
-    uint32_t id = c->id;
+    *id_out = c->id;
     kick(s);
     pthread_mutex_unlock(&s->lock);
-    return id;
+    return 0;
 
+fail_locked:
+    pthread_mutex_unlock(&s->lock);
+    pthread_cond_destroy(&c->done);
 fail:
     free_message(c);
+    fl_budget_unref(c->budget);
     free(c);
-    return 0;
+    return rc;
+}
+
+uint32_t fl_sched_submit(fl_sched *s, const fl_call_msg *msg) {
+    uint32_t id;
+    return fl_sched_submit_call(s, msg, &id) == 0 ? id : 0;
 }
 
 /* The common await: waits for call `id`, helping it along when it is queued
@@ -778,14 +1036,20 @@ static int await_call(fl_sched *s, uint32_t id, int timeout_ms, int *retval,
             queue_push_front(s, c);
         }
         if (w && c->status == FL_CALL_QUEUED && !hand_on) {
-            /* run it ourselves: whatever it is queued behind cannot block it */
+            /* run it ourselves: whatever it is queued behind cannot block it;
+             * nested only while the stack left holds a whole call, else on a
+             * fresh thread, else it fails: never a stack overflow */
             queue_remove(s, c);
-            if (w->depth < s->cfg.max_depth || spawn(s, c) != 0) {
-                /* past max_depth only when no thread can be had:
-                 * a deep stack beats a certain deadlock */
+            if (fl_cstack_left() >= FL_CSTACK_CALL_RESERVE) {
                 s->stats.helped++;
                 claim(c, w);
                 run_call(s, w, c);
+            } else if (spawn(s, c) == 0) {
+                s->stats.handed++;
+            } else {
+                c->stack_out = true;
+                s->stats.stack_refused++;
+                finish(s, c);
             }
             continue;
         }
@@ -864,6 +1128,62 @@ char *fl_sched_error(fl_sched *s, uint32_t id) {
     return e;
 }
 
+int fl_sched_reason(fl_sched *s, uint32_t id) {
+    if (!s || id == 0)
+        return FL_REASON_NONE;
+    pthread_mutex_lock(&s->lock);
+    struct call *c = table_find(s, id);
+    int r = c && c->status == FL_CALL_FAILED ? c->reason : FL_REASON_NONE;
+    pthread_mutex_unlock(&s->lock);
+    return r;
+}
+
+int fl_sched_fail_tree(fl_sched *s, int reason, const char *fmt, ...) {
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL; /* the root still fails, without its message */
+    va_end(ap);
+
+    pthread_mutex_lock(&s->lock);
+    struct worker *w = self_worker(s);
+    if (!w || !w->current) {
+        pthread_mutex_unlock(&s->lock);
+        free(msg);
+        return -EINVAL;
+    }
+    struct tree *t = w->current->tree;
+    if (t->failed) {
+        pthread_mutex_unlock(&s->lock);
+        free(msg);
+        return 0;
+    }
+    t->failed = true;
+    struct call *root = t->root;
+    if (root && !root->tree_error) {
+        free(root->error);
+        root->error = msg;
+        msg = NULL;
+        root->errored = true;
+        root->tree_error = true;
+        root->reason = reason;
+    }
+    struct call *todo = NULL;
+    for (struct call *c = t->live; c; c = c->t_next) {
+        if (c->status == FL_CALL_QUEUED) {
+            c->cancel_next = todo;
+            todo = c;
+        } else {
+            cancel_running(c, CANCEL_TREE);
+        }
+    }
+    finish_cancelled(s, todo, CANCEL_TREE);
+    pthread_mutex_unlock(&s->lock);
+    free(msg);
+    return 0;
+}
+
 int fl_sched_release(fl_sched *s, uint32_t id) {
     if (!s || id == 0)
         return -ENOENT;
@@ -896,12 +1216,18 @@ void fl_sched_get_stats(fl_sched *s, fl_sched_stats *out) {
 int fl_call_set_output(fl_call_sink *sink, const void *bytes, size_t len) {
     struct call *c = sink->c;
     uint8_t *copy = NULL;
+    /* charged before the copy is made: the budget bounds the host's memory */
+    if (fl_budget_charge(c->budget, FL_BUDGET_MEMORY, len) < 0)
+        return -EDQUOT;
     if (len) {
         copy = malloc(len);
-        if (!copy)
+        if (!copy) {
+            fl_budget_release(c->budget, FL_BUDGET_MEMORY, len);
             return -ENOMEM;
+        }
         memcpy(copy, bytes, len);
     }
+    fl_budget_release(c->budget, FL_BUDGET_MEMORY, c->output_len);
     free(c->output);
     c->output = copy;
     c->output_len = len;
@@ -913,15 +1239,35 @@ void fl_call_set_return(fl_call_sink *sink, int retval) {
     sink->c->retval_set = true;
 }
 
-void fl_call_set_error(fl_call_sink *sink, const char *fmt, ...) {
+/* Sets the error unless one is set: under the lock, since
+ * fl_sched_fail_tree may set the root's from another thread. */
+static void set_error(fl_call_sink *sink, int reason, const char *fmt, va_list ap) {
     struct call *c = sink->c;
-    if (c->errored)
-        return;
-    c->errored = true;
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = strdup("call failed"); /* NULL on OOM: see finish() */
+    pthread_mutex_lock(&sink->s->lock);
+    if (!c->errored) {
+        c->errored = true;
+        c->error = msg;
+        c->reason = reason;
+        msg = NULL;
+    }
+    pthread_mutex_unlock(&sink->s->lock);
+    free(msg);
+}
+
+void fl_call_set_error(fl_call_sink *sink, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&c->error, fmt, ap) < 0)
-        c->error = strdup("call failed"); /* NULL on OOM: see finish() */
+    set_error(sink, FL_REASON_ERROR, fmt, ap);
+    va_end(ap);
+}
+
+void fl_call_fail(fl_call_sink *sink, int reason, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(sink, reason, fmt, ap);
     va_end(ap);
 }
 

@@ -10,6 +10,11 @@
  * bytes are copied outside it so writers at disjoint offsets run in parallel.
  * Dirty marks are one byte per chunk (one OS page).  Invariant: bytes in
  * [size, cap) are zero unless a guest wrote there through a mapping.
+ *
+ * Accounting: each replica has charged its user (and the budget of the call
+ * tree that grew it) for the largest size it has had (`charged`): the memfd
+ * never shrinks, so neither does the charge.  Appended bytes are charged
+ * when appended and given back to the user when the list is cleared.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,11 +29,19 @@
 
 #include "state/state.h"
 
+/* One user's state bytes in this tier: replicas' sizes and appended lists. */
+typedef struct st_user {
+    struct st_user *next;
+    char *name;
+    uint64_t used; /* atomic */
+} st_user;
+
 struct fl_state_kv {
     fl_state_kv *next; /* bucket chain */
     uint64_t hash;     /* of ukey */
     fl_state *st;
     char *ukey;        /* "user/key", the global tier's name for it */
+    st_user *user;     /* whom its bytes are charged to */
     int fd;            /* the memfd holding the bytes */
     uint8_t *base;     /* FL_STATE_MAX_BYTES reserved; [0, cap) maps fd */
 
@@ -37,6 +50,8 @@ struct fl_state_kv {
     size_t cap;        /* memfd length and mapped extent, whole pages */
     uint8_t *dirty;    /* one flag per chunk of cap */
     bool resized;      /* shrank since the last push: partial push sends all */
+    size_t charged;    /* the largest size charged to user (and budgets) */
+    uint64_t appended; /* bytes appended through this tier since the last clear */
     int filled;        /* fetched from (or replaced over) the global tier; atomic */
 
     pthread_rwlock_t lock; /* the guests' lock, not used internally */
@@ -50,6 +65,9 @@ struct fl_state {
     size_t nbuckets;          /* power of two */
     size_t count;
     size_t max_count;         /* replicas allowed: see fl_state_new */
+    uint64_t quota;           /* bytes per user; 0: none */
+    pthread_mutex_t umu;      /* guards the users list (not their counters) */
+    st_user *users;
 };
 
 /* Most replicas of one process: 16 TiB of the 128 TiB of x86-64 user space. */
@@ -86,6 +104,37 @@ static void clear_marks_locked(fl_state_kv *kv) {
         memset(kv->dirty, 0, kv->cap / kv->st->page);
 }
 
+/* Charges `amount` bytes to kv's user (against the tier's quota) and to
+ * `budget` (FL_BUDGET_MEMORY), both or neither.  Returns 0, -EDQUOT or
+ * -ENOBUFS. */
+static int charge(fl_state_kv *kv, uint64_t amount, fl_budget *budget) {
+    if (amount == 0)
+        return 0;
+    uint64_t quota = kv->st->quota;
+    uint64_t used = __atomic_load_n(&kv->user->used, __ATOMIC_RELAXED);
+    do {
+        if (quota && amount > quota - (used < quota ? used : quota))
+            return -EDQUOT;
+    } while (!__atomic_compare_exchange_n(&kv->user->used, &used, used + amount, true,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    if (fl_budget_charge(budget, FL_BUDGET_MEMORY, amount) < 0) {
+        __atomic_sub_fetch(&kv->user->used, amount, __ATOMIC_RELAXED);
+        return -ENOBUFS;
+    }
+    return 0;
+}
+
+/* Charges the growth of the value to `size` bytes, if it is larger than
+ * any size charged before.  Caller holds kv->mu.  0, -EDQUOT or -ENOBUFS. */
+static int charge_size_locked(fl_state_kv *kv, size_t size, fl_budget *budget) {
+    if (size <= kv->charged)
+        return 0;
+    int r = charge(kv, size - kv->charged, budget);
+    if (r == 0)
+        kv->charged = size;
+    return r;
+}
+
 /* Makes [0, need) mapped and backed by the memfd (capacity grows by at least
  * doubling).  Caller holds kv->mu. */
 static int grow_locked(fl_state_kv *kv, size_t need) {
@@ -116,15 +165,19 @@ static int grow_locked(fl_state_kv *kv, size_t need) {
     return 0;
 }
 
-/* Replaces the replica with the global value.  Caller holds kv->mu. */
-static int pull_locked(fl_state_kv *kv) {
+/* Replaces the replica with the global value, charging its growth to
+ * `budget`.  Caller holds kv->mu. */
+static int pull_locked(fl_state_kv *kv, fl_budget *budget) {
     const fl_global_tier *g = kv->st->g;
     ssize_t got;
     for (;;) {
         ssize_t n = g->size(g->ctx, kv->ukey);
         if (n < 0)
             return (int)n;
+        /* growing the memfd is sparse: the charge comes before any byte */
         int r = grow_locked(kv, (size_t)n);
+        if (r == 0)
+            r = charge_size_locked(kv, (size_t)n, budget);
         if (r < 0)
             return r;
         got = g->get(g->ctx, kv->ukey, kv->base, kv->cap);
@@ -144,14 +197,15 @@ static int pull_locked(fl_state_kv *kv) {
 }
 
 /* Fills a replica from the global tier the first time it is used; a key the
- * global tier does not have starts empty. */
+ * global tier does not have starts empty.  The bytes are charged to the
+ * user only: they were made before (by whoever set the global value). */
 static int fill(fl_state_kv *kv) {
     if (__atomic_load_n(&kv->filled, __ATOMIC_ACQUIRE))
         return 0;
     pthread_mutex_lock(&kv->mu);
     int r = 0;
     if (!kv->filled) {
-        r = pull_locked(kv);
+        r = pull_locked(kv, NULL);
         if (r == -ENOENT)
             r = 0;
         if (r == 0)
@@ -180,7 +234,28 @@ static void kv_free(fl_state_kv *kv) {
     free(kv);
 }
 
-static int kv_new(fl_state *st, char *ukey, uint64_t hash, fl_state_kv **out) {
+/* The accounting record of `user` (made on first use).  NULL when out of
+ * memory. */
+static st_user *user_of(fl_state *st, const char *user, size_t ulen) {
+    pthread_mutex_lock(&st->umu);
+    st_user *u = st->users;
+    while (u && (strlen(u->name) != ulen || memcmp(u->name, user, ulen)))
+        u = u->next;
+    if (!u && (u = calloc(1, sizeof *u))) {
+        u->name = strndup(user, ulen);
+        if (!u->name) {
+            free(u);
+            u = NULL;
+        } else {
+            u->next = st->users;
+            st->users = u;
+        }
+    }
+    pthread_mutex_unlock(&st->umu);
+    return u;
+}
+
+static int kv_new(fl_state *st, char *ukey, uint64_t hash, st_user *user, fl_state_kv **out) {
     int r = -ENOMEM;
     fl_state_kv *kv = calloc(1, sizeof *kv);
     if (!kv)
@@ -201,6 +276,7 @@ static int kv_new(fl_state *st, char *ukey, uint64_t hash, fl_state_kv **out) {
     pthread_rwlock_init(&kv->lock, NULL);
     kv->st = st;
     kv->ukey = ukey;
+    kv->user = user;
     kv->hash = hash;
     *out = kv;
     return 0;
@@ -262,8 +338,27 @@ int fl_state_new(const fl_global_tier *global, fl_state **out) {
         nofile.rlim_cur / 2 < st->max_count)
         st->max_count = nofile.rlim_cur / 2;
     pthread_rwlock_init(&st->mu, NULL);
+    pthread_mutex_init(&st->umu, NULL);
     *out = st;
     return 0;
+}
+
+void fl_state_set_quota(fl_state *st, uint64_t bytes) {
+    st->quota = bytes;
+}
+
+uint64_t fl_state_get_quota(const fl_state *st) {
+    return st->quota;
+}
+
+uint64_t fl_state_user_bytes(fl_state *st, const char *user) {
+    uint64_t n = 0;
+    pthread_mutex_lock(&st->umu);
+    for (st_user *u = st->users; u; u = u->next)
+        if (!strcmp(u->name, user))
+            n = __atomic_load_n(&u->used, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&st->umu);
+    return n;
 }
 
 void fl_state_free(fl_state *st) {
@@ -278,6 +373,12 @@ void fl_state_free(fl_state *st) {
         }
     }
     free(st->buckets);
+    for (st_user *u = st->users, *next; u; u = next) {
+        next = u->next;
+        free(u->name);
+        free(u);
+    }
+    pthread_mutex_destroy(&st->umu);
     pthread_rwlock_destroy(&st->mu);
     free(st);
 }
@@ -310,7 +411,8 @@ int fl_state_lookup(fl_state *st, const char *user, const char *key, fl_state_kv
         free(ukey);
         goto out;
     }
-    r = st->count < st->max_count ? kv_new(st, ukey, hash, &kv) : -EMFILE;
+    st_user *u = user_of(st, user, ulen);
+    r = !u ? -ENOMEM : st->count < st->max_count ? kv_new(st, ukey, hash, u, &kv) : -EMFILE;
     if (r < 0) {
         free(ukey);
         goto out;
@@ -343,18 +445,37 @@ ssize_t fl_state_size(fl_state_kv *kv) {
     return (ssize_t)size_of(kv);
 }
 
-int fl_state_ensure_size(fl_state_kv *kv, size_t len) {
+int fl_state_ensure_size(fl_state_kv *kv, size_t len, fl_budget *budget) {
     int r = fill(kv);
     if (r < 0)
         return r;
     pthread_mutex_lock(&kv->mu);
     r = grow_locked(kv, len);
+    if (r == 0)
+        r = charge_size_locked(kv, len, budget);
     if (r == 0 && kv->size < len) {
         mark_locked(kv, kv->size, len - kv->size);
         kv->size = len;
     }
     pthread_mutex_unlock(&kv->mu);
     return r;
+}
+
+size_t fl_state_max_write(fl_state_kv *kv, fl_budget *budget) {
+    pthread_mutex_lock(&kv->mu);
+    uint64_t max = kv->charged; /* free: already charged */
+    pthread_mutex_unlock(&kv->mu);
+    uint64_t room = UINT64_MAX;
+    if (kv->st->quota) {
+        uint64_t used = __atomic_load_n(&kv->user->used, __ATOMIC_RELAXED);
+        room = used < kv->st->quota ? kv->st->quota - used : 0;
+    }
+    uint64_t left =
+        fl_budget_limit(budget, FL_BUDGET_MEMORY) - fl_budget_used(budget, FL_BUDGET_MEMORY);
+    if (budget && left < room)
+        room = left;
+    max = room > FL_STATE_MAX_BYTES - max ? FL_STATE_MAX_BYTES : max + room;
+    return (size_t)(max < FL_STATE_MAX_BYTES ? max : FL_STATE_MAX_BYTES);
 }
 
 ssize_t fl_state_read(fl_state_kv *kv, void *buf, size_t cap) {
@@ -378,9 +499,11 @@ int fl_state_read_at(fl_state_kv *kv, size_t off, void *buf, size_t len) {
     return 0;
 }
 
-int fl_state_write(fl_state_kv *kv, const void *data, size_t len) {
+int fl_state_write(fl_state_kv *kv, const void *data, size_t len, fl_budget *budget) {
     pthread_mutex_lock(&kv->mu);
     int r = grow_locked(kv, len);
+    if (r == 0)
+        r = charge_size_locked(kv, len, budget);
     /* The write replaces the value: a lazy fill must not overwrite it later. */
     if (r == 0)
         __atomic_store_n(&kv->filled, 1, __ATOMIC_RELEASE);
@@ -401,7 +524,8 @@ int fl_state_write(fl_state_kv *kv, const void *data, size_t len) {
     return 0;
 }
 
-int fl_state_write_at(fl_state_kv *kv, size_t off, const void *data, size_t len) {
+int fl_state_write_at(fl_state_kv *kv, size_t off, const void *data, size_t len,
+                      fl_budget *budget) {
     if (off > FL_STATE_MAX_BYTES || len > FL_STATE_MAX_BYTES - off)
         return -EFBIG;
     int r = fill(kv);
@@ -409,6 +533,8 @@ int fl_state_write_at(fl_state_kv *kv, size_t off, const void *data, size_t len)
         return r;
     pthread_mutex_lock(&kv->mu);
     r = grow_locked(kv, off + len);
+    if (r == 0)
+        r = charge_size_locked(kv, off + len, budget);
     if (r == 0 && kv->size < off + len) {
         /* The gap [size, off) is zero here; mark it so the global tier gets
          * the same zeros and the same length. */
@@ -552,9 +678,9 @@ int fl_state_push_partial_mask(fl_state_kv *kv, fl_state_kv *mask) {
     return r;
 }
 
-int fl_state_pull(fl_state_kv *kv) {
+int fl_state_pull(fl_state_kv *kv, fl_budget *budget) {
     pthread_mutex_lock(&kv->mu);
-    int r = pull_locked(kv);
+    int r = pull_locked(kv, budget);
     pthread_mutex_unlock(&kv->mu);
     return r;
 }
@@ -588,9 +714,19 @@ int fl_state_unmap(void *addr, size_t len) {
 
 /* ---- the appended list: global tier only ---- */
 
-int fl_state_append(fl_state_kv *kv, const void *data, size_t len) {
+int fl_state_append(fl_state_kv *kv, const void *data, size_t len, fl_budget *budget) {
     const fl_global_tier *g = kv->st->g;
-    return g->append(g->ctx, kv->ukey, data, len);
+    int r = charge(kv, len, budget);
+    if (r < 0)
+        return r;
+    r = g->append(g->ctx, kv->ukey, data, len);
+    if (r < 0) {
+        __atomic_sub_fetch(&kv->user->used, (uint64_t)len, __ATOMIC_RELAXED);
+        fl_budget_release(budget, FL_BUDGET_MEMORY, len);
+        return r;
+    }
+    __atomic_add_fetch(&kv->appended, (uint64_t)len, __ATOMIC_RELAXED);
+    return 0;
 }
 
 ssize_t fl_state_read_appended(fl_state_kv *kv, size_t n, void *buf, size_t cap) {
@@ -600,7 +736,14 @@ ssize_t fl_state_read_appended(fl_state_kv *kv, size_t n, void *buf, size_t cap)
 
 int fl_state_clear_appended(fl_state_kv *kv) {
     const fl_global_tier *g = kv->st->g;
-    return g->clear_list(g->ctx, kv->ukey);
+    int r = g->clear_list(g->ctx, kv->ukey);
+    if (r == 0) {
+        /* the list's bytes are gone: the user may append again (the call
+         * trees that appended them keep their charges: see state.h) */
+        uint64_t n = __atomic_exchange_n(&kv->appended, 0, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&kv->user->used, n, __ATOMIC_RELAXED);
+    }
+    return r;
 }
 
 /* ---- the guests' locks ---- */

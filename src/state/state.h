@@ -16,7 +16,8 @@
  * errno on failure: -EINVAL bad argument, -ENOENT no such global value,
  * -ERANGE read past the value, -EFBIG value above FL_STATE_MAX_BYTES,
  * -ENOMEM, -ENODATA fewer appended elements than asked, -ENOSPC buffer too
- * small, or what a system call or the global tier reported.
+ * small, -EDQUOT the user's quota is full, -ENOBUFS the call tree's budget
+ * refused the bytes, or what a system call or the global tier reported.
  *
  * Coherence: a replica starts empty and is filled from the global tier the
  * first time it is used (read, size, write at an offset, map, ...); after that
@@ -26,19 +27,31 @@
  * local to the process (guests' __faasm_lock_state_*); they do not guard the
  * calls below, which are each safe to call from any thread.
  *
+ * Accounting: the bytes a user's state holds in this tier (each replica's
+ * largest size, since its memfd never shrinks, plus the bytes appended
+ * through the tier and not yet cleared) count against a per-user quota
+ * (fl_state_set_quota).  The functions that grow a value or append take the
+ * call tree's budget (budget/budget.h; NULL: none) and charge the growth to
+ * its FL_BUDGET_MEMORY as well, for good: state outlives calls, so the
+ * charge bounds what one tree may create, and is not given back when the
+ * tree's calls end.  A refused growth changes nothing.
+ *
  * Limits: each replica holds one file descriptor (its memfd) and reserves
  * FL_STATE_MAX_BYTES of address space (no memory) until fl_state_free, so
  * a tier makes at most half of RLIMIT_NOFILE replicas and 16384 at most
  * (guests choose key names: the rest is for everything else); past that
  * fl_state_lookup of a new key answers -EMFILE.
  *
- * Layering: libc only.  Link with -pthread.
+ * Layering: libc and budget/budget.h only.  Link with -pthread.
  */
 #ifndef FL_STATE_STATE_H
 #define FL_STATE_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "budget/budget.h"
 
 /* Largest value a replica holds: the address space reserved per replica so
  * that its process view never moves when the value grows. */
@@ -94,6 +107,14 @@ int fl_state_new(const fl_global_tier *global, fl_state **out);
  * valid (they hold the memfd's pages); the process views do not. */
 void fl_state_free(fl_state *st);
 
+/* Caps the bytes each user's state may hold in this tier (see Accounting);
+ * 0: no cap (the default).  Growth past it fails with -EDQUOT. */
+void fl_state_set_quota(fl_state *st, uint64_t bytes);
+uint64_t fl_state_get_quota(const fl_state *st);
+
+/* The bytes `user`'s state holds in this tier now (for tests and stats). */
+uint64_t fl_state_user_bytes(fl_state *st, const char *user);
+
 /* The replica of (user, key), created empty on first use.  `user` is non-empty
  * without '/', `key` non-empty.  *out is borrowed from st and valid until
  * fl_state_free.  Returns 0, -EINVAL, -ENOMEM or -EMFILE (too many replicas). */
@@ -110,7 +131,12 @@ ssize_t fl_state_size(fl_state_kv *kv);
 
 /* Grows the value to at least len bytes (new bytes are zero, and dirty);
  * never shrinks it.  For Faasm's `totalLen` arguments.  Returns 0 or <0. */
-int fl_state_ensure_size(fl_state_kv *kv, size_t len);
+int fl_state_ensure_size(fl_state_kv *kv, size_t len, fl_budget *budget);
+
+/* The largest len a fl_state_write of kv could have now within the user's
+ * quota, `budget` and FL_STATE_MAX_BYTES: a caller may refuse a bigger
+ * value before it reads it. */
+size_t fl_state_max_write(fl_state_kv *kv, fl_budget *budget);
 
 /* Copies min(size, cap) bytes of the value into buf; returns the size. */
 ssize_t fl_state_read(fl_state_kv *kv, void *buf, size_t cap);
@@ -119,11 +145,13 @@ ssize_t fl_state_read(fl_state_kv *kv, void *buf, size_t cap);
 int fl_state_read_at(fl_state_kv *kv, size_t off, void *buf, size_t len);
 
 /* Replaces the value with data[0..len) (the size becomes len, without
- * fetching the old value); all dirty. */
-int fl_state_write(fl_state_kv *kv, const void *data, size_t len);
+ * fetching the old value); all dirty.  (Here and below, `budget` is charged
+ * with the growth: see Accounting.) */
+int fl_state_write(fl_state_kv *kv, const void *data, size_t len, fl_budget *budget);
 
 /* Writes data[0..len) at off, growing the value to off+len if shorter. */
-int fl_state_write_at(fl_state_kv *kv, size_t off, const void *data, size_t len);
+int fl_state_write_at(fl_state_kv *kv, size_t off, const void *data, size_t len,
+                      fl_budget *budget);
 
 /* Marks the whole value, or bytes [off, off+len) of it, dirty (for writes
  * made through a mapping).  Returns 0, or -ERANGE past the size. */
@@ -145,7 +173,7 @@ int fl_state_push_partial_mask(fl_state_kv *kv, fl_state_kv *mask);
 
 /* Replaces the replica with the global value (its size becomes the global
  * size) and clears the dirty marks.  Returns 0 or -ENOENT. */
-int fl_state_pull(fl_state_kv *kv);
+int fl_state_pull(fl_state_kv *kv, fl_budget *budget);
 
 /* Maps bytes [offset, offset+len) of the replica at addr with
  * MAP_FIXED|MAP_SHARED, replacing whatever was mapped there.  addr and offset
@@ -162,7 +190,7 @@ int fl_state_unmap(void *addr, size_t len);
 /* The key's appended list, kept in the global tier only (see fl_global_tier's
  * append, read_list, clear_list for results: read returns the bytes copied of
  * the first n elements concatenated, -ENODATA or -ENOSPC). */
-int fl_state_append(fl_state_kv *kv, const void *data, size_t len);
+int fl_state_append(fl_state_kv *kv, const void *data, size_t len, fl_budget *budget);
 ssize_t fl_state_read_appended(fl_state_kv *kv, size_t n, void *buf, size_t cap);
 int fl_state_clear_appended(fl_state_kv *kv);
 

@@ -3,7 +3,10 @@
  * ids, binary output, many calls on few threads, chained calls awaiting
  * their children on pools too small to run them side by side, await
  * timeouts, deadlines raising the cancel flag, failures, shutdown with work
- * in flight.  The run callback below dispatches on the function name.
+ * in flight; call trees: deadlines inherited, failures cancelling
+ * unfinished children, runaway trees failed as a whole, chained results
+ * kept while their caller runs, budget charges, nested awaits bounded by the
+ * C stack left.  The run callback below dispatches on the function name.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -23,6 +26,8 @@ static int g_gate;            /* "hang" returns once this is set */
 static int g_opaque_freed;
 static int g_saw_cancel;      /* "spin" saw its flag raised */
 static int g_self_await_rc;
+static int g_spinning;        /* "spin" has started */
+static int g_submit_after_rc; /* "runaway_root": a submit after its tree failed */
 
 static long elapsed_ms(const struct timespec *t0) {
     struct timespec t;
@@ -121,6 +126,7 @@ static void run(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         /* until the cancel flag (or a watched flag of our own) is raised */
         volatile int mine = 0;
         volatile int *flag = call->cancel;
+        __atomic_store_n(&g_spinning, 1, __ATOMIC_RELEASE);
         if (!strcmp(fn, "spin_watch")) {
             fl_call_watch(sink, &mine);
             flag = &mine;
@@ -160,6 +166,108 @@ static void run(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
             memcpy(&parent, out, sizeof parent);
         free(out);
         fl_call_set_return(sink, parent == call->id && call->parent == 0 ? depth : -1);
+    } else if (!strcmp(fn, "echo_checked")) {
+        int rc = fl_call_set_output(sink, call->msg.input, call->msg.input_len);
+        if (rc < 0)
+            fl_call_set_error(sink, "set_output: %d", rc);
+    } else if (!strcmp(fn, "sleepchain")) {
+        /* input {n, ms}: sleeps ms (stopping when cancelled), then chains
+         * sleepchain(n - 1) with the same absolute deadline and awaits it */
+        uint32_t in[2];
+        memcpy(in, call->msg.input, sizeof in);
+        for (uint32_t i = 0; i < in[1] && !__atomic_load_n(call->cancel, __ATOMIC_RELAXED); i++)
+            sleep_ms(1);
+        if (in[0] == 0 || __atomic_load_n(call->cancel, __ATOMIC_RELAXED))
+            return;
+        uint32_t next[2] = {in[0] - 1, in[1]};
+        fl_call_msg m = {.function = "sleepchain", .input = (const uint8_t *)next,
+                         .input_len = sizeof next, .deadline_ns = call->msg.deadline_ns};
+        uint32_t id = fl_sched_submit(g_sched, &m);
+        int rv;
+        if (!id || fl_sched_await(g_sched, id, -1, &rv) != 0 ||
+            fl_sched_status(g_sched, id) != FL_CALL_SUCCESS)
+            fl_call_set_error(sink, "child failed");
+    } else if (!strcmp(fn, "spawn_then_fail")) {
+        /* input k: chains k kept echoes (ids as output), then fails */
+        uint32_t k, ids[64];
+        memcpy(&k, call->msg.input, sizeof k);
+        for (uint32_t i = 0; i < k && i < 64; i++)
+            ids[i] = submit(g_sched, "echo", "x", 1, FL_CALL_KEEP, 0);
+        fl_call_set_output(sink, ids, k * sizeof *ids);
+        fl_call_set_error(sink, "parent failed");
+    } else if (!strcmp(fn, "chain_spin")) {
+        /* chains a spinning call (run on this stack) and awaits it */
+        uint32_t id = submit(g_sched, "spin", NULL, 0, 0, 0);
+        fl_sched_await(g_sched, id, -1, NULL);
+    } else if (!strcmp(fn, "fail_when_spinning")) {
+        /* chains chain_spin (kept: its id is the output), fails once the
+         * grandchild spins */
+        uint32_t id = submit(g_sched, "chain_spin", NULL, 0, FL_CALL_KEEP, 0);
+        fl_call_set_output(sink, &id, sizeof id);
+        for (int i = 0; i < 10000 && !__atomic_load_n(&g_spinning, __ATOMIC_ACQUIRE); i++)
+            sleep_ms(1);
+        fl_call_set_error(sink, "parent failed");
+    } else if (!strcmp(fn, "runaway")) {
+        fl_sched_fail_tree(g_sched, FL_REASON_USER + 1, "chain depth limit (%d) reached", 3);
+    } else if (!strcmp(fn, "runaway_root")) {
+        /* ten queued kept echoes, then a runaway call awaited */
+        uint32_t ids[10];
+        for (int i = 0; i < 10; i++)
+            ids[i] = submit(g_sched, "echo", "x", 1, FL_CALL_KEEP, 0);
+        fl_call_set_output(sink, ids, sizeof ids);
+        uint32_t r = submit(g_sched, "runaway", NULL, 0, 0, 0);
+        fl_sched_await(g_sched, r, -1, NULL);
+        fl_call_msg m = {.function = "echo"};
+        uint32_t late;
+        __atomic_store_n(&g_submit_after_rc, fl_sched_submit_call(g_sched, &m, &late),
+                         __ATOMIC_RELEASE);
+    } else if (!strcmp(fn, "chain_wait_await")) {
+        /* input k: chains k echoes, waits until all have finished (without
+         * awaiting), then awaits each with its output; returns how many
+         * were found with their output */
+        uint32_t k, ids[64];
+        memcpy(&k, call->msg.input, sizeof k);
+        for (uint32_t i = 0; i < k; i++)
+            ids[i] = submit(g_sched, "echo", &i, sizeof i, 0, 0);
+        for (uint32_t i = 0; i < k; i++)
+            for (int t = 0; t < 10000 && fl_sched_status(g_sched, ids[i]) == FL_CALL_QUEUED; t++)
+                sleep_ms(1);
+        for (uint32_t i = 0; i < k; i++)
+            for (int t = 0; t < 10000 && fl_sched_status(g_sched, ids[i]) == FL_CALL_RUNNING; t++)
+                sleep_ms(1);
+        int found = 0;
+        for (uint32_t i = 0; i < k; i++) {
+            uint8_t *out = NULL;
+            size_t len = 0;
+            if (fl_sched_await_output(g_sched, ids[i], 0, NULL, &out, &len) == 0 &&
+                len == sizeof i && !memcmp(out, &i, sizeof i))
+                found++;
+            free(out);
+        }
+        fl_call_set_output(sink, ids, k * sizeof *ids);
+        fl_call_set_return(sink, found);
+    } else if (!strcmp(fn, "deep")) {
+        /* input n: takes 32 KiB of C stack, chains deep(n - 1) and awaits it;
+         * returns n, or fails with the first failure's message */
+        uint32_t n;
+        memcpy(&n, call->msg.input, sizeof n);
+        volatile char *fat = __builtin_alloca(32 << 10); /* on the real stack under ASan too */
+        for (size_t i = 0; i < (32 << 10); i += 4096)
+            fat[i] = 1;
+        if (n == 0)
+            return;
+        uint32_t m = n - 1;
+        uint32_t id = submit(g_sched, "deep", &m, sizeof m, 0, 0);
+        int rv = -1;
+        if (fl_sched_await(g_sched, id, -1, &rv) != 0) {
+            fl_call_set_error(sink, "await failed");
+        } else if (fl_sched_status(g_sched, id) != FL_CALL_SUCCESS) {
+            char *e = fl_sched_error(g_sched, id);
+            fl_call_set_error(sink, "%s", e ? e : "failed");
+            free(e);
+        } else {
+            fl_call_set_return(sink, rv + 1);
+        }
     } else if (!strcmp(fn, "await_id")) {
         uint32_t id;
         memcpy(&id, call->msg.input, sizeof id);
@@ -176,9 +284,9 @@ static void count_free(void *p) {
     __atomic_add_fetch(&g_opaque_freed, 1, __ATOMIC_RELAXED);
 }
 
-static fl_sched *make(unsigned nthreads, unsigned max_threads, unsigned max_depth) {
+static fl_sched *make(unsigned nthreads, unsigned max_threads, size_t stack_size) {
     fl_sched_config cfg = {.nthreads = nthreads, .max_threads = max_threads,
-                           .max_depth = max_depth, .run = run};
+                           .stack_size = stack_size, .run = run};
     g_sched = fl_sched_new_config(&cfg);
     cr_assert_not_null(g_sched);
     return g_sched;
@@ -418,31 +526,47 @@ Test(sched_chain, concurrent_trees) {
     fl_sched_free(g_sched, FL_SCHED_DRAIN);
 }
 
-/* A chain deeper than max_depth: past the bound, awaited calls go to new threads. */
-Test(sched_chain, depth_bound_spawns) {
-    fl_sched *s = make(1, 64, 8);
-    int32_t chain[100];
-    for (int i = 0; i < 100; i++)
-        chain[i] = 1;
-    tree_on(s, chain, 100, 101);
+/* Worker stacks just above the reserve a nested call needs, and calls that
+ * each take 32 KiB of it: a few nest, 64 (the old count) would overflow. */
+#define SMALL_STACK (FL_CSTACK_CALL_RESERVE + ((size_t)256 << 10))
+enum { DEEP = 300 };
+
+/* A chain deeper than the stack left allows nesting: past it, awaited calls
+ * go to new threads, and the chain completes. */
+Test(sched_chain, stack_bound_spawns) {
+    fl_sched *s = make(1, 256, SMALL_STACK);
+    uint32_t n = DEEP;
+    uint32_t id = submit(s, "deep", &n, sizeof n, FL_CALL_KEEP, 0);
+    int rv = -1;
+    cr_assert_eq(fl_sched_await(s, id, 60000, &rv), 0);
+    char *e = fl_sched_error(s, id);
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_SUCCESS, "%s", e ? e : "");
+    cr_assert_eq(rv, DEEP);
     fl_sched_stats st;
     fl_sched_get_stats(s, &st);
-    cr_assert_leq(st.depth_peak, 8);
-    cr_assert_gt(st.spawned, 0);
+    cr_assert_gt(st.handed, 0);
+    cr_assert_lt(st.depth_peak, DEEP);
+    cr_assert_eq(st.stack_refused, 0);
     fl_sched_free(s, FL_SCHED_DRAIN);
 }
 
-/* The same with no thread to spare: run inline past the bound, no deadlock. */
-Test(sched_chain, depth_bound_no_threads_left) {
-    fl_sched *s = make(1, 1, 8);
-    int32_t chain[100];
-    for (int i = 0; i < 100; i++)
-        chain[i] = 1;
-    tree_on(s, chain, 100, 101);
+/* The same with no thread to spare: the awaited call fails with "call stack
+ * exhausted" instead of overflowing the stack (the old count allowed any
+ * depth when no thread could be had: a crash on a small stack). */
+Test(sched_chain, stack_bound_no_thread_fails_the_awaited_call) {
+    fl_sched *s = make(1, 1, SMALL_STACK);
+    uint32_t n = DEEP;
+    uint32_t id = submit(s, "deep", &n, sizeof n, FL_CALL_KEEP, 0);
+    cr_assert_eq(fl_sched_await(s, id, 60000, NULL), 0);
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_FAILED);
+    char *e = fl_sched_error(s, id);
+    cr_assert(e && strstr(e, "call stack exhausted"), "%s", e ? e : "(none)");
+    free(e);
     fl_sched_stats st;
     fl_sched_get_stats(s, &st);
-    cr_assert_eq(st.depth_peak, 101);
+    cr_assert_eq(st.stack_refused, 1);
     cr_assert_eq(st.threads_peak, 1);
+    cr_assert_lt(st.depth_peak, DEEP);
     fl_sched_free(s, FL_SCHED_DRAIN);
 }
 
@@ -630,6 +754,185 @@ Test(sched_fail, bad_arguments) {
     cr_assert_eq(fl_sched_submit(s, NULL), 0);
     fl_sched_free(s, FL_SCHED_DRAIN);
     fl_sched_free(NULL, FL_SCHED_DRAIN);
+}
+
+/* ---- call trees ---- */
+
+/* One deadline for a chain: each level sleeps 100 ms, then chains the next
+ * with the same absolute deadline (350 ms from submit).  The root fails as
+ * a timeout at about 350 ms having run 4 levels, not after 10 levels. */
+Test(sched_tree, a_chain_inherits_the_absolute_deadline) {
+    fl_sched *s = make(2, 0, 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint32_t in[2] = {9, 100};
+    fl_call_msg m = {.function = "sleepchain", .input = (const uint8_t *)in,
+                     .input_len = sizeof in, .deadline_ns = fl_monotonic_ns() + 350000000u,
+                     .flags = FL_CALL_KEEP};
+    uint32_t id = fl_sched_submit(s, &m);
+    cr_assert_eq(fl_sched_await(s, id, 10000, NULL), 0);
+    long ms = elapsed_ms(&t0);
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_FAILED);
+    cr_assert_eq(fl_sched_reason(s, id), FL_REASON_DEADLINE);
+    char *e = fl_sched_error(s, id);
+    cr_assert(e && strstr(e, "timed out"), "%s", e ? e : "(none)");
+    free(e);
+    cr_assert_geq(ms, 340);
+    cr_assert_lt(ms, 800, "%ld ms", ms);
+    cr_assert_leq(g_ran, 5);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+}
+
+/* A call that fails with chained calls still queued: they finish failed,
+ * cancelled, without running (one worker: they were never taken). */
+Test(sched_tree, a_failed_call_cancels_its_queued_children_unrun) {
+    fl_sched *s = make(1, 1, 0);
+    uint32_t k = 20;
+    uint32_t id = submit(s, "spawn_then_fail", &k, sizeof k, FL_CALL_KEEP, 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(fl_sched_await_output(s, id, 10000, NULL, &out, &len), 0);
+    cr_assert_eq(len, k * sizeof(uint32_t));
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_FAILED);
+    fl_sched_free(s, FL_SCHED_DRAIN); /* a drain would run anything still queued */
+    s = NULL;
+    cr_assert_eq(g_ran, 1, "%d calls ran", g_ran);
+    free(out);
+}
+
+/* The same, looked at before shutdown: each child is failed as cancelled. */
+Test(sched_tree, cancelled_children_say_why) {
+    fl_sched *s = make(1, 1, 0);
+    uint32_t k = 5, ids[5];
+    uint32_t id = submit(s, "spawn_then_fail", &k, sizeof k, FL_CALL_KEEP, 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(fl_sched_await_output(s, id, 10000, NULL, &out, &len), 0);
+    memcpy(ids, out, sizeof ids);
+    free(out);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(fl_sched_status(s, ids[i]), FL_CALL_FAILED);
+        cr_assert_eq(fl_sched_reason(s, ids[i]), FL_REASON_CANCELLED);
+        char *e = fl_sched_error(s, ids[i]);
+        cr_assert(e && !strcmp(e, "cancelled: the calling call failed"), "%s", e ? e : "");
+        free(e);
+    }
+    fl_sched_stats st;
+    fl_sched_get_stats(s, &st);
+    cr_assert_eq(st.cancelled, 5);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+}
+
+/* A failing call raises the flags of its running descendants, down the
+ * tree: a grandchild spinning on another thread's stack stops at once. */
+Test(sched_tree, a_failed_call_raises_its_running_descendants_flags) {
+    fl_sched *s = make(2, 0, 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint32_t id = submit(s, "fail_when_spinning", NULL, 0, FL_CALL_KEEP, 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(fl_sched_await_output(s, id, 10000, NULL, &out, &len), 0);
+    cr_assert_eq(len, sizeof(uint32_t));
+    uint32_t child;
+    memcpy(&child, out, sizeof child);
+    free(out);
+    cr_assert_eq(fl_sched_await(s, child, 10000, NULL), 0);
+    cr_assert(__atomic_load_n(&g_saw_cancel, __ATOMIC_ACQUIRE));
+    cr_assert_lt(elapsed_ms(&t0), 5000);
+    cr_assert_eq(fl_sched_reason(s, child), FL_REASON_CANCELLED);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+}
+
+/* fl_sched_fail_tree: the root fails with the runaway's message and
+ * reason, every other call of the tree is cancelled (the queued echoes
+ * never run) and nothing more may be chained into it. */
+Test(sched_tree, a_runaway_fails_the_whole_tree) {
+    fl_sched *s = make(1, 1, 0);
+    uint32_t id = submit(s, "runaway_root", NULL, 0, FL_CALL_KEEP, 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(fl_sched_await_output(s, id, 10000, NULL, &out, &len), 0);
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_FAILED);
+    cr_assert_eq(fl_sched_reason(s, id), FL_REASON_USER + 1);
+    char *e = fl_sched_error(s, id);
+    cr_assert(e && !strcmp(e, "chain depth limit (3) reached"), "%s", e ? e : "(none)");
+    free(e);
+    cr_assert_eq(len, 10 * sizeof(uint32_t));
+    for (int i = 0; i < 10; i++) {
+        uint32_t echo;
+        memcpy(&echo, out + i * sizeof echo, sizeof echo);
+        cr_assert_eq(fl_sched_status(s, echo), FL_CALL_FAILED);
+        e = fl_sched_error(s, echo);
+        cr_assert(e && !strcmp(e, "cancelled: the call tree failed"), "%s", e ? e : "");
+        free(e);
+    }
+    free(out);
+    cr_assert_eq(__atomic_load_n(&g_submit_after_rc, __ATOMIC_ACQUIRE), -ECANCELED);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+    cr_assert_eq(g_ran, 2, "%d calls ran", g_ran); /* the root and the runaway */
+}
+
+/* A chained result is kept while its caller runs, however many finish
+ * (the bounded history holds 10 here), and released when the caller ends. */
+Test(sched_tree, chained_results_are_kept_while_the_caller_runs) {
+    fl_sched_config cfg = {.nthreads = 2, .max_history = 10, .run = run};
+    fl_sched *s = g_sched = fl_sched_new_config(&cfg);
+    uint32_t k = 50;
+    uint32_t id = submit(s, "chain_wait_await", &k, sizeof k, FL_CALL_KEEP, 0);
+    int rv = -1;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(fl_sched_await_output(s, id, 20000, &rv, &out, &len), 0);
+    cr_assert_eq(rv, 50, "%d of 50 results found", rv);
+    cr_assert_eq(len, k * sizeof(uint32_t));
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t child;
+        memcpy(&child, out + i * sizeof child, sizeof child);
+        cr_assert_eq(fl_sched_status(s, child), FL_CALL_UNKNOWN);
+    }
+    free(out);
+    fl_sched_stats st;
+    fl_sched_get_stats(s, &st);
+    cr_assert_eq(st.results, 1); /* the root's, kept */
+    fl_sched_free(s, FL_SCHED_DRAIN);
+}
+
+/* Inputs are charged to the budget until the call ends, outputs until the
+ * result is freed; a charge past the limit is refused. */
+Test(sched_tree, inputs_and_outputs_are_charged_to_the_budget) {
+    fl_sched *s = make(1, 1, 0);
+    fl_budget_limits lim = {.memory_bytes = 1000};
+    fl_budget *b = fl_budget_new(&lim);
+    uint8_t buf[700] = {0};
+    fl_call_msg m = {.function = "echo_checked", .input = buf, .input_len = 400,
+                     .budget = b, .flags = FL_CALL_KEEP};
+    uint32_t id = fl_sched_submit(s, &m);
+    cr_assert_neq(id, 0);
+    cr_assert_eq(fl_sched_await(s, id, 10000, NULL), 0);
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_SUCCESS);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 400); /* the output, kept */
+    cr_assert_eq(fl_budget_peak(b, FL_BUDGET_MEMORY), 800); /* input + output */
+    /* 400 kept + a 700-byte input: refused at submit */
+    m.input_len = 700;
+    uint32_t id2 = 0;
+    cr_assert_eq(fl_sched_submit_call(s, &m, &id2), -EDQUOT);
+    cr_assert_eq(id2, 0);
+    cr_assert_eq(fl_sched_release(s, id), 0);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    /* a 600-byte input fits, its 600-byte output on top does not */
+    m.input_len = 600;
+    id = fl_sched_submit(s, &m);
+    cr_assert_neq(id, 0);
+    cr_assert_eq(fl_sched_await(s, id, 10000, NULL), 0);
+    char *e = fl_sched_error(s, id);
+    cr_assert(e && strstr(e, "set_output: -122"), "%s", e ? e : "(none)"); /* -EDQUOT */
+    free(e);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0);
+    cr_assert(fl_budget_refused(b, FL_BUDGET_MEMORY));
+    cr_assert_eq(fl_sched_release(s, id), 0);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+    fl_budget_unref(b);
 }
 
 /* ---- results: kept, history, release ---- */

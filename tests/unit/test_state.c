@@ -3,7 +3,8 @@
  * tier (whole and offset reads and writes, growth, mappings shared between
  * "guests"), push / partial push / mask push / pull against the in-process
  * global tier with a second local tier standing in for a second host, the
- * appended list, the guests' locks, and concurrent writers.
+ * appended list, what growth is charged to call trees' budgets and users'
+ * quotas, the guests' locks, and concurrent writers.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -121,8 +122,8 @@ Test(state, lookup_is_per_user_and_stable) {
     }
 
     /* Same key name, different users: separate global values. */
-    cr_assert_eq(fl_state_write(a, "A", 1), 0);
-    cr_assert_eq(fl_state_write(b, "BB", 2), 0);
+    cr_assert_eq(fl_state_write(a, "A", 1, NULL), 0);
+    cr_assert_eq(fl_state_write(b, "BB", 2, NULL), 0);
     cr_assert_eq(fl_state_push(a), 0);
     cr_assert_eq(fl_state_push(b), 0);
     size_t n;
@@ -140,7 +141,7 @@ Test(state, lookup_is_per_user_and_stable) {
 Test(state, write_read_whole) {
     fl_state_kv *kv = kv_of(host1, "u", "whole");
     cr_assert_eq(fl_state_size(kv), 0);
-    cr_assert_eq(fl_state_write(kv, "hello world", 11), 0);
+    cr_assert_eq(fl_state_write(kv, "hello world", 11, NULL), 0);
     cr_assert_eq(fl_state_size(kv), 11);
     char buf[32] = {0};
     cr_assert_eq(fl_state_read(kv, buf, sizeof buf), 11);
@@ -152,9 +153,9 @@ Test(state, write_read_whole) {
     cr_assert_eq(memcmp(small, "hel", 3), 0);
 
     /* A shorter whole write shrinks the value and zeroes the old tail. */
-    cr_assert_eq(fl_state_write(kv, "hi", 2), 0);
+    cr_assert_eq(fl_state_write(kv, "hi", 2, NULL), 0);
     cr_assert_eq(fl_state_size(kv), 2);
-    cr_assert_eq(fl_state_ensure_size(kv, 11), 0);
+    cr_assert_eq(fl_state_ensure_size(kv, 11, NULL), 0);
     memset(buf, 'x', sizeof buf);
     cr_assert_eq(fl_state_read(kv, buf, sizeof buf), 11);
     cr_assert_eq(memcmp(buf, "hi\0\0\0\0\0\0\0\0\0", 11), 0);
@@ -162,7 +163,7 @@ Test(state, write_read_whole) {
 
 Test(state, write_read_offset_and_grow) {
     fl_state_kv *kv = kv_of(host1, "u", "off");
-    cr_assert_eq(fl_state_write_at(kv, 10, "abc", 3), 0);
+    cr_assert_eq(fl_state_write_at(kv, 10, "abc", 3, NULL), 0);
     cr_assert_eq(fl_state_size(kv), 13);
     uint8_t buf[13];
     cr_assert_eq(fl_state_read_at(kv, 0, buf, 13), 0);
@@ -170,7 +171,7 @@ Test(state, write_read_offset_and_grow) {
         cr_assert_eq(buf[i], 0);
     cr_assert_eq(memcmp(buf + 10, "abc", 3), 0);
 
-    cr_assert_eq(fl_state_write_at(kv, 2, "XY", 2), 0);
+    cr_assert_eq(fl_state_write_at(kv, 2, "XY", 2, NULL), 0);
     cr_assert_eq(fl_state_size(kv), 13); /* inside: no growth */
     char two[2];
     cr_assert_eq(fl_state_read_at(kv, 2, two, 2), 0);
@@ -181,14 +182,14 @@ Test(state, write_read_offset_and_grow) {
     cr_assert_eq(fl_state_read_at(kv, 13, buf, 0), 0);
 
     /* totalLen: grow, never shrink. */
-    cr_assert_eq(fl_state_ensure_size(kv, 3 * page + 5), 0);
+    cr_assert_eq(fl_state_ensure_size(kv, 3 * page + 5, NULL), 0);
     cr_assert_eq(fl_state_size(kv), (ssize_t)(3 * page + 5));
-    cr_assert_eq(fl_state_ensure_size(kv, 4), 0);
+    cr_assert_eq(fl_state_ensure_size(kv, 4, NULL), 0);
     cr_assert_eq(fl_state_size(kv), (ssize_t)(3 * page + 5));
     cr_assert_eq(fl_state_read_at(kv, 10, buf, 3), 0);
     cr_assert_eq(memcmp(buf, "abc", 3), 0);
 
-    cr_assert_eq(fl_state_write_at(kv, FL_STATE_MAX_BYTES, "a", 1), -EFBIG);
+    cr_assert_eq(fl_state_write_at(kv, FL_STATE_MAX_BYTES, "a", 1, NULL), -EFBIG);
 }
 
 Test(state, large_value_in_place) {
@@ -198,8 +199,8 @@ Test(state, large_value_in_place) {
     for (size_t i = 0; i < n; i++)
         src[i] = (uint8_t)(i * 7 + (i >> 12));
     uint8_t *before = fl_state_data(kv);
-    cr_assert_eq(fl_state_write_at(kv, 0, src, 100), 0); /* small first, then grow */
-    cr_assert_eq(fl_state_write(kv, src, n), 0);
+    cr_assert_eq(fl_state_write_at(kv, 0, src, 100, NULL), 0); /* small first, then grow */
+    cr_assert_eq(fl_state_write(kv, src, n, NULL), 0);
     /* The process view did not move while the value grew. */
     cr_assert_eq(fl_state_data(kv), before);
     cr_assert_eq(memcmp(fl_state_data(kv), src, n), 0);
@@ -220,19 +221,19 @@ Test(state, empty_values) {
     cr_assert_eq(fl_state_read(kv, NULL, 0), 0);
     cr_assert_eq(fl_state_push_partial(kv), 0);
     cr_assert_eq(cnt.set_ranges + cnt.sets, 0);
-    cr_assert_eq(fl_state_write(kv, "", 0), 0);
+    cr_assert_eq(fl_state_write(kv, "", 0, NULL), 0);
     cr_assert_eq(fl_state_push(kv), 0);
     cr_assert_eq(cnt.inner.size(cnt.inner.ctx, "u/empty"), 0); /* exists, empty */
 
     fl_state_kv *other = kv_of(host2, "u", "empty");
-    cr_assert_eq(fl_state_pull(other), 0);
+    cr_assert_eq(fl_state_pull(other, NULL), 0);
     cr_assert_eq(fl_state_size(other), 0);
-    cr_assert_eq(fl_state_append(other, "", 0), 0);
+    cr_assert_eq(fl_state_append(other, "", 0, NULL), 0);
     char c;
     cr_assert_eq(fl_state_read_appended(kv, 1, &c, 0), 0);
 
     /* Size queries with a NULL buffer, as __faasm_read_state(k, NULL, 0) does. */
-    cr_assert_eq(fl_state_write(kv, "abc", 3), 0);
+    cr_assert_eq(fl_state_write(kv, "abc", 3, NULL), 0);
     cr_assert_eq(fl_state_read(kv, NULL, 0), 3);
 }
 
@@ -241,7 +242,7 @@ Test(state, empty_values) {
 /* Two anonymous areas stand in for two guests' linear memories. */
 Test(state, two_mappings_share_writes) {
     fl_state_kv *kv = kv_of(host1, "u", "mapped");
-    cr_assert_eq(fl_state_write(kv, "initial", 7), 0);
+    cr_assert_eq(fl_state_write(kv, "initial", 7, NULL), 0);
 
     size_t area = 16 * page;
     uint8_t *mem1 = mmap(NULL, area, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -269,7 +270,7 @@ Test(state, two_mappings_share_writes) {
     cr_assert_eq(w1[2 * page + 17], 0x5a);
 
     /* A host-side write (and growth) is seen by both guests. */
-    cr_assert_eq(fl_state_write_at(kv, page + 3, "host", 4), 0);
+    cr_assert_eq(fl_state_write_at(kv, page + 3, "host", 4, NULL), 0);
     cr_assert_eq(memcmp(w1 + page + 3, "host", 4), 0);
     cr_assert_eq(memcmp(w2 + page + 3, "host", 4), 0);
 
@@ -297,7 +298,7 @@ Test(state, two_mappings_share_writes) {
 /* A guest mapping a key that another host pushed sees the global value. */
 Test(state, map_fills_from_global) {
     fl_state_kv *a = kv_of(host1, "u", "m2");
-    cr_assert_eq(fl_state_write(a, "from host 1", 11), 0);
+    cr_assert_eq(fl_state_write(a, "from host 1", 11, NULL), 0);
     cr_assert_eq(fl_state_push(a), 0);
 
     uint8_t *mem = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -313,9 +314,9 @@ Test(state, push_then_other_host_pulls) {
     fl_state_kv *a = kv_of(host1, "u", "shared");
     fl_state_kv *b = kv_of(host2, "u", "shared");
     cr_assert_neq(a, b);
-    cr_assert_eq(fl_state_pull(b), -ENOENT);
+    cr_assert_eq(fl_state_pull(b, NULL), -ENOENT);
 
-    cr_assert_eq(fl_state_write(a, "version1", 8), 0);
+    cr_assert_eq(fl_state_write(a, "version1", 8, NULL), 0);
     /* Not pushed yet: host 2 has nothing. */
     cr_assert_eq(fl_state_size(b), 0);
     cr_assert_eq(fl_state_push(a), 0);
@@ -327,20 +328,20 @@ Test(state, push_then_other_host_pulls) {
     cr_assert_str_eq(buf, "version1");
 
     /* Host 2's replica is a replica: it changes only on pull. */
-    cr_assert_eq(fl_state_write(a, "version2-longer", 15), 0);
+    cr_assert_eq(fl_state_write(a, "version2-longer", 15, NULL), 0);
     cr_assert_eq(fl_state_push(a), 0);
     memset(buf, 0, sizeof buf);
     cr_assert_eq(fl_state_read(b, buf, sizeof buf), 8);
     cr_assert_str_eq(buf, "version1");
-    cr_assert_eq(fl_state_pull(b), 0);
+    cr_assert_eq(fl_state_pull(b, NULL), 0);
     memset(buf, 0, sizeof buf);
     cr_assert_eq(fl_state_read(b, buf, sizeof buf), 15);
     cr_assert_str_eq(buf, "version2-longer");
 
     /* A pull to a shorter value shrinks the replica and zeroes the rest. */
-    cr_assert_eq(fl_state_write(a, "v3", 2), 0);
+    cr_assert_eq(fl_state_write(a, "v3", 2, NULL), 0);
     cr_assert_eq(fl_state_push(a), 0);
-    cr_assert_eq(fl_state_pull(b), 0);
+    cr_assert_eq(fl_state_pull(b, NULL), 0);
     cr_assert_eq(fl_state_size(b), 2);
     cr_assert_eq(((uint8_t *)fl_state_data(b))[5], 0);
 }
@@ -350,7 +351,7 @@ Test(state, push_partial_sends_only_dirty_chunks) {
     size_t n = 6 * page;
     uint8_t *v = malloc(n);
     memset(v, 'a', n);
-    cr_assert_eq(fl_state_write(kv, v, n), 0);
+    cr_assert_eq(fl_state_write(kv, v, n, NULL), 0);
     cr_assert_eq(fl_state_push(kv), 0);
 
     /* Nothing dirty: no call at all. */
@@ -362,8 +363,8 @@ Test(state, push_partial_sends_only_dirty_chunks) {
     uint8_t *data = fl_state_data(kv);
     memset(data, 'x', page);
     memset(v, 'b', page);
-    cr_assert_eq(fl_state_write_at(kv, 2 * page + 10, v, page), 0); /* touches 2 and 3 */
-    cr_assert_eq(fl_state_write_at(kv, 5 * page, v, 1), 0);
+    cr_assert_eq(fl_state_write_at(kv, 2 * page + 10, v, page, NULL), 0); /* touches 2 and 3 */
+    cr_assert_eq(fl_state_write_at(kv, 5 * page, v, 1, NULL), 0);
     cr_assert_eq(fl_state_push_partial(kv), 0);
     cr_assert_eq(cnt.set_ranges, 2);              /* runs {2,3} and {5} */
     cr_assert_eq(cnt.range_bytes, 3 * page);
@@ -396,11 +397,11 @@ Test(state, push_partial_sends_only_dirty_chunks) {
 
     /* A second host pulling sees the merged value. */
     fl_state_kv *other = kv_of(host2, "u", "part");
-    cr_assert_eq(fl_state_pull(other), 0);
+    cr_assert_eq(fl_state_pull(other, NULL), 0);
     cr_assert_eq(memcmp(fl_state_data(other), data, n), 0);
 
     /* Growth by write_at: the tail chunk extends the global value. */
-    cr_assert_eq(fl_state_write_at(kv, n + 100, "end", 3), 0);
+    cr_assert_eq(fl_state_write_at(kv, n + 100, "end", 3, NULL), 0);
     cr_assert_eq(fl_state_push_partial(kv), 0);
     gv = global_value("u/part", &gn);
     cr_assert_eq(gn, n + 103);
@@ -409,7 +410,7 @@ Test(state, push_partial_sends_only_dirty_chunks) {
     free(gv);
 
     /* After a shrink a partial push sends the whole (shorter) value. */
-    cr_assert_eq(fl_state_write(kv, "tiny", 4), 0);
+    cr_assert_eq(fl_state_write(kv, "tiny", 4, NULL), 0);
     cr_assert_eq(fl_state_push_partial(kv), 0);
     cr_assert_eq(cnt.sets, 2);
     gv = global_value("u/part", &gn);
@@ -421,12 +422,12 @@ Test(state, push_partial_sends_only_dirty_chunks) {
 Test(state, push_partial_mask) {
     fl_state_kv *kv = kv_of(host1, "u", "vec");
     fl_state_kv *mask = kv_of(host1, "u", "vec_mask");
-    cr_assert_eq(fl_state_write(kv, "abcdefghij", 10), 0);
+    cr_assert_eq(fl_state_write(kv, "abcdefghij", 10, NULL), 0);
     cr_assert_eq(fl_state_push(kv), 0);
 
-    cr_assert_eq(fl_state_write(kv, "ABCDEFGHIJ", 10), 0);
+    cr_assert_eq(fl_state_write(kv, "ABCDEFGHIJ", 10, NULL), 0);
     static const uint8_t m[8] = {0, 1, 0, 1, 1, 0, 0, 7}; /* shorter than the value */
-    cr_assert_eq(fl_state_write(mask, m, sizeof m), 0);
+    cr_assert_eq(fl_state_write(mask, m, sizeof m, NULL), 0);
     cr_assert_eq(fl_state_push_partial_mask(kv, mask), 0);
     cr_assert_eq(cnt.set_ranges, 3); /* runs [1], [3,4], [7] */
 
@@ -444,7 +445,7 @@ Test(state, push_partial_mask) {
     cr_assert_eq(fl_state_push(mask), 0);
     fl_state_kv *kv2 = kv_of(host2, "u", "vec");
     fl_state_kv *mask2 = kv_of(host2, "u", "vec_mask");
-    cr_assert_eq(fl_state_write_at(kv2, 0, "zzzzzzzzzz", 10), 0);
+    cr_assert_eq(fl_state_write_at(kv2, 0, "zzzzzzzzzz", 10, NULL), 0);
     cr_assert_eq(fl_state_push_partial_mask(kv2, mask2), 0);
     gv = global_value("u/vec", &gn);
     cr_assert_eq(memcmp(gv, "azczzfgzij", 10), 0);
@@ -458,9 +459,9 @@ Test(state, append_read_clear) {
     char buf[16];
     cr_assert_eq(fl_state_read_appended(kv, 1, buf, sizeof buf), -ENODATA);
     cr_assert_eq(fl_state_read_appended(kv, 0, buf, sizeof buf), 0);
-    cr_assert_eq(fl_state_append(kv, "ab", 2), 0);
-    cr_assert_eq(fl_state_append(kv, "cd", 2), 0);
-    cr_assert_eq(fl_state_append(kv, "efg", 3), 0);
+    cr_assert_eq(fl_state_append(kv, "ab", 2, NULL), 0);
+    cr_assert_eq(fl_state_append(kv, "cd", 2, NULL), 0);
+    cr_assert_eq(fl_state_append(kv, "efg", 3, NULL), 0);
 
     memset(buf, 0, sizeof buf);
     cr_assert_eq(fl_state_read_appended(kv, 2, buf, sizeof buf), 4);
@@ -477,9 +478,80 @@ Test(state, append_read_clear) {
 
     cr_assert_eq(fl_state_clear_appended(other), 0);
     cr_assert_eq(fl_state_read_appended(kv, 1, buf, sizeof buf), -ENODATA);
-    cr_assert_eq(fl_state_append(kv, "h", 1), 0);
+    cr_assert_eq(fl_state_append(kv, "h", 1, NULL), 0);
     cr_assert_eq(fl_state_read_appended(kv, 1, buf, sizeof buf), 1);
     cr_assert_eq(buf[0], 'h');
+}
+
+/* ---- accounting: the tree's budget and the user's quota ---- */
+
+/* Growth is charged to the budget (for good: state outlives the call) and
+ * refused past it, changing nothing: whole writes, writes at an offset,
+ * ensure_size, pull and appends (F10b: 4096 appends of 64 KiB under a
+ * 1 MiB budget took 265 MB). */
+Test(state, growth_is_charged_to_the_budget_and_refused_past_it) {
+    fl_budget_limits lim = {.memory_bytes = 1 << 20};
+    fl_budget *b = fl_budget_new(&lim);
+    fl_state_kv *kv = kv_of(host1, "u", "k");
+    static uint8_t chunk[64 << 10];
+    cr_assert_eq(fl_state_write(kv, chunk, 1000, b), 0);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 1000);
+    cr_assert_eq(fl_state_write(kv, chunk, 10, b), 0); /* smaller: nothing more */
+    cr_assert_eq(fl_state_write_at(kv, 1500, chunk, 100, b), 0);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 1600);
+    cr_assert_eq(fl_state_ensure_size(kv, 2000, b), 0);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 2000);
+    cr_assert_eq(fl_state_ensure_size(kv, 2u << 20, b), -ENOBUFS);
+    cr_assert_eq(fl_state_size(kv), 2000, "a refused growth changed the value");
+    cr_assert_eq(fl_state_write(kv, chunk, sizeof chunk, b), 0);
+    uint64_t used = fl_budget_used(b, FL_BUDGET_MEMORY);
+    cr_assert_eq(used, sizeof chunk);
+
+    /* appends: 64 KiB each, until the 1 MiB budget refuses */
+    fl_state_kv *list = kv_of(host1, "u", "list");
+    int n = 0;
+    while (n < 4096 && fl_state_append(list, chunk, sizeof chunk, b) == 0)
+        n++;
+    cr_assert_eq(n, (int)(((1u << 20) - used) / sizeof chunk), "%d appends", n);
+    cr_assert_eq(fl_state_append(list, chunk, sizeof chunk, b), -ENOBUFS);
+    cr_assert(fl_budget_refused(b, FL_BUDGET_MEMORY));
+
+    /* pull: the global value (grown elsewhere) is charged when pulled */
+    fl_state_kv *other = kv_of(host2, "u", "k");
+    cr_assert_eq(fl_state_write(other, chunk, sizeof chunk, NULL), 0);
+    cr_assert_eq(fl_state_ensure_size(other, 3u << 20, NULL), 0);
+    cr_assert_eq(fl_state_push(other), 0);
+    cr_assert_eq(fl_state_pull(kv, b), -ENOBUFS);
+    cr_assert_eq(fl_state_size(kv), sizeof chunk);
+    fl_budget_unref(b);
+}
+
+/* Each user's state in a tier is capped (values' largest sizes and
+ * appended bytes); another user has a quota of its own; clearing an
+ * appended list gives its bytes back. */
+Test(state, per_user_quota) {
+    fl_state_set_quota(host1, 100 << 10);
+    static uint8_t buf[80 << 10];
+    fl_state_kv *a1 = kv_of(host1, "a", "one"), *a2 = kv_of(host1, "a", "two");
+    cr_assert_eq(fl_state_write(a1, buf, sizeof buf, NULL), 0);
+    cr_assert_eq(fl_state_write(a2, buf, 30 << 10, NULL), -EDQUOT);
+    cr_assert_eq(fl_state_append(a2, buf, 30 << 10, NULL), -EDQUOT);
+    cr_assert_eq(fl_state_write(a2, buf, 20 << 10, NULL), 0);
+    cr_assert_eq(fl_state_user_bytes(host1, "a"), 100 << 10);
+    /* a smaller write keeps the charge: the memfd never shrinks */
+    cr_assert_eq(fl_state_write(a1, buf, 1, NULL), 0);
+    cr_assert_eq(fl_state_append(a2, buf, 1, NULL), -EDQUOT);
+    fl_state_kv *b1 = kv_of(host1, "b", "one");
+    cr_assert_eq(fl_state_write(b1, buf, sizeof buf, NULL), 0);
+    cr_assert_eq(fl_state_append(b1, buf, 10 << 10, NULL), 0);
+    cr_assert_eq(fl_state_append(b1, buf, 20 << 10, NULL), -EDQUOT);
+    cr_assert_eq(fl_state_clear_appended(b1), 0);
+    cr_assert_eq(fl_state_user_bytes(host1, "b"), 80 << 10);
+    cr_assert_eq(fl_state_append(b1, buf, 20 << 10, NULL), 0);
+    /* the largest write the quota still allows, for a caller about to read
+     * a file into state */
+    cr_assert_eq(fl_state_max_write(a1, NULL), 80 << 10);
+    cr_assert_eq(fl_state_max_write(kv_of(host1, "c", "k"), NULL), 100 << 10);
 }
 
 /* ---- locks ---- */
@@ -571,7 +643,7 @@ static void *slice_writer(void *arg) {
         size_t len = off + step > SLICE ? SLICE - off : step;
         for (size_t i = 0; i < len; i++)
             piece[i] = pattern(a->id, off + i);
-        if (fl_state_write_at(kv, (size_t)a->id * SLICE + off, piece, len) < 0)
+        if (fl_state_write_at(kv, (size_t)a->id * SLICE + off, piece, len, NULL) < 0)
             return (void *)1;
     }
     return NULL;

@@ -140,12 +140,14 @@ static const uint8_t guest_wasm[] = {
 
 static fl_runtime *rt;
 
-/* A runtime with the guest loaded as victim/v and evil/e. */
-static void start(unsigned threads, uint32_t timeout_ms) {
+/* A runtime with the guest loaded as victim/v and evil/e (call trees of
+ * max_mib MiB; 0: the default). */
+static void start_mib(unsigned threads, uint32_t timeout_ms, uint32_t max_mib) {
     fl_runtime_config c;
     fl_runtime_config_init(&c);
     c.threads = threads;
     c.timeout_ms = timeout_ms;
+    c.max_memory_mib = max_mib;
     char err[200] = "";
     rt = fl_runtime_new(&c, err, sizeof err);
     cr_assert_not_null(rt, "%s", err);
@@ -154,6 +156,10 @@ static void start(unsigned threads, uint32_t timeout_ms) {
                  "%s", e.message);
     cr_assert_eq(fl_runtime_add_module(rt, "evil", "e", guest_wasm, sizeof guest_wasm, &e), 0,
                  "%s", e.message);
+}
+
+static void start(unsigned threads, uint32_t timeout_ms) {
+    start_mib(threads, timeout_ms, 0);
 }
 
 /* Submits evil/e with `input` and waits at most wait_ms for it to end (a
@@ -352,13 +358,17 @@ Test(trust, state_keys_cannot_take_every_fd) {
 
 /* faaslet.c op_chain: every chained input is copied and held by the host
  * until that call ends, with no bound: a guest chaining its memory in a
- * loop took the host's memory (8 MiB a call here, 136 MiB in all). */
-Test(trust, chained_input_has_a_budget_per_call) {
-    start(1, 0);
+ * loop took the host's memory (8 MiB a call here, 136 MiB in all).  The
+ * inputs are charged to the call tree's memory budget (64 MiB here) while
+ * the chained calls wait (one worker: none of them runs). */
+Test(trust, chained_inputs_count_against_the_tree_memory) {
+    start_mib(1, 0, 64);
     fl_call_result r;
     run_evil((const uint8_t *)"m", 1, 20000, &r);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP, "%s", r.error ? r.error : "(no error)");
-    cr_assert(strstr(r.error, "more than 128 MiB of input"), "%s", r.error);
+    cr_assert(strstr(r.error, "memory limit reached (64 MiB for the call tree): a chained "
+                              "input of 8388608 bytes does not fit"),
+              "%s", r.error);
     fl_call_result_free(&r);
     fl_runtime_free(rt);
 }

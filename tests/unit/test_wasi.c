@@ -522,7 +522,7 @@ static fl_trap blocker_call(blocker *b, const char *name, fl_value arg, uint32_t
     fl_funcinst *f = fl_instance_func(b->inst, name);
     cr_assert_not_null(f, "%s", name);
     fl_value v[1] = {arg};
-    fl_trap t = fl_invoke(b->ex, f, v);
+    fl_trap t = fl_invoke(b->ex, f, v, f->type->nparams, v, f->type->nresults);
     *result = v[0].i32;
     return t;
 }
