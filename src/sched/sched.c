@@ -1215,21 +1215,23 @@ void fl_sched_get_stats(fl_sched *s, fl_sched_stats *out) {
 
 int fl_call_set_output(fl_call_sink *sink, const void *bytes, size_t len) {
     struct call *c = sink->c;
-    uint8_t *copy = NULL;
+    /* The old output goes first, so that replacing an output needs room for
+     * one copy, not two; a refused new one leaves the output empty. */
+    fl_budget_release(c->budget, FL_BUDGET_MEMORY, c->output_len);
+    free(c->output);
+    c->output = NULL;
+    c->output_len = 0;
     /* charged before the copy is made: the budget bounds the host's memory */
     if (fl_budget_charge(c->budget, FL_BUDGET_MEMORY, len) < 0)
         return -EDQUOT;
     if (len) {
-        copy = malloc(len);
-        if (!copy) {
+        c->output = malloc(len);
+        if (!c->output) {
             fl_budget_release(c->budget, FL_BUDGET_MEMORY, len);
             return -ENOMEM;
         }
-        memcpy(copy, bytes, len);
+        memcpy(c->output, bytes, len);
     }
-    fl_budget_release(c->budget, FL_BUDGET_MEMORY, c->output_len);
-    free(c->output);
-    c->output = copy;
     c->output_len = len;
     return 0;
 }

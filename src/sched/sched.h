@@ -245,9 +245,10 @@ void fl_sched_get_stats(fl_sched *s, fl_sched_stats *out);
 /* ---- the result sink, for the run callback only, during the call ---- */
 
 /* Sets the call's output to a copy of bytes[0..len) (binary-safe), replacing
- * any earlier output; the bytes are charged to the call's budget.  Returns
- * 0, -EDQUOT when the budget refuses them (the earlier output stays), or
- * -ENOMEM. */
+ * any earlier output, which is dropped first (so a replacement needs room
+ * for one copy); the bytes are charged to the call's budget.  Returns 0,
+ * -EDQUOT when the budget refuses them, or -ENOMEM (then the output is
+ * empty). */
 int fl_call_set_output(fl_call_sink *sink, const void *bytes, size_t len);
 
 /* Sets the call's return value (what await reports). */

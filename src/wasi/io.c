@@ -11,8 +11,10 @@
  * kernel refuses that flag (terminals, older kernels), the transfer waits
  * for readiness first and then moves only what cannot block: a read at most
  * the FIONREAD count, a write at most PIPE_BUF bytes (a pipe that polls
- * writable has room for that much).  Short transfers are fine: wasi-libc
- * loops.
+ * writable has room for that much).  A read returns what is there, as a
+ * blocking read does; a write goes on until every byte is written, as a
+ * blocking write does (a program that calls write() once expects it all
+ * out), each wait still a slice that the interrupt flag ends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +48,9 @@ static bool guest_nonblocking(const fl__wasi_fd *f) {
     return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+/* write(2): the parameter named `write` hides it in the functions below. */
+static ssize_t write_some(int fd, const void *buf, size_t len) { return write(fd, buf, len); }
+
 /* Cuts v[0..*n) down to at most `max` bytes in total. */
 static void clamp(struct iovec *v, int *n, size_t max) {
     size_t total = 0;
@@ -60,7 +65,7 @@ static void clamp(struct iovec *v, int *n, size_t max) {
 }
 
 /* The transfer where RWF_NOWAIT is refused: readiness first, then a size
- * that cannot block. */
+ * that cannot block.  A read may shorten v. */
 static fl_trap fallback(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n, bool write,
                         ssize_t *got, int *err) {
     if (!guest_nonblocking(f)) {
@@ -72,8 +77,23 @@ static fl_trap fallback(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int
             return FL_TRAP_NONE;
         }
     }
+    if (write && n == 0) {
+        *got = 0;
+        *err = 0;
+        return FL_TRAP_NONE;
+    }
     if (write) {
-        clamp(v, &n, PIPE_BUF);
+        /* at most PIPE_BUF bytes of the first non-empty buffer, leaving v as
+         * it is: the caller goes on from what was written */
+        int i = 0;
+        while (i < n - 1 && v[i].iov_len == 0)
+            i++;
+        size_t len = v[i].iov_len < PIPE_BUF ? v[i].iov_len : PIPE_BUF;
+        do
+            *got = write_some(f->host, v[i].iov_base, len);
+        while (*got < 0 && errno == EINTR);
+        *err = *got < 0 ? errno : 0;
+        return FL_TRAP_NONE;
     } else {
         int avail = 0;
         /* 0 after POLLIN is end of file or a hang-up: the read returns at once */
@@ -81,14 +101,16 @@ static fl_trap fallback(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int
             clamp(v, &n, (size_t)avail);
     }
     do
-        *got = write ? writev(f->host, v, n) : readv(f->host, v, n);
+        *got = readv(f->host, v, n);
     while (*got < 0 && errno == EINTR);
     *err = *got < 0 ? errno : 0;
     return FL_TRAP_NONE;
 }
 
-fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n,
-                                 bool write, ssize_t *got, int *err) {
+/* One transfer: as much as can move without blocking, after waiting (in
+ * slices) until something can. */
+static fl_trap transfer_once(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n,
+                             bool write, ssize_t *got, int *err) {
     for (;;) {
         if (f->no_nowait)
             return fallback(call, f, v, n, write, got, err);
@@ -112,6 +134,48 @@ fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iove
             return t;
         if (*err) {
             *got = -1;
+            return FL_TRAP_NONE;
+        }
+    }
+}
+
+/* Drops the first `done` bytes of v[*i..n), advancing *i. */
+static void advance(struct iovec *v, int n, int *i, size_t done) {
+    while (*i < n && done >= v[*i].iov_len) {
+        done -= v[*i].iov_len;
+        (*i)++;
+    }
+    if (*i < n) {
+        v[*i].iov_base = (char *)v[*i].iov_base + done;
+        v[*i].iov_len -= done;
+    }
+}
+
+fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n,
+                                 bool write, ssize_t *got, int *err) {
+    if (!write || guest_nonblocking(f))
+        return transfer_once(call, f, v, n, write, got, err);
+    size_t total = 0, done = 0;
+    for (int i = 0; i < n; i++)
+        total += v[i].iov_len;
+    int first = 0;
+    for (;;) {
+        ssize_t part;
+        fl_trap t = transfer_once(call, f, v + first, n - first, true, &part, err);
+        if (t != FL_TRAP_NONE)
+            return t; /* interrupted: what was written stays written */
+        if (part < 0) {
+            /* an error after some progress reports the progress, as write() does */
+            *got = done ? (ssize_t)done : -1;
+            if (done)
+                *err = 0;
+            return FL_TRAP_NONE;
+        }
+        done += (size_t)part;
+        advance(v, n, &first, (size_t)part);
+        if (done >= total || part == 0) {
+            *got = (ssize_t)done;
+            *err = 0;
             return FL_TRAP_NONE;
         }
     }

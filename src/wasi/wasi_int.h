@@ -224,8 +224,10 @@ bool fl__wasi_may_block(uint32_t mode);
 
 /* fd_read or fd_write (`write`) of v[0..n) on stream fd `f`: FL_TRAP_NONE
  * with *got (bytes, or -1 and *err a host errno), or FL_TRAP_INTERRUPTED
- * when the exec's interrupt flag went up while it waited.  A guest fd it
- * set O_NONBLOCK answers EAGAIN instead of waiting.  May shorten v. */
+ * when the exec's interrupt flag went up while it waited.  A write goes on
+ * until all of v is written (a blocking write's meaning), a read returns
+ * what is there.  A guest fd it set O_NONBLOCK answers EAGAIN instead of
+ * waiting.  May change v. */
 fl_trap fl__wasi_stream_transfer(fl_host_call *call, fl__wasi_fd *f, struct iovec *v, int n,
                                  bool write, ssize_t *got, int *err);
 

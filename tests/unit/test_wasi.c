@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -547,6 +548,7 @@ typedef struct later {
     fl_exec *raise; /* raise its interrupt flag */
     int feed;       /* or write "hello" to this fd */
     int drain;      /* or read 64 KiB from this fd */
+    size_t drain_all; /* ... or, when set, read until this many bytes came */
     uint64_t at_ns; /* when it acted */
 } later;
 
@@ -560,13 +562,20 @@ static void *later_main(void *p) {
         cr_assert_eq(write(l->feed, "hello", 5), 5);
     if (l->drain >= 0) {
         static char buf[65536];
-        cr_assert_gt(read(l->drain, buf, sizeof buf), 0);
+        size_t got = 0;
+        do {
+            ssize_t n = read(l->drain, buf, sizeof buf);
+            cr_assert_gt(n, 0);
+            got += (size_t)n;
+        } while (got < l->drain_all);
     }
     return NULL;
 }
 
-static void later_start(later *l, int delay_ms, fl_exec *raise, int feed, int drain) {
-    *l = (later){.delay_ms = delay_ms, .raise = raise, .feed = feed, .drain = drain};
+static void later_start(later *l, int delay_ms, fl_exec *raise, int feed, int drain,
+                        size_t drain_all) {
+    *l = (later){.delay_ms = delay_ms, .raise = raise, .feed = feed, .drain = drain,
+                 .drain_all = drain_all};
     cr_assert_eq(pthread_create(&l->t, NULL, later_main, l), 0);
 }
 
@@ -579,7 +588,7 @@ static void expect_interrupted(bool fallback, const char *name, fl_value arg, bo
     blocker_start(&b, fallback);
     if (full_stdout)
         fill_pipe(b.out[1]);
-    later_start(&l, 100, b.ex, -1, -1);
+    later_start(&l, 100, b.ex, -1, -1, 0);
     fl_trap t = blocker_call(&b, name, arg, &r);
     uint64_t end = fl_monotonic_ns();
     pthread_join(l.t, NULL);
@@ -613,7 +622,7 @@ Test(wasi_blocking, a_waiting_read_gets_what_comes, .timeout = 10) {
         later l;
         uint32_t r;
         blocker_start(&b, fallback);
-        later_start(&l, 100, NULL, b.in[1], -1);
+        later_start(&l, 100, NULL, b.in[1], -1, 0);
         cr_expect_eq(blocker_call(&b, "read0", (fl_value){0}, &r), FL_TRAP_NONE);
         pthread_join(l.t, NULL);
         cr_expect_eq(r, 0);
@@ -637,13 +646,35 @@ Test(wasi_blocking, a_waiting_write_goes_on_when_room_comes, .timeout = 10) {
         uint32_t r;
         blocker_start(&b, fallback);
         fill_pipe(b.out[1]);
-        later_start(&l, 100, NULL, -1, b.out[0]);
+        later_start(&l, 100, NULL, -1, b.out[0], 0);
         cr_expect_eq(blocker_call(&b, "write1", (fl_value){.i32 = 60000}, &r), FL_TRAP_NONE);
         pthread_join(l.t, NULL);
         cr_expect_eq(r, 0);
         cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
         /* a part, never more than there was room for */
         cr_expect(r > 0 && r <= 60000, "wrote %u", r);
+        blocker_stop(&b);
+    }
+}
+
+/* One write() on a blocking fd writes it all, as a blocking write does:
+ * it waits (in slices) for the reader as often as it takes, and only the
+ * interrupt flag ends it early (F06b's single 1 MiB write). */
+Test(wasi_blocking, a_waiting_write_writes_everything, .timeout = 10) {
+    for (int fallback = 0; fallback < 2; fallback++) {
+        blocker b;
+        later l;
+        uint32_t r;
+        blocker_start(&b, fallback);
+        fill_pipe(b.out[1]);
+        size_t pipe_bytes = 0;
+        cr_assert_eq(ioctl(b.out[0], FIONREAD, &pipe_bytes), 0);
+        later_start(&l, 50, NULL, -1, b.out[0], pipe_bytes + 120000);
+        cr_expect_eq(blocker_call(&b, "write1", (fl_value){.i32 = 120000}, &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 0);
+        cr_expect_eq(blocker_call(&b, "count", (fl_value){0}, &r), FL_TRAP_NONE);
+        cr_expect_eq(r, 120000, "fallback %d: wrote %u of 120000", fallback, r);
+        pthread_join(l.t, NULL);
         blocker_stop(&b);
     }
 }
