@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,33 @@ static int parse_uint(const char *text, unsigned max, unsigned *out) {
     return 0;
 }
 
+/* The options that take a whole number from 1 to max. */
+typedef struct uint_opt {
+    const char *name;
+    size_t offset; /* of the unsigned field in run_opts */
+    unsigned max;
+    const char *unit; /* for the message */
+} uint_opt;
+
+static const uint_opt uint_opts[] = {
+    {"--max-memory", offsetof(run_opts, max_memory_mib), 4096, " MiB"},
+    {"--max-disk", offsetof(run_opts, max_disk_mib), 1u << 20, " MiB"},
+    {"--max-fds", offsetof(run_opts, max_fds), 1u << 20, ""},
+    {"--max-chain-depth", offsetof(run_opts, max_chain_depth), 1u << 20, ""},
+    {"--max-chained", offsetof(run_opts, max_chained), 1u << 30, ""},
+    {"--max-calls", offsetof(run_opts, max_calls), 1u << 30, ""},
+    {"--max-state", offsetof(run_opts, max_state_mib), 1u << 20, " MiB"},
+    {"--max-depth", offsetof(run_opts, max_depth), 10000000, " frames"},
+    {"--threads", offsetof(run_opts, threads), 1024, ""},
+};
+
+static const uint_opt *uint_option(const char *name) {
+    for (size_t i = 0; i < sizeof uint_opts / sizeof uint_opts[0]; i++)
+        if (!strcmp(uint_opts[i].name, name))
+            return &uint_opts[i];
+    return NULL;
+}
+
 /* The value of option argv[*i], advancing *i; NULL when missing. */
 static const char *option_value(int argc, char **argv, int *i) {
     if (*i + 1 >= argc)
@@ -175,6 +203,7 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
     o->threads = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        const uint_opt *n;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fl_cli_run_usage(stdout);
             return -1;
@@ -236,33 +265,14 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
                 o->timeout_s = strtod(v, &end);
                 if (!*v || *end || !(o->timeout_s > 0) || o->timeout_s > 4e6)
                     return usage_error("bad --timeout %s (want seconds > 0)", v);
-            } else if (!strcmp(a, "--max-memory")) {
-                if (parse_uint(v, 4096, &o->max_memory_mib) < 0 || !o->max_memory_mib)
-                    return usage_error("bad --max-memory %s (want 1..4096 MiB)", v);
-            } else if (!strcmp(a, "--max-disk")) {
-                if (parse_uint(v, 1u << 20, &o->max_disk_mib) < 0 || !o->max_disk_mib)
-                    return usage_error("bad --max-disk %s (want 1..1048576 MiB)", v);
-            } else if (!strcmp(a, "--max-fds")) {
-                if (parse_uint(v, 1u << 20, &o->max_fds) < 0 || !o->max_fds)
-                    return usage_error("bad --max-fds %s (want 1..1048576)", v);
-            } else if (!strcmp(a, "--max-chain-depth")) {
-                if (parse_uint(v, 1u << 20, &o->max_chain_depth) < 0 || !o->max_chain_depth)
-                    return usage_error("bad --max-chain-depth %s (want 1..1048576)", v);
-            } else if (!strcmp(a, "--max-chained")) {
-                if (parse_uint(v, 1u << 30, &o->max_chained) < 0 || !o->max_chained)
-                    return usage_error("bad --max-chained %s (want 1..1073741824)", v);
-            } else if (!strcmp(a, "--max-calls")) {
-                if (parse_uint(v, 1u << 30, &o->max_calls) < 0 || !o->max_calls)
-                    return usage_error("bad --max-calls %s (want 1..1073741824)", v);
-            } else if (!strcmp(a, "--max-state")) {
-                if (parse_uint(v, 1u << 20, &o->max_state_mib) < 0 || !o->max_state_mib)
-                    return usage_error("bad --max-state %s (want 1..1048576 MiB)", v);
-            } else if (!strcmp(a, "--max-depth")) {
-                if (parse_uint(v, 10000000, &o->max_depth) < 0 || !o->max_depth)
-                    return usage_error("bad --max-depth %s", v);
-            } else if (!strcmp(a, "--threads")) {
-                if (parse_uint(v, 1024, &o->threads) < 0 || !o->threads)
-                    return usage_error("bad --threads %s (want 1..1024)", v);
+            } else if ((n = uint_option(a))) {
+                unsigned *field = (unsigned *)((char *)o + n->offset);
+                if (parse_uint(v, n->max, field) < 0 || !*field) {
+                    fprintf(stderr, "faaslet run: bad %s %s (want 1..%u%s)\n", a, v, n->max,
+                            n->unit);
+                    fprintf(stderr, "(see faaslet run --help)\n");
+                    return FL_RUN_USAGE;
+                }
             } else {
                 return usage_error("unknown option %s", a);
             }
