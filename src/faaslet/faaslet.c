@@ -8,24 +8,19 @@
  * failure reason is FL_REASON_USER + the fl_outcome set where the failure
  * happens (OUTCOME below), or the executor's own (deadline, cancel).
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine/runtime.h"
+#include "faaslet/call_tmp.h"
 #include "faaslet/faaslet.h"
 #include "host/host.h"
 
@@ -185,6 +180,25 @@ static const fl_module *cache_add(fl_runtime *rt, const char *user, const char *
     return m;
 }
 
+/* Loads bytes[0..n) (borrowed) under `cancel` (may be NULL) and checks
+ * that it can run as a function; NULL with "WHAT: why" in msg[0..len). */
+static fl_module *load_checked(const uint8_t *bytes, size_t n, const volatile int *cancel,
+                               const char *what, char *msg, size_t len) {
+    fl_load_opts opts = {.interrupt = cancel};
+    fl_error err = {0};
+    fl_module *m = fl_module_load_opts(bytes, n, &opts, &err);
+    if (!m) {
+        snprintf(msg, len, "%s: %s (at byte %zu)", what, err.message, err.offset);
+        return NULL;
+    }
+    if (fl_runtime_check_module(m, err.message, sizeof err.message) < 0) {
+        snprintf(msg, len, "%s: %s", what, err.message);
+        fl_module_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 /* The module of user/func: cached, or read from the function store and
  * loaded.  The lock is held only to look up and to insert: reading and
  * loading run without it, so a slow load holds up no other call.  Two
@@ -197,7 +211,6 @@ static const fl_module *module_get(fl_runtime *rt, const char *user, const char 
     const fl_module *m = NULL;
     uint8_t *bytes = NULL;
     size_t n = 0;
-    fl_error err = {0};
 
     pthread_mutex_lock(&rt->lock);
     cached_module *c = cache_find(rt, user, func);
@@ -216,18 +229,12 @@ static const fl_module *module_get(fl_runtime *rt, const char *user, const char 
                  fl_fnstore_dir(rt->cfg.fnstore), strerror(-rc));
         return NULL;
     }
-    fl_load_opts opts = {.interrupt = cancel};
-    fl_module *loaded = fl_module_load_opts(bytes, n, &opts, &err);
+    char what[2 * FL_FNSTORE_NAME_MAX + 2];
+    snprintf(what, sizeof what, "%s/%s", user, func);
+    fl_module *loaded = load_checked(bytes, n, cancel, what, msg, len);
     free(bytes);
-    if (!loaded) {
-        snprintf(msg, len, "%s/%s: %s (at byte %zu)", user, func, err.message, err.offset);
+    if (!loaded)
         return NULL;
-    }
-    if (fl_runtime_check_module(loaded, err.message, sizeof err.message) < 0) {
-        snprintf(msg, len, "%s/%s: %s", user, func, err.message);
-        fl_module_free(loaded);
-        return NULL;
-    }
     pthread_mutex_lock(&rt->lock);
     m = cache_add(rt, user, func, loaded);
     pthread_mutex_unlock(&rt->lock);
@@ -281,7 +288,6 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
     char path[PATH_MAX];
     uint8_t *bytes = NULL;
     size_t n = 0;
-    fl_error err = {0};
 
     pthread_mutex_lock(&rt->lock);
     const fl_module *m = rt->py_module;
@@ -299,18 +305,10 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
                  strerror(-rc));
         return NULL;
     }
-    fl_load_opts opts = {.interrupt = cancel};
-    fl_module *loaded = fl_module_load_opts(bytes, n, &opts, &err);
+    fl_module *loaded = load_checked(bytes, n, cancel, path, msg, len);
     free(bytes);
-    if (!loaded) {
-        snprintf(msg, len, "%s: %s (at byte %zu)", path, err.message, err.offset);
+    if (!loaded)
         return NULL;
-    }
-    if (fl_runtime_check_module(loaded, err.message, sizeof err.message) < 0) {
-        snprintf(msg, len, "%s: %s", path, err.message);
-        fl_module_free(loaded);
-        return NULL;
-    }
     pthread_mutex_lock(&rt->lock);
     if (!rt->py_module)
         rt->py_module = loaded;
@@ -522,8 +520,6 @@ static const fl_host_ops host_ops = {op_chain, op_await, op_set_output, op_chain
 
 /* ---- one call ---- */
 
-/* Runs the entry: table element func_ptr (int (void)) or _start.  Sets
- * *retval when the guest ends normally or exits. */
 /* Calls entry `f`, of type [] -> [] or [] -> [i32] (fl_runtime_check_module
  * made sure at load): *result gets its i32, or 0 when it has none.  The
  * counts given to fl_invoke are this function's one-slot array, never the
@@ -536,6 +532,8 @@ static fl_trap invoke_entry(fl_exec *ex, fl_funcinst *f, int32_t *result) {
     return trap;
 }
 
+/* Runs the entry: table element func_ptr (int (void)) or _start.  Sets
+ * *retval when the guest ends normally or exits. */
 static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *retval,
                          char *msg, size_t len) {
     int32_t ret = 0;
@@ -646,205 +644,6 @@ static bool has_guest_path(const fl_runtime_config *c, const char *guest) {
     return false;
 }
 
-/* ---- the private /tmp ----
- *
- * A call's private /tmp is tmp_parent/faaslet-PID-XXXXXX.  Its fd and a
- * spare are opened with it and held until it is removed, so that removing
- * it never needs a new fd (the call tree may have taken them all): entries
- * are read with getdents64 on the held fd, and a subfolder is opened in the
- * spare's slot.  The held fd also carries a shared flock, which tells a
- * sweeping runtime (call_tmp_sweep) that the folder is in use.
- */
-typedef struct call_tmp {
-    const char *parent;  /* borrowed */
-    char path[PATH_MAX]; /* "" until made */
-    int fd, spare;       /* -1 when not open */
-} call_tmp;
-
-/* A directory read with getdents64 on a held fd: no allocation, no new fd. */
-typedef struct dir_reader {
-    int fd;
-    long n, pos;
-    char buf[4096] __attribute__((aligned(8)));
-} dir_reader;
-
-struct dirent64_raw {
-    uint64_t ino;
-    int64_t off;
-    unsigned short reclen;
-    unsigned char type;
-    char name[];
-};
-
-static void dir_rewind(dir_reader *r, int fd) {
-    r->fd = fd;
-    r->n = r->pos = 0;
-    lseek(fd, 0, SEEK_SET);
-}
-
-/* The next entry's name but "." and "..", valid until the next call; NULL
- * at the end or on an error (then r->n < 0). */
-static const char *dir_next(dir_reader *r) {
-    for (;;) {
-        if (r->pos >= r->n) {
-            r->n = syscall(SYS_getdents64, r->fd, r->buf, sizeof r->buf);
-            r->pos = 0;
-            if (r->n <= 0)
-                return NULL;
-        }
-        struct dirent64_raw *d = (struct dirent64_raw *)(r->buf + r->pos);
-        r->pos += d->reclen;
-        if (strcmp(d->name, ".") && strcmp(d->name, ".."))
-            return d->name;
-    }
-}
-
-/* Opens folder `name` beneath `top` in the spare fd's slot (closed just
- * before: another thread may take the slot first, then this fails and a
- * later pass tries again).  Returns the fd or -1. */
-static int open_in_spare(int top, const char *name, int *spare) {
-    if (*spare >= 0) {
-        close(*spare);
-        *spare = -1;
-    }
-    return openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-/* Empties the folder open at `top` without following any symlink and with
- * no fd beyond `top` and the spare, however deep the guest nested its
- * folders: a non-empty subfolder has its entries renamed up into `top`
- * (RENAME_NOREPLACE, under fresh names), is removed, and the pass repeats
- * until `top` is empty.  Returns 0, or -1 when a pass removes nothing (what
- * is left stays). */
-static int empty_folder(int top, int *spare) {
-    unsigned long seq = 0;
-    dir_reader r, sr;
-    for (;;) {
-        bool any = false, progress = false;
-        const char *name;
-        dir_rewind(&r, top);
-        while ((name = dir_next(&r))) {
-            any = true;
-            if (unlinkat(top, name, 0) == 0 || unlinkat(top, name, AT_REMOVEDIR) == 0) {
-                progress = true;
-                continue;
-            }
-            int sub = open_in_spare(top, name, spare);
-            if (sub < 0)
-                continue;
-            const char *f;
-            dir_rewind(&sr, sub);
-            while ((f = dir_next(&sr))) {
-                char fresh[40];
-                int rc;
-                do {
-                    snprintf(fresh, sizeof fresh, ".faaslet-rm-%lu", seq++);
-                    rc = renameat2(sub, f, top, fresh, RENAME_NOREPLACE);
-                } while (rc < 0 && errno == EEXIST);
-                progress = progress || rc == 0;
-            }
-            close(sub);
-            *spare = fcntl(top, F_DUPFD_CLOEXEC, 0); /* the slot back, if still free */
-            if (unlinkat(top, name, AT_REMOVEDIR) == 0)
-                progress = true;
-        }
-        if (r.n < 0)
-            return -1;
-        if (!any)
-            return 0;
-        if (!progress)
-            return -1;
-    }
-}
-
-/* Makes the call's private /tmp under tmp->parent with its fds and flock.
- * Returns 0, or -1 with a message in msg. */
-static int call_tmp_make(call_tmp *tmp, char *msg, size_t len) {
-    if (snprintf(tmp->path, sizeof tmp->path, "%s/faaslet-%ld-XXXXXX", tmp->parent,
-                 (long)getpid()) >= (int)sizeof tmp->path) {
-        snprintf(msg, len, "the call's /tmp: folder name too long");
-        tmp->path[0] = 0;
-        return -1;
-    }
-    if (!mkdtemp(tmp->path))
-        goto fail;
-    tmp->fd = open(tmp->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (tmp->fd < 0 || (tmp->spare = fcntl(tmp->fd, F_DUPFD_CLOEXEC, 0)) < 0 ||
-        flock(tmp->fd, LOCK_SH) < 0) {
-        int e = errno;
-        if (tmp->fd >= 0)
-            close(tmp->fd);
-        tmp->fd = -1;
-        rmdir(tmp->path);
-        errno = e;
-        goto fail;
-    }
-    return 0;
-fail:
-    snprintf(msg, len, "cannot make the call's /tmp in %s: %s", tmp->parent, strerror(errno));
-    tmp->path[0] = 0;
-    return -1;
-}
-
-/* Removes the call's /tmp with everything in it, then closes its fds.  A
- * folder that cannot be emptied (a pass that removes nothing, e.g. the
- * spare's slot lost to another thread) is tried again a few times, then
- * reported on stderr. */
-static void call_tmp_remove(call_tmp *tmp) {
-    if (!tmp->path[0])
-        return;
-    int rc = -1;
-    for (int i = 0; i < 5 && rc < 0; i++) {
-        if (i) {
-            struct timespec ts = {0, 10000000L << i};
-            nanosleep(&ts, NULL);
-        }
-        rc = empty_folder(tmp->fd, &tmp->spare);
-    }
-    if (rc < 0 || rmdir(tmp->path) < 0)
-        fprintf(stderr, "faaslet: cannot remove the call's /tmp %s: %s\n", tmp->path,
-                rc < 0 ? "it cannot be emptied" : strerror(errno));
-    close(tmp->fd);
-    if (tmp->spare >= 0)
-        close(tmp->spare);
-    tmp->fd = tmp->spare = -1;
-    tmp->path[0] = 0;
-}
-
-/* Removes the private /tmp folders under `parent` that a process which no
- * longer runs left behind (it crashed or was killed): named
- * faaslet-PID-XXXXXX, PID not running, owned by us, and not flocked (a
- * process in another pid namespace may still use it). */
-static void call_tmp_sweep(const char *parent) {
-    DIR *d = opendir(parent);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char *end;
-        if (strncmp(e->d_name, "faaslet-", 8) || !isdigit((unsigned char)e->d_name[8]))
-            continue;
-        long pid = strtol(e->d_name + 8, &end, 10);
-        if (*end != '-' || strlen(end) != 7 || pid <= 0 || pid == (long)getpid())
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0)
-            continue;
-        if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-            int spare = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-            if (empty_folder(fd, &spare) == 0)
-                unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-            if (spare >= 0)
-                close(spare);
-        }
-        close(fd);
-    }
-    closedir(d);
-}
-
 static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_runtime *rt = ctx;
     const char *user = call->msg.user, *func = call->msg.function;
@@ -860,7 +659,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_instance *inst = NULL;
     const char **argv = NULL, **envp = NULL;
     fl_wasi_preopen *preopens = NULL;
-    call_tmp tmp = {.fd = -1, .spare = -1};
+    fl__call_tmp tmp = {.fd = -1, .spare = -1};
     fl_budget *budget = call->msg.budget;
     int retval = 0;
     fl_trap trap;
@@ -930,7 +729,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         preopens[npre++] = (fl_wasi_preopen){.host_path = py_dir, .guest_path = py_guest, .read_only = true};
     if (!rt->cfg.no_private_tmp && !has_guest_path(&rt->cfg, "/tmp")) {
         tmp.parent = rt->tmp_parent;
-        if (call_tmp_make(&tmp, msg, sizeof msg) < 0) {
+        if (fl__call_tmp_make(&tmp, msg, sizeof msg) < 0) {
             fl_call_fail(sink, LOAD_ERROR, "%s", msg);
             goto out;
         }
@@ -1038,7 +837,7 @@ out:
     fl_wasi_free(wasi);
     /* after the WASI fds are closed; a leftover is reported (and swept by
      * the next runtime once this process is gone) */
-    call_tmp_remove(&tmp);
+    fl__call_tmp_remove(&tmp);
     free(preopens);
     free(envp);
     free(argv);
@@ -1086,7 +885,7 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
     }
     fl_state_set_quota(rt->state, (uint64_t)rt->cfg.max_state_mib << 20);
     if (!rt->cfg.no_private_tmp)
-        call_tmp_sweep(rt->tmp_parent);
+        fl__call_tmp_sweep(rt->tmp_parent);
     rt->sched = fl_sched_new(rt->cfg.threads, run_call, rt);
     if (!rt->sched) {
         snprintf(err, errlen, "cannot start %u executor threads", rt->cfg.threads);
