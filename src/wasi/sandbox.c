@@ -302,6 +302,7 @@ out:
 
 int fl__sandbox_open(int root, const char *path, size_t len, int flags, unsigned mode, bool follow,
                      bool no_openat2, int *fd) {
+    bool slash = len > 0 && path[len - 1] == '/';
     if (!no_openat2 && !atomic_load(&openat2_missing)) {
         char *buf = malloc(PATH_MAX);
         if (!buf)
@@ -320,10 +321,24 @@ int fl__sandbox_open(int root, const char *path, size_t len, int flags, unsigned
 
     char name[PATH_MAX];
     int dir;
+    /* "x/" names a directory.  Creating one is EISDIR once the directories
+     * before x resolve, whatever x is: openat2's answer (the kernel checks
+     * the slash before it looks x up).  Otherwise x is opened as a
+     * directory only (the slash made the sandbox follow a symlink x). */
+    if (slash && (flags & O_CREAT)) {
+        size_t n = len;
+        while (n > 1 && path[n - 1] == '/')
+            n--;
+        int rc = fl__sandbox_parent(root, path, n, false, true, &dir, name);
+        if (rc < 0)
+            return rc;
+        close(dir);
+        return -EISDIR;
+    }
     int rc = fl__sandbox_parent(root, path, len, follow, true, &dir, name);
     if (rc < 0)
         return rc;
-    int f = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+    int f = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW | (slash ? O_DIRECTORY : 0), mode);
     rc = f < 0 ? -errno : 0;
     close(dir);
     if (f >= 0)

@@ -122,6 +122,10 @@ fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t 
         return NULL;
     }
     fl__wasi_fd *f = &w->fds[fd];
+    if (f->type == W_FT_DIRECTORY ? (rights & W_R_FILE_ONLY) : (rights & W_R_DIR_ONLY)) {
+        *err = f->type == W_FT_DIRECTORY ? W_EBADF : W_ENOTDIR;
+        return NULL;
+    }
     if ((f->rights & rights) != rights) {
         *err = W_ENOTCAPABLE;
         return NULL;
@@ -311,7 +315,7 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
             goto fail;
         }
         int64_t fd = fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_DIRECTORY,
-                                                      .rights = W_R_ALL, .inherit = W_R_ALL,
+                                                      .rights = W_R_DIR_BASE, .inherit = W_R_ALL,
                                                       .read_only = p->read_only,
                                                       .quota = p->disk_quota,
                                                       .root_dev = st.st_dev,
@@ -585,6 +589,13 @@ static fl_trap w_sched_yield(fl_host_call *call, fl_value *args_results) {
 #define EV_FD_WRITE 2
 #define SUBCLOCK_ABSTIME 1u
 #define EVRW_HANGUP 1u
+/* Most subscriptions one call takes: the host copies them (events may
+ * overlap them in guest memory) and keeps a pollfd and a deadline for each,
+ * about 70 bytes, so this bounds what a guest makes the host allocate to
+ * under 5 MiB, whatever its memory.  A guest has at most FL__WASI_MAX_FDS
+ * fds to wait for; past the limit the call is EINVAL, as poll(2) answers
+ * more fds than it may hold. */
+#define POLL_MAX_SUBS 65536u
 
 static void put_event(uint8_t *ev, uint64_t userdata, uint16_t error, uint8_t type,
                       uint64_t nbytes, uint16_t flags) {
@@ -612,6 +623,22 @@ static uint64_t readable_bytes(int host) {
  * guest blocked in poll_oneoff within one. */
 #define POLL_SLICE_NS ((uint64_t)FL__WASI_SLICE_MS * 1000000u)
 
+static uint64_t mono_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return ts_ns(&now);
+}
+
+/*
+ * Each subscription gives at most one event.  A subscription of an unknown
+ * type, or a clock of an unknown id, makes the whole call EINVAL with no
+ * event (wasmtime reads both as witx enums, which fails the call); an fd
+ * that is not open, or lacks POLL_FD_READWRITE, is an event carrying that
+ * error.  The call returns as soon as anything is to be reported, with
+ * everything ready by then: every fd ready (a zero-timeout poll), every
+ * clock expired.  It waits only when nothing is, in slices, so that the
+ * exec's interrupt flag (a call's deadline) ends it.
+ */
 static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
     fl_wasi *w = CTX;
     uint32_t nsubs = A32(2);
@@ -622,6 +649,15 @@ static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
     uint8_t *pnev = fl__wasi_mem(call, A32(3), 4);
     if (!in || !out || !pnev)
         return RET(W_EFAULT);
+    if (nsubs > POLL_MAX_SUBS)
+        return RET(W_EINVAL);
+    /* Every subscription is valid before anything is written. */
+    for (uint32_t i = 0; i < nsubs; i++) {
+        const uint8_t *s = in + (size_t)i * SUB_SIZE;
+        clockid_t c;
+        if (s[8] > EV_FD_WRITE || (s[8] == EV_CLOCK && !host_clock(fl__ld32(s + 16), &c)))
+            return RET(W_EINVAL);
+    }
 
     struct pollfd *pfds = calloc(nsubs, sizeof *pfds);
     uint32_t *pidx = calloc(nsubs, sizeof *pidx); /* subscription of each pollfd */
@@ -638,102 +674,81 @@ static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
     memcpy(sub_copy, in, (size_t)nsubs * SUB_SIZE);
     in = sub_copy;
 
-    /* Earliest clock deadline, on the monotonic clock. */
+    /* The earliest clock deadline, on the monotonic clock. */
     bool have_clock = false;
-    uint64_t deadline = 0;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t mono_now = ts_ns(&now);
-
+    uint64_t deadline = UINT64_MAX, start = mono_ns();
     for (uint32_t i = 0; i < nsubs; i++) {
         const uint8_t *s = in + (size_t)i * SUB_SIZE;
         uint64_t ud = fl__ld64(s);
         uint8_t tag = s[8];
+        due[i] = UINT64_MAX;
         if (tag == EV_CLOCK) {
             clockid_t c;
-            uint64_t timeout = fl__ld64(s + 24);
+            host_clock(fl__ld32(s + 16), &c);
+            uint64_t rel = fl__ld64(s + 24);
             uint16_t flags;
             memcpy(&flags, s + 40, 2);
-            if (!host_clock(fl__ld32(s + 16), &c)) {
-                due[i] = UINT64_MAX;
-                put_event(out + (size_t)nev++ * EVENT_SIZE, ud, W_EINVAL, EV_CLOCK, 0, 0);
-                continue;
-            }
-            uint64_t rel = timeout;
             if (flags & SUBCLOCK_ABSTIME) {
                 struct timespec t;
                 clock_gettime(c, &t);
-                rel = timeout > ts_ns(&t) ? timeout - ts_ns(&t) : 0;
+                rel = rel > ts_ns(&t) ? rel - ts_ns(&t) : 0;
             }
-            uint64_t d = mono_now + rel < mono_now ? UINT64_MAX : mono_now + rel;
-            due[i] = d;
-            if (!have_clock || d < deadline)
-                deadline = d;
+            due[i] = start + rel < start ? UINT64_MAX : start + rel;
+            if (due[i] < deadline)
+                deadline = due[i];
             have_clock = true;
-        } else if (tag == EV_FD_READ || tag == EV_FD_WRITE) {
+        } else {
             uint16_t err;
             fl__wasi_fd *f = fl__wasi_fd_get(w, fl__ld32(s + 16), W_R_POLL_FD_READWRITE, &err);
             if (!f) {
                 put_event(out + (size_t)nev++ * EVENT_SIZE, ud, err, tag, 0, 0);
                 continue;
             }
-            pfds[npfd] = (struct pollfd){.fd = f->host, .events = tag == EV_FD_READ ? POLLIN : POLLOUT};
+            pfds[npfd] = (struct pollfd){.fd = f->host,
+                                         .events = tag == EV_FD_READ ? POLLIN : POLLOUT};
             pidx[npfd++] = i;
-        } else {
-            put_event(out + (size_t)nev++ * EVENT_SIZE, ud, W_EINVAL, tag, 0, 0);
         }
     }
 
-    /* Wait only when nothing is to be reported yet. */
     for (;;) {
-        uint64_t wait_ns = 0;
+        /* Wait only while nothing is to be reported, a slice at most. */
+        uint64_t wait_ns = 0, now = mono_ns();
         if (nev == 0) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            mono_now = ts_ns(&now);
-            wait_ns = !have_clock ? POLL_SLICE_NS
-                      : deadline > mono_now ? deadline - mono_now : 0;
+            wait_ns = deadline > now ? deadline - now : 0;
             if (wait_ns > POLL_SLICE_NS)
                 wait_ns = POLL_SLICE_NS;
         }
+        struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
+                              .tv_nsec = (long)(wait_ns % 1000000000u)};
         if (npfd > 0) {
-            struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
-                                  .tv_nsec = (long)(wait_ns % 1000000000u)};
             int n = ppoll(pfds, npfd, &ts, NULL);
             if (n < 0 && errno != EINTR) {
                 rc = fl__wasi_errno(errno);
                 goto out;
             }
-            if (n > 0) {
-                for (uint32_t k = 0; k < npfd; k++) {
-                    short re = pfds[k].revents;
-                    if (!re)
-                        continue;
-                    const uint8_t *s = in + (size_t)pidx[k] * SUB_SIZE;
-                    uint8_t tag = s[8];
-                    uint16_t err = (re & POLLNVAL) ? W_EBADF : 0;
-                    uint16_t fl = (re & POLLHUP) ? EVRW_HANGUP : 0;
-                    uint64_t nb = tag == EV_FD_READ && !err ? readable_bytes(pfds[k].fd) : 0;
-                    if (re & POLLERR && !err)
-                        err = W_EIO;
-                    put_event(out + (size_t)nev++ * EVENT_SIZE, fl__ld64(s), err, tag, nb, fl);
-                }
+            for (uint32_t k = 0; n > 0 && k < npfd; k++) {
+                short re = pfds[k].revents;
+                if (!re)
+                    continue;
+                const uint8_t *s = in + (size_t)pidx[k] * SUB_SIZE;
+                uint8_t tag = s[8];
+                uint16_t err = (re & POLLNVAL) ? W_EBADF : (re & POLLERR) ? W_EIO : 0;
+                uint16_t fl = (re & POLLHUP) ? EVRW_HANGUP : 0;
+                uint64_t nb = tag == EV_FD_READ && !err ? readable_bytes(pfds[k].fd) : 0;
+                put_event(out + (size_t)nev++ * EVENT_SIZE, fl__ld64(s), err, tag, nb, fl);
             }
         } else if (wait_ns > 0) {
-            struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
-                                  .tv_nsec = (long)(wait_ns % 1000000000u)};
             nanosleep(&ts, NULL);
         }
+        /* Every clock that has expired by now comes too. */
+        now = mono_ns();
+        if (have_clock && now >= deadline)
+            for (uint32_t i = 0; i < nsubs; i++)
+                if (due[i] <= now)
+                    put_event(out + (size_t)nev++ * EVENT_SIZE,
+                              fl__ld64(in + (size_t)i * SUB_SIZE), 0, EV_CLOCK, 0, 0);
         if (nev > 0)
             break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (have_clock && ts_ns(&now) >= deadline) {
-            /* Report every clock that has expired by now. */
-            for (uint32_t i = 0; i < nsubs; i++)
-                if (in[(size_t)i * SUB_SIZE + 8] == EV_CLOCK && due[i] <= ts_ns(&now))
-                    put_event(out + (size_t)nev++ * EVENT_SIZE, fl__ld64(in + (size_t)i * SUB_SIZE),
-                              0, EV_CLOCK, 0, 0);
-            break;
-        }
         if (call->exec->interrupt) {
             trap = FL_TRAP_INTERRUPTED;
             goto out;

@@ -49,6 +49,29 @@ static uint16_t resolve(fl_host_call *call, fl__wasi_fd *d, uint32_t ptr, uint32
     return rc < 0 ? sandbox_errno(rc) : 0;
 }
 
+/* A guest path (ptr, len) that `resolve` accepted: whether it ends in '/'.
+ * The sandbox resolves "x/" to directory entry "x" (following it if it is
+ * a symlink, refusing a file with ENOTDIR); a call that makes or moves a
+ * name then gives the kernel "x/" (with_slash), so that it answers as
+ * POSIX says: a hard link or symlink named "new/" is ENOENT and a file
+ * moved to "x/" ENOTDIR, as wasmtime's path_link, path_symlink_trailing_
+ * slashes and path_rename_file_trailing_slashes tests expect.  linkat,
+ * symlinkat and renameat never follow the name they make or replace, even
+ * with a slash after it, so this opens no way out of the sandbox. */
+static bool trailing_slash(fl_host_call *call, uint32_t ptr, uint32_t len) {
+    const char *p = (const char *)fl__wasi_mem(call, ptr, len);
+    return p && len > 0 && p[len - 1] == '/';
+}
+
+/* `name` (a final component from resolve: at most NAME_MAX bytes) with a
+ * '/' after it when `slash`; buf holds NAME_MAX + 2 bytes. */
+static const char *with_slash(const char *name, bool slash, char *buf) {
+    if (!slash)
+        return name;
+    snprintf(buf, NAME_MAX + 2, "%s/", name);
+    return buf;
+}
+
 /* Builds host iovecs over the guest's (at most IOV_MAX of them: a short
  * transfer, which the guest's libc retries).  *out is freed by the caller. */
 static uint16_t get_iovs(fl_host_call *call, uint32_t iovs, uint32_t n, struct iovec **out,
@@ -86,8 +109,6 @@ static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, 
         return RET(W_EFAULT);
     if (positioned && offset > INT64_MAX)
         return RET(W_EINVAL);
-    if (positioned && f->type == W_FT_DIRECTORY)
-        return RET(W_EISDIR);
     struct iovec *v;
     int n;
     uint16_t e = get_iovs(call, A32(1), A32(2), &v, &n);
@@ -330,8 +351,6 @@ static fl_trap w_fd_allocate(fl_host_call *call, fl_value *args_results) {
     uint64_t off = A64(1), len = A64(2);
     if (off > INT64_MAX || len > INT64_MAX || off + len > INT64_MAX)
         return RET(W_EINVAL);
-    if (f->type == W_FT_DIRECTORY)
-        return RET(W_EBADF);
     uint64_t size = 0, charged = 0;
     if (f->quota) {
         uint16_t e = fl__quota_grow(CTX, f->host, off, len, &size, &charged);
@@ -351,8 +370,6 @@ static fl_trap w_fd_advise(fl_host_call *call, fl_value *args_results) {
     uint32_t a = A32(3);
     if (a >= sizeof advice / sizeof advice[0] || A64(1) > INT64_MAX || A64(2) > INT64_MAX)
         return RET(W_EINVAL);
-    if (f->type == W_FT_DIRECTORY)
-        return RET(W_EBADF);
     int rc = posix_fadvise(f->host, (off_t)A64(1), (off_t)A64(2), advice[a]);
     return RET(rc ? fl__wasi_errno(rc) : 0);
 }
@@ -628,10 +645,12 @@ static fl_trap w_path_symlink(fl_host_call *call, fl_value *args_results) {
     memcpy(target, t, tlen);
     target[tlen] = 0;
     RESOLVE(d, 2, W_R_PATH_SYMLINK, A32(3), A32(4), false);
+    char slashed[NAME_MAX + 2];
+    bool slash = trailing_slash(call, A32(3), A32(4));
     int rc = fl__sandbox_check_link(dir, d->root_dev, d->root_ino, target);
     uint16_t e = rc < 0 ? link_errno(rc) : charge_name(call, d);
     if (!e) {
-        e = symlinkat(target, dir, name) < 0 ? ERRNO() : 0;
+        e = symlinkat(target, dir, with_slash(name, slash, slashed)) < 0 ? ERRNO() : 0;
         unused_name(call, d, e);
     }
     close(dir);
@@ -643,7 +662,8 @@ static fl_trap w_path_link(fl_host_call *call, fl_value *args_results) {
     uint16_t nd_err;
     fl__wasi_fd *nd = fl__wasi_fd_get(CTX, A32(4), W_R_PATH_LINK_TARGET, &nd_err);
     int ndir = -1;
-    char nname[PATH_MAX];
+    char nname[PATH_MAX], slashed[NAME_MAX + 2];
+    bool slash = trailing_slash(call, A32(5), A32(6));
     uint16_t e = nd ? resolve(call, nd, A32(5), A32(6), false, &ndir, nname) : nd_err;
     if (!e && crosses_quota(od, nd))
         e = W_EXDEV;
@@ -652,7 +672,7 @@ static fl_trap w_path_link(fl_host_call *call, fl_value *args_results) {
     if (!e)
         e = charge_name(call, nd);
     if (!e) {
-        e = linkat(dir, name, ndir, nname, 0) < 0 ? ERRNO() : 0;
+        e = linkat(dir, name, ndir, with_slash(nname, slash, slashed), 0) < 0 ? ERRNO() : 0;
         unused_name(call, nd, e);
     }
     close(dir);
@@ -666,7 +686,8 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
     uint16_t nd_err;
     fl__wasi_fd *nd = fl__wasi_fd_get(CTX, A32(3), W_R_PATH_RENAME_TARGET, &nd_err);
     int ndir = -1;
-    char nname[PATH_MAX];
+    char nname[PATH_MAX], slashed[NAME_MAX + 2];
+    bool slash = trailing_slash(call, A32(4), A32(5));
     struct stat src, old;
     bool replaces = false;
     uint16_t e = nd ? resolve(call, nd, A32(4), A32(5), false, &ndir, nname) : nd_err;
@@ -681,7 +702,7 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
         replaces = fstatat(dir, name, &src, AT_SYMLINK_NOFOLLOW) < 0 ||
                    src.st_dev != old.st_dev || src.st_ino != old.st_ino;
     if (!e)
-        e = renameat(dir, name, ndir, nname) < 0 ? ERRNO() : 0;
+        e = renameat(dir, name, ndir, with_slash(nname, slash, slashed)) < 0 ? ERRNO() : 0;
     if (!e && replaces)
         fl__quota_removed(CTX, &old);
     close(dir);
@@ -719,13 +740,23 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
         return RET(W_EFAULT);
     if (d->type != W_FT_DIRECTORY)
         return RET(W_ENOTDIR);
+    /* The new fd may hold only what the directory passes on (witx:
+     * rights_inheriting); asking for more is ENOTCAPABLE, as uvwasi
+     * answers.  wasi-libc's open() asks for its access mode's rights
+     * masked with the directory's inheriting ones, so it never is. */
     if ((base | inh) & ~d->inherit)
         return RET(W_ENOTCAPABLE);
+    /* A directory is never created, truncated or made exclusively (Linux
+     * says EINVAL only since 6.4; wasmtime says so always). */
+    if ((oflags & W_O_DIRECTORY) && (oflags & (W_O_CREAT | W_O_EXCL | W_O_TRUNC)))
+        return RET(W_EINVAL);
 
+    /* Rights that write ask for a writable open, which a directory refuses
+     * (EISDIR, as open(2), wasmtime and uvwasi answer; the same set as
+     * theirs).  A directory's own base rights have none of them. */
     bool rd = base & (W_R_FD_READ | W_R_FD_READDIR);
-    bool wr = base & (W_R_FD_WRITE | W_R_FD_ALLOCATE | W_R_FD_FILESTAT_SET_SIZE);
-    /* A directory is only ever opened for reading, whatever rights it carries. */
-    int flags = (oflags & W_O_DIRECTORY) || !wr ? O_RDONLY : rd ? O_RDWR : O_WRONLY;
+    bool wr = base & (W_R_FD_DATASYNC | W_R_FD_WRITE | W_R_FD_ALLOCATE | W_R_FD_FILESTAT_SET_SIZE);
+    int flags = !wr ? O_RDONLY : rd ? O_RDWR : O_WRONLY;
     if (oflags & W_O_CREAT)
         flags |= O_CREAT;
     if (oflags & W_O_DIRECTORY)
@@ -780,8 +811,17 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     if ((flags & O_TRUNC) && exists && S_ISREG(before.st_mode) && before.st_dev == st.st_dev &&
         before.st_ino == st.st_ino)
         fl__quota_release(CTX, (uint64_t)before.st_size);
-    int64_t n = fl__wasi_fd_add(CTX, (fl__wasi_fd){.host = fd,
-                                                   .type = fl__wasi_filetype(fd, st.st_mode),
+    /* What does not apply to what was opened is dropped (witx allows
+     * exactly that): a directory keeps no file rights, a file no path
+     * rights and nothing to pass on. */
+    uint8_t type = fl__wasi_filetype(fd, st.st_mode);
+    if (type == W_FT_DIRECTORY) {
+        base &= W_R_DIR_BASE;
+    } else {
+        base &= W_R_FILE_BASE;
+        inh = 0;
+    }
+    int64_t n = fl__wasi_fd_add(CTX, (fl__wasi_fd){.host = fd, .type = type,
                                                    .rights = base, .inherit = inh,
                                                    .read_only = d->read_only, .quota = d->quota,
                                                    .stream = fl__wasi_may_block(st.st_mode),

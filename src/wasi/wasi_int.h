@@ -104,6 +104,31 @@ enum {
      W_R_PATH_FILESTAT_SET_TIMES | W_R_FD_FILESTAT_SET_SIZE | W_R_FD_FILESTAT_SET_TIMES |     \
      W_R_PATH_SYMLINK | W_R_PATH_REMOVE_DIRECTORY | W_R_PATH_UNLINK_FILE | W_R_FD_SYNC)
 
+/* Which rights apply to which type of fd (witx: path_open may return
+ * "fewer rights than specified, if and only if those rights do not apply
+ * to the type of file being opened", so it drops the rest).  A directory
+ * has the path rights and stat and times; the rest are a file's (its
+ * contents, position, size, flags, sync, poll, sockets).  A call needing a
+ * file's right on a directory answers EBADF and one needing a directory's
+ * right on anything else ENOTDIR, before any rights are compared, as
+ * wasmtime answers them (its dir_fd_op_failures and
+ * path_open_dirfd_not_dir tests): the fd is of the wrong kind, not short
+ * of a right. */
+#define W_R_DIR_ONLY                                                                          \
+    (W_R_PATH_CREATE_DIRECTORY | W_R_PATH_CREATE_FILE | W_R_PATH_LINK_SOURCE |                \
+     W_R_PATH_LINK_TARGET | W_R_PATH_OPEN | W_R_FD_READDIR | W_R_PATH_READLINK |              \
+     W_R_PATH_RENAME_SOURCE | W_R_PATH_RENAME_TARGET | W_R_PATH_FILESTAT_GET |                \
+     W_R_PATH_FILESTAT_SET_SIZE | W_R_PATH_FILESTAT_SET_TIMES | W_R_PATH_SYMLINK |            \
+     W_R_PATH_REMOVE_DIRECTORY | W_R_PATH_UNLINK_FILE)
+#define W_R_ANY_TYPE (W_R_FD_FILESTAT_GET | W_R_FD_FILESTAT_SET_TIMES)
+#define W_R_FILE_ONLY (W_R_ALL & ~(W_R_DIR_ONLY | W_R_ANY_TYPE))
+/* A directory's base rights (a preopen's, and the most a directory opened
+ * beneath one keeps): no write, so opening one with the rights it has
+ * never asks to open it for writing. */
+#define W_R_DIR_BASE (W_R_DIR_ONLY | W_R_ANY_TYPE)
+/* What path_open leaves a file: never a path right, nothing to inherit. */
+#define W_R_FILE_BASE (W_R_FILE_ONLY | W_R_ANY_TYPE)
+
 /* fdflags, oflags, lookupflags, fstflags, whence */
 #define W_FDFLAG_APPEND 1u
 #define W_FDFLAG_DSYNC 2u
@@ -183,7 +208,9 @@ static inline void fl__st16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 uint16_t fl__wasi_errno(int host_errno);
 
 /* The open fd `fd` when it holds every right in `rights`: returns NULL with
- * *err = EBADF (not open) or ENOTCAPABLE (a right is missing). */
+ * *err = EBADF (not open, or a directory asked for a file's right),
+ * ENOTDIR (a file asked for a directory's right) or ENOTCAPABLE (a right
+ * is missing). */
 fl__wasi_fd *fl__wasi_fd_get(fl_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err);
 /* Most fds one guest may hold: a Faaslet shares the host's fd limit with
  * thousands of others (and the call tree's budget bounds all of them). */

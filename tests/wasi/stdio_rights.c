@@ -2,15 +2,17 @@
 // and 2 written, all three polled and stat'ed.  Behind them are the host's
 // own stdin, stdout and stderr (here stdout is a file that already holds the
 // host's line): every call that would seek, write at an offset, truncate,
-// allocate, set times or flags, advise, sync, grow rights or use a path is
-// refused with ENOTCAPABLE and changes nothing: each file keeps its size and
-// mtime, the host's line stays first.
+// allocate, set times or flags, advise, sync or grow rights is refused with
+// ENOTCAPABLE, one that uses it as a directory (readdir, a path) with
+// ENOTDIR, and none changes anything: each file keeps its size and mtime,
+// the host's line stays first.
 // STDIN: piped\n
 // STDOUT_BEFORE: HOST LOG\n
 // NODE: skip uvwasi gives stdio every right of the file behind it: it truncates the host's stdout
 #include "t.h"
 
 #define NOTCAP __WASI_ERRNO_NOTCAPABLE
+#define NOTDIR __WASI_ERRNO_NOTDIR
 
 int main(void) {
     const __wasi_rights_t want[3] = {
@@ -54,10 +56,10 @@ int main(void) {
         CHECK_EQ(__wasi_fd_fdstat_set_flags(i, 0), NOTCAP);
         CHECK_EQ(__wasi_fd_fdstat_set_rights(i, ALL_RIGHTS, 0), NOTCAP);
         CHECK_EQ(__wasi_fd_fdstat_set_rights(i, want[i], ALL_RIGHTS), NOTCAP);
-        CHECK_EQ(__wasi_fd_readdir(i, dirbuf, sizeof dirbuf, 0, &n), NOTCAP);
-        CHECK_EQ(__wasi_path_open(i, 0, "x", __WASI_OFLAGS_CREAT, ALL_RIGHTS, 0, 0, &fd), NOTCAP);
-        CHECK_EQ(__wasi_path_create_directory(i, "d"), NOTCAP);
-        CHECK_EQ(__wasi_path_filestat_set_times(i, 0, ".", 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOTCAP);
+        CHECK_EQ(__wasi_fd_readdir(i, dirbuf, sizeof dirbuf, 0, &n), NOTDIR);
+        CHECK_EQ(__wasi_path_open(i, 0, "x", __WASI_OFLAGS_CREAT, ALL_RIGHTS, 0, 0, &fd), NOTDIR);
+        CHECK_EQ(__wasi_path_create_directory(i, "d"), NOTDIR);
+        CHECK_EQ(__wasi_path_filestat_set_times(i, 0, ".", 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOTDIR);
     }
     /* the wrong direction */
     CHECK_EQ(__wasi_fd_write(0, &ciov, 1, &n), NOTCAP);
