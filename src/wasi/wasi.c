@@ -822,6 +822,7 @@ int fl_wasi_define(fl_wasi *w, fl_linker *l) {
         memcpy(w->defs + NMISC, fl__wasi_fs_defs, fl__wasi_fs_ndefs * sizeof *w->defs);
         for (size_t i = 0; i < n; i++)
             w->defs[i].data = w;
+        w->ndefs = n;
     }
     return fl_linker_define_host(l, w->defs, n);
 }

@@ -179,6 +179,7 @@ struct fl_wasi {
     uint32_t nfds; /* slots in fds */
     bool no_openat2;
     fl_host_def *defs; /* this context's copy of the function table */
+    size_t ndefs;
     fl_budget *budget; /* the call tree's (borrowed), or NULL */
     uint64_t disk;     /* FL_BUDGET_DISK bytes this context has charged and not given back */
 };

@@ -996,3 +996,174 @@ Test(wasi_quota, nothing_crosses_into_or_out_of_a_quota, .init = make_tree, .fin
     guest_stop(&g);
     fl_budget_unref(b);
 }
+
+/* ---- rights by type, trailing slashes, poll_oneoff's checks ---- */
+
+Test(wasi_context, fd_get_answers_by_type, .init = make_tree, .fini = remove_tree) {
+    char sb[PATH_MAX + 8], err[128];
+    snprintf(sb, sizeof sb, "%s/sb", scratch);
+    fl_wasi_preopen p = {.host_path = sb, .guest_path = "/sb"};
+    fl_wasi_config c;
+    fl_wasi_config_init(&c);
+    c.preopens = &p;
+    c.npreopens = 1;
+    fl_wasi *w = fl_wasi_new(&c, err, sizeof err);
+    cr_assert_not_null(w, "%s", err);
+    uint16_t e;
+    /* A preopen has a directory's base rights and passes on every right. */
+    fl__wasi_fd *d = fl__wasi_fd_get(w, 3, W_R_PATH_OPEN | W_R_FD_READDIR, &e);
+    cr_assert_not_null(d);
+    cr_expect_eq(d->rights, W_R_DIR_BASE);
+    cr_expect_eq(d->inherit, W_R_ALL);
+    cr_expect_eq(d->rights & (W_R_FD_WRITE | W_R_FD_SEEK | W_R_FD_TELL | W_R_FD_READ), 0);
+    /* A file's right on a directory: EBADF, as wasmtime (not ENOTCAPABLE). */
+    uint64_t file_rights[] = {W_R_FD_SEEK, W_R_FD_TELL, W_R_FD_READ, W_R_FD_WRITE,
+                              W_R_FD_SYNC, W_R_FD_DATASYNC, W_R_FD_FDSTAT_SET_FLAGS,
+                              W_R_FD_FILESTAT_SET_SIZE, W_R_POLL_FD_READWRITE, W_R_SOCK_SHUTDOWN};
+    for (size_t i = 0; i < sizeof file_rights / sizeof file_rights[0]; i++) {
+        cr_expect_null(fl__wasi_fd_get(w, 3, file_rights[i], &e));
+        cr_expect_eq(e, W_EBADF, "right %#llx: %u", (unsigned long long)file_rights[i], e);
+    }
+    /* A directory's right on stdio (a file, a pipe, a terminal): ENOTDIR. */
+    cr_expect_null(fl__wasi_fd_get(w, 1, W_R_PATH_OPEN, &e));
+    cr_expect_eq(e, W_ENOTDIR);
+    cr_expect_null(fl__wasi_fd_get(w, 1, W_R_FD_READDIR, &e));
+    cr_expect_eq(e, W_ENOTDIR);
+    /* A right of the right kind that the fd lacks: ENOTCAPABLE. */
+    cr_expect_null(fl__wasi_fd_get(w, 1, W_R_FD_SEEK, &e));
+    cr_expect_eq(e, W_ENOTCAPABLE);
+    d->rights &= ~W_R_PATH_OPEN;
+    cr_expect_null(fl__wasi_fd_get(w, 3, W_R_PATH_OPEN, &e));
+    cr_expect_eq(e, W_ENOTCAPABLE);
+    /* Both kinds have stat and times. */
+    cr_expect_not_null(fl__wasi_fd_get(w, 3, W_R_ANY_TYPE, &e));
+    fl_wasi_free(w);
+}
+
+Test(wasi_sandbox, creating_a_name_with_a_slash_is_eisdir, .init = make_tree,
+     .fini = remove_tree) {
+    int root = open_root();
+    const char *paths[] = {"new/", "file/", "dir/", "dir/new//", "dir/."};
+    for (int walk = 0; walk < 2; walk++) {
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+            int fd = -1;
+            int rc = fl__sandbox_open(root, paths[i], strlen(paths[i]), O_RDWR | O_CREAT, 0644,
+                                      true, walk, &fd);
+            cr_expect_eq(rc, -EISDIR, "%s (%s): %d", paths[i], walk ? "walk" : "openat2", rc);
+            if (rc == 0)
+                close(fd);
+        }
+        /* the directories before the slash still resolve first */
+        int fd = -1;
+        cr_expect_eq(fl__sandbox_open(root, "../x/", 5, O_RDWR | O_CREAT, 0644, true, walk, &fd),
+                     -EXDEV);
+        cr_expect_eq(fl__sandbox_open(root, "file/x/", 7, O_RDWR | O_CREAT, 0644, true, walk, &fd),
+                     -ENOTDIR);
+        cr_expect_eq(fl__sandbox_open(root, "up/", 3, O_RDWR | O_CREAT, 0644, true, walk, &fd),
+                     -EISDIR); /* the slash is seen before the escaping link */
+    }
+    struct stat st;
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/sb/new", scratch);
+    cr_expect_neq(lstat(p, &st), 0, "sb/new was made");
+    snprintf(p, sizeof p, "%s/sb/dir/new", scratch);
+    cr_expect_neq(lstat(p, &st), 0, "sb/dir/new was made");
+    close(root);
+}
+
+/* The WASI call `name` of `g`'s context (any of them), called as its guest would. */
+static uint32_t any_call(guest *g, const char *name, fl_value *args, fl_trap *trap) {
+    for (size_t i = 0; i < g->w->ndefs; i++) {
+        if (strcmp(g->w->defs[i].name, name))
+            continue;
+        fl_host_call c = {.exec = g->ex, .caller = g->inst, .data = g->w};
+        *trap = g->w->defs[i].handler(&c, args);
+        return args[0].i32;
+    }
+    cr_assert_fail("no WASI call %s", name);
+    return 0;
+}
+
+/* poll_oneoff(in, out, n, pnev): errno, the call's trap checked to be none. */
+static uint32_t g_poll(guest *g, uint32_t in, uint32_t out, uint32_t n, uint32_t pnev) {
+    fl_value a[4] = {{.i32 = in}, {.i32 = out}, {.i32 = n}, {.i32 = pnev}};
+    fl_trap t;
+    uint32_t e = any_call(g, "poll_oneoff", a, &t);
+    cr_assert_eq(t, FL_TRAP_NONE);
+    return e;
+}
+
+/* Subscription i at `in`: (userdata, tag, fd or clock id, timeout). */
+static void put_sub(guest *g, uint32_t in, uint32_t i, uint64_t ud, uint8_t tag, uint32_t x,
+                    uint64_t timeout) {
+    uint8_t *s = gmem(g, in + 48 * i);
+    memset(s, 0, 48);
+    fl__st64(s, ud);
+    s[8] = tag;
+    fl__st32(s + 16, x);
+    fl__st64(s + 24, timeout);
+}
+
+Test(wasi_guest, poll_oneoff_checks_every_pointer_and_count, .init = make_tree,
+     .fini = remove_tree) {
+    guest g;
+    guest_start(&g, false);
+    uint32_t end = (uint32_t)g.inst->memories[0]->size; /* one page */
+    const uint32_t IN = 4096, OUT = 8192, NEV = 12288;
+    put_sub(&g, IN, 0, 1, 0, 1, 0); /* a monotonic clock, due now */
+    cr_expect_eq(g_poll(&g, IN, OUT, 0, NEV), W_EINVAL);
+    /* Huge counts and arrays past the end: EFAULT before anything is read,
+     * allocated or written. */
+    fl__st32(gmem(&g, NEV), 77);
+    cr_expect_eq(g_poll(&g, 0, 0, UINT32_MAX, NEV), W_EFAULT);
+    cr_expect_eq(g_poll(&g, IN, OUT, (end - IN) / 48 + 1, NEV), W_EFAULT);
+    cr_expect_eq(g_poll(&g, end - 47, OUT, 1, NEV), W_EFAULT);
+    cr_expect_eq(g_poll(&g, IN, end - 31, 1, NEV), W_EFAULT);
+    cr_expect_eq(g_poll(&g, IN, OUT, 1, end - 3), W_EFAULT);
+    cr_expect_eq(g_poll(&g, IN, OUT, 1, UINT32_MAX), W_EFAULT);
+    cr_expect_eq(fl__ld32(gmem(&g, NEV)), 77);
+
+    /* An unknown type or clock id: EINVAL, nothing written. */
+    put_sub(&g, IN, 1, 2, 3, 1, 0);
+    memset(gmem(&g, OUT), 0xaa, 64);
+    cr_expect_eq(g_poll(&g, IN, OUT, 2, NEV), W_EINVAL);
+    put_sub(&g, IN, 1, 2, 0, 4, 0);
+    cr_expect_eq(g_poll(&g, IN, OUT, 2, NEV), W_EINVAL);
+    cr_expect_eq(fl__ld32(gmem(&g, NEV)), 77);
+    cr_expect_eq(*gmem(&g, OUT), 0xaa);
+    cr_expect_eq(*gmem(&g, OUT + 63), 0xaa);
+
+    /* A closed fd and a directory: events with EBADF and their userdata,
+     * alongside the clock that is due. */
+    put_sub(&g, IN, 1, 0x1111, 1, 999, 0);
+    put_sub(&g, IN, 2, 0x2222, 2, 3, 0);
+    cr_expect_eq(g_poll(&g, IN, OUT, 3, NEV), 0);
+    cr_expect_eq(fl__ld32(gmem(&g, NEV)), 3);
+    int seen = 0;
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *ev = gmem(&g, OUT + 32 * i);
+        uint64_t ud = fl__ld64(ev);
+        uint16_t err;
+        memcpy(&err, ev + 8, 2);
+        if (ud == 1) {
+            cr_expect_eq(err, 0);
+            cr_expect_eq(ev[10], 0);
+            seen |= 1;
+        } else {
+            cr_expect_eq(err, W_EBADF);
+            cr_expect_eq(ev[10], ud == 0x1111 ? 1 : 2);
+            seen |= ud == 0x1111 ? 2 : 4;
+        }
+    }
+    cr_expect_eq(seen, 7);
+
+    /* At most 65536 subscriptions: past that EINVAL, even with room for
+     * them, so the host's copy stays under 5 MiB whatever the memory. */
+    cr_assert_geq(fl_memory_grow(g.inst->memories[0], 96), 0);
+    uint32_t big = 65536, in = 65536, out = in + 48 * (big + 1);
+    memset(gmem(&g, in), 0, 48 * (big + 1)); /* realtime clocks, due now */
+    cr_expect_eq(g_poll(&g, in, out, big + 1, NEV), W_EINVAL);
+    cr_expect_eq(g_poll(&g, in, out, big, NEV), 0);
+    cr_expect_eq(fl__ld32(gmem(&g, NEV)), big);
+    guest_stop(&g);
+}
