@@ -194,11 +194,20 @@ static int rd_valtype_in(fl_reader *r, uint8_t *out, fl_error *err) {
     return 0;
 }
 
+/* Notes the first use of SIMD (a v128 type or a 0xFD instruction): such a
+ * module is decoded and validated but not run. */
+static void mark_simd(dec *d, size_t at) {
+    if (!d->m->uses_simd)
+        d->m->simd_offset = at;
+    d->m->uses_simd = true;
+}
+
 static int rd_valtype(dec *d, uint8_t *out) {
+    size_t at = off(d);
     if (rd_valtype_in(&d->r, out, d->err) < 0)
         return -1;
     if (*out == FL_V128)
-        d->m->uses_simd = true;
+        mark_simd(d, at);
     return 0;
 }
 
@@ -250,29 +259,34 @@ static int rd_globaltype(dec *d, fl_globaltype *g) {
 
 /* ---- instructions ----------------------------------------------------- */
 
-/* Immediate layouts of the 0xFD instructions that have any. */
+/* The immediates of the 0xFD instruction in->simd (simd_opcodes.def).  Lane
+ * indices are bytes here; whether they are in range is validation's. */
 static int rd_simd_imm(fl_reader *r, fl_instr *in, fl_error *err) {
-    uint32_t sub = in->a, align, offset;
-    uint8_t lane;
-    if (sub <= 11 || sub == 92 || sub == 93 || (sub >= 84 && sub <= 91)) {
-        if (fl_read_u32(r, &align, err) < 0 || fl_read_u32(r, &offset, err) < 0)
-            return -1;
-        in->b = offset;
-        if (sub >= 84 && sub <= 91)
-            return fl_read_u8(r, &lane, err);
+    const fl_simd_opinfo *info = &fl_simd_opinfo_table[in->simd];
+    switch ((enum fl_imm)info->imm) {
+    case IMM_NONE:
         return 0;
-    }
-    if (sub == 12 || sub == 13) {
+    case IMM_MEMARG:
+        if (fl_read_u32(r, &in->a, err) < 0)
+            return -1;
+        return fl_read_u32(r, &in->b, err);
+    case IMM_MEMARG_LANE:
+        if (fl_read_u32(r, &in->a, err) < 0 || fl_read_u32(r, &in->b, err) < 0)
+            return -1;
+        return fl_read_u8(r, &in->lane, err);
+    case IMM_LANE:
+        return fl_read_u8(r, &in->lane, err);
+    case IMM_V128:
+    case IMM_SHUFFLE:
+        in->vec = r->pos;
         if ((size_t)(r->end - r->pos) < 16)
             return fl_error_set(err, fl_reader_offset(r), "unexpected end");
         r->pos += 16;
         return 0;
+    default:
+        break;
     }
-    if (sub >= 21 && sub <= 34)
-        return fl_read_u8(r, &lane, err);
-    if (sub > 0xff)
-        return fl_error_set(err, in->offset, "illegal opcode");
-    return 0;
+    return fl_error_set(err, in->offset, "illegal opcode");
 }
 
 static int zero_byte(fl_reader *r, fl_error *err) {
@@ -297,8 +311,10 @@ int fl_read_instr(fl_reader *r, fl_instr *in, fl_error *err) {
         if (fl_read_u32(r, &sub, err) < 0)
             return -1;
         if (byte == 0xfd) {
+            if (sub >= FL_SIMD_COUNT || !fl_simd_opinfo_table[sub].name)
+                return fl_error_set(err, in->offset, "illegal opcode 0xfd %u", sub);
             in->op = FL_OP_SIMD;
-            in->a = sub;
+            in->simd = (uint16_t)sub;
             return rd_simd_imm(r, in, err);
         }
         if (sub >= FL_OP_COUNT - 0x100)
@@ -399,6 +415,11 @@ int fl_read_instr(fl_reader *r, fl_instr *in, fl_error *err) {
         if (zero_byte(r, err) < 0)
             return -1;
         return zero_byte(r, err);
+    case IMM_MEMARG_LANE: /* SIMD layouts, read by rd_simd_imm */
+    case IMM_LANE:
+    case IMM_V128:
+    case IMM_SHUFFLE:
+        break;
     }
     return fl_error_set(err, in->offset, "illegal opcode");
 }
@@ -433,11 +454,10 @@ static int rd_expr(dec *d, bool in_code) {
         switch (in.op) {
         case FL_OP_BLOCK:
         case FL_OP_LOOP:
-            if (push_block(d, 'b', in.offset) < 0)
-                return -1;
-            break;
         case FL_OP_IF:
-            if (push_block(d, 'i', in.offset) < 0)
+            if (in.blocktype < 0 && (in.blocktype & 0x7f) == FL_V128)
+                mark_simd(d, in.offset);
+            if (push_block(d, in.op == FL_OP_IF ? 'i' : 'b', in.offset) < 0)
                 return -1;
             break;
         case FL_OP_ELSE:
@@ -458,7 +478,12 @@ static int rd_expr(dec *d, bool in_code) {
             }
             break;
         case FL_OP_SIMD:
-            d->m->uses_simd = true;
+            mark_simd(d, in.offset);
+            break;
+        case FL_OP_SELECT_T:
+            for (uint32_t i = 0; i < in.count; i++)
+                if (in.vec[i] == FL_V128)
+                    mark_simd(d, in.offset);
             break;
         default:
             break;

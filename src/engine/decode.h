@@ -27,11 +27,14 @@ typedef struct fl_instr {
     int64_t blocktype;  /* IMM_BLOCKTYPE: -64 empty, a negative valtype
                          * (valtype byte | ~0x7f), or a type index */
     uint32_t a, b;      /* index immediates in binary order; memarg: align, offset;
-                         * br_table: a = default label; SIMD: a = sub-opcode */
+                         * br_table: a = default label */
     uint64_t bits;      /* IMM_I32/I64 value (sign-extended), IMM_F32/F64 raw bits */
     uint32_t count;     /* IMM_BR_TABLE targets (default excluded), IMM_SELECT_T types */
     const uint8_t *vec; /* first byte of those encoded vectors */
     uint8_t reftype;    /* IMM_REFTYPE */
+    uint8_t lane;       /* SIMD IMM_LANE, IMM_MEMARG_LANE */
+    uint16_t simd;      /* FL_OP_SIMD: the sub-opcode (enum fl_simd_opcode); its
+                         * memarg in a, b; IMM_V128/IMM_SHUFFLE: 16 bytes at vec */
 } fl_instr;
 
 /* Marks a SIMD (0xFD-prefixed) instruction in fl_instr.op. */

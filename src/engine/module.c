@@ -1,5 +1,5 @@
 /*
- * module.c: the opcode table, error helper, index-space views of a decoded
+ * module.c: the opcode tables, error helper, index-space views of a decoded
  * module, and the load/free pair that ties decoder, validator and
  * interpreter together.
  */
@@ -20,6 +20,12 @@ const fl_opinfo fl_opinfo_table[FL_OP_COUNT] = {
 #include "engine/opcodes.def"
 #undef OP
 #undef OP_FC
+};
+
+const fl_simd_opinfo fl_simd_opinfo_table[FL_SIMD_COUNT] = {
+#define OP_FD(name, text, sub, imm, sig, arg) [sub] = {text, imm, arg, sig},
+#include "engine/simd_opcodes.def"
+#undef OP_FD
 };
 
 int fl_error_set(fl_error *err, size_t offset, const char *fmt, ...) {

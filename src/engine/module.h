@@ -59,6 +59,11 @@ enum fl_imm {
     IMM_TABLE_INIT,    /* u32 elem index, u32 table index */
     IMM_ELEM,          /* u32 elem index */
     IMM_TABLE_COPY,    /* u32 destination table, u32 source table */
+    /* SIMD only (simd_opcodes.def) */
+    IMM_MEMARG_LANE,   /* memarg, then one lane-index byte */
+    IMM_LANE,          /* one lane-index byte */
+    IMM_V128,          /* 16 raw bytes */
+    IMM_SHUFFLE,       /* 16 lane-index bytes */
 };
 
 /* Opcodes: one-byte ones are their byte; 0xFC ones are 0x100 + sub-opcode. */
@@ -79,6 +84,29 @@ typedef struct fl_opinfo {
 } fl_opinfo;
 
 extern const fl_opinfo fl_opinfo_table[FL_OP_COUNT];
+
+/* SIMD (0xFD prefix) sub-opcodes, from simd_opcodes.def. */
+enum fl_simd_opcode {
+#define OP_FD(name, text, sub, imm, sig, arg) FL_SIMD_##name = (sub),
+#include "engine/simd_opcodes.def"
+#undef OP_FD
+    FL_SIMD_COUNT = 0x100,
+};
+
+/* Static facts about one SIMD sub-opcode, indexed by enum fl_simd_opcode. */
+typedef struct fl_simd_opinfo {
+    const char *name; /* NULL for an unassigned sub-opcode */
+    uint8_t imm;      /* enum fl_imm */
+    uint8_t arg;      /* natural alignment (log2), lane count or 32; see the .def */
+    const char *sig;  /* "params:results" over i I f F V */
+} fl_simd_opinfo;
+
+extern const fl_simd_opinfo fl_simd_opinfo_table[FL_SIMD_COUNT];
+
+/* The one error a valid module that uses SIMD gets from fl_module_load:
+ * SIMD is decoded and validated but not executed yet.  Callers (the spec
+ * runner) recognise it by this prefix. */
+#define FL_SIMD_UNSUPPORTED "SIMD not supported yet"
 
 /* A function type; params and results point into one owned array. */
 typedef struct fl_functype {
@@ -235,6 +263,7 @@ typedef struct fl_module {
     char *module_name; /* from the name section, or NULL */
 
     bool uses_simd; /* a v128 type or 0xFD instruction appears anywhere */
+    size_t simd_offset; /* where the first of them is (byte offset) */
 
     /* Filled by fl_module_load(): fl_type_intern() of every type, so that
      * neither compiling nor instantiating interns again. */

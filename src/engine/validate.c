@@ -239,6 +239,7 @@ static uint8_t sig_type(char c) {
     case 'I': return FL_I64;
     case 'f': return FL_F32;
     case 'F': return FL_F64;
+    case 'V': return FL_V128;
     }
     return UNKNOWN;
 }
@@ -353,6 +354,39 @@ static int index_locals(val *v, const fl_func *fn, const fl_functype *ft) {
     v->fn = fn;
     v->last_run = 0;
     return 0;
+}
+
+/* A 0xFD instruction: its immediates against simd_opcodes.def (memory,
+ * alignment, lane indices), then its signature. */
+static int check_simd(val *v, const fl_instr *in) {
+    const fl_simd_opinfo *info = &fl_simd_opinfo_table[in->simd];
+    size_t off = in->offset;
+    switch ((enum fl_imm)info->imm) {
+    case IMM_MEMARG:
+    case IMM_MEMARG_LANE:
+        if (need_memory(v, in, 0) < 0)
+            return -1;
+        if (in->a > info->arg)
+            return fail(v, off, "alignment must not be larger than natural");
+        if (info->imm == IMM_MEMARG_LANE && in->lane >= 16u >> info->arg)
+            return fl_error_set(v->err, off, "invalid lane index %u (%s has %u lanes)",
+                                in->lane, info->name, 16u >> info->arg);
+        break;
+    case IMM_LANE:
+        if (in->lane >= info->arg)
+            return fl_error_set(v->err, off, "invalid lane index %u (%s has %u lanes)",
+                                in->lane, info->name, info->arg);
+        break;
+    case IMM_SHUFFLE:
+        for (unsigned i = 0; i < 16; i++)
+            if (in->vec[i] >= info->arg)
+                return fl_error_set(v->err, off, "invalid lane index %u (shuffle lanes are < 32)",
+                                    in->vec[i]);
+        break;
+    default:
+        break;
+    }
+    return apply_sig(v, off, info->sig);
 }
 
 static int check_instr(val *v, const fl_instr *in) {
@@ -595,7 +629,7 @@ static int check_instr(val *v, const fl_instr *in) {
             return -1;
         return pop_expect(v, off, FL_I32, NULL);
     case FL_OP_SIMD:
-        return fail(v, off, "SIMD is not supported");
+        return check_simd(v, in);
     default:
         if (fl_opinfo_table[in->op].imm == IMM_MEMARG) {
             if (need_memory(v, in, 0) < 0)
@@ -665,6 +699,11 @@ static int check_const(val *v, const fl_expr *e, uint8_t want) {
         case FL_OP_F32_CONST: t = FL_F32; break;
         case FL_OP_F64_CONST: t = FL_F64; break;
         case FL_OP_REF_NULL: t = in.reftype; break;
+        case FL_OP_SIMD:
+            if (in.simd != FL_SIMD_V128_CONST)
+                return fail(v, in.offset, "constant expression required");
+            t = FL_V128;
+            break;
         case FL_OP_REF_FUNC:
             if (need_func(v, in.offset, in.a) < 0)
                 return -1;
@@ -773,8 +812,6 @@ static int index_spaces(val *v) {
 
 static int check_module(val *v) {
     const fl_module *m = v->m;
-    if (m->uses_simd)
-        return fail(v, 0, "SIMD is not supported");
     if (index_spaces(v) < 0)
         return -1;
 

@@ -1220,7 +1220,7 @@ static int compile_body(comp *c, const fl_func *f) {
             if (op >= FL_OP_COUNT)
                 return fl_error_set(err, fl_reader_offset(r), "illegal opcode");
         } else if (byte == 0xfd) {
-            return fl_error_set(err, fl_reader_offset(r), "unsupported: SIMD");
+            return fl_error_set(err, fl_reader_offset(r), FL_SIMD_UNSUPPORTED);
         }
 
         if (c->unreachable) {
@@ -1673,7 +1673,8 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
 
 int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
     if (m->uses_simd)
-        return fl_error_set(err, 0, "unsupported: SIMD");
+        return fl_error_set(err, m->simd_offset, FL_SIMD_UNSUPPORTED ": v128 or a SIMD "
+                            "instruction at byte 0x%zx", m->simd_offset);
     m->interp_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->interp_code);
     if (!m->interp_code)
         return fl_error_set(err, 0, "out of memory");

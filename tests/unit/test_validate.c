@@ -260,14 +260,6 @@ Test(validate, data_segments_need_datacount_indices) {
     expect_invalid(&w, "unknown data segment");
 }
 
-Test(validate, simd_is_refused) {
-    wbuf w;
-    header(&w);
-    SECTION(&w, 6, 0x01, 0x7b, 0x00, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0x0b);
-    expect_invalid(&w, "SIMD is not supported");
-}
-
 Test(module_load, refuses_malformed_and_invalid) {
     fl_error err;
     memset(&err, 0, sizeof err);
