@@ -9,6 +9,7 @@
  * happens (OUTCOME below), or the executor's own (deadline, cancel).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -589,6 +590,27 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
     return trap;
 }
 
+/* Whether an out-of-bounds trap was the guest's C stack overflowing: the
+ * global the module's name section calls "__stack_pointer" (wasm-ld's
+ * name for the C stack pointer), a mutable i32, holds a negative value.
+ * With the stack first in memory (faaslet cc's default, as Faasm's) the
+ * stack's lowest address is 0, so a frame pushed past it wraps the pointer
+ * below 0 and its first access lands past the memory's end.  A stripped
+ * name section, or a leaf function that keeps the lowered pointer in a
+ * local only, leaves the plain out-of-bounds message.  The pointer goes
+ * to *sp. */
+static bool stack_overflowed(const fl_instance *inst, int32_t *sp) {
+    const fl_module *m = inst ? inst->module : NULL;
+    if (!m || !m->has_stack_pointer ||
+        m->stack_pointer >= m->nimported_globals + m->nglobals)
+        return false;
+    const fl_global *g = inst->globals[m->stack_pointer];
+    if (!g || g->type.valtype != FL_I32 || !g->type.mutable_)
+        return false;
+    *sp = (int32_t)g->value.i32;
+    return *sp < 0;
+}
+
 /* Reports a trap on the sink in one line, naming the limit it came from.
  * (A trap after the executor raised the call's flag, "interrupted", is
  * reported by the executor instead: as a timeout or a cancel.) */
@@ -601,6 +623,14 @@ static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *
     if (limit) {
         fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s; then %s%s%s%s", limit, where,
                      fl_trap_message(trap), detail[0] ? ": " : "", detail);
+        return;
+    }
+    int32_t sp;
+    if (trap == FL_TRAP_MEMORY_OOB && stack_overflowed(inst, &sp)) {
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP),
+                     "%sstack overflow: the function's stack pointer went below 0 "
+                     "(__stack_pointer = %" PRId32 "; %s)",
+                     where, sp, fl_trap_message(trap));
         return;
     }
     fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s%s%s%s", where, fl_trap_message(trap),
