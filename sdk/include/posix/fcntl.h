@@ -1,0 +1,20 @@
+/*
+ * fcntl.h (faaslet SDK): wasi-libc's <fcntl.h> plus F_DUPFD, which
+ * and F_DUPFD_CLOEXEC, which wasi-libc leaves out (WASI preview1 has no dup).  `faaslet cc` links
+ * fcntl() through the SDK's wrapper (-Wl,--wrap=fcntl, sdk/src/posix.c):
+ * F_DUPFD and F_DUPFD_CLOEXEC there, every other command to wasi-libc.
+ */
+#ifndef FAASLET_SDK_FCNTL_H
+#define FAASLET_SDK_FCNTL_H
+
+#include_next <fcntl.h>
+
+/* musl's numbers, as wasi-libc's unmodified upstream has them */
+#ifndef F_DUPFD
+#define F_DUPFD 0
+#endif
+#ifndef F_DUPFD_CLOEXEC
+#define F_DUPFD_CLOEXEC 1030
+#endif
+
+#endif
