@@ -78,10 +78,27 @@ static chain_extra *python_extra(const char *entry) {
     return e;
 }
 
-/* The Python environment, as Faasm set it; before the configured one. */
-static const char *const PYTHON_ENV[] = {"PYTHONHOME=/", "PYTHONHASHSEED=0",
-                                         "PYTHONNOUSERSITE=on", "PYTHONWASM=1"};
-#define NPYTHON_ENV (sizeof PYTHON_ENV / sizeof PYTHON_ENV[0])
+/* The environment Faasm gives every function (its WasmEnvironment: thread
+ * counts for BLAS libraries, CPython's settings, PYTHON_PATH spelled as
+ * Faasm spells it), unless the configured environment sets the name. */
+static const char *const FAASM_ENV[] = {
+    "MKL_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "PYTHONHASHSEED=0", "PYTHONHOME=/",
+    "PYTHONNOUSERSITE=on", "PYTHONWASM=1",      "PYTHON_PATH=/",
+};
+#define NFAASM_ENV (sizeof FAASM_ENV / sizeof FAASM_ENV[0])
+
+/* Whether variable `var` ("NAME=value") is named in env[0..n). */
+static bool env_names(const char *const *env, size_t n, const char *var) {
+    size_t len = strcspn(var, "=");
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(env[i], var, len) && env[i][len] == '=')
+            return true;
+    return false;
+}
+
+/* argv[0] of a function, as on Faasm (Python calls keep the function's
+ * name: CPython reads its argv[0]). */
+#define FUNCTION_ARGV0 "function.wasm"
 
 /* One running call: what the host ops need. */
 typedef struct faaslet {
@@ -724,25 +741,24 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     argv = calloc(argc, sizeof *argv);
     if (!argv)
         goto oom;
-    argv[0] = func;
+    argv[0] = python ? func : FUNCTION_ARGV0;
     for (size_t i = 1; i < argc; i++)
         argv[i] = rt->cfg.argv[i - 1];
     fl_wasi_config wc;
     fl_wasi_config_init(&wc);
     wc.argv = argv;
     wc.argc = argc;
-    wc.envp = rt->cfg.envp;
-    wc.envc = rt->cfg.envc;
-    if (python) {
-        envp = calloc(NPYTHON_ENV + rt->cfg.envc, sizeof *envp);
-        if (!envp)
-            goto oom;
-        memcpy(envp, PYTHON_ENV, sizeof PYTHON_ENV);
-        for (size_t i = 0; i < rt->cfg.envc; i++)
-            envp[NPYTHON_ENV + i] = rt->cfg.envp[i];
-        wc.envp = envp;
-        wc.envc = NPYTHON_ENV + rt->cfg.envc;
-    }
+    envp = calloc(NFAASM_ENV + rt->cfg.envc, sizeof *envp);
+    if (!envp)
+        goto oom;
+    size_t envc = 0;
+    for (size_t i = 0; i < NFAASM_ENV; i++)
+        if (!env_names((const char *const *)rt->cfg.envp, rt->cfg.envc, FAASM_ENV[i]))
+            envp[envc++] = FAASM_ENV[i];
+    for (size_t i = 0; i < rt->cfg.envc; i++)
+        envp[envc++] = rt->cfg.envp[i];
+    wc.envp = envp;
+    wc.envc = envc;
     /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp"
      * (and a Python function's folder, which wasi-libc prefers to "/" for
      * paths under it: the longest preopen prefix wins) */
