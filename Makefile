@@ -50,9 +50,11 @@ LIB        := $(BUILD)/libfaaslet.a
 
 # The guest SDK's library (sdk/src/*.c, for wasm32-wasi), which faaslet cc
 # links into every function; it finds it at sdk/lib/ beside the binary.
-SDK_SRC    := $(sort $(wildcard sdk/src/*.c))
+# sdk/src/init.c (the constructors) is an object of its own, always linked.
+SDK_SRC    := $(sort $(filter-out sdk/src/init.c,$(wildcard sdk/src/*.c)))
 SDK_OBJ    := $(SDK_SRC:sdk/src/%.c=$(BUILD)/sdk/obj/%.o)
 SDK_LIB    := $(BUILD)/sdk/lib/libfaaslet_sdk.a
+SDK_INIT   := $(BUILD)/sdk/lib/faaslet_init.o
 SDK_CFLAGS := --target=wasm32-wasi -O2 -Wall -Wextra -Werror -nostdlibinc \
               -isystem sdk/include -isystem sdk/include/posix -idirafter /usr/include/wasm32-wasi
 
@@ -81,12 +83,16 @@ $(LIB): $(LIB_OBJ)
 
 # (the SDK library is not linked in: it is built with the binary, for
 # faaslet cc)
-$(FAASLET): $(CLI_OBJ) $(LIB) $(SDK_LIB)
+$(FAASLET): $(CLI_OBJ) $(LIB) $(SDK_LIB) $(SDK_INIT)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/sdk/obj/%.o: sdk/src/%.c $(wildcard sdk/include/posix/*.h)
 	@mkdir -p $(dir $@)
 	clang-19 $(SDK_CFLAGS) -c $< -o $@
+
+$(SDK_INIT): $(BUILD)/sdk/obj/init.o
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(SDK_LIB): $(SDK_OBJ)
 	@mkdir -p $(dir $@)

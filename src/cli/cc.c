@@ -33,9 +33,9 @@
  *                     small function's size; kept when the user passes -g.
  *                     The "name" section stays, so traps still name functions
  *                     (and the stack pointer).
- *   --wrap=fcntl -u __faaslet_sdk_init  libfaaslet_sdk.a (sdk/src): dup,
- *                     dup2, fcntl(F_DUPFD), getpwuid, /tmp as the working
- *                     directory.
+ *   faaslet_init.o and libfaaslet_sdk.a (sdk/src): /tmp as the working
+ *                     directory (the object, always linked); dup, dup2,
+ *                     fcntl(F_DUPFD), getpwuid (the archive, when used).
  *   -lc-printscan-long-double -lwasi-emulated-{process-clocks,mman,signal,getpid}
  * The value options come before the user's arguments (a later -Wl option
  * of theirs wins), the libraries after.  -nostdlib or -nodefaultlibs drops
@@ -86,9 +86,10 @@ void fl_cli_cc_usage(FILE *out) {
             "                      folder; default: sdk/include beside the faaslet binary's\n"
             "                      folder or one of its parents (or share/faaslet/sdk/include\n"
             "                      there), else ./sdk/include\n"
-            "  FAASLET_SDK_LIB     the SDK library; default: lib/" SDK_LIB_NAME " in the SDK\n"
-            "                      folder, else sdk/lib/" SDK_LIB_NAME " beside the binary\n"
-            "                      (make builds it there)\n"
+            "  FAASLET_SDK_LIB     the SDK library (faaslet_init.o beside it); default:\n"
+            "                      lib/" SDK_LIB_NAME " in the SDK folder, else\n"
+            "                      sdk/lib/" SDK_LIB_NAME " beside the binary (make builds\n"
+            "                      it there)\n"
             "  FAASLET_CLANG       the C compiler (default clang-19)\n"
             "  FAASLET_CLANGXX     the C++ compiler (default clang++-19; needs Debian's\n"
             "                      libc++-19-dev-wasm32 and libc++abi-19-dev-wasm32)\n"
@@ -333,8 +334,6 @@ static const char *const LINK_OPTS[] = {
     "-Wl,--export-if-defined=free",
 };
 static const char *const LINK_LIBS[] = {
-    "-Wl,--wrap=fcntl",
-    "-Wl,-u,__faaslet_sdk_init",
     "-lc-printscan-long-double",
     "-lwasi-emulated-process-clocks",
     "-lwasi-emulated-mman",
@@ -352,13 +351,23 @@ int fl_cli_cc(int argc, char **argv) {
         fl_cli_cc_usage(stdout);
         return 0;
     }
-    char sdk[PATH_MAX], posix[PATH_MAX + 16], lib[PATH_MAX];
+    char sdk[PATH_MAX], posix[PATH_MAX + 16], lib[PATH_MAX], init[PATH_MAX + 32];
     if (find_sdk(sdk, sizeof sdk) < 0)
         return 2;
     cc_scan s = scan_args(argc, argv);
     bool libs = s.links && !s.no_libs;
     if (libs && find_sdk_lib(sdk, lib, sizeof lib) < 0)
         return 2;
+    if (libs) { /* the init object lies beside the library */
+        snprintf(init, sizeof init, "%s", lib);
+        char *slash = strrchr(init, '/');
+        snprintf(slash ? slash + 1 : init, sizeof init - (size_t)(slash ? slash + 1 - init : 0),
+                 "faaslet_init.o");
+        if (!exists(init)) {
+            fprintf(stderr, "faaslet cc: %s is missing beside the SDK library (make)\n", init);
+            return 2;
+        }
+    }
     if (!exists(WASI_INCLUDE "/stdio.h")) {
         fprintf(stderr, "faaslet cc: wasi-libc's headers are not in " WASI_INCLUDE
                         " (install it: sh scripts/install-deps.sh)\n");
@@ -410,6 +419,7 @@ int fl_cli_cc(int argc, char **argv) {
     if (s.links && !s.has_debug)
         av[n++] = "-Wl,--strip-debug";
     if (libs) {
+        av[n++] = init;
         av[n++] = lib;
         for (size_t i = 0; i < COUNT(LINK_LIBS); i++)
             av[n++] = LINK_LIBS[i];

@@ -1,8 +1,9 @@
 /*
- * fcntl.h (faaslet SDK): wasi-libc's <fcntl.h> plus F_DUPFD, which
- * and F_DUPFD_CLOEXEC, which wasi-libc leaves out (WASI preview1 has no dup).  `faaslet cc` links
- * fcntl() through the SDK's wrapper (-Wl,--wrap=fcntl, sdk/src/posix.c):
- * F_DUPFD and F_DUPFD_CLOEXEC there, every other command to wasi-libc.
+ * fcntl.h (faaslet SDK): wasi-libc's <fcntl.h> plus F_DUPFD and
+ * F_DUPFD_CLOEXEC, which wasi-libc leaves out (WASI preview1 has no
+ * dup).  A function's fcntl() calls go to the SDK's __faaslet_fcntl
+ * (sdk/src/dup.c): F_DUPFD and F_DUPFD_CLOEXEC there, every other command
+ * to wasi-libc's fcntl.
  */
 #ifndef FAASLET_SDK_FCNTL_H
 #define FAASLET_SDK_FCNTL_H
@@ -16,5 +17,14 @@
 #ifndef F_DUPFD_CLOEXEC
 #define F_DUPFD_CLOEXEC 1030
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+int __faaslet_fcntl(int fd, int cmd, ...);
+#ifdef __cplusplus
+}
+#endif
+#define fcntl __faaslet_fcntl
 
 #endif
