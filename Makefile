@@ -1,7 +1,8 @@
 # faaslet: a serverless runtime for WebAssembly functions.
 #
 #   make            build build/faaslet
-#   make test       every test: unit, SDK, WASI, functions end to end, Python,
+#   make test       every test: unit, SDK, WASI, functions end to end, Faasm-style
+#                   functions (faasmtest), Python,
 #                   wasm spec suite (installs missing packages, builds Python)
 #   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
 #   make spec       the official wasm spec suite only
@@ -47,7 +48,17 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 FAASLET    := $(BUILD)/faaslet
 LIB        := $(BUILD)/libfaaslet.a
 
-.PHONY: all deps test unit spec sdktest wasitest functest securitytest pytest asan demo bench fuzz clean
+# The guest SDK's library (sdk/src/*.c, for wasm32-wasi), which faaslet cc
+# links into every function; it finds it at sdk/lib/ beside the binary.
+# sdk/src/init.c (the constructors) is an object of its own, always linked.
+SDK_SRC    := $(sort $(filter-out sdk/src/init.c,$(wildcard sdk/src/*.c)))
+SDK_OBJ    := $(SDK_SRC:sdk/src/%.c=$(BUILD)/sdk/obj/%.o)
+SDK_LIB    := $(BUILD)/sdk/lib/libfaaslet_sdk.a
+SDK_INIT   := $(BUILD)/sdk/lib/faaslet_init.o
+SDK_CFLAGS := --target=wasm32-wasi -O2 -Wall -Wextra -Werror -nostdlibinc \
+              -isystem sdk/include -isystem sdk/include/posix -idirafter /usr/include/wasm32-wasi
+
+.PHONY: all deps test unit spec sdktest wasitest functest faasmtest securitytest pytest asan demo bench fuzz clean
 
 all: deps $(FAASLET)
 
@@ -70,8 +81,23 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(FAASLET): $(CLI_OBJ) $(LIB)
+# (the SDK library is not linked in: it is built with the binary, for
+# faaslet cc)
+$(FAASLET): $(CLI_OBJ) $(LIB) $(SDK_LIB) $(SDK_INIT)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/sdk/obj/%.o: sdk/src/%.c $(wildcard sdk/include/posix/*.h)
+	@mkdir -p $(dir $@)
+	clang-19 $(SDK_CFLAGS) -c $< -o $@
+
+$(SDK_INIT): $(BUILD)/sdk/obj/init.o
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(SDK_LIB): $(SDK_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	llvm-ar-19 rcs $@ $^
 
 # The unit tests also cover the CLI's file reader (test_files.c).
 $(BUILD)/unit-tests: $(TEST_OBJ) $(LIB) $(BUILD)/obj/src/cli/files.o
@@ -94,6 +120,11 @@ wasitest: deps $(FAASLET)
 functest: deps $(FAASLET) python
 	@sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
 
+# Functions written as Faasm's demos are (tests/faasm/*.c, *.cpp), built
+# with faaslet cc's defaults only, and the cases of tests/faasm/*.cases
+faasmtest: deps $(FAASLET) python
+	@sh tests/faasm/run.sh $(FAASLET) $(BUILD)/faasmtest
+
 # Python under faaslet: python -c/-m/script and the examples, CPython's own
 # regression tests (the Python issue's 20 files) inside py_func, and
 # `faaslet python add-package` (fetches python3-* packages from Debian)
@@ -107,7 +138,7 @@ pytest: deps $(FAASLET) python
 securitytest: deps $(FAASLET)
 	@SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest
 
-test: unit sdktest wasitest functest securitytest pytest spec
+test: unit sdktest wasitest functest faasmtest securitytest pytest spec
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test

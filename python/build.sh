@@ -17,7 +17,7 @@
 #   root/       the runtime root, mounted read-only at the guest's "/":
 #               lib/python3.11/ (stdlib, precompiled to unchecked-hash .pyc),
 #               lib/python3.11/pyfaasm/, lib/python3.11/site-packages/,
-#               pyfuncs/.
+#               pyfuncs/, etc/passwd, etc/group, etc/hosts.
 #   tests/      CPython's Lib/test from the same source, precompiled (for
 #               python/regrtest.sh; kept out of the runtime root).
 set -eu
@@ -189,8 +189,14 @@ if ! stamp_ok root "$key"; then
         mv "$OLD_SITE" "$LIB/site-packages"
     fi
     rm -rf "$ROOT/lib"
-    mkdir -p "$ROOT/pyfuncs"
+    mkdir -p "$ROOT/pyfuncs" "$ROOT/etc"
     mv "$STAGE/lib" "$ROOT/lib"
+    # What Faasm's root holds that functions read: the one user (the SDK's
+    # getpwuid answers the same) and the loopback names; the same text as
+    # faaslet run writes into the store's runtime root (src/cli/run.c).
+    printf 'faasm:x:1000:1000:faasm:/:/bin/sh\n' >"$ROOT/etc/passwd"
+    printf 'faasm:x:1000:\n' >"$ROOT/etc/group"
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
     rm -rf "$STAGE"
     (cd "$PYSRC/Lib" && tar cf - --exclude=__pycache__ test) | (cd "$OUT/tests" && tar xf -)
     # some test data are deliberately not valid Python: not an error

@@ -1,9 +1,25 @@
 /*
- * cc.c: `faaslet cc`.  Builds the clang command line (driver, target, SDK
- * include folder, optimisation default, link flags), then execs clang so
- * that its exit status and diagnostics are the user's directly.
+ * cc.c: `faaslet cc`.  Builds the clang command line (driver, target,
+ * include folders, optimisation default, Faasm's link options, the SDK
+ * library), runs clang and passes its diagnostics and exit status through,
+ * adding a line that names a header wasi-libc does not have.
  *
- * The link flags, and why:
+ * Include folders: -nostdlibinc, then the SDK's (faasm/...), the SDK's
+ * POSIX additions (include/posix: dup, pwd.h...), libc++'s for C++,
+ * clang's own, and wasi-libc's last (-idirafter, where clang puts it).
+ * The host's /usr/include is never searched: a header wasi-libc lacks is
+ * "file not found", not a glibc header that fails further on.
+ *
+ * Always (Faasm's toolchain does the same):
+ *   -D_WASI_EMULATED_PROCESS_CLOCKS -D_WASI_EMULATED_MMAN
+ *   -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID
+ *                     clock(), mmap/munmap, signal(), getpid(): wasi-libc's
+ *                     emulations, linked below.
+ * When linking:
+ *   --stack-first     the 4 MiB stack below the data: an overflow takes the
+ *   -z stack-size=4194304   stack pointer below 0 and traps (reported as a
+ *                     stack overflow) instead of overwriting static data.
+ *   --max-memory=4294901760 memory may grow to 4 GiB - 64 KiB.
  *   --export-table    chain_ptr calls name a function by its index in the
  *                     indirect function table; exporting the table lets the
  *                     host (and tools) see which function that is.
@@ -15,15 +31,24 @@
  *                     the guest may free() it.
  *   --strip-debug     wasi-libc's archive carries DWARF that would triple a
  *                     small function's size; kept when the user passes -g.
- *                     The "name" section stays, so traps still name functions.
- * Memory is exported and growable by default (wasm-ld's defaults).
+ *                     The "name" section stays, so traps still name functions
+ *                     (and the stack pointer).
+ *   faaslet_init.o and libfaaslet_sdk.a (sdk/src): /tmp as the working
+ *                     directory (the object, always linked); dup, dup2,
+ *                     fcntl(F_DUPFD), getpwuid (the archive, when used).
+ *   -lc-printscan-long-double -lwasi-emulated-{process-clocks,mman,signal,getpid}
+ * The value options come before the user's arguments (a later -Wl option
+ * of theirs wins), the libraries after.  -nostdlib or -nodefaultlibs drops
+ * the libraries.  Memory is exported and growable (wasm-ld's defaults).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cc.h"
@@ -31,25 +56,40 @@
 #define CC_DEFAULT "clang-19"
 #define CXX_DEFAULT "clang++-19"
 #define CC_TARGET "--target=wasm32-wasi"
+/* Debian's wasi-libc and wasm libc++ (packages wasi-libc, libc++-19-dev-wasm32) */
+#define WASI_INCLUDE "/usr/include/wasm32-wasi"
+#define WASI_CXX_INCLUDE "/usr/include/wasm32-wasi/c++/v1"
+#define SDK_LIB_NAME "libfaaslet_sdk.a"
 
 void fl_cli_cc_usage(FILE *out) {
     fprintf(out,
             "usage: faaslet cc [CLANG ARGS...] -o FUNC.wasm FUNC.c\n"
             "\n"
             "Compiles a function written against Faasm's C API (#include <faasm/faasm.h>)\n"
-            "to a wasm32-wasi module: runs clang-19 (clang++-19 for .cpp/.cc/.cxx) with\n"
-            "--target=wasm32-wasi, -isystem SDK/include, -O2 unless an -O option is\n"
-            "given, and, when linking, -Wl,--export-table -Wl,--growable-table\n"
+            "to a wasm32-wasi module with Faasm's toolchain defaults: runs clang-19\n"
+            "(clang++-19 for .cpp/.cc/.cxx) with --target=wasm32-wasi, -nostdlibinc and\n"
+            "only the SDK's, libc++'s, clang's and wasi-libc's headers (never the host's),\n"
+            "-O2 unless an -O option is given, -D_WASI_EMULATED_PROCESS_CLOCKS\n"
+            "-D_WASI_EMULATED_MMAN -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID, and,\n"
+            "when linking, -Wl,--stack-first -Wl,-z,stack-size=4194304\n"
+            "-Wl,--max-memory=4294901760 -Wl,--export-table -Wl,--growable-table\n"
             "-Wl,--export-if-defined=malloc -Wl,--export-if-defined=free (and\n"
-            "-Wl,--strip-debug unless -g is given); C++ gets -fno-exceptions unless an\n"
-            "exceptions option is given (wasm32-wasi's libc++ has no exception runtime).\n"
-            "Every other argument goes to clang.\n"
+            "-Wl,--strip-debug unless -g is given), the SDK library (dup, dup2,\n"
+            "fcntl(F_DUPFD), getpwuid, /tmp as working directory), -lc-printscan-long-double\n"
+            "and -lwasi-emulated-{process-clocks,mman,signal,getpid}.  C++ gets\n"
+            "-fno-exceptions unless an exceptions option is given (wasm32-wasi's libc++\n"
+            "has no exception runtime).  Every other argument goes to clang; a header\n"
+            "wasi-libc lacks is named with the reason.\n"
             "\n"
             "Environment:\n"
             "  FAASLET_SDK         the SDK folder (holding include/faasm/) or its include\n"
             "                      folder; default: sdk/include beside the faaslet binary's\n"
             "                      folder or one of its parents (or share/faaslet/sdk/include\n"
             "                      there), else ./sdk/include\n"
+            "  FAASLET_SDK_LIB     the SDK library (faaslet_init.o beside it); default:\n"
+            "                      lib/" SDK_LIB_NAME " in the SDK folder, else\n"
+            "                      sdk/lib/" SDK_LIB_NAME " beside the binary (make builds\n"
+            "                      it there)\n"
             "  FAASLET_CLANG       the C compiler (default clang-19)\n"
             "  FAASLET_CLANGXX     the C++ compiler (default clang++-19; needs Debian's\n"
             "                      libc++-19-dev-wasm32 and libc++abi-19-dev-wasm32)\n"
@@ -115,6 +155,93 @@ static int find_sdk(char *out, size_t size) {
     return -1;
 }
 
+/* Finds the SDK library into out: $FAASLET_SDK_LIB, else lib/ of the SDK
+ * folder (the parent of its include folder `inc`), else sdk/lib/ beside
+ * the binary (build/sdk/lib/, where make puts it).  0 or -1 (message
+ * printed). */
+static int find_sdk_lib(const char *inc, char *out, size_t size) {
+    const char *env = getenv("FAASLET_SDK_LIB");
+    if (env && *env) {
+        if (exists(env) && (size_t)snprintf(out, size, "%s", env) < size)
+            return 0;
+        fprintf(stderr, "faaslet cc: FAASLET_SDK_LIB=%s: no such file\n", env);
+        return -1;
+    }
+    if ((size_t)snprintf(out, size, "%s/../lib/" SDK_LIB_NAME, inc) < size && exists(out))
+        return 0;
+    char dir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    if (n > 0) {
+        dir[n] = '\0';
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            if ((size_t)snprintf(out, size, "%s/sdk/lib/" SDK_LIB_NAME, dir) < size &&
+                exists(out))
+                return 0;
+        }
+    }
+    fprintf(stderr, "faaslet cc: cannot find the SDK library " SDK_LIB_NAME
+                    " (build it with make; or set FAASLET_SDK_LIB)\n");
+    return -1;
+}
+
+/* Why wasi-libc has no such header, for the ones C programs commonly
+ * include; NULL for others. */
+static const char *missing_header_reason(const char *h) {
+    static const char *const why[][2] = {
+        {"pthread.h", "WASI preview1 has no threads (Debian's wasi-libc is built without wasi-threads)"},
+        {"sys/wait.h", "WASI has no processes (no fork, exec or wait)"},
+        {"spawn.h", "WASI has no processes (no fork, exec or wait)"},
+        {"setjmp.h", "wasm has no setjmp/longjmp without the exception-handling proposal"},
+        {"netdb.h", "WASI preview1 has no name resolution and cannot create sockets"},
+        {"ifaddrs.h", "WASI preview1 has no network interfaces"},
+        {"dlfcn.h", "faaslet has no dynamic linking"},
+        {"sys/ipc.h", "WASI has no System V IPC"},
+        {"sys/shm.h", "WASI has no System V IPC"},
+        {"sys/sem.h", "WASI has no System V IPC"},
+        {"sys/msg.h", "WASI has no System V IPC"},
+        {"termios.h", "WASI has no terminals"},
+        {"sys/epoll.h", "WASI has no epoll (poll_oneoff only, through poll())"},
+        {"sys/sendfile.h", "WASI has no sendfile"},
+        {"sys/ptrace.h", "WASI has no processes to trace"},
+        {"syslog.h", "WASI has no system log"},
+        {"grp.h", "WASI has no group database (the SDK's pwd.h has the one user)"},
+        {"omp.h", "OpenMP is not supported by faaslet"},
+        {"mpi.h", "MPI is not supported by faaslet"},
+        {"sys/mount.h", "WASI cannot mount filesystems"},
+    };
+    for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
+        if (!strcmp(h, why[i][0]))
+            return why[i][1];
+    return NULL;
+}
+
+/* Copies clang's stderr (fd in) to ours line by line; the first "'X' file
+ * not found" it reports goes to missing[0..size). */
+static void relay_stderr(int in, char *missing, size_t size) {
+    FILE *f = fdopen(in, "r");
+    if (!f) {
+        close(in);
+        return;
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        fputs(line, stderr);
+        const char *tail = strstr(line, "' file not found");
+        const char *err = strstr(line, "fatal error: '");
+        if (!missing[0] && tail && err && err < tail) {
+            const char *h = err + strlen("fatal error: '");
+            size_t n = (size_t)(tail - h);
+            if (n < size) {
+                memcpy(missing, h, n);
+                missing[n] = '\0';
+            }
+        }
+    }
+    fclose(f);
+}
+
 /* Options whose value is the next argument, so it is not taken for an input. */
 static bool takes_value(const char *a) {
     static const char *const opts[] = {
@@ -149,6 +276,7 @@ typedef struct cc_scan {
     bool has_debug; /* a -g option (other than -g0) */
     bool links;     /* inputs given and no -c/-S/-E/-M/-MM/-fsyntax-only */
     bool has_exc;   /* -fexceptions or -fno-exceptions given */
+    bool no_libs;   /* -nostdlib or -nodefaultlibs: no libraries of ours */
 } cc_scan;
 
 static cc_scan scan_args(int argc, char **argv) {
@@ -169,6 +297,8 @@ static cc_scan scan_args(int argc, char **argv) {
         else if (!strcmp(a, "-c") || !strcmp(a, "-S") || !strcmp(a, "-E") ||
                  !strcmp(a, "-M") || !strcmp(a, "-MM") || !strcmp(a, "-fsyntax-only"))
             stops = true;
+        else if (!strcmp(a, "-nostdlib") || !strcmp(a, "-nodefaultlibs"))
+            s.no_libs = true;
         else if (!strcmp(a, "-fexceptions") || !strcmp(a, "-fno-exceptions") ||
                  !strcmp(a, "-fwasm-exceptions"))
             s.has_exc = true;
@@ -187,6 +317,31 @@ static bool verbose(void) {
     return v && *v && strcmp(v, "0") != 0;
 }
 
+/* What `faaslet cc` puts before and after the user's arguments. */
+static const char *const DEFINES[] = {
+    "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    "-D_WASI_EMULATED_MMAN",
+    "-D_WASI_EMULATED_SIGNAL",
+    "-D_WASI_EMULATED_GETPID",
+};
+static const char *const LINK_OPTS[] = {
+    "-Wl,--stack-first",
+    "-Wl,-z,stack-size=4194304",
+    "-Wl,--max-memory=4294901760",
+    "-Wl,--export-table",
+    "-Wl,--growable-table",
+    "-Wl,--export-if-defined=malloc",
+    "-Wl,--export-if-defined=free",
+};
+static const char *const LINK_LIBS[] = {
+    "-lc-printscan-long-double",
+    "-lwasi-emulated-process-clocks",
+    "-lwasi-emulated-mman",
+    "-lwasi-emulated-signal",
+    "-lwasi-emulated-getpid",
+};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 int fl_cli_cc(int argc, char **argv) {
     if (argc < 2) {
         fl_cli_cc_usage(stderr);
@@ -196,59 +351,141 @@ int fl_cli_cc(int argc, char **argv) {
         fl_cli_cc_usage(stdout);
         return 0;
     }
-    char sdk[PATH_MAX];
+    char sdk[PATH_MAX], posix[PATH_MAX + 16], lib[PATH_MAX], init[PATH_MAX + 32];
     if (find_sdk(sdk, sizeof sdk) < 0)
         return 2;
     cc_scan s = scan_args(argc, argv);
+    bool libs = s.links && !s.no_libs;
+    if (libs && find_sdk_lib(sdk, lib, sizeof lib) < 0)
+        return 2;
+    if (libs) { /* the init object lies beside the library */
+        snprintf(init, sizeof init, "%s", lib);
+        char *slash = strrchr(init, '/');
+        snprintf(slash ? slash + 1 : init, sizeof init - (size_t)(slash ? slash + 1 - init : 0),
+                 "faaslet_init.o");
+        if (!exists(init)) {
+            fprintf(stderr, "faaslet cc: %s is missing beside the SDK library (make)\n", init);
+            return 2;
+        }
+    }
+    if (!exists(WASI_INCLUDE "/stdio.h")) {
+        fprintf(stderr, "faaslet cc: wasi-libc's headers are not in " WASI_INCLUDE
+                        " (install it: sh scripts/install-deps.sh)\n");
+        return 2;
+    }
+    snprintf(posix, sizeof posix, "%s/posix", sdk);
 
     const char *driver = getenv(s.cxx ? "FAASLET_CLANGXX" : "FAASLET_CLANG");
     if (!driver || !*driver)
         driver = s.cxx ? CXX_DEFAULT : CC_DEFAULT;
 
-    /* driver, target, -I, -O2, -fno-exceptions, user args, 5 link flags, NULL */
-    char **av = calloc((size_t)argc + 10, sizeof *av);
-    char *inc = malloc(strlen(sdk) + 9);
-    if (!av || !inc) {
+    size_t cap = (size_t)argc + 16 + COUNT(DEFINES) + COUNT(LINK_OPTS) + COUNT(LINK_LIBS);
+    const char **av = calloc(cap, sizeof *av);
+    char *inc = malloc(strlen(sdk) + 9), *pinc = malloc(strlen(posix) + 9);
+    int rc = 1;
+    if (!av || !inc || !pinc) {
         fprintf(stderr, "faaslet cc: out of memory\n");
-        free(av);
-        free(inc);
-        return 1;
+        goto out;
     }
     /* -isystem: the user's -I folders come first, and their warning flags
      * do not apply to the SDK's inline wrappers. */
     sprintf(inc, "-isystem%s", sdk);
-    int n = 0;
-    av[n++] = (char *)driver;
+    sprintf(pinc, "-isystem%s", posix);
+    size_t n = 0;
+    av[n++] = driver;
     av[n++] = CC_TARGET;
+    av[n++] = "-nostdlibinc";
     av[n++] = inc;
+    av[n++] = pinc;
+    if (s.cxx)
+        av[n++] = "-isystem" WASI_CXX_INCLUDE;
+    av[n++] = "-idirafter" WASI_INCLUDE;
+    for (size_t i = 0; i < COUNT(DEFINES); i++)
+        av[n++] = DEFINES[i];
     if (!s.has_opt)
         av[n++] = "-O2";
+    /* clang's stderr is a pipe to us: keep its colours for a terminal */
+    if (isatty(2))
+        av[n++] = "-fcolor-diagnostics";
     /* Debian's wasm32-wasi libc++ has no exception runtime (no
      * __cxa_throw): without this any std::string fails to link. */
     if (s.cxx && !s.has_exc)
         av[n++] = "-fno-exceptions";
+    if (s.links)
+        for (size_t i = 0; i < COUNT(LINK_OPTS); i++)
+            av[n++] = LINK_OPTS[i];
     for (int i = 1; i < argc; i++)
         av[n++] = argv[i];
-    if (s.links) {
-        av[n++] = "-Wl,--export-table";
-        av[n++] = "-Wl,--growable-table";
-        av[n++] = "-Wl,--export-if-defined=malloc";
-        av[n++] = "-Wl,--export-if-defined=free";
-        if (!s.has_debug)
-            av[n++] = "-Wl,--strip-debug";
+    if (s.links && !s.has_debug)
+        av[n++] = "-Wl,--strip-debug";
+    if (libs) {
+        av[n++] = init;
+        av[n++] = lib;
+        for (size_t i = 0; i < COUNT(LINK_LIBS); i++)
+            av[n++] = LINK_LIBS[i];
     }
     av[n] = NULL;
 
     if (verbose()) {
-        for (int i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++)
             fprintf(stderr, "%s%s", i ? " " : "", av[i]);
         fputc('\n', stderr);
     }
     fflush(NULL);
-    execvp(driver, av);
-    fprintf(stderr, "faaslet cc: cannot run %s: %s%s\n", driver, strerror(errno),
-            errno == ENOENT ? " (install it: sh scripts/install-deps.sh)" : "");
+    /* clang's stderr through a pipe, to name a missing header after it */
+    int p[2], ex[2] = {-1, -1};
+    if (pipe(p) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
+        fprintf(stderr, "faaslet cc: pipe: %s\n", strerror(errno));
+        goto out;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "faaslet cc: fork: %s\n", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        close(ex[0]);
+        close(ex[1]);
+        goto out;
+    }
+    if (pid == 0) {
+        dup2(p[1], 2);
+        close(p[0]);
+        close(p[1]);
+        close(ex[0]);
+        execvp(driver, (char *const *)av);
+        int e = errno;
+        if (write(ex[1], &e, sizeof e) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    close(p[1]);
+    close(ex[1]);
+    char missing[256] = "";
+    relay_stderr(p[0], missing, sizeof missing);
+    int exec_errno = 0;
+    bool exec_failed = read(ex[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno;
+    close(ex[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (exec_failed) {
+        fprintf(stderr, "faaslet cc: cannot run %s: %s%s\n", driver, strerror(exec_errno),
+                exec_errno == ENOENT ? " (install it: sh scripts/install-deps.sh)" : "");
+        rc = 127;
+        goto out;
+    }
+    rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (rc && missing[0]) {
+        const char *why = missing_header_reason(missing);
+        fprintf(stderr,
+                "faaslet cc: %s is not in wasi-libc nor faaslet's SDK (the host's /usr/include "
+                "is never used)%s%s%s\n",
+                missing,
+                why ? ": " : "", why ? why : "", "");
+    }
+out:
     free(inc);
+    free(pinc);
     free(av);
-    return 127;
+    return rc;
 }

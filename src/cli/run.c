@@ -6,6 +6,7 @@
  * and calls one export with arguments parsed from the command line.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -600,8 +601,38 @@ static int make_folders(const char *path) {
     return 0;
 }
 
+/* What Faasm's runtime root holds that functions read, written into the
+ * store's runtime root when missing (an operator's own versions stay):
+ * the one user every function runs as (the SDK's getpwuid answers the
+ * same) and the loopback host names.  python/build.sh writes the same
+ * into the Python runtime root. */
+static const char *const ROOT_FILES[][2] = {
+    {"etc/passwd", "faasm:x:1000:1000:faasm:/:/bin/sh\n"},
+    {"etc/group", "faasm:x:1000:\n"},
+    {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
+};
+
+/* Writes ROOT_FILES missing from root; a root it cannot write to is left as
+ * it is (the operator's). */
+static void seed_root(const char *root) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/etc", root);
+    mkdir(path, 0755);
+    for (size_t i = 0; i < sizeof ROOT_FILES / sizeof ROOT_FILES[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, ROOT_FILES[i][0]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            continue;
+        size_t len = strlen(ROOT_FILES[i][1]);
+        if (write(fd, ROOT_FILES[i][1], len) != (ssize_t)len)
+            unlink(path);
+        close(fd);
+    }
+}
+
 /* The runtime root into buf: --runtime-root (which must be a folder), else
- * STORE/runtime (made when missing), else "" when there is no store.
+ * STORE/runtime (made when missing, holding ROOT_FILES), else "" when there
+ * is no store.
  * Returns 0, or an exit status with the message printed. */
 static int runtime_root(const run_opts *o, const fl_fnstore *fnstore, char *buf, size_t size) {
     struct stat st;
@@ -625,6 +656,7 @@ static int runtime_root(const run_opts *o, const fl_fnstore *fnstore, char *buf,
                 strerror(errno));
         return FL_RUN_LOAD_ERROR;
     }
+    seed_root(buf);
     return 0;
 }
 

@@ -939,7 +939,8 @@ static int sec_data(dec *d) {
     return 0;
 }
 
-/* The "name" custom section: module name and function names.  A malformed
+/* The "name" custom section: module name, function names and which global
+ * is the stack pointer.  A malformed
  * name section is ignored, never an error (so are names past the name size
  * limit); only an interrupt stops it with -1. */
 static int parse_names(dec *d, fl_reader r) {
@@ -978,6 +979,24 @@ static int parse_names(dec *d, fl_reader r) {
                 fl_func *f = &m->funcs[idx - m->nimported_funcs];
                 free((char *)f->debug_name);
                 f->debug_name = name;
+            }
+        } else if (id == 7) { /* global names (the extended name section) */
+            uint32_t n;
+            if (rd_len(&sub, &n, &ignored) < 0)
+                return 0;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t idx;
+                char *name;
+                if (poll(d) < 0)
+                    return -1;
+                if (fl_read_u32(&sub, &idx, &ignored) < 0 ||
+                    rd_name_in(&sub, &name, &ignored) < 0)
+                    return 0;
+                if (!strcmp(name, "__stack_pointer")) {
+                    m->has_stack_pointer = true;
+                    m->stack_pointer = idx;
+                }
+                free(name);
             }
         }
     }

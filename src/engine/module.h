@@ -261,6 +261,11 @@ typedef struct fl_module {
     uint32_t ncustoms;
     fl_custom_section *customs;
     char *module_name; /* from the name section, or NULL */
+    /* The global the name section calls "__stack_pointer" (wasm-ld names
+     * the C stack pointer so), when it does: how a trap can tell a stack
+     * overflow (src/faaslet).  An index only: check it before use. */
+    bool has_stack_pointer;
+    uint32_t stack_pointer;
 
     bool uses_simd; /* a v128 type or 0xFD instruction appears anywhere */
     size_t simd_offset; /* where the first of them is (byte offset) */

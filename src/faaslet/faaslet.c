@@ -9,6 +9,7 @@
  * happens (OUTCOME below), or the executor's own (deadline, cancel).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -77,10 +78,27 @@ static chain_extra *python_extra(const char *entry) {
     return e;
 }
 
-/* The Python environment, as Faasm set it; before the configured one. */
-static const char *const PYTHON_ENV[] = {"PYTHONHOME=/", "PYTHONHASHSEED=0",
-                                         "PYTHONNOUSERSITE=on", "PYTHONWASM=1"};
-#define NPYTHON_ENV (sizeof PYTHON_ENV / sizeof PYTHON_ENV[0])
+/* The environment Faasm gives every function (its WasmEnvironment: thread
+ * counts for BLAS libraries, CPython's settings, PYTHON_PATH spelled as
+ * Faasm spells it), unless the configured environment sets the name. */
+static const char *const FAASM_ENV[] = {
+    "MKL_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "PYTHONHASHSEED=0", "PYTHONHOME=/",
+    "PYTHONNOUSERSITE=on", "PYTHONWASM=1",      "PYTHON_PATH=/",
+};
+#define NFAASM_ENV (sizeof FAASM_ENV / sizeof FAASM_ENV[0])
+
+/* Whether variable `var` ("NAME=value") is named in env[0..n). */
+static bool env_names(const char *const *env, size_t n, const char *var) {
+    size_t len = strcspn(var, "=");
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(env[i], var, len) && env[i][len] == '=')
+            return true;
+    return false;
+}
+
+/* argv[0] of a function, as on Faasm (Python calls keep the function's
+ * name: CPython reads its argv[0]). */
+#define FUNCTION_ARGV0 "function.wasm"
 
 /* One running call: what the host ops need. */
 typedef struct faaslet {
@@ -589,6 +607,27 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
     return trap;
 }
 
+/* Whether an out-of-bounds trap was the guest's C stack overflowing: the
+ * global the module's name section calls "__stack_pointer" (wasm-ld's
+ * name for the C stack pointer), a mutable i32, holds a negative value.
+ * With the stack first in memory (faaslet cc's default, as Faasm's) the
+ * stack's lowest address is 0, so a frame pushed past it wraps the pointer
+ * below 0 and its first access lands past the memory's end.  A stripped
+ * name section, or a leaf function that keeps the lowered pointer in a
+ * local only, leaves the plain out-of-bounds message.  The pointer goes
+ * to *sp. */
+static bool stack_overflowed(const fl_instance *inst, int32_t *sp) {
+    const fl_module *m = inst ? inst->module : NULL;
+    if (!m || !m->has_stack_pointer ||
+        m->stack_pointer >= m->nimported_globals + m->nglobals)
+        return false;
+    const fl_global *g = inst->globals[m->stack_pointer];
+    if (!g || g->type.valtype != FL_I32 || !g->type.mutable_)
+        return false;
+    *sp = (int32_t)g->value.i32;
+    return *sp < 0;
+}
+
 /* Reports a trap on the sink in one line, naming the limit it came from.
  * (A trap after the executor raised the call's flag, "interrupted", is
  * reported by the executor instead: as a timeout or a cancel.) */
@@ -601,6 +640,14 @@ static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *
     if (limit) {
         fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s; then %s%s%s%s", limit, where,
                      fl_trap_message(trap), detail[0] ? ": " : "", detail);
+        return;
+    }
+    int32_t sp;
+    if (trap == FL_TRAP_MEMORY_OOB && stack_overflowed(inst, &sp)) {
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP),
+                     "%sstack overflow: the function's stack pointer went below 0 "
+                     "(__stack_pointer = %" PRId32 "; %s)",
+                     where, sp, fl_trap_message(trap));
         return;
     }
     fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s%s%s%s", where, fl_trap_message(trap),
@@ -694,25 +741,24 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     argv = calloc(argc, sizeof *argv);
     if (!argv)
         goto oom;
-    argv[0] = func;
+    argv[0] = python ? func : FUNCTION_ARGV0;
     for (size_t i = 1; i < argc; i++)
         argv[i] = rt->cfg.argv[i - 1];
     fl_wasi_config wc;
     fl_wasi_config_init(&wc);
     wc.argv = argv;
     wc.argc = argc;
-    wc.envp = rt->cfg.envp;
-    wc.envc = rt->cfg.envc;
-    if (python) {
-        envp = calloc(NPYTHON_ENV + rt->cfg.envc, sizeof *envp);
-        if (!envp)
-            goto oom;
-        memcpy(envp, PYTHON_ENV, sizeof PYTHON_ENV);
-        for (size_t i = 0; i < rt->cfg.envc; i++)
-            envp[NPYTHON_ENV + i] = rt->cfg.envp[i];
-        wc.envp = envp;
-        wc.envc = NPYTHON_ENV + rt->cfg.envc;
-    }
+    envp = calloc(NFAASM_ENV + rt->cfg.envc, sizeof *envp);
+    if (!envp)
+        goto oom;
+    size_t envc = 0;
+    for (size_t i = 0; i < NFAASM_ENV; i++)
+        if (!env_names((const char *const *)rt->cfg.envp, rt->cfg.envc, FAASM_ENV[i]))
+            envp[envc++] = FAASM_ENV[i];
+    for (size_t i = 0; i < rt->cfg.envc; i++)
+        envp[envc++] = rt->cfg.envp[i];
+    wc.envp = envp;
+    wc.envc = envc;
     /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp"
      * (and a Python function's folder, which wasi-libc prefers to "/" for
      * paths under it: the longest preopen prefix wins) */

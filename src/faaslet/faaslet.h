@@ -80,7 +80,7 @@ typedef struct fl_runtime_config {
     uint32_t max_calls;      /* calls in one tree, the root included; 0: 100000 */
     uint32_t max_state_mib;  /* state bytes per user in the process; 0: 1024 */
     uint32_t max_depth;      /* wasm call depth; 0: the engine's default */
-    const char *const *argv; /* guest argv[1..] of calls from outside (argv[0] = function) */
+    const char *const *argv; /* guest argv[1..] of calls from outside (argv[0]: see below) */
     size_t argc;
     const char *const *envp; /* "K=V" strings every guest sees */
     size_t envc;
@@ -137,8 +137,11 @@ uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
 
 /* Python functions (Faasm's convention).  A Python call of user/func runs
  * python_dir/py_func.wasm (CPython) with python_dir/root read-only at "/"
- * in place of the runtime root, the env PYTHONHOME=/ PYTHONHASHSEED=0
- * PYTHONNOUSERSITE=on PYTHONWASM=1 before the configured one, and the
+ * in place of the runtime root, the function's name as argv[0] (other
+ * functions get "function.wasm", as on Faasm; every function gets Faasm's
+ * environment, MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0
+ * PYTHONHOME=/ PYTHONNOUSERSITE=on PYTHONWASM=1 PYTHON_PATH=/, less the
+ * names the configured one sets, then the configured one), and the
  * function's folder (holding function.py) read-only at
  * /pyfuncs/<user>/<func>; __faasm_get_py_user/func/entry return user, func
  * and the entry ("" for faasm_main), and __faasm_chain_py chains the same

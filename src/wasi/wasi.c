@@ -139,14 +139,22 @@ uint16_t fl__wasi_fd_charge(fl_wasi *w) {
 }
 
 int64_t fl__wasi_fd_add(fl_wasi *w, fl__wasi_fd f) {
-    uint32_t i = 0;
+    return fl__wasi_fd_add_at(w, f, 0);
+}
+
+int64_t fl__wasi_fd_add_at(fl_wasi *w, fl__wasi_fd f, uint32_t min) {
+    uint32_t i = min;
     uint16_t err = W_EMFILE;
     while (i < w->nfds && w->fds[i].used)
         i++;
     if (i >= FL__WASI_MAX_FDS)
         goto fail;
-    if (i == w->nfds) {
+    if (i >= w->nfds) {
         uint32_t ncap = w->nfds ? w->nfds * 2 : 8;
+        while (ncap <= i)
+            ncap *= 2;
+        if (ncap > FL__WASI_MAX_FDS)
+            ncap = FL__WASI_MAX_FDS;
         fl__wasi_fd *nf = realloc(w->fds, ncap * sizeof *nf);
         if (!nf) {
             err = W_ENOMEM;
@@ -790,6 +798,44 @@ static fl_trap w_sock_shutdown(fl_host_call *call, fl_value *args_results) {
     return RET(sock_errno(CTX, A32(0)));
 }
 
+/* ---- faaslet.fd_dup: what POSIX dup needs and preview1 lacks ---- */
+
+/* faaslet.fd_dup(fd, min_fd, *new_fd) -> errno: a new guest fd, the lowest
+ * free one >= min_fd, for the open file of `fd`: its own host fd (charged
+ * to the call tree's fd budget like any open), the same rights, type and
+ * flags; never a preopen itself.  EBADF for an fd not open, EINVAL for a
+ * min_fd past the table's limit, EFAULT for a result pointer outside
+ * memory (checked before anything is done), EMFILE at the budget or the
+ * table's limit.  The SDK's dup, dup2 and fcntl(F_DUPFD) call it. */
+static fl_trap w_fd_dup(fl_host_call *call, fl_value *args_results) {
+    fl_wasi *w = CTX;
+    uint16_t e;
+    fl__wasi_fd *f = fl__wasi_fd_get(w, A32(0), 0, &e);
+    if (!f)
+        return RET(e);
+    if (A32(1) >= FL__WASI_MAX_FDS)
+        return RET(W_EINVAL);
+    uint8_t *out = fl__wasi_mem(call, A32(2), 4);
+    if (!out)
+        return RET(W_EFAULT);
+    if ((e = fl__wasi_fd_charge(w)))
+        return RET(e);
+    int host = fcntl(f->host, F_DUPFD_CLOEXEC, 0);
+    if (host < 0) {
+        e = fl__wasi_errno(errno);
+        fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+        return RET(e);
+    }
+    fl__wasi_fd copy = *f; /* f may move when the table grows */
+    copy.host = host;
+    copy.preopen = NULL;
+    int64_t nfd = fl__wasi_fd_add_at(w, copy, A32(1));
+    if (nfd < 0)
+        return RET(-nfd);
+    fl__st32(out, (uint32_t)nfd);
+    return RET(0);
+}
+
 /* ---- the table ---- */
 
 #define M "wasi_snapshot_preview1"
@@ -809,6 +855,7 @@ static const fl_host_def misc_defs[] = {
     {M, "sock_recv", "iiiiii:i", w_sock_recv, NULL},
     {M, "sock_send", "iiiii:i", w_sock_send, NULL},
     {M, "sock_shutdown", "ii:i", w_sock_shutdown, NULL},
+    {"faaslet", "fd_dup", "iii:i", w_fd_dup, NULL},
 };
 #define NMISC (sizeof misc_defs / sizeof misc_defs[0])
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -713,6 +714,31 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
 
 /* Stats guest path (ptr, len) beneath directory fd d as path_open would
  * find it: 0 or -errno. */
+/* The host's secrets no guest may open, whatever a preopen exposes (a
+ * runtime root or --dir of the host's "/", a hard link, a bind mount): as
+ * Faasm masks them.  Known by identity (device and inode), taken once. */
+static const char *const BLOCKED[] = {"/etc/shadow",  "/etc/gshadow", "/etc/shadow-",
+                                      "/etc/gshadow-", "/etc/sudoers", "/etc/master.passwd"};
+#define NBLOCKED (sizeof BLOCKED / sizeof BLOCKED[0])
+static struct { dev_t dev; ino_t ino; bool set; } blocked[NBLOCKED];
+static pthread_once_t blocked_once = PTHREAD_ONCE_INIT;
+
+static void blocked_init(void) {
+    struct stat st;
+    for (size_t i = 0; i < NBLOCKED; i++)
+        if (stat(BLOCKED[i], &st) == 0)
+            blocked[i].dev = st.st_dev, blocked[i].ino = st.st_ino, blocked[i].set = true;
+}
+
+/* Whether a file with this stat is one of the host's blocked files. */
+static bool is_blocked(const struct stat *st) {
+    pthread_once(&blocked_once, blocked_init);
+    for (size_t i = 0; i < NBLOCKED; i++)
+        if (blocked[i].set && blocked[i].dev == st->st_dev && blocked[i].ino == st->st_ino)
+            return true;
+    return false;
+}
+
 static int stat_path(fl_host_call *call, const fl__wasi_fd *d, const char *path, uint32_t len,
                      bool follow, struct stat *st) {
     int dir;
@@ -788,6 +814,12 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
      * its bytes back. */
     struct stat before, st;
     bool exists = false, named = false;
+    /* a blocked file is refused before an O_TRUNC could empty it */
+    if ((flags & O_TRUNC) && stat_path(call, d, path, A32(3), follow, &before) == 0 &&
+        is_blocked(&before)) {
+        e = W_EACCES;
+        goto fail;
+    }
     if (d->quota && (flags & (O_CREAT | O_TRUNC))) {
         exists = stat_path(call, d, path, A32(3), follow, &before) == 0;
         if ((flags & O_CREAT) && !exists) {
@@ -805,6 +837,11 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     }
     if (fstat(fd, &st) < 0) {
         e = ERRNO();
+        close(fd);
+        goto fail;
+    }
+    if (is_blocked(&st)) {
+        e = W_EACCES;
         close(fd);
         goto fail;
     }

@@ -226,6 +226,8 @@ uint16_t fl__wasi_fd_charge(fl_wasi *w);
  * rights.  Returns the guest fd number, or minus a WASI errno (EMFILE past
  * FL__WASI_MAX_FDS, ENOMEM), having closed f.host and released its charge. */
 int64_t fl__wasi_fd_add(fl_wasi *w, fl__wasi_fd f);
+/* The same in the lowest free slot >= min (min < FL__WASI_MAX_FDS). */
+int64_t fl__wasi_fd_add_at(fl_wasi *w, fl__wasi_fd f, uint32_t min);
 
 /* Closes guest fd `f` (a used slot of w): its host fd, its budget charge,
  * and the disk charge of a quota'd file it was the last to hold after its

@@ -38,11 +38,8 @@ export FAASLET_SDK=$ROOT/sdk
 pass=0
 fail=0
 
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
-}
+# shellcheck source=tests/func/cases.sh
+. "$ROOT/tests/func/cases.sh"
 
 rm -rf "$FAASLET_HOME" "$S" "$T"
 mkdir -p "$W" "$S" "$FAASLET_HOME/runtime/etc" "$T"
@@ -72,60 +69,7 @@ for src in "$HERE"/*.wat; do
 done
 printf 'line one\nline two' >"$W/input.bin"
 
-now_ms() { date +%s%3N; }
-
-# ---- the cases ----
-# run_cases FILE: every case of FILE (the format of cases.txt)
-run_cases() {
-while IFS= read -r line; do
-    case "$line" in '#'* | '') continue ;; esac
-    # split on " | " and trim
-    name=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $1); print $1}')
-    args=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $2); print $2}')
-    want_rc=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $3); print $3}')
-    want_out=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $4); print $4}')
-    want_err=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $5); print $5}')
-    max_s=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $6); print $6}')
-    args=$(printf "%s\n" "$args" |
-        sed "s#\\\$W#$W#g; s#\\\$S#$S#g; s#\\\$H#$FAASLET_HOME#g; s#\\\$P#$ROOT/func/python#g; s#\\\$Q#$HERE/python#g")
-    rm -rf "$S" && mkdir -p "$S"
-    t0=$(now_ms)
-    # shellcheck disable=SC2086
-    timeout 120 "$FAASLET" $args >"$B/out" 2>"$B/err" </dev/null
-    rc=$?
-    t1=$(now_ms)
-    printf '%b' "$want_out" >"$B/want"
-    why=""
-    [ "$rc" = "$want_rc" ] || why="exit status $rc, want $want_rc"
-    case "$want_out" in
-    '~'*) # a pattern: an ERE for the whole stdout, its newlines read as spaces
-        got=$(tr '\n' ' ' <"$B/out" | sed 's/ *$//')
-        [ -z "$why" ] && ! printf '%s' "$got" | grep -Eq "^(${want_out#\~})\$" &&
-            why="stdout \"$(head -c 200 "$B/out")\" does not match ${want_out#\~}" ;;
-    *)
-        [ -z "$why" ] && ! cmp -s "$B/out" "$B/want" &&
-            why="stdout \"$(head -c 200 "$B/out")\", want \"$(cat "$B/want")\"" ;;
-    esac
-    [ -z "$why" ] && [ -n "$(ls -A "$T")" ] &&
-        why="a call's /tmp was left behind in $T: $(ls -A "$T" | head -3 | tr '\n' ' ')"
-    rm -rf "$T" && mkdir -p "$T"
-    [ -z "$why" ] && [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$B/err" &&
-        why="stderr lacks \"$want_err\""
-    ms=$((t1 - t0))
-    [ -z "$why" ] && [ -n "$max_s" ] &&
-        awk -v ms="$ms" -v max="$max_s" 'BEGIN { exit !(ms > max * 1000) }' &&
-        why="took $ms ms, limit $max_s s"
-    if [ -z "$why" ]; then
-        pass=$((pass + 1))
-        echo "ok   $name ($ms ms)"
-    else
-        echo "     faaslet $args" >"$B/why"
-        echo "     $why" >>"$B/why"
-        sed 's/^/     stderr: /' "$B/err" | head -5 >>"$B/why"
-        bad "$name" "$B/why"
-    fi
-done <"$1"
-}
+# ---- the cases (cases.sh) ----
 run_cases "$HERE/cases.txt"
 
 # ---- SIGPIPE: the reader goes away; the guest must see EPIPE ----

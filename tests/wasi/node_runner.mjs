@@ -7,12 +7,16 @@
 // function name (FILE's base name without .wasm) and the exit status is the
 // guest's (main's return value or proc_exit's), 2 when it traps.
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { WASI } from 'node:wasi';
 
 const argv = process.argv.slice(2);
 const preopens = {};
-const env = {};
+// What faaslet gives every function, as Faasm does (src/faaslet/faaslet.c):
+// Faasm's variables first, then --env; argv[0] "function.wasm".
+const env = {
+    MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', PYTHONHASHSEED: '0', PYTHONHOME: '/',
+    PYTHONNOUSERSITE: 'on', PYTHONWASM: '1', PYTHON_PATH: '/',
+};
 let i = 0;
 for (; i < argv.length && argv[i].startsWith('--'); i++) {
     const opt = argv[i];
@@ -31,7 +35,7 @@ for (; i < argv.length && argv[i].startsWith('--'); i++) {
 const file = argv[i];
 const wasi = new WASI({
     version: 'preview1',
-    args: [basename(file, '.wasm'), ...argv.slice(i + 1)],
+    args: ['function.wasm', ...argv.slice(i + 1)],
     env,
     preopens,
     returnOnExit: true,
