@@ -707,7 +707,7 @@ static bool is_traceback(const fl_call_result *res) {
 
 static int run_function(run_opts *o) {
     char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096], pydir[4096],
-         pyfolder[4096] = "";
+         pyfolder[4096] = "", statedir[4096];
     uint8_t *input = NULL, *bytes = NULL;
     size_t input_len = 0, len = 0;
     fl_fnstore *fnstore = NULL;
@@ -779,6 +779,16 @@ static int run_function(run_opts *o) {
     rc_cfg.preopens = o->dirs;
     rc_cfg.npreopens = o->ndirs;
     rc_cfg.fnstore = fnstore;
+    /* state outlives the process in the store's folder, so a writer run
+     * and a reader run see the same values (no store: memory only) */
+    if (fnstore) {
+        if (snprintf(statedir, sizeof statedir, "%s/state", fl_fnstore_dir(fnstore)) >=
+            (int)sizeof statedir) {
+            status = usage_error("the function store's path is too long: %s", fl_fnstore_dir(fnstore));
+            goto out;
+        }
+        rc_cfg.state_dir = statedir;
+    }
     python_dir(o, pydir, sizeof pydir);
     rc_cfg.python_dir = pydir;
     rt = fl_runtime_new(&rc_cfg, err, sizeof err);

@@ -874,7 +874,7 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
         parent = "/tmp";
     snprintf(rt->tmp_parent, sizeof rt->tmp_parent, "%s", parent);
     pthread_mutex_init(&rt->lock, NULL);
-    if (fl_global_mem_new(&rt->global) < 0) {
+    if (fl_global_mem_open(rt->cfg.state_dir, &rt->global) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }

@@ -94,6 +94,9 @@ typedef struct fl_runtime_config {
     const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
     const char *python_dir;    /* Python calls: folder holding py_func.wasm and root/;
                                 * NULL: Python calls fail to load */
+    const char *state_dir;     /* the global state tier persists here (values and
+                                * appended lists: fl_global_mem_open); NULL: in
+                                * memory only, gone with the runtime */
 } fl_runtime_config;
 
 /* Fills `c` with the defaults: 2 threads, no limits but the engine's, no
@@ -101,7 +104,7 @@ typedef struct fl_runtime_config {
 void fl_runtime_config_init(fl_runtime_config *c);
 
 /* Creates a runtime with its executor, module cache and an in-process
- * state tier.  Borrows `c` and everything it points to (it must outlive the
+ * state tier (persisted under c->state_dir when set).  Borrows `c` and everything it points to (it must outlive the
  * runtime: strings and preopens are used by every call).  Returns NULL with
  * a message in err[0..errlen).  Free with fl_runtime_free. */
 fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen);

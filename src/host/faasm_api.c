@@ -334,6 +334,15 @@ static fl_trap state_err(fl_host_call *c, const char *fn, int rc) {
     if (rc == -EDQUOT)
         return fail(c, fn, "the state quota of user \"%s\" is full (%llu MiB)", h->user,
                     (unsigned long long)(fl_state_get_quota(h->cfg.state) >> 20));
+    if (rc == -EBADMSG)
+        return fail(c, fn, "the stored state of this key is corrupt (not a regular file, "
+                           "or an appended element cut short)");
+    if (rc == -EFBIG)
+        return fail(c, fn, "the value is larger than the %llu MiB a state value may hold",
+                    (unsigned long long)(FL_STATE_MAX_BYTES >> 20));
+    if (rc == -ENAMETOOLONG)
+        return fail(c, fn, "the key is too long to be stored (at most 240 bytes once "
+                           "encoded as a file name)");
     return fail(c, fn, "%s", strerror(-rc));
 }
 
@@ -362,6 +371,10 @@ static fl_trap h_read_state(fl_host_call *c, fl_value *v) {
     ssize_t n = cap ? fl_state_read(kv, buf, cap) : fl_state_size(kv);
     if (n < 0)
         return state_err(c, fn, (int)n);
+    /* A value shorter than the buffer (none at all: a key never written)
+     * leaves zeros after it, never what the buffer held before. */
+    if ((size_t)n < cap)
+        memset(buf + n, 0, cap - (size_t)n);
     v[0].i32 = (uint32_t)n;
     return FL_TRAP_NONE;
 }
