@@ -50,6 +50,7 @@ typedef struct run_opts {
     unsigned max_depth;
     bool py;                 /* --py, or a FILE.py: a Python function */
     const char *python_dir;  /* --python DIR */
+    const char *entry;       /* --entry NAME: the Python function to call */
 } run_opts;
 
 void fl_cli_run_usage(FILE *out) {
@@ -96,6 +97,8 @@ void fl_cli_run_usage(FILE *out) {
             "                       ~/.local/share/faaslet)\n"
             "  --py                 USER FUNC is a Python function (stored with\n"
             "                       `faaslet upload --local USER FUNC FILE.py --py`)\n"
+            "  --entry NAME         Python: call NAME(input bytes) instead of faasm_main();\n"
+            "                       a file without NAME fails\n"
             "  --python DIR         the Python runtime: DIR/py_func.wasm and DIR/root\n"
             "                       (default $FAASLET_PYTHON, else the folder python/\n"
             "                       next to the faaslet binary, as `make python` makes it)\n"
@@ -109,10 +112,12 @@ void fl_cli_run_usage(FILE *out) {
             "(--invoke sees only the --dir and --ro-dir folders.)\n"            "\n"
             "Python (Faasm's convention): CPython (py_func.wasm) runs with the Python\n"
             "runtime root read-only at \"/\" and the function's file as\n"
-            "/pyfuncs/USER/FUNC/function.py; it calls faasm_main() there.  A FILE.py\n"
-            "runs as user \"python\" (or --user), function FILE.  The exit status is\n"
-            "faasm_main's int result (0 for None); an uncaught exception prints its\n"
-            "traceback on stderr and exits 1.\n"
+            "/pyfuncs/USER/FUNC/function.py.  A file that names faasm_main at its top\n"
+            "level is imported as module `function` and faasm_main() is called; any\n"
+            "other file runs as `python FILE.py` would (its code as __main__).  A\n"
+            "FILE.py runs as user \"python\" (or --user), function FILE.  The exit\n"
+            "status is the entry's int result (0 for None) or the script's exit()\n"
+            "code; an uncaught exception prints its traceback on stderr and exits 1.\n"
             "\n"
             "environment:\n"
             "  FAASLET_HOME         the function store's folder (see --store)\n"
@@ -239,6 +244,8 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
                 o->runtime_root = v;
             } else if (!strcmp(a, "--python")) {
                 o->python_dir = v;
+            } else if (!strcmp(a, "--entry")) {
+                o->entry = v;
             } else if (!strcmp(a, "--dir") || !strcmp(a, "--ro-dir")) {
                 if (o->ndirs == MAX_ITEMS)
                     return usage_error("too many %s options", a);
@@ -301,6 +308,8 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
         o->user = pos[0];
         o->func = pos[1];
     }
+    if (!o->py && o->entry)
+        return usage_error("%s", "--entry is for Python functions (FILE.py, or --py)");
     if (o->input && o->input_file)
         return usage_error("%s", "give --input or --input-file, not both");
     return 0;
@@ -831,7 +840,7 @@ static int run_function(run_opts *o) {
         }
     }
 
-    uint32_t id = o->py ? fl_runtime_submit_python(rt, user, func, input, input_len)
+    uint32_t id = o->py ? fl_runtime_submit_python_at(rt, user, func, o->entry, input, input_len)
                         : fl_runtime_submit(rt, user, func, input, input_len);
     if (!id || (rc = fl_runtime_await(rt, id, &res)) < 0) {
         fprintf(stderr, "faaslet: internal: the executor did not run the call\n");

@@ -1010,7 +1010,12 @@ int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
 
 uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
                                   const uint8_t *input, size_t len) {
-    chain_extra *extra = python_extra(NULL);
+    return fl_runtime_submit_python_at(rt, user, func, NULL, input, len);
+}
+
+uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const char *func,
+                                     const char *entry, const uint8_t *input, size_t len) {
+    chain_extra *extra = python_extra(entry && *entry ? entry : NULL);
     if (!extra)
         return 0;
     return submit_root(rt, user, func, input, len, extra);

@@ -161,6 +161,12 @@ int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
 uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
                                   const uint8_t *input, size_t len);
 
+/* The same, entered at `entry` (copied; NULL or "": as above): py_func
+ * calls entry(input bytes), or entry() for "faasm_main", and fails the
+ * call with a message when the file has no such function. */
+uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const char *func,
+                                     const char *entry, const uint8_t *input, size_t len);
+
 /* How a call ended: set where it happens (the Faaslet, or the executor for
  * deadlines and cancels), never parsed back from a message. */
 typedef enum fl_outcome {
