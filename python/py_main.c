@@ -3,13 +3,23 @@
  * _pyfaasm built in.
  *
  * When the host names a Python user and function (__faasm_get_py_user and
- * __faasm_get_py_func return non-empty strings), this follows Faasm's
- * convention: /pyfuncs/<user>/<func>/ goes on sys.path, module `function`
- * is imported and its entry called: faasm_main() with no argument when the
- * host gives no entry (or "faasm_main"), otherwise the named entry with the
- * call's input bytes as its one argument (a chained call).  An int result
- * is the call's return value (None is 0); an uncaught exception prints its
- * traceback on stderr, makes it the call's output and fails the call (1).
+ * __faasm_get_py_func return non-empty strings), this runs
+ * /pyfuncs/<user>/<func>/function.py in one of two ways:
+ *  - entry mode (Faasm's convention): the host names an entry, or the file
+ *    names faasm_main at its top level.  The folder goes on sys.path,
+ *    module `function` is imported (so __name__ is "function" and
+ *    `if __name__ == "__main__":` blocks do not run, as on Faasm) and the
+ *    entry is called: faasm_main() with no argument, any other entry with
+ *    the call's input bytes (a chained call).  An int result is the call's
+ *    return value (None is 0).  An entry the file lacks fails the call (1)
+ *    with a message naming it.
+ *  - script mode: no entry named and no faasm_main in the file.  The file
+ *    runs as `python function.py` would: __name__ is "__main__", its folder
+ *    is sys.path[0], sys.argv[0] is its path; the call returns 0.
+ * In both, SystemExit ends the call with its code and no traceback (None:
+ * 0, an int: itself, anything else printed and 1, as python3.11 does); any
+ * other uncaught exception prints its traceback on stderr, makes it the
+ * call's output and fails the call (1).
  *
  * Otherwise this is the ordinary `python` command (Py_BytesMain), so -c,
  * -m and scripts behave as with python3.11.
@@ -34,12 +44,19 @@ host_name(void (*get)(unsigned char *, long), char *buf)
     get((unsigned char *)buf, NAME_MAX_LEN - 1);
 }
 
+/* Puts text on stderr only (as python3.11 prints exit messages). */
+static void
+report_error(const char *text, size_t len)
+{
+    fwrite(text, 1, len, stderr);
+    fflush(stderr);
+}
+
 /* Puts text on stderr and, as the call's output, through the host. */
 static void
 report_failure(const char *text, size_t len)
 {
-    fwrite(text, 1, len, stderr);
-    fflush(stderr);
+    report_error(text, len);
     __faasm_write_output((const unsigned char *)text, (long)len);
 }
 
@@ -61,8 +78,39 @@ format_exception(PyObject *exc)
     return text;
 }
 
-/* Turns the pending exception into the call's result: SystemExit keeps
- * its code (as python3.11 does); anything else prints its traceback, which
+/* The exit status of a SystemExit's code, as python3.11 gives it: None is
+ * 0, an int is itself (no traceback, whatever its value: exit(1) is an
+ * ordinary failure), anything else is printed on stderr and is 1. */
+static int
+system_exit_status(PyObject *value)
+{
+    PyObject *code = value ? PyObject_GetAttrString(value, "code") : NULL;
+    int rc = 1;
+    if (code == NULL || code == Py_None) {
+        rc = code == NULL ? 1 : 0;
+    } else if (PyLong_Check(code)) {
+        long v = PyLong_AsLong(code);
+        rc = v == -1 && PyErr_Occurred() ? 1 : (int)v;
+    } else {
+        PyObject *str = PyObject_Str(code);
+        Py_ssize_t len = 0;
+        const char *utf8 = str ? PyUnicode_AsUTF8AndSize(str, &len) : NULL;
+        if (utf8 != NULL) {
+            PyObject *line = PyUnicode_FromFormat("%s\n", utf8);
+            const char *l = line ? PyUnicode_AsUTF8AndSize(line, &len) : NULL;
+            if (l != NULL)
+                report_error(l, (size_t)len);
+            Py_XDECREF(line);
+        }
+        Py_XDECREF(str);
+    }
+    PyErr_Clear();
+    Py_XDECREF(code);
+    return rc;
+}
+
+/* Turns the pending exception into the call's result: SystemExit gives its
+ * status (system_exit_status); anything else prints its traceback, which
  * also becomes the call's output, and fails the call with 1. */
 static int
 fail_with_exception(void)
@@ -75,15 +123,8 @@ fail_with_exception(void)
     int rc = 1;
 
     if (type != NULL && PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
-        PyObject *code = value ? PyObject_GetAttrString(value, "code") : NULL;
-        if (code == Py_None)
-            rc = 0;
-        else if (code != NULL && PyLong_Check(code))
-            rc = (int)PyLong_AsLong(code);
-        Py_XDECREF(code);
-        PyErr_Clear();
-        if (rc != 1)
-            goto out;
+        rc = system_exit_status(value);
+        goto out;
     }
 
     PyObject *text = value ? format_exception(value) : NULL;
@@ -108,6 +149,17 @@ out:
     return rc;
 }
 
+/* Reports a failure of py_func itself (not of the function's code) on
+ * stderr; returns the call's status, 1. */
+static int
+fail_with_message(const char *fmt, const char *a, const char *b)
+{
+    char msg[2 * NAME_MAX_LEN + 256];
+    int n = snprintf(msg, sizeof msg, fmt, a, b);
+    report_error(msg, n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(msg));
+    return 1;
+}
+
 /* The call's input as bytes (new reference), or NULL with an exception. */
 static PyObject *
 read_input(void)
@@ -124,26 +176,104 @@ read_input(void)
     return b;
 }
 
-/* Imports /pyfuncs/<user>/<func>/function.py and calls its entry.
- * Python is initialised.  Returns the call's return value. */
-static int
-call_entry(const char *user, const char *func, const char *entry)
+/* The function file compiled as a module's code (new reference), or NULL
+ * with an exception (a SyntaxError reports as an import would). */
+static PyObject *
+compile_file(const char *path)
 {
-    PyObject *dir = NULL, *mod = NULL, *fn = NULL, *arg = NULL, *res = NULL;
-    int rc = 1;
-    int chained = entry[0] != '\0' && strcmp(entry, DEFAULT_ENTRY) != 0;
+    PyObject *io = PyImport_ImportModule("io"), *code = NULL;
+    PyObject *f = io ? PyObject_CallMethod(io, "open_code", "s", path) : NULL;
+    PyObject *bytes = f ? PyObject_CallMethod(f, "read", NULL) : NULL;
+    if (f != NULL) {
+        PyObject *r = PyObject_CallMethod(f, "close", NULL);
+        Py_XDECREF(r);
+    }
+    /* compile() of the bytes: coding cookies and NUL checks as for import */
+    PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
+    PyObject *compile = builtins ? PyDict_GetItemString(builtins, "compile") : NULL;
+    if (bytes != NULL && compile != NULL)
+        code = PyObject_CallFunction(compile, "Ossii", bytes, path, "exec", 0, 1);
+    Py_XDECREF(bytes);
+    Py_XDECREF(f);
+    Py_XDECREF(io);
+    return code;
+}
 
-    PyObject *path = PySys_GetObject("path"); /* borrowed */
-    dir = PyUnicode_FromFormat("/pyfuncs/%s/%s", user, func);
-    if (path == NULL || dir == NULL || PyList_Append(path, dir) < 0)
+/* Whether module code names `name` at its top level (a def, an assignment,
+ * an import, or a use: any of them means the file is written around that
+ * entry).  co_names holds exactly the names the module's own code stores
+ * and loads; function bodies are code objects of their own. */
+static int
+names_at_top(PyObject *code, const char *name)
+{
+    PyObject *names = PyObject_GetAttrString(code, "co_names");
+    int found = 0;
+    if (names != NULL && PyTuple_Check(names)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names) && !found; i++) {
+            const char *n = PyUnicode_AsUTF8(PyTuple_GET_ITEM(names, i));
+            found = n != NULL && strcmp(n, name) == 0;
+        }
+    }
+    PyErr_Clear();
+    Py_XDECREF(names);
+    return found;
+}
+
+/* Runs the file as `python FILE` does: its code in module __main__ (so
+ * `if __name__ == "__main__":` blocks run), its folder first on sys.path,
+ * sys.argv[0] the file.  Returns the call's return value: 0, or what
+ * SystemExit or an exception makes of it. */
+static int
+run_script(PyObject *code, const char *path, PyObject *dir)
+{
+    PyObject *path_list = PySys_GetObject("path"); /* borrowed */
+    PyObject *argv = PySys_GetObject("argv");      /* borrowed */
+    PyObject *file = PyUnicode_FromString(path), *res = NULL;
+    PyObject *main = PyImport_AddModule("__main__"); /* borrowed */
+    PyObject *globals = main ? PyModule_GetDict(main) : NULL; /* borrowed */
+    if (file == NULL || path_list == NULL || globals == NULL ||
+        PyList_Insert(path_list, 0, dir) < 0)
+        goto fail;
+    if (argv != NULL && PyList_Check(argv) && PyList_GET_SIZE(argv) > 0 &&
+        PyList_SetItem(argv, 0, Py_NewRef(file)) < 0)
+        goto fail;
+    if (PyDict_SetItemString(globals, "__file__", file) < 0 ||
+        PyDict_SetItemString(globals, "__cached__", Py_None) < 0)
+        goto fail;
+    res = PyEval_EvalCode(code, globals, globals);
+    if (res == NULL)
+        goto fail;
+    Py_DECREF(res);
+    Py_DECREF(file);
+    return 0;
+fail:
+    Py_XDECREF(file);
+    return fail_with_exception();
+}
+
+/* Imports the file as module `function` (Faasm's way: __name__ is
+ * "function") and calls `entry`: faasm_main() with no argument, any other
+ * entry with the call's input bytes.  Returns the call's return value. */
+static int
+call_entry(const char *path, PyObject *dir, const char *entry)
+{
+    PyObject *mod = NULL, *fn = NULL, *arg = NULL, *res = NULL;
+    int rc = 1;
+    int with_input = strcmp(entry, DEFAULT_ENTRY) != 0;
+
+    PyObject *path_list = PySys_GetObject("path"); /* borrowed */
+    if (path_list == NULL || PyList_Append(path_list, dir) < 0)
         goto fail;
     mod = PyImport_ImportModule("function");
     if (mod == NULL)
         goto fail;
-    fn = PyObject_GetAttrString(mod, chained ? entry : DEFAULT_ENTRY);
-    if (fn == NULL)
-        goto fail;
-    if (chained) {
+    fn = PyObject_GetAttrString(mod, entry);
+    if (fn == NULL || !PyCallable_Check(fn)) {
+        PyErr_Clear();
+        rc = fail_with_message("py_func: %s has no function \"%s\" to call\n", path, entry);
+        goto out;
+    }
+    if (with_input) {
         arg = read_input();
         if (arg == NULL)
             goto fail;
@@ -170,7 +300,35 @@ out:
     Py_XDECREF(arg);
     Py_XDECREF(fn);
     Py_XDECREF(mod);
-    Py_XDECREF(dir);
+    return rc;
+}
+
+/* Runs /pyfuncs/<user>/<func>/function.py.  With no entry from the host, a
+ * file that names faasm_main at its top level is called there (Faasm's
+ * convention), any other file runs as a script; an entry the host names
+ * must exist.  Python is initialised.  Returns the call's return value. */
+static int
+run_file(const char *user, const char *func, const char *entry)
+{
+    char path[2 * NAME_MAX_LEN + 32];
+    snprintf(path, sizeof path, "/pyfuncs/%s/%s/function.py", user, func);
+    PyObject *dir = PyUnicode_FromFormat("/pyfuncs/%s/%s", user, func);
+    if (dir == NULL)
+        return fail_with_exception();
+    int rc;
+    if (entry[0] != '\0') {
+        rc = call_entry(path, dir, entry);
+    } else {
+        PyObject *code = compile_file(path);
+        if (code == NULL)
+            rc = fail_with_exception();
+        else if (names_at_top(code, DEFAULT_ENTRY))
+            rc = call_entry(path, dir, DEFAULT_ENTRY);
+        else
+            rc = run_script(code, path, dir);
+        Py_XDECREF(code);
+    }
+    Py_DECREF(dir);
     return rc;
 }
 
@@ -199,7 +357,7 @@ run_function(int argc, char **argv, const char *user, const char *func, const ch
         return 1;
     }
 
-    int rc = call_entry(user, func, entry);
+    int rc = run_file(user, func, entry);
     if (Py_FinalizeEx() < 0 && rc == 0)
         rc = 120; /* as python3.11 does when flushing stdout fails */
     return rc;

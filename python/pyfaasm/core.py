@@ -10,13 +10,28 @@ read_state, read_state_offset, write_state, write_state_offset, push_state,
 push_state_partial, pull_state, chain, await_call.
 Paper-era names: get_input, set_output, get_state_size, get_state,
 get_state_offset, set_state, set_state_offset, chain_this_with_input.
+Oldest (camelCase) names: getInput, setOutput, getState, getStateOffset,
+setState, setStateOffset, pushState, pullState.
 Added (Faasm never wrapped them): await_call_output, append_state,
 read_appended_state, clear_appended_state, the state locks.
+
+Local mode, as in Faasm's pyfaasm (for running a function's file outside
+Faasm): PYTHON_LOCAL_CHAINING (from the environment variable of that name,
+or set_local_chaining) makes chain_this_with_input call the function
+directly and await_call return 0; PYTHON_LOCAL_OUTPUT (likewise, or
+set_local_input_output) makes set_output keep the output for get_output
+instead of setting the call's output.
 """
 
 import contextlib
+import os
 
 import _pyfaasm
+
+PYTHON_LOCAL_CHAINING = bool(os.environ.get("PYTHON_LOCAL_CHAINING"))
+PYTHON_LOCAL_OUTPUT = bool(os.environ.get("PYTHON_LOCAL_OUTPUT"))
+
+_local_output = None
 
 __all__ = [
     # input, output, chaining
@@ -36,6 +51,12 @@ __all__ = [
     "unlock_state_write", "state_read_lock", "state_write_lock",
     # the call itself
     "get_py_user", "get_py_func", "get_py_entry", "conf_flag",
+    # local mode
+    "PYTHON_LOCAL_CHAINING", "PYTHON_LOCAL_OUTPUT", "set_local_chaining",
+    "set_local_input_output", "get_output",
+    # oldest names
+    "getInput", "setOutput", "getState", "getStateOffset", "setState",
+    "setStateOffset", "pushState", "pullState",
 ]
 
 
@@ -59,9 +80,14 @@ def read_input(input_len=None):
 
 
 def write_output(output):
-    """Sets this call's output (bytes-like; str is encoded as UTF-8)."""
+    """Sets this call's output (bytes-like; str is encoded as UTF-8).  In
+    local output mode the output is kept for get_output instead."""
     if isinstance(output, str):
         output = output.encode()
+    if PYTHON_LOCAL_OUTPUT:
+        global _local_output
+        _local_output = output
+        return
     _pyfaasm.write_output(output)
 
 
@@ -84,7 +110,11 @@ def chain(func, input_bytes=b""):
 
 
 def chain_this_with_input(func, input_bytes=b""):
-    """Paper-era name of chain."""
+    """Paper-era name of chain; in local chaining mode, calls func(input)
+    here and now and returns 0."""
+    if PYTHON_LOCAL_CHAINING:
+        func(input_bytes)
+        return 0
     return chain(func, input_bytes)
 
 
@@ -94,7 +124,10 @@ def chain_named(name, input_bytes=b""):
 
 
 def await_call(call_id):
-    """Waits for a chained call; returns its return value (0 is success)."""
+    """Waits for a chained call; returns its return value (0 is success).
+    In local chaining mode the call already ran: 0."""
+    if PYTHON_LOCAL_CHAINING:
+        return 0
     return _pyfaasm.await_call(call_id)
 
 
@@ -264,3 +297,60 @@ def get_py_entry():
 def conf_flag(key):
     """1 or 0 for a configuration flag such as "PYTHON_PRELOAD"."""
     return _pyfaasm.conf_flag(key)
+
+
+# ---- Local mode ----
+
+def set_local_chaining(value):
+    """Turns local chaining (see the module's doc) on or off."""
+    global PYTHON_LOCAL_CHAINING
+    PYTHON_LOCAL_CHAINING = bool(value)
+
+
+def set_local_input_output(value):
+    """Turns local output (see the module's doc) on or off."""
+    global PYTHON_LOCAL_OUTPUT
+    PYTHON_LOCAL_OUTPUT = bool(value)
+
+
+def get_output():
+    """The output kept by set_output in local output mode."""
+    if not PYTHON_LOCAL_OUTPUT:
+        raise RuntimeError("get_output is only for local input/output mode "
+                           "(set_local_input_output(True))")
+    return _local_output
+
+
+# ---- The oldest names (Faasm's first pyfaasm) ----
+
+def getInput():
+    return get_input()
+
+
+def setOutput(output):
+    set_output(output)
+
+
+def getState(key, state_len):
+    return read_state(key, state_len)
+
+
+def getStateOffset(key, total_len, offset, n):
+    return read_state_offset(key, total_len, offset, n)
+
+
+def setState(key, value):
+    write_state(key, value)
+
+
+def setStateOffset(key, total_len, offset, value):
+    write_state_offset(key, total_len, offset, value)
+
+
+def pushState(key):
+    push_state(key)
+
+
+def pullState(key, state_len):
+    pull_state(key, state_len)
+

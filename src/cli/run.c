@@ -51,6 +51,7 @@ typedef struct run_opts {
     unsigned max_depth;
     bool py;                 /* --py, or a FILE.py: a Python function */
     const char *python_dir;  /* --python DIR */
+    const char *entry;       /* --entry NAME: the Python function to call */
 } run_opts;
 
 void fl_cli_run_usage(FILE *out) {
@@ -97,6 +98,8 @@ void fl_cli_run_usage(FILE *out) {
             "                       ~/.local/share/faaslet)\n"
             "  --py                 USER FUNC is a Python function (stored with\n"
             "                       `faaslet upload --local USER FUNC FILE.py --py`)\n"
+            "  --entry NAME         Python: call NAME(input bytes) instead of faasm_main();\n"
+            "                       a file without NAME fails\n"
             "  --python DIR         the Python runtime: DIR/py_func.wasm and DIR/root\n"
             "                       (default $FAASLET_PYTHON, else the folder python/\n"
             "                       next to the faaslet binary, as `make python` makes it)\n"
@@ -110,10 +113,12 @@ void fl_cli_run_usage(FILE *out) {
             "(--invoke sees only the --dir and --ro-dir folders.)\n"            "\n"
             "Python (Faasm's convention): CPython (py_func.wasm) runs with the Python\n"
             "runtime root read-only at \"/\" and the function's file as\n"
-            "/pyfuncs/USER/FUNC/function.py; it calls faasm_main() there.  A FILE.py\n"
-            "runs as user \"python\" (or --user), function FILE.  The exit status is\n"
-            "faasm_main's int result (0 for None); an uncaught exception prints its\n"
-            "traceback on stderr and exits 1.\n"
+            "/pyfuncs/USER/FUNC/function.py.  A file that names faasm_main at its top\n"
+            "level is imported as module `function` and faasm_main() is called; any\n"
+            "other file runs as `python FILE.py` would (its code as __main__).  A\n"
+            "FILE.py runs as user \"python\" (or --user), function FILE.  The exit\n"
+            "status is the entry's int result (0 for None) or the script's exit()\n"
+            "code; an uncaught exception prints its traceback on stderr and exits 1.\n"
             "\n"
             "environment:\n"
             "  FAASLET_HOME         the function store's folder (see --store)\n"
@@ -240,6 +245,8 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
                 o->runtime_root = v;
             } else if (!strcmp(a, "--python")) {
                 o->python_dir = v;
+            } else if (!strcmp(a, "--entry")) {
+                o->entry = v;
             } else if (!strcmp(a, "--dir") || !strcmp(a, "--ro-dir")) {
                 if (o->ndirs == MAX_ITEMS)
                     return usage_error("too many %s options", a);
@@ -302,6 +309,8 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
         o->user = pos[0];
         o->func = pos[1];
     }
+    if (!o->py && o->entry)
+        return usage_error("%s", "--entry is for Python functions (FILE.py, or --py)");
     if (o->input && o->input_file)
         return usage_error("%s", "give --input or --input-file, not both");
     return 0;
@@ -739,7 +748,7 @@ static bool is_traceback(const fl_call_result *res) {
 
 static int run_function(run_opts *o) {
     char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096], pydir[4096],
-         pyfolder[4096] = "";
+         pyfolder[4096] = "", statedir[4096];
     uint8_t *input = NULL, *bytes = NULL;
     size_t input_len = 0, len = 0;
     fl_fnstore *fnstore = NULL;
@@ -811,6 +820,16 @@ static int run_function(run_opts *o) {
     rc_cfg.preopens = o->dirs;
     rc_cfg.npreopens = o->ndirs;
     rc_cfg.fnstore = fnstore;
+    /* state outlives the process in the store's folder, so a writer run
+     * and a reader run see the same values (no store: memory only) */
+    if (fnstore) {
+        if (snprintf(statedir, sizeof statedir, "%s/state", fl_fnstore_dir(fnstore)) >=
+            (int)sizeof statedir) {
+            status = usage_error("the function store's path is too long: %s", fl_fnstore_dir(fnstore));
+            goto out;
+        }
+        rc_cfg.state_dir = statedir;
+    }
     python_dir(o, pydir, sizeof pydir);
     rc_cfg.python_dir = pydir;
     rt = fl_runtime_new(&rc_cfg, err, sizeof err);
@@ -853,7 +872,7 @@ static int run_function(run_opts *o) {
         }
     }
 
-    uint32_t id = o->py ? fl_runtime_submit_python(rt, user, func, input, input_len)
+    uint32_t id = o->py ? fl_runtime_submit_python_at(rt, user, func, o->entry, input, input_len)
                         : fl_runtime_submit(rt, user, func, input, input_len);
     if (!id || (rc = fl_runtime_await(rt, id, &res)) < 0) {
         fprintf(stderr, "faaslet: internal: the executor did not run the call\n");

@@ -920,7 +920,7 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
         parent = "/tmp";
     snprintf(rt->tmp_parent, sizeof rt->tmp_parent, "%s", parent);
     pthread_mutex_init(&rt->lock, NULL);
-    if (fl_global_mem_new(&rt->global) < 0) {
+    if (fl_global_mem_open(rt->cfg.state_dir, &rt->global) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -1056,7 +1056,12 @@ int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
 
 uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
                                   const uint8_t *input, size_t len) {
-    chain_extra *extra = python_extra(NULL);
+    return fl_runtime_submit_python_at(rt, user, func, NULL, input, len);
+}
+
+uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const char *func,
+                                     const char *entry, const uint8_t *input, size_t len) {
+    chain_extra *extra = python_extra(entry && *entry ? entry : NULL);
     if (!extra)
         return 0;
     return submit_root(rt, user, func, input, len, extra);

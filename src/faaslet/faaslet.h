@@ -94,6 +94,9 @@ typedef struct fl_runtime_config {
     const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
     const char *python_dir;    /* Python calls: folder holding py_func.wasm and root/;
                                 * NULL: Python calls fail to load */
+    const char *state_dir;     /* the global state tier persists here (values and
+                                * appended lists: fl_global_mem_open); NULL: in
+                                * memory only, gone with the runtime */
 } fl_runtime_config;
 
 /* Fills `c` with the defaults: 2 threads, no limits but the engine's, no
@@ -101,7 +104,7 @@ typedef struct fl_runtime_config {
 void fl_runtime_config_init(fl_runtime_config *c);
 
 /* Creates a runtime with its executor, module cache and an in-process
- * state tier.  Borrows `c` and everything it points to (it must outlive the
+ * state tier (persisted under c->state_dir when set).  Borrows `c` and everything it points to (it must outlive the
  * runtime: strings and preopens are used by every call).  Returns NULL with
  * a message in err[0..errlen).  Free with fl_runtime_free. */
 fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen);
@@ -160,6 +163,12 @@ int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
  * fl_runtime_await), or 0 when the executor refuses it or out of memory. */
 uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *func,
                                   const uint8_t *input, size_t len);
+
+/* The same, entered at `entry` (copied; NULL or "": as above): py_func
+ * calls entry(input bytes), or entry() for "faasm_main", and fails the
+ * call with a message when the file has no such function. */
+uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const char *func,
+                                     const char *entry, const uint8_t *input, size_t len);
 
 /* How a call ended: set where it happens (the Faaslet, or the executor for
  * deadlines and cancels), never parsed back from a message. */

@@ -334,6 +334,15 @@ static fl_trap state_err(fl_host_call *c, const char *fn, int rc) {
     if (rc == -EDQUOT)
         return fail(c, fn, "the state quota of user \"%s\" is full (%llu MiB)", h->user,
                     (unsigned long long)(fl_state_get_quota(h->cfg.state) >> 20));
+    if (rc == -EBADMSG)
+        return fail(c, fn, "the stored state of this key is corrupt (not a regular file, "
+                           "or an appended element cut short)");
+    if (rc == -EFBIG)
+        return fail(c, fn, "the value is larger than the %llu MiB a state value may hold",
+                    (unsigned long long)(FL_STATE_MAX_BYTES >> 20));
+    if (rc == -ENAMETOOLONG)
+        return fail(c, fn, "the key is too long to be stored (at most 240 bytes once "
+                           "encoded as a file name)");
     return fail(c, fn, "%s", strerror(-rc));
 }
 
@@ -362,6 +371,10 @@ static fl_trap h_read_state(fl_host_call *c, fl_value *v) {
     ssize_t n = cap ? fl_state_read(kv, buf, cap) : fl_state_size(kv);
     if (n < 0)
         return state_err(c, fn, (int)n);
+    /* A value shorter than the buffer (none at all: a key never written)
+     * leaves zeros after it, never what the buffer held before. */
+    if ((size_t)n < cap)
+        memset(buf + n, 0, cap - (size_t)n);
     v[0].i32 = (uint32_t)n;
     return FL_TRAP_NONE;
 }
@@ -421,7 +434,10 @@ static fl_trap h_clear_appended_state(fl_host_call *c, fl_value *v) {
 }
 
 /* The key and its totalLen: the value is grown to totalLen (Faasm sizes a
- * value by the largest totalLen it has been used with). */
+ * value by the largest totalLen it has been used with).  *total becomes
+ * the value's size, which may be larger: as on Faasm, totalLen sizes a new
+ * value but an existing longer one keeps its length (Faasm's own
+ * state_test_read reads bytes [4, 8) with totalLen 4). */
 static fl_trap state_kv_total(fl_host_call *c, const char *fn, const fl_value *v,
                               fl_state_kv **kv, size_t *total) {
     fl_trap t = state_kv(c, fn, v[0].i32, kv);
@@ -430,10 +446,15 @@ static fl_trap state_kv_total(fl_host_call *c, const char *fn, const fl_value *v
     if (t)
         return t;
     int rc = fl_state_ensure_size(*kv, *total, host_of(c)->cfg.budget);
-    return rc < 0 ? state_err(c, fn, rc) : FL_TRAP_NONE;
+    if (rc < 0)
+        return state_err(c, fn, rc);
+    ssize_t size = fl_state_size(*kv);
+    if (size > (ssize_t)*total)
+        *total = (size_t)size;
+    return FL_TRAP_NONE;
 }
 
-/* offset + len must lie within totalLen. */
+/* offset + len must lie within the value's size. */
 static fl_trap check_range(fl_host_call *c, const char *fn, size_t total, uint32_t raw_off,
                            size_t len, size_t *off) {
     fl_trap t = check_len(c, fn, raw_off, off);

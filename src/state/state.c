@@ -166,12 +166,19 @@ static int grow_locked(fl_state_kv *kv, size_t need) {
 }
 
 /* Replaces the replica with the global value, charging its growth to
- * `budget`.  Caller holds kv->mu. */
+ * `budget`.  No global value (-ENOENT) leaves the replica empty: what was
+ * written here and never pushed is dropped, as any pull drops it, so no
+ * stale byte survives a pull.  Caller holds kv->mu. */
 static int pull_locked(fl_state_kv *kv, fl_budget *budget) {
     const fl_global_tier *g = kv->st->g;
-    ssize_t got;
+    ssize_t got = 0;
+    bool missing = false;
     for (;;) {
         ssize_t n = g->size(g->ctx, kv->ukey);
+        if (n == -ENOENT) {
+            missing = true;
+            break;
+        }
         if (n < 0)
             return (int)n;
         /* growing the memfd is sparse: the charge comes before any byte */
@@ -181,6 +188,11 @@ static int pull_locked(fl_state_kv *kv, fl_budget *budget) {
         if (r < 0)
             return r;
         got = g->get(g->ctx, kv->ukey, kv->base, kv->cap);
+        if (got == -ENOENT) { /* deleted between size and get */
+            got = 0;
+            missing = true;
+            break;
+        }
         if (got < 0)
             return (int)got;
         if ((size_t)got <= kv->cap)
@@ -192,8 +204,9 @@ static int pull_locked(fl_state_kv *kv, fl_budget *budget) {
     kv->size = (size_t)got;
     clear_marks_locked(kv);
     kv->resized = false;
-    __atomic_store_n(&kv->filled, 1, __ATOMIC_RELEASE);
-    return 0;
+    /* nothing fetched: the next use looks at the global tier again */
+    __atomic_store_n(&kv->filled, missing ? 0 : 1, __ATOMIC_RELEASE);
+    return missing ? -ENOENT : 0;
 }
 
 /* Fills a replica from the global tier the first time it is used; a key the

@@ -91,6 +91,21 @@ typedef struct fl_global_tier {
  * vtable and a new ctx.  Returns 0 or -ENOMEM.  Free with fl_global_mem_free. */
 int fl_global_mem_new(fl_global_tier *out);
 
+/* The same tier, persisted under folder `dir` (copied; made on the first
+ * write) when dir is not NULL, so the values and appended lists one process
+ * leaves are there for the next: DIR/USER/KEY holds a value's bytes,
+ * DIR/USER/KEY@list its appended elements (4-byte little-endian length,
+ * then the bytes, per element).  USER and KEY are encoded into safe file
+ * names (letters, digits, '_', '-', '.' not first stay; any other byte is
+ * %XX), at most 240 bytes each (a longer one is -ENAMETOOLONG).  A value is
+ * replaced whole through a temporary file, fsync and rename; an element is
+ * appended with one write and fsync.  A key is read from disk when this
+ * process first uses it and is this process's from then on.  Errors from
+ * disk: -EBADMSG (not a regular file, a list record cut short), -EFBIG
+ * (a stored file above FL_STATE_MAX_BYTES), -ENAMETOOLONG, or the system
+ * call's errno.  Returns 0, -EINVAL (dir "") or -ENOMEM. */
+int fl_global_mem_open(const char *dir, fl_global_tier *out);
+
 /* Frees the ctx made by fl_global_mem_new and every value in it. */
 void fl_global_mem_free(fl_global_tier *g);
 
@@ -172,7 +187,9 @@ int fl_state_push_partial(fl_state_kv *kv);
 int fl_state_push_partial_mask(fl_state_kv *kv, fl_state_kv *mask);
 
 /* Replaces the replica with the global value (its size becomes the global
- * size) and clears the dirty marks.  Returns 0 or -ENOENT. */
+ * size) and clears the dirty marks.  Returns 0, or -ENOENT when there is no
+ * global value: the replica is then empty (size 0, its bytes zero), never
+ * what was written here before. */
 int fl_state_pull(fl_state_kv *kv, fl_budget *budget);
 
 /* Maps bytes [offset, offset+len) of the replica at addr with

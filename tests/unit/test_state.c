@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state/state.h"
@@ -677,4 +678,181 @@ Test(state, concurrent_disjoint_writers) {
     cr_assert_eq(fl_state_read(other, buf, NTHREADS * SLICE), NTHREADS * SLICE);
     cr_assert_eq(memcmp(buf, d, NTHREADS * SLICE), 0);
     free(buf);
+}
+
+/* ---- a pull of a key the global tier does not have ---- */
+
+Test(state, pull_of_missing_key_leaves_zeros) {
+    fl_state_kv *kv = kv_of(host1, "u", "never_pushed");
+    cr_assert_eq(fl_state_write(kv, "leftover", 8, NULL), 0);
+    /* nobody pushed it: the pull empties the replica, no stale byte stays */
+    cr_assert_eq(fl_state_pull(kv, NULL), -ENOENT);
+    cr_assert_eq(fl_state_size(kv), 0);
+    cr_assert_eq(fl_state_ensure_size(kv, 8, NULL), 0);
+    uint8_t buf[8];
+    memset(buf, 0xAA, sizeof buf);
+    cr_assert_eq(fl_state_read(kv, buf, sizeof buf), 8);
+    for (size_t i = 0; i < sizeof buf; i++)
+        cr_assert_eq(buf[i], 0, "byte %zu", i);
+}
+
+/* ---- the persistent global tier ---- */
+
+/* A fresh folder for one persistent tier; caller removes it (rm_tree). */
+static void temp_dir(char *buf, size_t size) {
+    snprintf(buf, size, "/tmp/fl_state_test_XXXXXX");
+    cr_assert_not_null(mkdtemp(buf));
+}
+
+static void rm_tree(const char *dir) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* One "process": a persistent global tier over dir and a local tier. */
+typedef struct proc {
+    fl_global_tier g;
+    fl_state *st;
+} proc;
+
+static void proc_open(proc *p, const char *dir) {
+    cr_assert_eq(fl_global_mem_open(dir, &p->g), 0);
+    cr_assert_eq(fl_state_new(&p->g, &p->st), 0);
+}
+
+static void proc_close(proc *p) {
+    fl_state_free(p->st);
+    fl_global_mem_free(&p->g);
+}
+
+static void write_file(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s", path);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+Test(persist, values_and_lists_outlive_the_tier) {
+    char dir[64];
+    temp_dir(dir, sizeof dir);
+    proc a, b;
+    proc_open(&a, dir);
+    fl_state_kv *kv = kv_of(a.st, "alice", "k");
+    cr_assert_eq(fl_state_write(kv, "first value", 11, NULL), 0);
+    cr_assert_eq(fl_state_push(kv), 0);
+    /* a partial push rewrites the stored value too */
+    cr_assert_eq(fl_state_write_at(kv, 0, "FIRST", 5, NULL), 0);
+    cr_assert_eq(fl_state_push_partial(kv), 0);
+    cr_assert_eq(fl_state_append(kv, "ab", 2, NULL), 0);
+    cr_assert_eq(fl_state_append(kv, "", 0, NULL), 0);
+    cr_assert_eq(fl_state_append(kv, "cde", 3, NULL), 0);
+    /* written but never pushed: not stored */
+    cr_assert_eq(fl_state_write(kv_of(a.st, "alice", "unpushed"), "x", 1, NULL), 0);
+    proc_close(&a);
+
+    proc_open(&b, dir);
+    kv = kv_of(b.st, "alice", "k");
+    cr_assert_eq(fl_state_size(kv), 11);
+    char buf[16] = {0};
+    cr_assert_eq(fl_state_read(kv, buf, sizeof buf), 11);
+    cr_assert_str_eq(buf, "FIRST value");
+    memset(buf, 0, sizeof buf);
+    cr_assert_eq(fl_state_read_appended(kv, 3, buf, sizeof buf), 5);
+    cr_assert_str_eq(buf, "abcde");
+    cr_assert_eq(fl_state_read_appended(kv, 4, buf, sizeof buf), -ENODATA);
+    cr_assert_eq(fl_state_size(kv_of(b.st, "alice", "unpushed")), 0);
+    /* another user's key of the same name is another file */
+    cr_assert_eq(fl_state_size(kv_of(b.st, "bob", "k")), 0);
+    /* appends after a restart go after the stored ones; a clear removes them */
+    cr_assert_eq(fl_state_append(kv, "f", 1, NULL), 0);
+    memset(buf, 0, sizeof buf);
+    cr_assert_eq(fl_state_read_appended(kv, 4, buf, sizeof buf), 6);
+    cr_assert_str_eq(buf, "abcdef");
+    proc_close(&b);
+
+    proc_open(&b, dir);
+    kv = kv_of(b.st, "alice", "k");
+    cr_assert_eq(fl_state_read_appended(kv, 4, buf, sizeof buf), 6);
+    cr_assert_eq(fl_state_clear_appended(kv), 0);
+    proc_close(&b);
+    proc_open(&b, dir);
+    cr_assert_eq(fl_state_read_appended(kv_of(b.st, "alice", "k"), 1, buf, sizeof buf),
+                 -ENODATA);
+    proc_close(&b);
+    rm_tree(dir);
+}
+
+Test(persist, guest_keys_stay_inside_the_folder) {
+    char dir[64], path[256];
+    temp_dir(dir, sizeof dir);
+    proc a;
+    proc_open(&a, dir);
+    /* keys a guest may choose: slashes, "..", a leading dot, '%', '@' */
+    const char *keys[] = {"../../escape", "..", "a/b", ".hidden", "50%", "k@list"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        fl_state_kv *kv = kv_of(a.st, "u", keys[i]);
+        cr_assert_eq(fl_state_write(kv, keys[i], strlen(keys[i]), NULL), 0);
+        cr_assert_eq(fl_state_push(kv), 0, "%s", keys[i]);
+    }
+    /* each is one file in DIR/u, under its encoded name */
+    snprintf(path, sizeof path, "%s/u/%%2E.%%2F..%%2Fescape", dir);
+    cr_assert_eq(access(path, F_OK), 0, "%s", path);
+    snprintf(path, sizeof path, "%s/u/%%2E.", dir);
+    cr_assert_eq(access(path, F_OK), 0, "%s", path);
+    snprintf(path, sizeof path, "%s/u/k%%40list", dir);
+    cr_assert_eq(access(path, F_OK), 0, "%s", path);
+    snprintf(path, sizeof path, "%s/escape", dir);
+    cr_assert_neq(access(path, F_OK), 0);
+    cr_assert_neq(access("/tmp/escape", F_OK), 0);
+    proc_close(&a);
+
+    proc_open(&a, dir);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        char buf[32] = {0};
+        cr_assert_eq(fl_state_read(kv_of(a.st, "u", keys[i]), buf, sizeof buf),
+                     (ssize_t)strlen(keys[i]));
+        cr_assert_str_eq(buf, keys[i]);
+    }
+    /* a key too long for a file name is refused when stored, not truncated */
+    char long_key[300];
+    memset(long_key, 'k', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    fl_state_kv *kv = kv_of(a.st, "u", long_key);
+    cr_assert_eq(fl_state_write(kv, "v", 1, NULL), 0);
+    cr_assert_eq(fl_state_push(kv), -ENAMETOOLONG);
+    proc_close(&a);
+    rm_tree(dir);
+}
+
+Test(persist, damaged_files_are_errors) {
+    char dir[64], path[256];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/u", dir);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    /* a list whose last record is cut short */
+    snprintf(path, sizeof path, "%s/u/cut@list", dir);
+    write_file(path, "\x02\x00\x00\x00" "ab" "\x05\x00\x00\x00" "xy", 12);
+    /* a folder where a value should be */
+    snprintf(path, sizeof path, "%s/u/folder", dir);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    /* a value above FL_STATE_MAX_BYTES (sparse: no disk used) */
+    snprintf(path, sizeof path, "%s/u/huge", dir);
+    write_file(path, "", 0);
+    cr_assert_eq(truncate(path, (off_t)FL_STATE_MAX_BYTES + 1), 0);
+
+    proc a;
+    proc_open(&a, dir);
+    char buf[16];
+    cr_assert_eq(fl_state_read_appended(kv_of(a.st, "u", "cut"), 1, buf, sizeof buf), -EBADMSG);
+    cr_assert_eq(fl_state_append(kv_of(a.st, "u", "cut"), "z", 1, NULL), -EBADMSG);
+    cr_assert_eq(fl_state_read(kv_of(a.st, "u", "folder"), buf, sizeof buf), -EBADMSG);
+    cr_assert_eq(fl_state_read(kv_of(a.st, "u", "huge"), buf, sizeof buf), -EFBIG);
+    /* the quota is checked before a stored value is read into memory */
+    fl_state_set_quota(a.st, 4);
+    snprintf(path, sizeof path, "%s/u/eight", dir);
+    write_file(path, "12345678", 8);
+    cr_assert_eq(fl_state_read(kv_of(a.st, "u", "eight"), buf, sizeof buf), -EDQUOT);
+    proc_close(&a);
+    rm_tree(dir);
 }
