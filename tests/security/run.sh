@@ -221,7 +221,7 @@ check V11_exit_negative 1 "-1" 5 64 run "$W/V11.wasm"
 check V12_deep_tmp_dirs 0 "nested 600 folders, bottom file made" 20 64 run "$W/V12.wasm"
 check V13_child_loops_parent_awaits 124 "timed out" 2.5 64 run "$W/V13.wasm" --timeout 1
 check V14_table_grow_unbounded 0 "" 5 64 run "$W/V14.wasm" --max-memory 16
-OUT=/dev/null check V15_output_replaced 0 "" 10 256 run "$W/V15.wasm" --max-memory 128
+OUT=/dev/null check V15_output_replaced 0 "" 30 256 run "$W/V15.wasm" --max-memory 128
 
 # ---- the command line reads only regular files and pipes ----
 check V16_input_is_a_directory '6[0-9]|1|3' "is a directory" 5 64 run "$W/V11.wasm" --input-file "$B"
