@@ -939,10 +939,51 @@ static int sec_data(dec *d) {
     return 0;
 }
 
+/* A name map (index, name)*: each entry handed to `take`, which owns the
+ * name.  Returns 1 when the map is malformed (ignored by the caller), -1 on
+ * an interrupt, 0 when read to its end. */
+typedef void (*name_taker)(fl_module *m, uint32_t idx, char *name);
+
+static int rd_name_map(dec *d, fl_reader *sub, name_taker take) {
+    fl_error ignored;
+    uint32_t n;
+    if (rd_len(sub, &n, &ignored) < 0)
+        return 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx;
+        char *name;
+        if (poll(d) < 0)
+            return -1;
+        if (fl_read_u32(sub, &idx, &ignored) < 0 || rd_name_in(sub, &name, &ignored) < 0)
+            return 1;
+        take(d->m, idx, name);
+    }
+    return 0;
+}
+
+static void take_func_name(fl_module *m, uint32_t idx, char *name) {
+    if (idx < m->nimported_funcs || idx - m->nimported_funcs >= m->nfuncs || !m->funcs) {
+        free(name);
+        return;
+    }
+    fl_func *f = &m->funcs[idx - m->nimported_funcs];
+    free((char *)f->debug_name);
+    f->debug_name = name;
+}
+
+/* wasm-ld names the stack pointer global; a stack overflow is told by it. */
+static void take_global_name(fl_module *m, uint32_t idx, char *name) {
+    if (!strcmp(name, "__stack_pointer")) {
+        m->has_stack_pointer = true;
+        m->stack_pointer = idx;
+    }
+    free(name);
+}
+
 /* The "name" custom section: module name, function names and which global
- * is the stack pointer.  A malformed
- * name section is ignored, never an error (so are names past the name size
- * limit); only an interrupt stops it with -1. */
+ * is the stack pointer.  A malformed name section is ignored, never an
+ * error (so are names past the name size limit); only an interrupt stops it
+ * with -1. */
 static int parse_names(dec *d, fl_reader r) {
     fl_module *m = d->m;
     fl_error ignored;
@@ -953,6 +994,7 @@ static int parse_names(dec *d, fl_reader r) {
             return 0;
         fl_reader sub = {r.pos, r.pos + size, r.base};
         r.pos += size;
+        int rc = 0;
         if (id == 0) {
             char *name;
             if (rd_name_in(&sub, &name, &ignored) < 0)
@@ -960,45 +1002,12 @@ static int parse_names(dec *d, fl_reader r) {
             free(m->module_name);
             m->module_name = name;
         } else if (id == 1) {
-            uint32_t n;
-            if (rd_len(&sub, &n, &ignored) < 0)
-                return 0;
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t idx;
-                char *name;
-                if (poll(d) < 0)
-                    return -1;
-                if (fl_read_u32(&sub, &idx, &ignored) < 0 ||
-                    rd_name_in(&sub, &name, &ignored) < 0)
-                    return 0;
-                if (idx < m->nimported_funcs || idx - m->nimported_funcs >= m->nfuncs ||
-                    !m->funcs) {
-                    free(name);
-                    continue;
-                }
-                fl_func *f = &m->funcs[idx - m->nimported_funcs];
-                free((char *)f->debug_name);
-                f->debug_name = name;
-            }
+            rc = rd_name_map(d, &sub, take_func_name);
         } else if (id == 7) { /* global names (the extended name section) */
-            uint32_t n;
-            if (rd_len(&sub, &n, &ignored) < 0)
-                return 0;
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t idx;
-                char *name;
-                if (poll(d) < 0)
-                    return -1;
-                if (fl_read_u32(&sub, &idx, &ignored) < 0 ||
-                    rd_name_in(&sub, &name, &ignored) < 0)
-                    return 0;
-                if (!strcmp(name, "__stack_pointer")) {
-                    m->has_stack_pointer = true;
-                    m->stack_pointer = idx;
-                }
-                free(name);
-            }
+            rc = rd_name_map(d, &sub, take_global_name);
         }
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
     }
     return 0;
 }
