@@ -39,6 +39,10 @@ LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src
                                 src/wasi/*.c src/host/*.c src/faaslet/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
+# The unit tests' wasm modules, from their text: tests/unit/wat/NAME.wat
+# becomes $(BUILD)/wat/NAME.wasm.h holding `static const uint8_t NAME_wasm[]`.
+WAT_SRC    := $(sort $(wildcard tests/unit/wat/*.wat))
+WAT_H      := $(WAT_SRC:tests/unit/wat/%.wat=$(BUILD)/wat/%.wasm.h)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -57,6 +61,20 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# A test includes the arrays it uses ("NAME.wasm.h"); its .d file then
+# names them, so editing a .wat rebuilds the tests that include it.
+$(TEST_OBJ): CFLAGS += -I$(BUILD)/wat
+$(TEST_OBJ): | $(WAT_H)
+
+$(BUILD)/wat/%.wasm.h: tests/unit/wat/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm --enable-all $< -o $(BUILD)/wat/$*.wasm
+	@{ echo "/* Generated from $< by wat2wasm (Makefile): do not edit. */"; \
+	   echo "static const uint8_t $*_wasm[] = {"; \
+	   od -An -v -tx1 $(BUILD)/wat/$*.wasm | sed -e 's/ \([0-9a-f][0-9a-f]\)/ 0x\1,/g'; \
+	   echo "};"; } > $@.tmp
+	@mv $@.tmp $@
 
 # The interpreter's computed-goto dispatch: clang 19 keeps a single shared
 # indirect jump for a block with many predecessors unless these limits are
