@@ -27,6 +27,7 @@
 
 #include "faaslet/faaslet.h"
 #include "host/host.h"
+#include "sched/sched.h"
 #include "store/store.h"
 #include "wasm_builder.h"
 
@@ -103,18 +104,39 @@ Test(faaslet, chain_ptr_and_await_output_into_guest_malloc) {
     stop();
 }
 
+/* 64 calls on two workers, each of which must meet a partner running at
+ * the same time ('B'): with one thread (or calls run one after another)
+ * the first spins until its deadline.  Odd calls output "ok" and return 0;
+ * even ones chain $child, await its "ok" and exit with its 5. */
 Test(faaslet, many_calls_on_two_threads) {
-    start(2, 0, 0);
+    start(2, 20000, 0);
     uint32_t ids[64];
-    for (int i = 0; i < 64; i++)
-        ids[i] = fl_runtime_submit(rt, "t", "g", (const uint8_t *)(i % 2 ? "o" : "c"), 1);
+    for (int i = 0; i < 64; i++) {
+        ids[i] = fl_runtime_submit(rt, "t", "g", (const uint8_t *)(i % 2 ? "Bo" : "Bc"), 2);
+        cr_assert_neq(ids[i], 0, "submit %d refused", i);
+    }
     for (int i = 0; i < 64; i++) {
         fl_call_result r;
         cr_assert_eq(fl_runtime_await(rt, ids[i], &r), 0);
-        cr_assert_eq(r.outcome, FL_OUTCOME_OK);
-        cr_assert_eq(r.retval, i % 2 ? 0 : 5);
+        cr_assert_eq(r.outcome, FL_OUTCOME_OK, "call %d: %s", i, r.error ? r.error : "");
+        cr_assert_eq(r.retval, i % 2 ? 0 : 5, "call %d", i);
+        cr_assert_eq(r.output_len, 2, "call %d", i);
+        cr_assert_arr_eq(r.output, "ok", 2, "call %d", i);
         fl_call_result_free(&r);
     }
+    fl_sched_stats st;
+    fl_sched_get_stats(fl_runtime_sched(rt), &st);
+    cr_assert_eq(st.submitted, 96, "64 calls and the 32 they chain");
+    cr_assert_eq(st.succeeded, 96);
+    /* the 32 pairs met: the counter went to 64 */
+    fl_call_result r;
+    call("N", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 4);
+    uint32_t met;
+    memcpy(&met, r.output, 4);
+    cr_assert_eq(met, 64);
+    fl_call_result_free(&r);
     stop();
 }
 

@@ -15,6 +15,7 @@
   (elem (i32.const 1) $child)
   (data (i32.const 16) "ok")
   (data (i32.const 32) "k\00")
+  (data (i32.const 40) "n\00")
   (data (i32.const 48) "o")
   (data (i32.const 80) "seen")
   (global $heap (mut i32) (i32.const 4096))
@@ -29,9 +30,23 @@
   (func $rec (param i32) (result i32)
     (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
   (func (export "_start")
-    (local $c i32) (local $p i32) (local $id i32)
-    (drop (call $read_input (i32.const 256) (i32.const 1)))
+    (local $c i32) (local $p i32) (local $id i32) (local $t i32)
+    (drop (call $read_input (i32.const 256) (i32.const 2)))
     (local.set $c (i32.load8_u (i32.const 256)))
+    (if (i32.eq (local.get $c) (i32.const 66)) ;; 'B' m: meet a partner, then do what m says
+      (then
+        ;; take a ticket from the counter in mapped state "n", under its write lock
+        (call $lock (i32.const 40))
+        (local.set $p (call $state_ptr (i32.const 40) (i32.const 4)))
+        (local.set $t (i32.load (local.get $p)))
+        (i32.store (local.get $p) (i32.add (local.get $t) (i32.const 1)))
+        (call $unlock (i32.const 40))
+        ;; tickets 2k and 2k+1 are partners: wait until both are taken, which
+        ;; needs the partner running at the same time on another thread
+        (loop $wait
+          (br_if $wait (i32.lt_u (i32.load (local.get $p))
+                                 (i32.add (i32.and (local.get $t) (i32.const -2)) (i32.const 2)))))
+        (local.set $c (i32.load8_u (i32.const 257)))))
     (if (i32.eq (local.get $c) (i32.const 111)) ;; 'o': output "ok"
       (then (call $write_output (i32.const 16) (i32.const 2)) (return)))
     (if (i32.eq (local.get $c) (i32.const 108)) ;; 'l': loop forever
@@ -50,6 +65,11 @@
     (if (i32.eq (local.get $c) (i32.const 82)) ;; 'R': output 4 bytes of mapped state "k"
       (then
         (local.set $p (call $state_ptr (i32.const 32) (i32.const 8)))
+        (call $write_output (local.get $p) (i32.const 4))
+        (return)))
+    (if (i32.eq (local.get $c) (i32.const 78)) ;; 'N': output 4 bytes of mapped state "n"
+      (then
+        (local.set $p (call $state_ptr (i32.const 40) (i32.const 4)))
         (call $write_output (local.get $p) (i32.const 4))
         (return)))
     (if (i32.eq (local.get $c) (i32.const 83)) ;; 'S': spin until mapped "k" holds "1234"
