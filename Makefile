@@ -114,10 +114,12 @@ functest: deps $(FAASLET) python
 	@sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
 
 # Python under faaslet: python -c/-m/script and the examples, CPython's own
-# regression tests (the Python issue's 20 files) inside py_func, and
+# regression tests (the Python issue's 20 files) inside py_func (after
+# regrtest.sh's own verdicts on a stand-in runner), and
 # `faaslet python add-package` (fetches python3-* packages from Debian)
 pytest: deps $(FAASLET) python
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/check.sh $(BUILD)/python
+	@sh tests/python/regrtest_verdicts.sh
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
 	@sh tests/python/add_package.sh $(FAASLET) $(BUILD)/python
 
