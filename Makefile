@@ -40,6 +40,10 @@ LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src
                                 src/wasi/*.c src/host/*.c src/faaslet/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
+# The unit tests' wasm modules, from their text: tests/unit/wat/NAME.wat
+# becomes $(BUILD)/wat/NAME.wasm.h holding `static const uint8_t NAME_wasm[]`.
+WAT_SRC    := $(sort $(wildcard tests/unit/wat/*.wat))
+WAT_H      := $(WAT_SRC:tests/unit/wat/%.wat=$(BUILD)/wat/%.wasm.h)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -68,6 +72,20 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# A test includes the arrays it uses ("NAME.wasm.h"); its .d file then
+# names them, so editing a .wat rebuilds the tests that include it.
+$(TEST_OBJ): CFLAGS += -I$(BUILD)/wat
+$(TEST_OBJ): | $(WAT_H)
+
+$(BUILD)/wat/%.wasm.h: tests/unit/wat/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm --enable-all $< -o $(BUILD)/wat/$*.wasm
+	@{ echo "/* Generated from $< by wat2wasm (Makefile): do not edit. */"; \
+	   echo "static const uint8_t $*_wasm[] = {"; \
+	   od -An -v -tx1 $(BUILD)/wat/$*.wasm | sed -e 's/ \([0-9a-f][0-9a-f]\)/ 0x\1,/g'; \
+	   echo "};"; } > $@.tmp
+	@mv $@.tmp $@
 
 # The interpreter's computed-goto dispatch: clang 19 keeps a single shared
 # indirect jump for a block with many predecessors unless these limits are
@@ -104,6 +122,7 @@ $(BUILD)/unit-tests: $(TEST_OBJ) $(LIB) $(BUILD)/obj/src/cli/files.o
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/obj/src/cli/files.o $(LIB) $(LDLIBS) -lcriterion
 
 unit: deps $(BUILD)/unit-tests
+	@echo "unit: linear memory $(if $(filter 1,$(SANITIZE)),bounds-checked (FL_MEMORY_GUARDED=0): the guard-page tests are not built,guarded: the guard-page tests included)"
 	$(BUILD)/unit-tests --jobs 2
 
 spec: deps $(FAASLET)
@@ -126,10 +145,12 @@ faasmtest: deps $(FAASLET) python
 	@sh tests/faasm/run.sh $(FAASLET) $(BUILD)/faasmtest
 
 # Python under faaslet: python -c/-m/script and the examples, CPython's own
-# regression tests (the Python issue's 20 files) inside py_func, and
+# regression tests (the Python issue's 20 files) inside py_func (after
+# regrtest.sh's own verdicts on a stand-in runner), and
 # `faaslet python add-package` (fetches python3-* packages from Debian)
 pytest: deps $(FAASLET) python
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/check.sh $(BUILD)/python
+	@sh tests/python/regrtest_verdicts.sh
 	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
 	@sh tests/python/add_package.sh $(FAASLET) $(BUILD)/python
 

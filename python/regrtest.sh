@@ -10,7 +10,11 @@
 # counts of its unittest summary, then "N passed, N failed, N skipped".
 # RUNNER picks the host: "node" (default, python/run-node.mjs) or
 # "faaslet" (FAASLET, default build/faaslet, `faaslet run` with --dir and
-# --env).  Exit status 0 when all passed.
+# --env).  A file passes only when its process exits 0, unittest's summary
+# says OK, and it ran at least one test that was not skipped (a file that
+# may run none is named in zero_ok with why); a crash, a file killed after
+# REGRTEST_TIMEOUT seconds (default 1800) or a missing summary fails it.
+# Exit status 0 when all passed.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-build/python}
@@ -20,6 +24,7 @@ OUT=${1:-build/python}
     test_re test_pickle test_collections test_itertools test_exceptions test_zlib
 RUNNER=${RUNNER:-node}
 FAASLET=${FAASLET:-build/faaslet}
+TMO=${REGRTEST_TIMEOUT:-1800}
 LOG=$OUT/regrtest.log
 
 SCRATCH=$(mktemp -d /tmp/faaslet-regrtest.XXXXXX)
@@ -31,13 +36,13 @@ run_one() {
         # --no-liftoff: node 20's baseline wasm compiler corrupts its heap
         # now and then after tests that use much memory (V8 fatal error
         # with this=FreeSpace in WASI.start); optimised code only does not.
-        node --no-warnings --no-liftoff python/run-node.mjs --root "$OUT/root" \
+        timeout -k 30 "$TMO" node --no-warnings --no-liftoff python/run-node.mjs --root "$OUT/root" \
             --dir /tests="$OUT/tests" --dir /tmp="$SCRATCH" \
             --env PYTHONPATH=/tests --env TMPDIR=/tmp \
             "$OUT/py_func.wasm" -m test -v "$1"
         ;;
     faaslet)
-        "$FAASLET" run "$OUT/py_func.wasm" --dir "$OUT/root:/" --dir "$OUT/tests:/tests" \
+        timeout -k 30 "$TMO" "$FAASLET" run "$OUT/py_func.wasm" --dir "$OUT/root:/" --dir "$OUT/tests:/tests" \
             --dir "$SCRATCH:/tmp" --env PYTHONHOME=/ --env PYTHONHASHSEED=0 \
             --env PYTHONNOUSERSITE=on --env PYTHONWASM=1 --env PYTHONPATH=/tests \
             --env TMPDIR=/tmp -- -m test -v "$1"
@@ -46,6 +51,14 @@ run_one() {
         echo "regrtest: unknown RUNNER $RUNNER" >&2
         return 2
         ;;
+    esac
+}
+
+# Files allowed to run no test, each with the reason (none today): print the
+# reason and succeed for such a file, fail for any other.
+zero_ok() {
+    case "$1" in
+    *) return 1 ;;
     esac
 }
 
@@ -73,14 +86,28 @@ for t in "$@"; do
     n_err=$(echo "$summary" | sed -n 's/.*errors=\([0-9]*\).*/\1/p')
     ran=${ran:-0} n_skip=${n_skip:-0} n_fail=${n_fail:-0} n_err=${n_err:-0}
     bad=$((n_fail + n_err))
-    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
-        bad=1 # the process itself failed (crash, import error, ...)
+    why=""
+    if [ "$rc" -eq 124 ]; then
+        why="timed out after ${TMO}s"
+    elif [ "$rc" -ne 0 ]; then
+        why="exit $rc"
+    elif [ -z "$summary" ]; then
+        why="no unittest summary (OK or FAILED)"
+    elif [ "${summary%% *}" != OK ]; then
+        why="$summary"
+    elif [ $((ran - n_skip)) -le 0 ] && ! zero_ok "$t" >/dev/null; then
+        why="ran no test"
     fi
+    # a failure the counts do not show (crash, import error, ...) counts one
+    [ -z "$why" ] || [ "$bad" -gt 0 ] || bad=1
     ok=$((ran - bad - n_skip))
     [ "$ok" -ge 0 ] || ok=0
     passed=$((passed + ok)) failed=$((failed + bad)) skipped=$((skipped + n_skip))
     status=ok
-    [ "$bad" -eq 0 ] || { status="FAILED (exit $rc)"; bad_files="$bad_files $t"; }
+    if [ $((ran - n_skip)) -le 0 ] && [ -z "$why" ]; then
+        status="ok: runs none: $(zero_ok "$t")"
+    fi
+    [ -z "$why" ] || { status="FAILED ($why)"; bad_files="$bad_files $t"; }
     printf '%-20s ran %5d  skipped %4d  failed %3d  %s\n' "$t" "$ran" "$n_skip" "$bad" "$status"
 done
 [ -z "$bad_files" ] || echo "regrtest: failed:$bad_files (log: $LOG)"

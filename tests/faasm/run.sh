@@ -12,7 +12,7 @@
 # (tests/faasm/python*.cases; the files of tests/faasm/python/*.py are
 # uploaded as Python functions of user "python") run only when the Python
 # runtime exists ($FAASLET_PYTHON, else python/ next to FAASLET: make
-# python), and say "python: SKIPPED" otherwise.  Prints "N passed, N
+# python); without it they fail.  Prints "N passed, N
 # failed" last; exits 1 on any failure.
 set -u
 
@@ -78,7 +78,7 @@ if [ -f "$PY/py_func.wasm" ] && [ -d "$PY/root" ]; then
     done
     echo "python: $((pass - pass0)) passed, $((fail - fail0)) failed"
 else
-    echo "python: SKIPPED (no $PY/py_func.wasm; run make python)"
+    bad "python: no $PY/py_func.wasm or $PY/root (make python)"
 fi
 
 echo "$pass passed, $fail failed"

@@ -25,8 +25,10 @@ now_ms() { date +%s%3N; }
 # ---- the cases ----
 # run_cases FILE: every case of FILE (the format of cases.txt)
 run_cases() {
+n_cases=0
 while IFS= read -r line; do
     case "$line" in '#'* | '') continue ;; esac
+    n_cases=$((n_cases + 1))
     # split on " | " and trim
     name=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $1); print $1}')
     args=$(printf "%s\n" "$line" | awk -F' \\| ' '{gsub(/^ +| +$/, "", $2); print $2}')
@@ -73,4 +75,5 @@ while IFS= read -r line; do
         bad "$name" "$B/why"
     fi
 done <"$1"
+[ "$n_cases" -gt 0 ] || bad "no case read from $1"
 }

@@ -11,10 +11,10 @@
 # against a pattern) and stderr (must contain), and checks the wall time.
 # Every call's private /tmp is made under TMPDIR=BUILD_DIR/calltmp, which
 # must be empty again after each case.  Python cases (python_cases.txt,
-# $P = func/python, $Q = tests/func/python) run only when the Python
-# runtime exists ($FAASLET_PYTHON, else python/ next to FAASLET: make
-# python) and say "python: SKIPPED" otherwise.  A guest writing into a pipe
-# whose reader left must get EPIPE (faaslet ignores SIGPIPE).  Prints
+# $P = func/python, $Q = tests/func/python) need the Python runtime
+# ($FAASLET_PYTHON, else python/ next to FAASLET: make python); without it
+# they fail.  A guest writing into a pipe whose reader left must get EPIPE
+# (faaslet ignores SIGPIPE).  Prints
 # "N passed, N failed" last; exits 1 on any failure.
 set -u
 
@@ -111,7 +111,8 @@ if [ -f "$PY/py_func.wasm" ] && [ -d "$PY/root" ]; then
     fi
     echo "python: $((pass - pass0)) passed, $((fail - fail0)) failed"
 else
-    echo "python: SKIPPED (no $PY/py_func.wasm; run make python)"
+    # `make functest` builds Python first: its absence is a failure
+    bad "python: no $PY/py_func.wasm or $PY/root (make python)"
 fi
 
 echo "$pass passed, $fail failed"

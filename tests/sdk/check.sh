@@ -7,10 +7,12 @@
 # and checks with wasm-objdump that the module imports nothing but
 # env.__faasm_* and wasi_snapshot_preview1.*, and exports memory, _start
 # and the function table (and _faasm_zygote when the source defines one).
-# The pure-WASI examples (func/wasi_*.c) also run under Node's node:wasi
-# when node is installed, in a scratch folder preopened as /tmp.
-# Then `faaslet cc` itself (-c, FAASLET_SDK, a compile error) and, when the
-# binary has it, `faaslet upload --local` (valid, invalid, --py, bad names).
+# The pure-WASI examples (func/wasi_*.c) also run under Node's node:wasi,
+# in a scratch folder preopened as /tmp.  Then `faaslet cc` itself (-c,
+# FAASLET_SDK, a compile error), a C++ function (chaining, std::string)
+# built and run, and `faaslet upload --local` (valid, invalid, --py, bad
+# names).  Nothing is skipped: node, the wasm libc++ and wabt are installed
+# by scripts/install-deps.sh, and a missing one is a failure.
 # Prints one line per check and "N passed, N failed"; exits 1 on a failure.
 set -u
 
@@ -30,19 +32,35 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok    $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL  $1"; [ -n "${2:-}" ] && sed 's/^/      /' "$2" | head -20; }
 
-# Imports other than env.__faasm_* and wasi_snapshot_preview1.*, one a line.
+# Imports other than env.__faasm_* and wasi_snapshot_preview1.*, one a line;
+# "wasm-objdump failed" when the module cannot be read.
 stray_imports() {
-    wasm-objdump -x -j Import "$1" 2>/dev/null | grep -- ' <- ' |
-        sed 's/.* <- //' | grep -v -e '^env\.__faasm_' -e '^wasi_snapshot_preview1\.' || true
+    if ! wasm-objdump -x -j Import "$1" >"$W/objdump" 2>&1; then
+        echo "wasm-objdump failed: $(head -1 "$W/objdump")"
+        return
+    fi
+    grep -- ' <- ' "$W/objdump" | sed 's/.* <- //' |
+        grep -v -e '^env\.__faasm_' -e '^wasi_snapshot_preview1\.'
 }
 
 # Does module $1 export $2 (a name)?
 exports() {
-    wasm-objdump -x -j Export "$1" 2>/dev/null | grep -q -- "-> \"$2\"\$"
+    wasm-objdump -x -j Export "$1" >"$W/objdump" 2>&1 && grep -q -- "-> \"$2\"\$" "$W/objdump"
 }
 
+for tool in wasm-objdump node; do
+    if ! command -v $tool >/dev/null 2>&1; then
+        echo "check.sh: $tool not installed (scripts/install-deps.sh installs it)" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+done
+
 # ---- every example compiles and imports only what it should ----
+n_func=0
 for src in "$ROOT"/func/*.c; do
+    [ -f "$src" ] || continue
+    n_func=$((n_func + 1))
     name=$(basename "$src" .c)
     wasm="$W/$name.wasm"
     if ! "$FAASLET" cc -Wall -Wextra -Werror -Wno-unused-parameter -o "$wasm" "$src" \
@@ -69,10 +87,11 @@ for src in "$ROOT"/func/*.c; do
     fi
     ok "$name: compiles; imports and exports as expected"
 done
+[ $n_func -gt 0 ] || bad "no func/*.c example found in $ROOT/func"
 
 # ---- the pure-WASI examples run under Node ----
-if command -v node >/dev/null 2>&1; then
-    cat >"$W/run.mjs" <<'EOF'
+n_wasi=0
+cat >"$W/run.mjs" <<'EOF'
 import { WASI } from 'node:wasi';
 import { readFileSync } from 'node:fs';
 const [file, sandbox] = process.argv.slice(2);
@@ -82,20 +101,23 @@ const inst = await WebAssembly.instantiate(await WebAssembly.compile(readFileSyn
                                            { wasi_snapshot_preview1: wasi.wasiImport });
 process.exitCode = wasi.start(inst);
 EOF
-    for src in "$ROOT"/func/wasi_*.c; do
-        name=$(basename "$src" .c)
-        [ -f "$W/$name.wasm" ] || continue
-        mkdir -p "$W/sb-$name"
-        if node --no-warnings "$W/run.mjs" "$W/$name.wasm" "$W/sb-$name" >"$W/log" 2>&1 &&
-            [ -z "$(ls -A "$W/sb-$name")" ]; then
-            ok "$name: runs under node:wasi ($(tail -n 1 "$W/log"))"
-        else
-            bad "$name: run under node:wasi (exit status, or files left behind)" "$W/log"
-        fi
-    done
-else
-    echo "skip  wasi_*: node not installed"
-fi
+for src in "$ROOT"/func/wasi_*.c; do
+    [ -f "$src" ] || continue
+    n_wasi=$((n_wasi + 1))
+    name=$(basename "$src" .c)
+    if [ ! -f "$W/$name.wasm" ]; then
+        bad "$name: not built (see above), cannot run under node:wasi"
+        continue
+    fi
+    mkdir -p "$W/sb-$name"
+    if node --no-warnings "$W/run.mjs" "$W/$name.wasm" "$W/sb-$name" >"$W/log" 2>&1 &&
+        [ -z "$(ls -A "$W/sb-$name")" ]; then
+        ok "$name: runs under node:wasi ($(tail -n 1 "$W/log"))"
+    else
+        bad "$name: run under node:wasi (exit status, or files left behind)" "$W/log"
+    fi
+done
+[ $n_wasi -gt 0 ] || bad "no func/wasi_*.c example found in $ROOT/func"
 
 # ---- faaslet cc itself ----
 if "$FAASLET" cc -Werror -c -o "$W/hello.o" "$ROOT/func/hello.c" >"$W/log" 2>&1 &&
@@ -133,8 +155,12 @@ else
 fi
 
 # C++: Faasm's chain_output demo, unchanged but for brevity (std::string,
-# nullptr, a function name passed to faasmChain).  Needs the wasm libc++.
-if [ -f /usr/lib/wasm32-wasi/libc++.a ]; then
+# nullptr, a function name passed to faasmChain), built with the wasm libc++
+# and run: it outputs its input and returns 0 only when the chained call's
+# output came back.
+if [ ! -f /usr/lib/wasm32-wasi/libc++.a ] || [ ! -f /usr/lib/wasm32-wasi/libc++abi.a ]; then
+    bad "cc C++: libc++-19-dev-wasm32 / libc++abi-19-dev-wasm32 not installed (scripts/install-deps.sh)"
+else
     cat >"$W/cxx.cpp" <<'EOF'
 #include <faasm/faasm.h>
 #include <faasm/input.h>
@@ -157,55 +183,60 @@ EOF
     if "$FAASLET" cc -Wall -Werror -Wno-unused-parameter -o "$W/cxx.wasm" "$W/cxx.cpp" \
         >"$W/log" 2>&1 && [ -z "$(stray_imports "$W/cxx.wasm")" ]; then
         ok "cc: C++ (std::string, faasm/input.h, faasmChain(otherA, nullptr, 0)) via clang++-19"
+        st=0
+        "$FAASLET" run "$W/cxx.wasm" --input "from C++" >"$W/out" 2>"$W/log" || st=$?
+        if [ $st -eq 0 ] && [ "$(cat "$W/out")" = "from C++" ]; then
+            ok "run: the C++ function chains otherA, gets \"expected A\" back, outputs its input"
+        else
+            echo "output: $(cat "$W/out")" >>"$W/log"
+            bad "run: the C++ function (exit $st)" "$W/log"
+        fi
     else
         bad "cc: C++ function" "$W/log"
     fi
-else
-    echo "skip  cc C++: libc++-19-dev-wasm32 not installed"
 fi
 
 # ---- faaslet upload --local ----
-if "$FAASLET" help upload >/dev/null 2>&1; then
-    H="$W/home"
-    if FAASLET_HOME="$H" "$FAASLET" upload --local demo hello "$W/hello.wasm" >"$W/log" 2>&1 &&
-        cmp -s "$W/hello.wasm" "$H/functions/demo/hello/function.wasm"; then
-        ok "upload: valid module stored at functions/demo/hello/function.wasm"
-    else
-        bad "upload: valid module" "$W/log"
-    fi
-    printf '\000asm\001\000\000\000\001\005\001\140\000\000' >"$W/bad.wasm" # truncated type section
-    FAASLET_HOME="$H" "$FAASLET" upload --local demo broken "$W/bad.wasm" >"$W/log" 2>&1
-    st=$?
-    if [ $st -eq 3 ] && [ ! -e "$H/functions/demo/broken" ] && grep -q 'invalid module' "$W/log"; then
-        ok "upload: invalid module refused with the validator's message, nothing stored"
-    else
-        bad "upload: invalid module (status $st)" "$W/log"
-    fi
-    printf 'def faasm_main():\n    return 0\n' >"$W/f.py"
-    if FAASLET_HOME="$H" "$FAASLET" upload --local python hello "$W/f.py" --py >"$W/log" 2>&1 &&
-        cmp -s "$W/f.py" "$H/pyfuncs/python/hello/function.py"; then
-        ok "upload --py: stored at pyfuncs/python/hello/function.py"
-    else
-        bad "upload --py" "$W/log"
-    fi
-    all_refused=1
-    for name in '../x' 'a/b' '' '..'; do
-        FAASLET_HOME="$H" "$FAASLET" upload --local "$name" f "$W/hello.wasm" >"$W/log" 2>&1
-        [ $? -eq 64 ] || all_refused=0
-        FAASLET_HOME="$H" "$FAASLET" upload --local demo "$name" "$W/hello.wasm" >"$W/log" 2>&1
-        [ $? -eq 64 ] || all_refused=0
-    done
-    if [ $all_refused -eq 1 ] && [ ! -e "$W/x" ] && [ ! -e "$H/functions/x" ]; then
-        ok "upload: bad user/function names refused (status 64), nothing written"
-    else
-        bad "upload: bad names" "$W/log"
-    fi
-    FAASLET_HOME="$H" "$FAASLET" upload demo hello "$W/hello.wasm" >"$W/log" 2>&1
-    [ $? -eq 64 ] && ok "upload without --local: usage error (server upload not yet)" ||
-        bad "upload without --local" "$W/log"
-else
-    echo "skip  upload: this faaslet has no upload command"
+if ! "$FAASLET" help upload >"$W/log" 2>&1; then
+    bad "upload: \`faaslet help upload\` fails" "$W/log"
 fi
+H="$W/home"
+if FAASLET_HOME="$H" "$FAASLET" upload --local demo hello "$W/hello.wasm" >"$W/log" 2>&1 &&
+    cmp -s "$W/hello.wasm" "$H/functions/demo/hello/function.wasm"; then
+    ok "upload: valid module stored at functions/demo/hello/function.wasm"
+else
+    bad "upload: valid module" "$W/log"
+fi
+printf '\000asm\001\000\000\000\001\005\001\140\000\000' >"$W/bad.wasm" # truncated type section
+FAASLET_HOME="$H" "$FAASLET" upload --local demo broken "$W/bad.wasm" >"$W/log" 2>&1
+st=$?
+if [ $st -eq 3 ] && [ ! -e "$H/functions/demo/broken" ] && grep -q 'invalid module' "$W/log"; then
+    ok "upload: invalid module refused with the validator's message, nothing stored"
+else
+    bad "upload: invalid module (status $st)" "$W/log"
+fi
+printf 'def faasm_main():\n    return 0\n' >"$W/f.py"
+if FAASLET_HOME="$H" "$FAASLET" upload --local python hello "$W/f.py" --py >"$W/log" 2>&1 &&
+    cmp -s "$W/f.py" "$H/pyfuncs/python/hello/function.py"; then
+    ok "upload --py: stored at pyfuncs/python/hello/function.py"
+else
+    bad "upload --py" "$W/log"
+fi
+all_refused=1
+for name in '../x' 'a/b' '' '..'; do
+    FAASLET_HOME="$H" "$FAASLET" upload --local "$name" f "$W/hello.wasm" >"$W/log" 2>&1
+    [ $? -eq 64 ] || all_refused=0
+    FAASLET_HOME="$H" "$FAASLET" upload --local demo "$name" "$W/hello.wasm" >"$W/log" 2>&1
+    [ $? -eq 64 ] || all_refused=0
+done
+if [ $all_refused -eq 1 ] && [ ! -e "$W/x" ] && [ ! -e "$H/functions/x" ]; then
+    ok "upload: bad user/function names refused (status 64), nothing written"
+else
+    bad "upload: bad names" "$W/log"
+fi
+FAASLET_HOME="$H" "$FAASLET" upload demo hello "$W/hello.wasm" >"$W/log" 2>&1
+[ $? -eq 64 ] && ok "upload without --local: usage error (server upload not yet)" ||
+    bad "upload without --local" "$W/log"
 
 echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+[ $fail -eq 0 ] && [ $pass -gt 0 ]

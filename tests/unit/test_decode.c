@@ -314,7 +314,9 @@ Test(decode, opinfo_table) {
 }
 
 /* Regression (found by the fuzzer): a body declaring about 4 billion locals
- * made the decoder allocate and fill 4 GiB.  It is refused at once now. */
+ * made the decoder allocate and fill 4 GiB.  It is refused at once now.
+ * Kept as bytes: wat2wasm would have to write out 4 billion local
+ * declarations (a local group of count 0xfbffffff, then an i64 group). */
 Test(decode, huge_local_count_is_refused_without_allocating) {
     static const uint8_t bytes[] = {
         0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,

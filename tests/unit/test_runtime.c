@@ -102,7 +102,11 @@ Test(runtime, memory_full_size_without_max) {
     fl_store_free(s);
 }
 
-/* ---- the guard-page fault ---- */
+/* ---- the guard-page fault ----
+ * Only the guarded build has guard pages and the fault handler: the
+ * bounds-checked one (FL_MEMORY_GUARDED=0, the sanitizer build, chosen in
+ * engine/config.h) does not build these tests but its own below, and
+ * `make unit` says which set it ran. */
 
 typedef struct touch {
     fl_memory *mem;
@@ -126,9 +130,9 @@ static fl_trap touch_memory(fl_exec *ex, void *arg) {
     return FL_TRAP_NONE;
 }
 
+#if FL_MEMORY_GUARDED
+
 Test(runtime, guarded_fault_becomes_trap) {
-    if (!FL_MEMORY_GUARDED)
-        cr_skip_test("bounds-checked build: the interpreter checks accesses");
     fl_store *s = fl_store_new(NULL);
     fl_exec *ex = fl_exec_new(0);
     fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1, .max = 2, .has_max = true});
@@ -154,8 +158,6 @@ Test(runtime, guarded_fault_becomes_trap) {
 }
 
 Test(runtime, guarded_fault_reentrant) {
-    if (!FL_MEMORY_GUARDED)
-        cr_skip_test("bounds-checked build");
     fl_store *s = fl_store_new(NULL);
     fl_exec *ex = fl_exec_new(0);
     fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1});
@@ -179,8 +181,6 @@ static void *fault_in_thread(void *arg) {
 }
 
 Test(runtime, guarded_fault_in_other_threads) {
-    if (!FL_MEMORY_GUARDED)
-        cr_skip_test("bounds-checked build");
     fl_store *s = fl_store_new(NULL);
     fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1});
     pthread_t th[4];
@@ -193,6 +193,20 @@ Test(runtime, guarded_fault_in_other_threads) {
     }
     fl_store_free(s);
 }
+
+#else
+
+/* No guard region: a memory reserves its maximum only, and every access is
+ * checked by the interpreter (test_interp.c: "load" past the end traps). */
+Test(runtime, bounds_checked_memory_reserves_only_its_maximum) {
+    fl_store *s = fl_store_new(NULL);
+    fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1, .max = 2, .has_max = true});
+    cr_assert_not_null(m);
+    cr_assert_eq(m->reserved, 2 * PAGE);
+    fl_store_free(s);
+}
+
+#endif
 
 static fl_trap null_deref(fl_exec *ex, void *arg) {
     volatile int *p = arg;
@@ -648,26 +662,8 @@ Test(instantiate, memory_over_store_cap) {
 }
 
 /* ---- end to end: a real module through the decoder and interpreter ----
- * (module
- *   (import "env" "twice" (func $twice (param i32) (result i32)))
- *   (memory (export "mem") 1 2)
- *   (global $g (export "g") (mut i32) (i32.const 7))
- *   (table 2 funcref)  (elem (i32.const 0) $load)  (data (i32.const 16) "\2a")
- *   (func $load (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
- *   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
- *   (func (export "call_host") (param i32) (result i32) (call $twice (local.get 0)))) */
-static const uint8_t e2e_wasm[] = {
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
-    0x01, 0x7f, 0x02, 0x0d, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x05, 0x74, 0x77, 0x69, 0x63,
-    0x65, 0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00,
-    0x02, 0x05, 0x04, 0x01, 0x01, 0x01, 0x02, 0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x07,
-    0x0b, 0x07, 0x25, 0x05, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00, 0x01, 0x67, 0x03, 0x00,
-    0x04, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x01, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x02,
-    0x09, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x68, 0x6f, 0x73, 0x74, 0x00, 0x03, 0x09, 0x07,
-    0x01, 0x00, 0x41, 0x00, 0x0b, 0x01, 0x01, 0x0a, 0x17, 0x03, 0x07, 0x00, 0x20, 0x00,
-    0x2d, 0x00, 0x00, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b, 0x06, 0x00, 0x20,
-    0x00, 0x10, 0x00, 0x0b, 0x0b, 0x07, 0x01, 0x00, 0x41, 0x10, 0x0b, 0x01, 0x2a,
-};
+ * Source: tests/unit/wat/runtime_e2e.wat */
+#include "runtime_e2e.wasm.h"
 
 /* env.twice(x): 2x plus, reentrantly, load(x) of the calling module */
 static fl_trap host_twice(fl_host_call *call, fl_value *v) {
@@ -688,7 +684,7 @@ static uint32_t call1(fl_exec *ex, fl_funcinst *f, uint32_t x, fl_trap *trap) {
 
 Test(instantiate, end_to_end) {
     fl_error err = {0};
-    fl_module *m = fl_module_load(e2e_wasm, sizeof e2e_wasm, &err);
+    fl_module *m = fl_module_load(runtime_e2e_wasm, sizeof runtime_e2e_wasm, &err);
     cr_assert_not_null(m, "%s", err.message);
     fl_store *s = fl_store_new(NULL);
     fl_linker *l = fl_linker_new(s);
@@ -739,21 +735,8 @@ Test(instantiate, end_to_end) {
 }
 
 /* ---- the calling contract: fl_invoke's arrays must fit the type ----
- * (module
- *   (func (export "many") (result i64 i64 i64 i64 i64 i64 i64 i64)
- *     (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)
- *     (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8))
- *   (func (export "fourth") (param i64 i64 i64 i64) (result i64) (local.get 3))
- *   (func (export "none"))) */
-static const uint8_t sig_wasm[] = {
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x17, 0x03, 0x60, 0x00, 0x08,
-    0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x60, 0x04, 0x7e, 0x7e, 0x7e, 0x7e,
-    0x01, 0x7e, 0x60, 0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x01, 0x02, 0x07, 0x18, 0x03,
-    0x04, 0x6d, 0x61, 0x6e, 0x79, 0x00, 0x00, 0x06, 0x66, 0x6f, 0x75, 0x72, 0x74, 0x68,
-    0x00, 0x01, 0x04, 0x6e, 0x6f, 0x6e, 0x65, 0x00, 0x02, 0x0a, 0x1c, 0x03, 0x12, 0x00,
-    0x42, 0x01, 0x42, 0x02, 0x42, 0x03, 0x42, 0x04, 0x42, 0x05, 0x42, 0x06, 0x42, 0x07,
-    0x42, 0x08, 0x0b, 0x04, 0x00, 0x20, 0x03, 0x0b, 0x02, 0x00, 0x0b,
-};
+ * Source: tests/unit/wat/runtime_sig.wat */
+#include "runtime_sig.wasm.h"
 
 #define CANARY 0x5a5a5a5a5a5a5a5aull
 
@@ -769,7 +752,7 @@ static void assert_canaries(const fl_value *v, size_t from, size_t n) {
 
 Test(invoke, wasm_function_refused_unless_counts_match_its_type) {
     fl_error err = {0};
-    fl_module *m = fl_module_load(sig_wasm, sizeof sig_wasm, &err);
+    fl_module *m = fl_module_load(runtime_sig_wasm, sizeof runtime_sig_wasm, &err);
     cr_assert_not_null(m, "%s", err.message);
     fl_store *s = fl_store_new(NULL);
     fl_exec *ex = fl_exec_new(0);
@@ -938,7 +921,7 @@ Test(invoke, types_as_text) {
     cr_assert(fl_functype_is(&runs, "IIIfe:ii"));
 
     fl_error err = {0};
-    fl_module *m = fl_module_load(sig_wasm, sizeof sig_wasm, &err);
+    fl_module *m = fl_module_load(runtime_sig_wasm, sizeof runtime_sig_wasm, &err);
     cr_assert_not_null(m);
     cr_assert(fl_module_export_type_is(m, "fourth", "IIII:I"));
     cr_assert(!fl_module_export_type_is(m, "fourth", "III:I"));
@@ -949,17 +932,9 @@ Test(invoke, types_as_text) {
 }
 
 /* ---- host->guest re-entry is bounded by the C stack really left ----
- * (module
- *   (import "env" "again" (func $again (param i32) (result i32)))
- *   (func (export "f") (param i32) (result i32)
- *     (call $again (i32.add (local.get 0) (i32.const 1)))))
+ * Source: tests/unit/wat/runtime_again.wat
  * env.again(x) calls f(x) through fl_invoke: without end. */
-static const uint8_t again_wasm[] = {
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
-    0x01, 0x7f, 0x02, 0x0d, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x05, 0x61, 0x67, 0x61, 0x69,
-    0x6e, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x01,
-    0x0a, 0x0b, 0x01, 0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x00, 0x0b,
-};
+#include "runtime_again.wasm.h"
 
 typedef struct reentry {
     fl_funcinst *f;
@@ -989,7 +964,7 @@ static fl_trap host_again(fl_host_call *call, fl_value *v) {
 /* Runs f(0) until the re-entry ends; fills *r. */
 static void reenter_forever(reentry *r) {
     fl_error err = {0};
-    fl_module *m = fl_module_load(again_wasm, sizeof again_wasm, &err);
+    fl_module *m = fl_module_load(runtime_again_wasm, sizeof runtime_again_wasm, &err);
     cr_assert_not_null(m, "%s", err.message);
     fl_store *s = fl_store_new(NULL);
     fl_linker *l = fl_linker_new(s);
@@ -1160,16 +1135,8 @@ static long max_rss_kib(void) {
 }
 
 /* Four tables of 10,000,000 elements (80 MB each) and one page: F11.
- * (module (table 10000000 funcref) (table 10000000 funcref)
- *   (table 10000000 funcref) (table 10000000 funcref) (memory 1)
- *   (func (export "_start"))) */
-static const uint8_t tables_wasm[] = {
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
-    0x03, 0x02, 0x01, 0x00, 0x04, 0x19, 0x04, 0x70, 0x00, 0x80, 0xad, 0xe2, 0x04, 0x70,
-    0x00, 0x80, 0xad, 0xe2, 0x04, 0x70, 0x00, 0x80, 0xad, 0xe2, 0x04, 0x70, 0x00, 0x80,
-    0xad, 0xe2, 0x04, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x0a, 0x01, 0x06, 0x5f, 0x73,
-    0x74, 0x61, 0x72, 0x74, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
-};
+ * Source: tests/unit/wat/runtime_tables.wat */
+#include "runtime_tables.wasm.h"
 
 Test(store_budget, tables_past_the_budget_are_refused_before_they_are_allocated) {
     fl_budget_limits bl = {.memory_bytes = 1 << 20};
@@ -1177,7 +1144,7 @@ Test(store_budget, tables_past_the_budget_are_refused_before_they_are_allocated)
     fl_store_limits lim = {.max_memory_pages = 16, .budget = b};
     fl_store *s = fl_store_new(&lim);
     fl_error err = {0};
-    fl_module *m = fl_module_load(tables_wasm, sizeof tables_wasm, &err);
+    fl_module *m = fl_module_load(runtime_tables_wasm, sizeof runtime_tables_wasm, &err);
     cr_assert_not_null(m, "%s", err.message);
     long rss0 = max_rss_kib();
     fl_instance *inst;
@@ -1200,7 +1167,7 @@ Test(store_budget, memory_grow_in_guest_code_is_charged) {
     fl_store_limits lim = {.budget = b};
     fl_store *s = fl_store_new(&lim);
     fl_error err = {0};
-    fl_module *m = fl_module_load(e2e_wasm, sizeof e2e_wasm, &err);
+    fl_module *m = fl_module_load(runtime_e2e_wasm, sizeof runtime_e2e_wasm, &err);
     cr_assert_not_null(m, "%s", err.message);
     fl_linker *l = fl_linker_new(s);
     fl_funcinst *load = NULL;

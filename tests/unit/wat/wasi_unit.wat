@@ -1,0 +1,20 @@
+;; wasi_unit_wasm of tests/unit/test_wasi.c (the Makefile builds it with wat2wasm).
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hi\n")
+  (data (i32.const 32) "../x")
+  (func (export "write_hi") (result i32)
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 3))
+    (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+  (func (export "nwritten") (result i32) (i32.load (i32.const 8)))
+  (func (export "write_bad") (result i32)
+    (call $fd_write (i32.const 1) (i32.const 65532) (i32.const 1) (i32.const 8)))
+  (func (export "escape") (result i32)
+    (call $path_open (i32.const 3) (i32.const 0) (i32.const 32) (i32.const 4) (i32.const 0)
+                     (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 40)))
+  (func (export "exit7") (call $proc_exit (i32.const 7))))
