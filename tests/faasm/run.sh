@@ -16,29 +16,9 @@
 # failed" last; exits 1 on any failure.
 set -u
 
-FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
-B=${2:?usage: run.sh FAASLET BUILD_DIR}
-case "$FAASLET" in /*) ;; *) FAASLET=$(pwd)/$FAASLET ;; esac
-if [ ! -x "$FAASLET" ]; then
-    echo "run.sh: no faaslet binary at $FAASLET (make it first)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-mkdir -p "$B" && B=$(cd "$B" && pwd)
-W=$B/wasm
-S=$B/sandbox
-T=$B/calltmp
-export FAASLET_HOME=$B/home
-export TMPDIR=$T
-pass=0
-fail=0
-
 # shellcheck source=tests/func/cases.sh
-. "$ROOT/tests/func/cases.sh"
-
-rm -rf "$FAASLET_HOME" "$S" "$T"
+. "$(dirname "$0")/../func/cases.sh"
+cases_setup "$@"
 mkdir -p "$W" "$S" "$T"
 
 # ---- build (defaults only) and upload ----

@@ -1,11 +1,12 @@
 # cases.sh: the golden-case runner shared by tests/func/run.sh and
 # tests/faasm/run.sh (sourced, not run).
 #
-# The including script sets FAASLET, B (its build folder), W (compiled
+# The including script calls cases_setup FAASLET BUILD_DIR (its own
+# arguments), which sets FAASLET, B (its build folder), W (compiled
 # functions), S (an empty folder made for each case), T (TMPDIR, where
 # every call's private /tmp is made; it must be empty after each case),
-# HERE (the suite's folder), ROOT (the repository) and FAASLET_HOME, and
-# starts pass=0 fail=0.  run_cases FILE runs every case of FILE: one a line,
+# HERE (the suite's folder), ROOT (the repository) and FAASLET_HOME (made
+# empty), and starts pass=0 fail=0.  run_cases FILE runs every case of FILE: one a line,
 # fields split by " | ":
 #   name | faaslet arguments | exit status | exact stdout | stderr must contain | max seconds
 # In the arguments $W, $S, $H (FAASLET_HOME), $P (func/python), $Q
@@ -13,6 +14,28 @@
 # stdout field "~ERE" is a pattern the whole stdout must match, its
 # newlines read as spaces (trailing ones dropped).  Empty stderr field:
 # anything.  A line starting with # and an empty line are skipped.
+
+cases_setup() {
+    FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
+    B=${2:?usage: run.sh FAASLET BUILD_DIR}
+    case "$FAASLET" in /*) ;; *) FAASLET=$(pwd)/$FAASLET ;; esac
+    if [ ! -x "$FAASLET" ]; then
+        echo "run.sh: no faaslet binary at $FAASLET (make it first)" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    HERE=$(cd "$(dirname "$0")" && pwd)
+    ROOT=$(cd "$HERE/../.." && pwd)
+    mkdir -p "$B" && B=$(cd "$B" && pwd)
+    W=$B/wasm
+    S=$B/sandbox
+    T=$B/calltmp
+    export FAASLET_HOME=$B/home
+    export TMPDIR=$T
+    pass=0
+    fail=0
+    rm -rf "$FAASLET_HOME" "$S" "$T"
+}
 
 bad() {
     fail=$((fail + 1))
