@@ -61,6 +61,17 @@ static void add_body(hbuf *bodies, const hbuf *body) {
     hput(bodies, body->b, body->n);
 }
 
+/* A module of one function (type 0) whose body is `body`, with `ntypes`
+ * types; frees types and body. */
+static void one_function_module(hbuf *h, hbuf *types, uint32_t ntypes, hbuf *body) {
+    hbuf bodies = {0};
+    add_body(&bodies, body);
+    module(h, types, ntypes, &bodies, 1, 0);
+    hfree(types);
+    hfree(body);
+    hfree(&bodies);
+}
+
 static void put_n(hbuf *h, const uint8_t *bytes, size_t len, uint32_t times) {
     for (uint32_t i = 0; i < times; i++)
         hput(h, bytes, len);
@@ -71,7 +82,7 @@ static const uint8_t void_type[] = {0x60, 0x00, 0x00};
 /* F07a: a lazy local.get under n constants, then n local.set of another
  * local (each once scanned the whole virtual stack). */
 static void shape_lazy_local_under_sets(hbuf *h, uint32_t n) {
-    hbuf types = {0}, body = {0}, bodies = {0};
+    hbuf types = {0}, body = {0};
     hput(&types, void_type, sizeof void_type);
     static const uint8_t head[] = {0x01, 0x02, 0x7f, 0x20, 0x00};
     static const uint8_t cst[] = {0x41, 0x00}, set1[] = {0x41, 0x00, 0x21, 0x01};
@@ -80,17 +91,13 @@ static void shape_lazy_local_under_sets(hbuf *h, uint32_t n) {
     put_n(&body, set1, sizeof set1, n);
     hfill(&body, 0x1a, (size_t)n + 1);
     hbyte(&body, 0x0b);
-    add_body(&bodies, &body);
-    module(h, &types, 1, &bodies, 1, 0);
-    hfree(&types);
-    hfree(&body);
-    hfree(&bodies);
+    one_function_module(h, &types, 1, &body);
 }
 
 /* n constants, then n times: local.get 0, block end, drop (each block
  * entry once scanned the stack for lazy locals). */
 static void shape_blocks_over_a_deep_stack(hbuf *h, uint32_t n) {
-    hbuf types = {0}, body = {0}, bodies = {0};
+    hbuf types = {0}, body = {0};
     hput(&types, void_type, sizeof void_type);
     static const uint8_t cst[] = {0x41, 0x00}, blk[] = {0x20, 0x00, 0x02, 0x40, 0x0b, 0x1a};
     hbyte(&body, 0x01);
@@ -100,17 +107,13 @@ static void shape_blocks_over_a_deep_stack(hbuf *h, uint32_t n) {
     put_n(&body, blk, sizeof blk, n);
     hfill(&body, 0x1a, n);
     hbyte(&body, 0x0b);
-    add_body(&bodies, &body);
-    module(h, &types, 1, &bodies, 1, 0);
-    hfree(&types);
-    hfree(&body);
-    hfree(&bodies);
+    one_function_module(h, &types, 1, &body);
 }
 
 /* F07b: a br_table of n targets to a label of n / 64 values (was checked
  * and compiled once per target and value: n * n / 64). */
 static void shape_wide_br_table(hbuf *h, uint32_t n) {
-    hbuf types = {0}, body = {0}, bodies = {0};
+    hbuf types = {0}, body = {0};
     uint32_t k = n / 64;
     hput(&types, void_type, sizeof void_type);
     hbyte(&types, 0x60);
@@ -127,17 +130,13 @@ static void shape_wide_br_table(hbuf *h, uint32_t n) {
     hbyte(&body, 0x0b);
     hfill(&body, 0x1a, k);
     hbyte(&body, 0x0b);
-    add_body(&bodies, &body);
-    module(h, &types, 2, &bodies, 1, 0);
-    hfree(&types);
-    hfree(&body);
-    hfree(&bodies);
+    one_function_module(h, &types, 2, &body);
 }
 
 /* n nested blocks, then n small br_tables inside them (each once reset a
  * per-depth array: depth times count). */
 static void shape_br_tables_deep_inside(hbuf *h, uint32_t n) {
-    hbuf types = {0}, body = {0}, bodies = {0};
+    hbuf types = {0}, body = {0};
     hput(&types, void_type, sizeof void_type);
     static const uint8_t blk[] = {0x02, 0x40};
     /* i32.const 0, if, i32.const 0, br_table [0] 0, end */
@@ -146,11 +145,7 @@ static void shape_br_tables_deep_inside(hbuf *h, uint32_t n) {
     put_n(&body, blk, sizeof blk, n);
     put_n(&body, tbl, sizeof tbl, n);
     hfill(&body, 0x0b, (size_t)n + 1);
-    add_body(&bodies, &body);
-    module(h, &types, 1, &bodies, 1, 0);
-    hfree(&types);
-    hfree(&body);
-    hfree(&bodies);
+    one_function_module(h, &types, 1, &body);
 }
 
 /* n functions of type [] -> [] declaring `locals` locals each. */
@@ -171,7 +166,7 @@ static void shape_functions_with_locals(hbuf *h, uint32_t n, uint32_t locals) {
 
 /* n distinct types (ten params of four value types) and one function. */
 static void shape_many_types(hbuf *h, uint32_t n) {
-    hbuf types = {0}, body = {0}, bodies = {0};
+    hbuf types = {0}, body = {0};
     hput(&types, void_type, sizeof void_type);
     static const uint8_t vals[4] = {0x7f, 0x7e, 0x7d, 0x7c};
     for (uint32_t i = 0; i < n; i++) {
@@ -183,11 +178,7 @@ static void shape_many_types(hbuf *h, uint32_t n) {
     }
     static const uint8_t end[] = {0x00, 0x0b};
     hput(&body, end, sizeof end);
-    add_body(&bodies, &body);
-    module(h, &types, n + 1, &bodies, 1, 0);
-    hfree(&types);
-    hfree(&body);
-    hfree(&bodies);
+    one_function_module(h, &types, n + 1, &body);
 }
 
 /* A function of type [i32 x k] -> [i32 x k] (returning its params), k
