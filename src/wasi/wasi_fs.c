@@ -712,8 +712,6 @@ static fl_trap w_path_rename(fl_host_call *call, fl_value *args_results) {
     return interrupted ? FL_TRAP_INTERRUPTED : RET(e);
 }
 
-/* Stats guest path (ptr, len) beneath directory fd d as path_open would
- * find it: 0 or -errno. */
 /* The host's secrets no guest may open, whatever a preopen exposes (a
  * runtime root or --dir of the host's "/", a hard link, a bind mount): as
  * Faasm masks them.  Known by identity (device and inode), taken once. */
@@ -739,6 +737,8 @@ static bool is_blocked(const struct stat *st) {
     return false;
 }
 
+/* Stats guest path (ptr, len) beneath directory fd d as path_open would
+ * find it: 0 or -errno. */
 static int stat_path(fl_host_call *call, const fl__wasi_fd *d, const char *path, uint32_t len,
                      bool follow, struct stat *st) {
     int dir;
@@ -814,20 +814,19 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
      * its bytes back. */
     struct stat before, st;
     bool exists = false, named = false;
+    bool quota_counts = d->quota && (flags & (O_CREAT | O_TRUNC));
+    if ((flags & O_TRUNC) || quota_counts)
+        exists = stat_path(call, d, path, A32(3), follow, &before) == 0;
     /* a blocked file is refused before an O_TRUNC could empty it */
-    if ((flags & O_TRUNC) && stat_path(call, d, path, A32(3), follow, &before) == 0 &&
-        is_blocked(&before)) {
+    if ((flags & O_TRUNC) && exists && is_blocked(&before)) {
         e = W_EACCES;
         goto fail;
     }
-    if (d->quota && (flags & (O_CREAT | O_TRUNC))) {
-        exists = stat_path(call, d, path, A32(3), follow, &before) == 0;
-        if ((flags & O_CREAT) && !exists) {
-            e = fl__quota_charge(CTX, FL__WASI_NAME_COST);
-            if (e)
-                goto fail;
-            named = true;
-        }
+    if (quota_counts && (flags & O_CREAT) && !exists) {
+        e = fl__quota_charge(CTX, FL__WASI_NAME_COST);
+        if (e)
+            goto fail;
+        named = true;
     }
     int fd;
     int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, follow, CTX->no_openat2, &fd);
@@ -845,8 +844,8 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
         close(fd);
         goto fail;
     }
-    if ((flags & O_TRUNC) && exists && S_ISREG(before.st_mode) && before.st_dev == st.st_dev &&
-        before.st_ino == st.st_ino)
+    if (quota_counts && (flags & O_TRUNC) && exists && S_ISREG(before.st_mode) &&
+        before.st_dev == st.st_dev && before.st_ino == st.st_ino)
         fl__quota_release(CTX, (uint64_t)before.st_size);
     /* What does not apply to what was opened is dropped (witx allows
      * exactly that): a directory keeps no file rights, a file no path
