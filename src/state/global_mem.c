@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "state/state.h"
+#include "store/durable.h"
 
 typedef struct mem_elem {
     uint8_t *data;
@@ -195,25 +196,6 @@ static int entry_path(const mem_ctx *m, const char *ukey, const char *suffix, ch
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* mkdir -p of path (the tier's folder may not exist yet). */
-static int make_dirs(const char *path) {
-    char p[PATH_MAX];
-    int n = snprintf(p, sizeof p, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof p)
-        return -ENAMETOOLONG;
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char c = *s;
-        *s = '\0';
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
-            return -errno;
-        *s = c;
-        if (!c)
-            return 0;
-    }
-}
-
 /* Opens a stored file for reading and checks it: -ENOENT when there is
  * none, -EBADMSG when it is not a regular file, -EFBIG past
  * FL_STATE_MAX_BYTES.  Returns the fd and its size in *len. */
@@ -247,19 +229,6 @@ static int read_all(int fd, uint8_t *buf, size_t len) {
             return -errno;
         if (n == 0)
             return -EBADMSG;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int write_all(int fd, const uint8_t *buf, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
         buf += n;
         len -= (size_t)n;
     }
@@ -377,42 +346,12 @@ static int load_list(mem_ctx *m, mem_entry *e) {
     return 0;
 }
 
-/* Replaces the stored value of ukey with data[0..len): a temporary file in
- * the same folder, written, fsync'd and renamed over the old one, then the
- * folder fsync'd so the rename itself survives a crash. */
+/* Replaces the stored value of ukey with data[0..len), atomically (a
+ * crash leaves the old value or the new one). */
 static int store_value(const mem_ctx *m, const char *ukey, const uint8_t *data, size_t len) {
-    char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
-    const char *key;
-    int r = user_dir(m, ukey, dir, sizeof dir, &key);
-    if (r == 0)
-        r = entry_path(m, ukey, "", path, sizeof path);
-    if (r == 0 && snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir) >= (int)sizeof tmp)
-        r = -ENAMETOOLONG;
-    if (r == 0)
-        r = make_dirs(dir);
-    if (r < 0)
-        return r;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    r = write_all(fd, data, len);
-    if (r == 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlink(tmp);
-        return r;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        if (fsync(dfd) < 0)
-            r = -errno;
-        close(dfd);
-    }
-    return r;
+    char path[PATH_MAX];
+    int r = entry_path(m, ukey, "", path, sizeof path);
+    return r < 0 ? r : fl_durable_replace(path, data, len, 0600, 0700);
 }
 
 /* Appends one record to the stored list of ukey, in one write. */
@@ -425,7 +364,7 @@ static int store_append(const mem_ctx *m, const char *ukey, const uint8_t *data,
     if (r == 0)
         r = entry_path(m, ukey, LIST_SUFFIX, path, sizeof path);
     if (r == 0)
-        r = make_dirs(dir);
+        r = fl_durable_make_dirs(dir, 0700);
     if (r < 0)
         return r;
     uint8_t *rec = malloc(REC_HEADER + len);
@@ -441,7 +380,7 @@ static int store_append(const mem_ctx *m, const char *ukey, const uint8_t *data,
     if (fd < 0) {
         r = -errno;
     } else {
-        r = write_all(fd, rec, REC_HEADER + len);
+        r = fl_durable_write_all(fd, rec, REC_HEADER + len);
         if (r == 0 && fsync(fd) < 0)
             r = -errno;
         close(fd);

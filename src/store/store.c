@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/durable.h"
 #include "store/store.h"
 
 struct fl_fnstore {
@@ -186,88 +187,6 @@ int fl_fnstore_object_path(const fl_fnstore *s, const char *hash, char *buf, siz
     return fmt(buf, size, "%s/objects/%s.o", s->root, hash);
 }
 
-/* mkdir -p of the folder holding `file` (a path under the root). */
-static int make_parents(const char *file) {
-    char dir[PATH_MAX];
-    int rc = fmt(dir, sizeof dir, "%s", file);
-    if (rc < 0)
-        return rc;
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
-/* Writes all of bytes[0..len) to fd. */
-static int write_all(int fd, const uint8_t *bytes, size_t len) {
-    while (len > 0) {
-        ssize_t w = write(fd, bytes, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        bytes += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Atomically replaces `path` with bytes[0..len): temporary file beside it,
- * fsync, rename, fsync of the folder so the rename itself is durable. */
-static int write_atomic(const char *path, const uint8_t *bytes, size_t len) {
-    char tmp[PATH_MAX];
-    int rc = make_parents(path);
-    if (rc < 0)
-        return rc;
-    /* The temporary name starts with '.', which no stored name may, so
-     * listing never mistakes it for a function. */
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) : 0;
-    rc = fmt(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)dirlen, path, slash ? slash + 1 : path);
-    if (rc < 0)
-        return rc;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    rc = write_all(fd, bytes, len);
-    if (rc == 0 && fchmod(fd, 0644) < 0)
-        rc = -errno;
-    if (rc == 0 && fsync(fd) < 0)
-        rc = -errno;
-    if (close(fd) < 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0)
-        goto fail;
-
-    char dir[PATH_MAX];
-    if (fmt(dir, sizeof dir, "%.*s", (int)dirlen, path) == 0) {
-        int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            (void)fsync(dfd); /* best effort: the data is already in place */
-            close(dfd);
-        }
-    }
-    return 0;
-
-fail:
-    unlink(tmp);
-    return rc;
-}
-
 /* Reads the whole of `path` into a malloc'd buffer. */
 static int read_all(const char *path, uint8_t **bytes, size_t *len) {
     *bytes = NULL;
@@ -331,7 +250,7 @@ int fl_fnstore_put(const fl_fnstore *s, fl_fnstore_kind kind, const char *user,
     int rc = fl_fnstore_path(s, kind, user, func, path, sizeof path);
     if (rc < 0)
         return rc;
-    return write_atomic(path, bytes, len);
+    return fl_durable_replace(path, bytes, len, 0644, 0755);
 }
 
 int fl_fnstore_get(const fl_fnstore *s, fl_fnstore_kind kind, const char *user,
@@ -390,7 +309,7 @@ int fl_fnstore_put_shared(const fl_fnstore *s, const char *path, const uint8_t *
     int rc = fl_fnstore_shared_path(s, path, file, sizeof file);
     if (rc < 0)
         return rc;
-    return write_atomic(file, bytes, len);
+    return fl_durable_replace(file, bytes, len, 0644, 0755);
 }
 
 int fl_fnstore_get_shared(const fl_fnstore *s, const char *path, uint8_t **bytes,
