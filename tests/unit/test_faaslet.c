@@ -277,10 +277,29 @@ static int entries(const char *path) {
     return n;
 }
 
-/* Each call has a folder of its own under tmp_parent while it runs (two
- * calls at once: two folders), and it is gone when the call ends, also
- * when the call was stopped by its deadline. */
-Test(faaslet, each_call_has_a_private_tmp_removed_at_its_end) {
+/* Each Faaslet has a folder of its own under tmp_parent (two calls at
+ * once: two folders), kept while the Faaslet is warm and emptied between
+ * its calls, also when a call was stopped by its deadline; freeing the
+ * Faaslets removes the folders, and without reuse a call's folder goes
+ * when it ends. */
+static void expect_folders_empty(const char *parent, int n) {
+    DIR *d = opendir(parent);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        cr_expect_eq(entries(path), 0, "a warm Faaslet's /tmp was not emptied: %s", path);
+        seen++;
+    }
+    closedir(d);
+    cr_expect_eq(seen, n);
+}
+
+Test(faaslet, each_faaslet_has_a_private_tmp_emptied_after_each_call) {
     char parent[] = "/tmp/test_faaslet.XXXXXX";
     cr_assert_not_null(mkdtemp(parent));
     fl_runtime_config c;
@@ -306,9 +325,19 @@ Test(faaslet, each_call_has_a_private_tmp_removed_at_its_end) {
     fl_call_result_free(&r);
     cr_assert_eq(fl_runtime_await(rt, b, &r), 0);
     fl_call_result_free(&r);
-    cr_expect_eq(entries(parent), 0);
+    expect_folders_empty(parent, 2);
     expect_ok_call();
-    cr_expect_eq(entries(parent), 0);
+    expect_folders_empty(parent, 2);
+    fl_runtime_flush(rt);
+    cr_expect_eq(entries(parent), 0, "flushed Faaslets left their /tmp");
+    stop();
+
+    c.reuse = FL_REUSE_NONE;
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", faaslet_guest_wasm, sizeof faaslet_guest_wasm, &e), 0);
+    expect_ok_call();
+    cr_expect_eq(entries(parent), 0, "without reuse a call's /tmp goes with it");
     stop();
     cr_assert_eq(rmdir(parent), 0);
 }
@@ -607,7 +636,10 @@ Test(faaslet_tree, private_tmp_removed_with_no_fd_to_spare) {
         close(fds[i]);
     cr_assert_eq(r.outcome, FL_OUTCOME_TIMEOUT, "%s", r.error ? r.error : "");
     fl_call_result_free(&r);
-    cr_assert_eq(entries(tree_tmp), 0, "the call's /tmp was left behind");
+    /* emptied for the next call, or removed with its Faaslet */
+    cr_assert_leq(entries(folder), 0, "the call's /tmp was left behind (-1: removed, 0: emptied)");
+    fl_runtime_flush(rt);
+    cr_assert_eq(entries(tree_tmp), 0, "the Faaslet's /tmp was left behind");
     stop_tree();
 }
 
