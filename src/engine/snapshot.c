@@ -103,27 +103,55 @@ static bool page_is_zero(const uint8_t *p) {
     return any == 0;
 }
 
-/* Writes bytes[0..len) into fd at `base`, skipping all-zero 4 KiB pages
- * (fd must read as zeros there already: a fresh, truncated file).
- * Returns 0 or -errno. */
-static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && page_is_zero(bytes + i))
-            i += 4096;
-        size_t run = i;
-        while (run < len && !page_is_zero(bytes + run))
-            run += 4096;
-        while (i < run) {
-            ssize_t w = pwrite(fd, bytes + i, run - i, base + (off_t)i);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return w < 0 ? -errno : -EIO;
-            i += (size_t)w;
-        }
+/* Writes pages [from, to) of bytes into fd at base + from. */
+static int write_run(int fd, off_t base, const uint8_t *bytes, size_t from, size_t to) {
+    while (from < to) {
+        ssize_t w = pwrite(fd, bytes + from, to - from, base + (off_t)from);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        from += (size_t)w;
     }
     return 0;
+}
+
+#define PAGEMAP_BATCH 4096 /* entries read at once: 16 MiB of memory */
+
+/* Writes bytes[0..len) (page-aligned, a multiple of 4 KiB) into fd at
+ * `base`, skipping all-zero pages (fd must read as zeros there already: a
+ * fresh, truncated file).  When `pagemap` (an fd of /proc/self/pagemap) is
+ * given, pages the process never touched (neither present nor swapped)
+ * are skipped without being read: a 4 GiB memory the guest barely used
+ * costs a read of its page table, not of 4 GiB.  Returns 0 or -errno. */
+static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len, int pagemap) {
+    uint64_t entries[PAGEMAP_BATCH];
+    size_t npages = len / 4096, run = 0;
+    bool in_run = false;
+    for (size_t p = 0; p < npages; p += PAGEMAP_BATCH) {
+        size_t n = npages - p < PAGEMAP_BATCH ? npages - p : PAGEMAP_BATCH;
+        bool known = false;
+        if (pagemap >= 0) {
+            off_t at = (off_t)(((uintptr_t)bytes / 4096 + p) * sizeof(uint64_t));
+            known = pread(pagemap, entries, n * sizeof(uint64_t), at) == (ssize_t)(n * sizeof(uint64_t));
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t page = p + i;
+            /* bit 63: present, bit 62: swapped */
+            bool untouched = known && !(entries[i] >> 62);
+            bool data = !untouched && !page_is_zero(bytes + page * 4096);
+            if (data && !in_run) {
+                run = page;
+                in_run = true;
+            } else if (!data && in_run) {
+                int rc = write_run(fd, base, bytes, run * 4096, page * 4096);
+                if (rc < 0)
+                    return rc;
+                in_run = false;
+            }
+        }
+    }
+    return in_run ? write_run(fd, base, bytes, run * 4096, npages * 4096) : 0;
 }
 
 /* The index of function instance `f` in inst's function space, or -1. */
@@ -188,8 +216,11 @@ fl_snapshot *fl_snapshot_take(const fl_instance *inst, fl_error *err) {
         int e = s->fd < 0 ? -errno : 0;
         if (!e && ftruncate(s->fd, (off_t)mem->size) < 0)
             e = -errno;
+        int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
         if (!e)
-            e = write_sparse(s->fd, 0, mem->base, mem->size);
+            e = write_sparse(s->fd, 0, mem->base, mem->size, pagemap);
+        if (pagemap >= 0)
+            close(pagemap);
         /* nobody may change the image under the instances mapping it */
         if (!e && fcntl(s->fd, F_ADD_SEALS,
                         F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
@@ -343,7 +374,7 @@ int fl_snapshot_save(const fl_snapshot *s, const char *path,
         if (img == MAP_FAILED) {
             e = errno;
         } else {
-            int rc = write_sparse(fd, (off_t)h.image_offset, img, h.image_len);
+            int rc = write_sparse(fd, (off_t)h.image_offset, img, h.image_len, -1);
             munmap(img, h.image_len);
             e = rc < 0 ? -rc : 0;
         }
