@@ -270,6 +270,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench-start NOOP.wasm PYTHON_DIR HELLO.py FAASLET\n");
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
     devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     noop_bytes = read_file(argv[1], &noop_len);
     python_dir = argv[2];
@@ -293,6 +294,11 @@ int main(int argc, char **argv) {
                  {FL_REUSE_WARM, "warm, reset"}};
     double p50, p99, b50, b99;
 
+    /* BENCH_START_ONLY=N runs section N alone (profiling) */
+    const char *only_s = getenv("BENCH_START_ONLY");
+    int only = only_s ? atoi(only_s) : 0;
+    if (only && only != 1)
+        goto section2;
     printf("1. C no-op call, in process, one at a time (us)\n");
     sched_latency(20000, &b50, &b99);
     printf("   %-22s p50 %8.1f  p99 %8.1f\n", "executor round trip", b50, b99);
@@ -308,6 +314,11 @@ int main(int argc, char **argv) {
     printf("   restore from snapshot p50 %.1f us: goal <= 50, bar <= 200: %s\n", restore50,
            verdict(restore50, 50, 200, true));
 
+    if (only)
+        goto done;
+section2:
+    if (only && only != 2)
+        goto section3;
     printf("2. C no-op calls per second, 2 executor threads\n");
     double base = sched_rate(200000);
     printf("   %-22s %10.0f /s\n", "executor, empty call", base);
@@ -320,6 +331,11 @@ int main(int argc, char **argv) {
     }
     printf("   warm: goal >= 50,000/s, bar >= 20,000/s: %s\n", verdict(warm_rate, 50000, 20000, false));
 
+    if (only)
+        goto done;
+section3:
+    if (only && only != 3)
+        goto section4;
     printf("3. Python hello.py per call, in process (ms)\n");
     double py50 = 0;
     for (size_t i = 0; i < 3; i++) {
@@ -330,13 +346,17 @@ int main(int argc, char **argv) {
     }
     printf("   warm p50 %.2f ms: goal <= 1, bar <= 5: %s\n", py50, verdict(py50, 1, 5, true));
     char *run_argv[] = {argv[4], "run", argv[3], NULL};
-    char *py_argv[] = {"python3.11", "-c", "print(1)", NULL};
+    char *py_argv[] = {access("/usr/bin/python3.11", X_OK) == 0 ? "/usr/bin/python3.11" : "python3.11",
+                       "-c", "print(1)", NULL};
     double whole = process_median(run_argv, 20) / 1000, native = process_median(py_argv, 20) / 1000;
     printf("   faaslet run hello.py   %8.1f ms (median of 20)\n", whole);
     printf("   python3.11 -c print(1) %8.1f ms: ratio %.2fx; goal <= 1.5x: %s; bar <= 60 ms: %s\n",
            native, whole / native, whole / native <= 1.5 ? "met" : "NOT met",
            whole <= 60 ? "met" : "NOT met");
 
+    if (only)
+        goto done;
+section4:
     printf("4. Private memory per idle warm Faaslet, 1,000 alive (KB)\n");
     double priv, pss, secs;
     idle_memory(false, 1000, &priv, &pss, &secs);
@@ -346,6 +366,7 @@ int main(int argc, char **argv) {
     printf("   Python    private %8.1f  pss %8.1f  (made in %.2f s): goal <= 1024, bar <= 4096: %s\n",
            priv, pss, secs, verdict(priv, 1024, 4096, true));
 
+done:
     unlink(file);
     rmdir(dir);
     return 0;

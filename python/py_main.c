@@ -29,7 +29,9 @@
  */
 #include <Python.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wasi/api.h>
 
 #include "faasm/host_interface.h"
 
@@ -251,20 +253,27 @@ fail:
     return fail_with_exception();
 }
 
-/* Imports the file as module `function` (Faasm's way: __name__ is
- * "function") and calls `entry`: faasm_main() with no argument, any other
- * entry with the call's input bytes.  Returns the call's return value. */
+/* Makes the file's code (compiled already) module `function` (Faasm's
+ * way: __name__ is "function", in sys.modules, its folder on sys.path for
+ * its neighbours) and calls `entry`: faasm_main() with no argument, any
+ * other entry with the call's input bytes.  Executing the compiled code
+ * as the module, rather than importing it by name, compiles the file once
+ * and skips the finders.  Returns the call's return value. */
 static int
-call_entry(const char *path, PyObject *dir, const char *entry)
+call_entry(PyObject *code, const char *path, PyObject *dir, const char *entry)
 {
-    PyObject *mod = NULL, *fn = NULL, *arg = NULL, *res = NULL;
+    PyObject *mod = NULL, *fn = NULL, *arg = NULL, *res = NULL, *name = NULL, *file = NULL;
     int rc = 1;
     int with_input = strcmp(entry, DEFAULT_ENTRY) != 0;
 
     PyObject *path_list = PySys_GetObject("path"); /* borrowed */
     if (path_list == NULL || PyList_Append(path_list, dir) < 0)
         goto fail;
-    mod = PyImport_ImportModule("function");
+    name = PyUnicode_FromString("function");
+    file = PyUnicode_FromString(path);
+    if (name == NULL || file == NULL)
+        goto fail;
+    mod = PyImport_ExecCodeModuleObject(name, code, file, NULL);
     if (mod == NULL)
         goto fail;
     fn = PyObject_GetAttrString(mod, entry);
@@ -300,6 +309,8 @@ out:
     Py_XDECREF(arg);
     Py_XDECREF(fn);
     Py_XDECREF(mod);
+    Py_XDECREF(file);
+    Py_XDECREF(name);
     return rc;
 }
 
@@ -316,26 +327,30 @@ run_file(const char *user, const char *func, const char *entry)
     if (dir == NULL)
         return fail_with_exception();
     int rc;
-    if (entry[0] != '\0') {
-        rc = call_entry(path, dir, entry);
-    } else {
-        PyObject *code = compile_file(path);
-        if (code == NULL)
-            rc = fail_with_exception();
-        else if (names_at_top(code, DEFAULT_ENTRY))
-            rc = call_entry(path, dir, DEFAULT_ENTRY);
-        else
-            rc = run_script(code, path, dir);
-        Py_XDECREF(code);
-    }
+    PyObject *code = compile_file(path);
+    if (code == NULL)
+        rc = fail_with_exception();
+    else if (entry[0] != '\0')
+        rc = call_entry(code, path, dir, entry);
+    else if (names_at_top(code, DEFAULT_ENTRY))
+        rc = call_entry(code, path, dir, DEFAULT_ENTRY);
+    else
+        rc = run_script(code, path, dir);
+    Py_XDECREF(code);
     Py_DECREF(dir);
     return rc;
 }
 
-/* Runs one Faasm call: Python set up as Faasm had it (hash seed 0, no user
- * site, nothing written at run time), the entry called, Python finalised. */
+/* Whether _faasm_zygote initialised Python in this instance: then the
+ * instance is a snapshot's (or about to become one) and main() only runs
+ * the call. */
+static int zygote_done;
+
+/* Initialises Python as Faasm had it: hash seed 0, no user site, nothing
+ * written at run time; argv from the call.  Returns 0, or 1 with the
+ * failure reported. */
 static int
-run_function(int argc, char **argv, const char *user, const char *func, const char *entry)
+init_python(int argc, char **argv)
 {
     PyConfig cfg;
     PyConfig_InitPythonConfig(&cfg);
@@ -356,7 +371,125 @@ run_function(int argc, char **argv, const char *user, const char *func, const ch
         report_failure(msg, n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(msg));
         return 1;
     }
+    return 0;
+}
 
+/* The modules every call needs, imported once in the zygote: the Faasm API
+ * and what running a function and reporting its failure use.  (Nothing
+ * that seeds itself at import, such as random: every call starts from the
+ * same snapshot and must not share a seed.) */
+static const char *const ZYGOTE_IMPORTS[] = {"io", "traceback", "pyfaasm", "pyfaasm.core"};
+
+/* Faasm's zygote, run once per instance before any call, after which the
+ * host snapshots the instance (src/faaslet): Python initialised with the
+ * call's argv and the modules every call needs imported, so a call starts
+ * from here instead of initialising CPython.  Returns 0, or 1 when Python
+ * cannot start (a missing pyfaasm is left to the call that imports it). */
+__attribute__((export_name("_faasm_zygote"))) int
+_faasm_zygote(void)
+{
+    char user[NAME_MAX_LEN], func[NAME_MAX_LEN];
+    host_name(__faasm_get_py_user, user);
+    host_name(__faasm_get_py_func, func);
+    if (zygote_done || user[0] == '\0' || func[0] == '\0')
+        return 0; /* the `python` command (no function named) starts as usual */
+    size_t argc = 0, bytes = 0;
+    if (__wasi_args_sizes_get(&argc, &bytes) != 0)
+        return 1;
+    char **argv = calloc(argc + 1, sizeof *argv);
+    char *buf = malloc(bytes ? bytes : 1);
+    if (argv == NULL || buf == NULL || __wasi_args_get((uint8_t **)argv, (uint8_t *)buf) != 0)
+        return 1;
+    int rc = init_python((int)argc, argv);
+    free(argv);
+    free(buf);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < sizeof ZYGOTE_IMPORTS / sizeof ZYGOTE_IMPORTS[0]; i++) {
+        PyObject *m = PyImport_ImportModule(ZYGOTE_IMPORTS[i]);
+        if (m == NULL)
+            PyErr_Clear();
+        Py_XDECREF(m);
+    }
+    /* What the first compile() in a process sets up lazily (the parser's
+     * tables, the source codecs) is set up here, into the snapshot, not
+     * again in every call. */
+    char path[2 * NAME_MAX_LEN + 32];
+    snprintf(path, sizeof path, "/pyfuncs/%s/%s/function.py", user, func);
+    PyObject *code = compile_file(path);
+    Py_XDECREF(code);
+    PyErr_Clear();
+    /* Every object alive now is the snapshot's: collected once here and
+     * frozen (gc.freeze, made for pre-fork servers), so no call walks them
+     * again in a collection of its own. */
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *c1 = gc ? PyObject_CallMethod(gc, "collect", NULL) : NULL;
+    PyObject *c2 = gc ? PyObject_CallMethod(gc, "freeze", NULL) : NULL;
+    Py_XDECREF(c1);
+    Py_XDECREF(c2);
+    Py_XDECREF(gc);
+    PyErr_Clear();
+    zygote_done = 1;
+    return 0;
+}
+
+/* sys.argv of this call, from its argv (the zygote's may differ: calls from
+ * outside get the runtime's arguments, chained ones only the name). */
+static void
+set_argv(int argc, char **argv)
+{
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list != NULL && i < argc; i++) {
+        PyObject *a = PyUnicode_DecodeFSDefault(argv[i]);
+        if (a == NULL || PyList_Append(list, a) < 0) {
+            Py_XDECREF(a);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(a);
+    }
+    if (list != NULL)
+        PySys_SetObject("argv", list);
+    Py_XDECREF(list);
+    PyErr_Clear();
+}
+
+/* Flushes sys.stdout and sys.stderr, as finalisation would. */
+static int
+flush_std(void)
+{
+    int failed = 0;
+    const char *names[] = {"stdout", "stderr"};
+    for (int i = 0; i < 2; i++) {
+        PyObject *f = PySys_GetObject(names[i]); /* borrowed */
+        if (f == NULL || f == Py_None)
+            continue;
+        PyObject *r = PyObject_CallMethod(f, "flush", NULL);
+        if (r == NULL) {
+            PyErr_Clear();
+            failed = failed || i == 0;
+        }
+        Py_XDECREF(r);
+    }
+    return failed;
+}
+
+/* Runs one Faasm call.  After a zygote, Python is initialised already and
+ * the host resets the instance after the call, so nothing is finalised:
+ * the call's output is flushed and that is all.  Without one (a host that
+ * never snapshots), Python starts and is finalised here. */
+static int
+run_function(int argc, char **argv, const char *user, const char *func, const char *entry)
+{
+    if (zygote_done) {
+        set_argv(argc, argv);
+        int rc = run_file(user, func, entry);
+        if (flush_std() && rc == 0)
+            rc = 120; /* as python3.11 does when flushing stdout fails */
+        return rc;
+    }
+    if (init_python(argc, argv) != 0)
+        return 1;
     int rc = run_file(user, func, entry);
     if (Py_FinalizeEx() < 0 && rc == 0)
         rc = 120; /* as python3.11 does when flushing stdout fails */
