@@ -339,6 +339,37 @@ static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint
     return rc;
 }
 
+/* Copies the data extents of [from, from + len) of fd `in` to fd `out` at
+ * `to`, leaving its holes holes (SEEK_DATA/SEEK_HOLE: reading a memfd's
+ * holes would fill them).  Returns 0 or an errno. */
+static int copy_data(int in, off_t from, int out, off_t to, uint64_t len) {
+    static __thread uint8_t buf[1 << 20];
+    off_t end = from + (off_t)len, pos = from;
+    while (pos < end) {
+        off_t data = lseek(in, pos, SEEK_DATA);
+        if (data < 0)
+            return errno == ENXIO ? 0 : errno; /* ENXIO: only a hole is left */
+        if (data >= end)
+            return 0;
+        off_t hole = lseek(in, data, SEEK_HOLE);
+        if (hole < 0)
+            return errno;
+        if (hole > end)
+            hole = end;
+        for (off_t at = data; at < hole;) {
+            size_t n = (size_t)(hole - at) < sizeof buf ? (size_t)(hole - at) : sizeof buf;
+            ssize_t r = pread(in, buf, n, at);
+            if (r <= 0)
+                return r < 0 ? errno : EIO;
+            if (write_run(out, to - from + at, buf, 0, (size_t)r) < 0)
+                return errno ? errno : EIO;
+            at += r;
+        }
+        pos = hole;
+    }
+    return 0;
+}
+
 int fl_snapshot_save(const fl_snapshot *s, const char *path,
                      const uint8_t key[FL_SNAPSHOT_KEY_LEN], fl_error *err) {
     const fl_module *m = s->module;
@@ -368,17 +399,8 @@ int fl_snapshot_save(const fl_snapshot *s, const char *path,
         e = errno;
     if (!e && ftruncate(fd, (off_t)(h.image_offset + h.image_len)) < 0)
         e = errno;
-    if (!e && h.image_len) {
-        /* copy the image from the memfd, keeping its holes */
-        void *img = mmap(NULL, h.image_len, PROT_READ, MAP_SHARED, s->fd, s->image_offset);
-        if (img == MAP_FAILED) {
-            e = errno;
-        } else {
-            int rc = write_sparse(fd, (off_t)h.image_offset, img, h.image_len, -1);
-            munmap(img, h.image_len);
-            e = rc < 0 ? -rc : 0;
-        }
-    }
+    if (!e && h.image_len)
+        e = copy_data(s->fd, s->image_offset, fd, (off_t)h.image_offset, h.image_len);
     if (!e && (pwrite(fd, meta, h.meta_len, sizeof h) != (ssize_t)h.meta_len))
         e = errno ? errno : EIO;
     if (!e) {

@@ -25,6 +25,7 @@
 #include "engine/snapshot.h"
 #include "faaslet/call_tmp.h"
 #include "faaslet/faaslet.h"
+#include "faaslet/snapshot_key.h"
 #include "host/host.h"
 
 typedef struct faaslet faaslet;
@@ -48,6 +49,8 @@ typedef struct fn_version {
     pthread_mutex_t lock;  /* guards what follows */
     fl_snapshot *snap;     /* set once, by the first Faaslet made; NULL until then */
     bool no_snapshot;      /* its Faaslets cannot be snapshotted: each call builds afresh */
+    char *snap_path;       /* where its snapshot is kept on disk (NULL: nowhere) */
+    uint8_t key[FL_SNAPSHOT_KEY_LEN]; /* ... and under which key */
     atomic_bool retired;   /* replaced: found no more, its Faaslets not pooled again */
     faaslet *idle_head, *idle_tail; /* idle warm Faaslets, most recently used first */
     unsigned nidle;
@@ -79,9 +82,11 @@ struct fl_runtime {
     pthread_mutex_t py_lock;           /* guards py_dirs, and inserting py_module */
     python_dir *py_dirs;               /* folders given by fl_runtime_add_python */
     _Atomic(fl_module *) py_module;    /* python_dir/py_func.wasm once loaded */
+    uint8_t py_sha[FL_SNAPSHOT_KEY_LEN]; /* its bytes' SHA-256, set before it is */
     atomic_uint_fast64_t idle_bytes;   /* estimated cost of every idle Faaslet */
     struct {
         atomic_uint_fast64_t built, restored, reused, pooled, evicted;
+        atomic_uint_fast64_t disk_loaded, disk_refused, disk_saved;
     } stats;
     char tmp_parent[PATH_MAX]; /* where Faaslets' private /tmp folders are made */
     bool shards_made;
@@ -242,6 +247,7 @@ static void version_unref(fn_version *v) {
     fl_snapshot_unref(v->snap);
     fl_module_free(v->owned);
     free(v->py_dir);
+    free(v->snap_path);
     pthread_mutex_destroy(&v->lock);
     free(v);
 }
@@ -357,6 +363,74 @@ static fl_module *load_checked(const uint8_t *bytes, size_t n, const volatile in
     return m;
 }
 
+/* The environment every guest sees (FAASM_ENV less what the config sets,
+ * then the config's) into envp[0..NFAASM_ENV + envc); returns the count. */
+static size_t guest_env(const fl_runtime_config *c, const char **envp) {
+    size_t envc = 0;
+    for (size_t i = 0; i < NFAASM_ENV; i++)
+        if (!env_names((const char *const *)c->envp, c->envc, FAASM_ENV[i]))
+            envp[envc++] = FAASM_ENV[i];
+    for (size_t i = 0; i < c->envc; i++)
+        envp[envc++] = c->envp[i];
+    return envc;
+}
+
+/* Gives v its place on disk and its key (snapshot_key.h), and loads the
+ * snapshot kept there when it was made from the same inputs: a missing,
+ * foreign, truncated or corrupt file is refused and rebuilt by the first
+ * Faaslet.  `module_sha` is the SHA-256 of the module's bytes. */
+static void version_disk(fl_runtime *rt, fn_version *v, const char *user, const char *func,
+                         const uint8_t module_sha[FL_SNAPSHOT_KEY_LEN]) {
+    const fl_runtime_config *c = &rt->cfg;
+    if (!c->snapshot_dir || c->reuse == FL_REUSE_NONE)
+        return;
+    size_t n = strlen(c->snapshot_dir) + strlen(user) + strlen(func) + 16;
+    if (!(v->snap_path = malloc(n)))
+        return;
+    snprintf(v->snap_path, n, "%s/%s/%s%s.snap", c->snapshot_dir, user, func,
+             v->python ? ".py" : "");
+    fl__snapshot_key_ctx *k = fl__snapshot_key_begin();
+    if (!k) {
+        free(v->snap_path);
+        v->snap_path = NULL;
+        return;
+    }
+    fl__snapshot_key_str(k, "faaslet " FL_VERSION " snapshot of");
+    fl__snapshot_key_str(k, user);
+    fl__snapshot_key_str(k, func);
+    fl__snapshot_key_bytes(k, module_sha, FL_SNAPSHOT_KEY_LEN);
+    fl__snapshot_key_u64(k, c->max_memory_mib);
+    const char *envp[NFAASM_ENV + 256];
+    size_t envc = c->envc <= 256 ? guest_env(c, envp) : 0;
+    fl__snapshot_key_u64(k, c->envc <= 256 ? envc : UINT64_MAX);
+    for (size_t i = 0; i < envc; i++)
+        fl__snapshot_key_str(k, envp[i]);
+    for (size_t i = 0; i < c->npreopens; i++) {
+        fl__snapshot_key_str(k, c->preopens[i].guest_path);
+        fl__snapshot_key_u64(k, c->preopens[i].read_only);
+    }
+    fl__snapshot_key_u64(k, c->no_private_tmp);
+    if (v->python) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/.stamp-root", c->python_dir);
+        fl__snapshot_key_file(k, path); /* the runtime root, as its build knows it */
+        snprintf(path, sizeof path, "%s/function.py", v->py_dir);
+        fl__snapshot_key_file(k, path); /* the zygote compiles it */
+    } else {
+        fl__snapshot_key_tree(k, c->runtime_root, 10000);
+    }
+    fl__snapshot_key_end(k, v->key);
+
+    fl_error err;
+    fl_snapshot *s = fl_snapshot_load(v->snap_path, v->module, v->key, &err);
+    if (s) {
+        v->snap = s;
+        atomic_fetch_add_explicit(&rt->stats.disk_loaded, 1, memory_order_relaxed);
+    } else if (access(v->snap_path, F_OK) == 0) {
+        atomic_fetch_add_explicit(&rt->stats.disk_refused, 1, memory_order_relaxed);
+    }
+}
+
 /* The current version of C function user/func: cached, or read from the
  * function store and loaded.  No lock is held while reading and loading,
  * so a slow load holds up no other call.  Two calls may load the same
@@ -383,10 +457,17 @@ static fn_version *version_get(fl_runtime *rt, const char *user, const char *fun
     char what[2 * FL_FNSTORE_NAME_MAX + 2];
     snprintf(what, sizeof what, "%s/%s", user, func);
     fl_module *loaded = load_checked(bytes, n, cancel, what, msg, len);
-    free(bytes);
-    if (!loaded)
+    if (!loaded) {
+        free(bytes);
         return NULL;
+    }
     v = version_new(loaded, loaded, false, NULL);
+    if (v) {
+        uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+        fl__sha256(bytes, n, sha);
+        version_disk(rt, v, user, func, sha);
+    }
+    free(bytes);
     v = v ? version_install(rt, user, func, false, v, false) : NULL;
     if (!v)
         snprintf(msg, len, "out of memory");
@@ -454,16 +535,20 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
         return NULL;
     }
     fl_module *loaded = load_checked(bytes, n, cancel, path, msg, len);
-    free(bytes);
-    if (!loaded)
+    if (!loaded) {
+        free(bytes);
         return NULL;
+    }
     pthread_mutex_lock(&rt->py_lock);
-    if (!atomic_load(&rt->py_module))
+    if (!atomic_load(&rt->py_module)) {
+        fl__sha256(bytes, n, rt->py_sha);
         atomic_store_explicit(&rt->py_module, loaded, memory_order_release);
+    }
     else
         fl_module_free(loaded); /* another call loaded it meanwhile: keep theirs */
     m = atomic_load(&rt->py_module);
     pthread_mutex_unlock(&rt->py_lock);
+    free(bytes);
     return m;
 }
 
@@ -507,6 +592,8 @@ static fn_version *python_version_get(fl_runtime *rt, const char *user, const ch
     if (python_folder_check(user, func, dir, msg, len) < 0)
         return NULL;
     v = version_new(NULL, m, true, dir);
+    if (v)
+        version_disk(rt, v, user, func, rt->py_sha);
     v = v ? version_install(rt, user, func, true, v, false) : NULL;
     if (!v)
         snprintf(msg, len, "out of memory");
@@ -524,6 +611,11 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
         return -2;
     }
     fn_version *v = version_new(m, m, false, NULL);
+    if (v) {
+        uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+        fl__sha256(bytes, len, sha);
+        version_disk(rt, v, user, func, sha);
+    }
     v = v ? version_install(rt, user, func, false, v, true) : NULL;
     if (!v)
         return fl_error_set(err, 0, "out of memory");
@@ -901,12 +993,7 @@ static faaslet *faaslet_new(fl_runtime *rt, fn_version *v, const char *user, con
     f->tmp = (fl__call_tmp){.fd = -1, .spare = -1};
     f->cost = faaslet_cost(v->module);
 
-    size_t envc = 0;
-    for (size_t i = 0; i < NFAASM_ENV; i++)
-        if (!env_names((const char *const *)c->envp, c->envc, FAASM_ENV[i]))
-            envp[envc++] = FAASM_ENV[i];
-    for (size_t i = 0; i < c->envc; i++)
-        envp[envc++] = c->envp[i];
+    size_t envc = guest_env(c, envp);
     /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp"
      * (and a Python function's folder, which wasi-libc prefers to "/" for
      * paths under it: the longest preopen prefix wins) */
@@ -1134,11 +1221,15 @@ static int faaslet_instance(faaslet *f, fl_call_sink *sink, char *msg, size_t le
     /* state mapped by the zygote belongs to the state, not to the image */
     fl_snapshot *taken = fl_host_mapped_state(f->host) ? NULL : fl_snapshot_take(f->inst, &err);
     pthread_mutex_lock(&v->lock);
+    bool first = taken && !v->snap;
     if (!taken)
         v->no_snapshot = true;
     else if (!v->snap)
         v->snap = fl_snapshot_ref(taken);
     pthread_mutex_unlock(&v->lock);
+    /* kept on disk for the next process (a failure to save costs only that) */
+    if (first && v->snap_path && fl_snapshot_save(taken, v->snap_path, v->key, &err) == 0)
+        atomic_fetch_add_explicit(&rt->stats.disk_saved, 1, memory_order_relaxed);
     fl_snapshot_unref(taken);
     return 0;
 fail:
@@ -1387,6 +1478,9 @@ void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st) {
     st->pooled = atomic_load(&rt->stats.pooled);
     st->evicted = atomic_load(&rt->stats.evicted);
     st->idle_bytes = atomic_load(&rt->idle_bytes);
+    st->disk_loaded = atomic_load(&rt->stats.disk_loaded);
+    st->disk_refused = atomic_load(&rt->stats.disk_refused);
+    st->disk_saved = atomic_load(&rt->stats.disk_saved);
 }
 
 /* ---- the runtime ---- */

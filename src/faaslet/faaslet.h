@@ -66,6 +66,9 @@
 typedef struct fl_runtime fl_runtime;
 typedef struct fl_state fl_state;
 
+/* faaslet's version: part of every snapshot's key on disk. */
+#define FL_VERSION "0.9.0"
+
 /* The default per-user state quota (max_state_mib). */
 #define FL_RUNTIME_DEFAULT_STATE_MIB 1024u
 /* The defaults of the warm pool's caps (pool_max_mib, pool_per_function). */
@@ -109,6 +112,9 @@ typedef struct fl_runtime_config {
     fl_reuse reuse;            /* default FL_REUSE_WARM */
     uint32_t pool_max_mib;     /* idle warm Faaslets of all functions, estimated; 0: 1024 */
     uint32_t pool_per_function; /* idle warm Faaslets per function; 0: 64 */
+    const char *snapshot_dir;  /* functions' snapshots are kept here between processes
+                                * (DIR/USER/FUNC.snap, FUNC.py.snap for Python), keyed by
+                                * every input of the image; NULL: in memory only */
     const char *state_dir;     /* the global state tier persists here (values and
                                 * appended lists: fl_global_mem_open); NULL: in
                                 * memory only, gone with the runtime */
@@ -235,6 +241,9 @@ typedef struct fl_pool_stats {
     uint64_t pooled;     /* Faaslets reset and kept idle after a call */
     uint64_t evicted;    /* idle Faaslets freed to make room */
     uint64_t idle_bytes; /* the idle Faaslets' estimated cost now */
+    uint64_t disk_loaded;  /* snapshots loaded from snapshot_dir */
+    uint64_t disk_refused; /* ... found there but refused (other inputs, truncated, corrupt) */
+    uint64_t disk_saved;   /* snapshots written there */
 } fl_pool_stats;
 void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st);
 
