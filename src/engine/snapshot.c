@@ -116,7 +116,7 @@ static int write_run(int fd, off_t base, const uint8_t *bytes, size_t from, size
     return 0;
 }
 
-#define PAGEMAP_BATCH 4096 /* entries read at once: 16 MiB of memory */
+#define PAGEMAP_BATCH 512 /* entries read at once (4 KiB of stack): 2 MiB of memory */
 
 /* Writes bytes[0..len) (page-aligned, a multiple of 4 KiB) into fd at
  * `base`, skipping all-zero pages (fd must read as zeros there already: a
@@ -343,31 +343,39 @@ static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint
  * `to`, leaving its holes holes (SEEK_DATA/SEEK_HOLE: reading a memfd's
  * holes would fill them).  Returns 0 or an errno. */
 static int copy_data(int in, off_t from, int out, off_t to, uint64_t len) {
-    static __thread uint8_t buf[1 << 20];
+    enum { BUF = 1 << 20 };
+    uint8_t *buf = malloc(BUF);
+    int e = buf ? 0 : ENOMEM;
     off_t end = from + (off_t)len, pos = from;
-    while (pos < end) {
+    while (!e && pos < end) {
         off_t data = lseek(in, pos, SEEK_DATA);
-        if (data < 0)
-            return errno == ENXIO ? 0 : errno; /* ENXIO: only a hole is left */
+        if (data < 0) {
+            e = errno == ENXIO ? 0 : errno; /* ENXIO: only a hole is left */
+            break;
+        }
         if (data >= end)
-            return 0;
+            break;
         off_t hole = lseek(in, data, SEEK_HOLE);
-        if (hole < 0)
-            return errno;
+        if (hole < 0) {
+            e = errno;
+            break;
+        }
         if (hole > end)
             hole = end;
-        for (off_t at = data; at < hole;) {
-            size_t n = (size_t)(hole - at) < sizeof buf ? (size_t)(hole - at) : sizeof buf;
+        for (off_t at = data; !e && at < hole;) {
+            size_t n = (size_t)(hole - at) < BUF ? (size_t)(hole - at) : BUF;
             ssize_t r = pread(in, buf, n, at);
             if (r <= 0)
-                return r < 0 ? errno : EIO;
-            if (write_run(out, to - from + at, buf, 0, (size_t)r) < 0)
-                return errno ? errno : EIO;
-            at += r;
+                e = r < 0 ? errno : EIO;
+            else if (write_run(out, to - from + at, buf, 0, (size_t)r) < 0)
+                e = errno ? errno : EIO;
+            else
+                at += r;
         }
         pos = hole;
     }
-    return 0;
+    free(buf);
+    return e;
 }
 
 int fl_snapshot_save(const fl_snapshot *s, const char *path,
