@@ -1,7 +1,7 @@
 # faaslet: a serverless runtime for WebAssembly functions.
 #
 #   make            build build/faaslet
-#   make test       every test: unit, SDK, WASI, functions end to end, Faasm-style
+#   make test       every test (and the layering check): unit, SDK, WASI, functions end to end, Faasm-style
 #                   functions (faasmtest), Python,
 #                   wasm spec suite (installs missing packages, builds Python)
 #   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
@@ -37,7 +37,7 @@ else
   CFLAGS  += -O2
 endif
 
-LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/sched/*.c src/state/*.c src/store/*.c \
+LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/tiers/*.c src/sched/*.c src/state/*.c src/store/*.c \
                                 src/wasi/*.c src/host/*.c src/faaslet/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
@@ -63,7 +63,7 @@ SDK_INIT   := $(BUILD)/sdk/lib/faaslet_init.o
 SDK_CFLAGS := --target=wasm32-wasi -O2 -Wall -Wextra -Werror -nostdlibinc \
               -isystem sdk/include -isystem sdk/include/posix -idirafter /usr/include/wasm32-wasi
 
-.PHONY: all deps test unit spec sdktest wasitest functest faasmtest securitytest pytest asan demo bench fuzz clean
+.PHONY: all deps test layering unit spec sdktest wasitest functest faasmtest securitytest pytest asan demo bench fuzz clean
 
 all: deps $(FAASLET)
 
@@ -160,7 +160,15 @@ pytest: deps $(FAASLET) python
 securitytest: deps $(FAASLET)
 	@SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest
 
-test: unit sdktest wasitest functest faasmtest securitytest pytest spec
+test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec
+
+# The engine knows execution tiers only through engine/tier.h: nothing under
+# src/engine may include a tier's header (src/interp, later src/codegen).
+.PHONY: layering
+layering:
+	@if grep -rnE '#include "(interp|codegen|tiers)/' src/engine; then \
+	    echo "layering: src/engine includes a tier (above)" >&2; exit 1; fi
+	@echo "layering: src/engine includes no tier"
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test

@@ -378,7 +378,8 @@ static fl_inst_status allocate(fl_store *s, const fl_module *m, const fl_extern 
         f->type_id = ids[m->funcs[i].type_index];
         f->instance = inst;
         f->def_index = i;
-        f->code = m->interp_code ? m->interp_code[i] : NULL;
+        f->tier = m->tier;
+        f->code = m->tier_code ? m->tier_code[i] : NULL;
         f->name = m->funcs[i].debug_name;
         inst->funcs[nf++] = f;
     }

@@ -12,7 +12,7 @@
 #include "engine/module.h"
 #include "engine/runtime.h"
 #include "engine/validate.h"
-#include "interp/interp.h"
+#include "engine/tier.h"
 
 const fl_opinfo fl_opinfo_table[FL_OP_COUNT] = {
 #define OP(name, text, byte, imm, sig) [byte] = {text, imm, sig},
@@ -241,8 +241,10 @@ fl_module *fl_module_load_opts(const uint8_t *bytes, size_t len, const fl_load_o
         goto fail;
     if (intern_types(m, opts, err) < 0)
         goto fail;
-    if (fl_interp_prepare(m, opts, err) < 0)
+    const fl_tier *tier = opts && opts->tier ? opts->tier : fl_default_tier;
+    if (tier->prepare(m, opts, err) < 0)
         goto fail;
+    m->tier = tier;
     return m;
 fail:
     fl_module_free(m);
@@ -252,7 +254,8 @@ fail:
 void fl_module_free(fl_module *m) {
     if (!m)
         return;
-    fl_interp_release(m);
+    if (m->tier)
+        m->tier->release(m);
     for (uint32_t i = 0; i < m->ntypes; i++)
         free(m->types[i].params); /* results share the allocation */
     free(m->types);

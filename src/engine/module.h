@@ -274,8 +274,10 @@ typedef struct fl_module {
      * neither compiling nor instantiating interns again. */
     uint32_t *type_ids;
 
-    /* Filled by fl_interp_prepare(): one compiled body per defined function. */
-    struct fl_interp_code **interp_code;
+    /* The execution tier (engine/tier.h) that runs it, and what that tier's
+     * prepare made: one compiled body per defined function. */
+    const struct fl_tier *tier;
+    void **tier_code;
 } fl_module;
 
 /* A decode or validation failure: a message worded like the spec's
@@ -336,6 +338,9 @@ typedef struct fl_load_opts {
      * function body and every few thousand instructions, so a load ends
      * within about a millisecond of it being raised. */
     const volatile int *interrupt;
+    /* The tier that prepares and runs the module (engine/tier.h); NULL:
+     * fl_default_tier, the interpreter. */
+    const struct fl_tier *tier;
 } fl_load_opts;
 
 /* Decodes, validates and prepares for execution: the one entry point for

@@ -16,7 +16,7 @@
 
 #include "engine/runtime.h"
 #include "engine/runtime_int.h"
-#include "interp/interp.h"
+#include "engine/tier.h"
 
 /* ---- traps ---- */
 
@@ -112,15 +112,15 @@ fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void
     return trap;
 }
 
-typedef struct interp_call {
+typedef struct tier_call {
     fl_funcinst *f;
     const fl_value *args;
     fl_value *results;
-} interp_call;
+} tier_call;
 
-static fl_trap run_interp(fl_exec *ex, void *arg) {
-    interp_call *c = arg;
-    return fl_interp_call(ex, c->f, c->args, c->results);
+static fl_trap run_tier(fl_exec *ex, void *arg) {
+    tier_call *c = arg;
+    return c->f->tier->call(ex, c->f, c->args, c->results);
 }
 
 /* FL_TRAP_SIGNATURE with a detail naming f, its type and what was given. */
@@ -197,8 +197,8 @@ fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t narg
     }
     if (ex->depth >= ex->max_depth)
         return FL_TRAP_STACK_EXHAUSTED;
-    interp_call c = {f, args, results};
-    return fl_exec_guarded(ex, run_interp, &c);
+    tier_call c = {f, args, results};
+    return fl_exec_guarded(ex, run_tier, &c);
 }
 
 /* ---- stores ---- */

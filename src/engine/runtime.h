@@ -90,7 +90,8 @@ typedef struct fl_funcinst {
     uint32_t type_id;     /* equal ids <=> structurally equal types (fl_type_intern) */
     fl_instance *instance; /* owner; NULL for host functions */
     uint32_t def_index;    /* index among the module's defined functions */
-    const struct fl_interp_code *code; /* compiled body (defined functions) */
+    const struct fl_tier *tier; /* what runs it (engine/tier.h); NULL for host functions */
+    const void *code;      /* its tier's compiled body (defined functions) */
     fl_host_handler host;  /* host functions */
     void *host_data;
     const char *name;      /* for messages: "module.name" or debug name; may be NULL */

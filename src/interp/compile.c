@@ -1675,8 +1675,8 @@ int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
     if (m->uses_simd)
         return fl_error_set(err, m->simd_offset, FL_SIMD_UNSUPPORTED ": v128 or a SIMD "
                             "instruction at byte 0x%zx", m->simd_offset);
-    m->interp_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->interp_code);
-    if (!m->interp_code)
+    m->tier_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->tier_code);
+    if (!m->tier_code)
         return fl_error_set(err, 0, "out of memory");
     comp c = {.m = m, .words = fl_interp_op_words(), .err = err, .opts = opts};
     int rc = 0;
@@ -1686,8 +1686,8 @@ int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
             rc = -1;
             break;
         }
-        m->interp_code[i] = compile_func(&c, i);
-        if (!m->interp_code[i]) {
+        m->tier_code[i] = compile_func(&c, i);
+        if (!m->tier_code[i]) {
             rc = -1;
             break;
         }
@@ -1706,10 +1706,10 @@ int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
 }
 
 void fl_interp_release(fl_module *m) {
-    if (!m->interp_code)
+    if (!m->tier_code)
         return;
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        free(m->interp_code[i]);
-    free(m->interp_code);
-    m->interp_code = NULL;
+        free(m->tier_code[i]);
+    free(m->tier_code);
+    m->tier_code = NULL;
 }

@@ -183,6 +183,20 @@ static bool bulk_init_refs(fl_instance *inst, void **d, const fl_expr *items, ui
                 TRAP(ht_);                                                                 \
             FL_DISPATCH();                                                                 \
         }                                                                                  \
+        if (UNLIKELY(cf_->tier != &fl_interp_tier)) {                                      \
+            /* another tier's function: through its entry, arguments and               \
+             * results in place, as for a host function */                              \
+            const fl_functype *t_ = cf_->type;                                             \
+            size_t saved_ = ex->stack_used;                                                \
+            ex->stack_used = (size_t)(cfp_ - ex->stack) +                                  \
+                             (t_->nparams > t_->nresults ? t_->nparams : t_->nresults);    \
+            ex->depth = depth;                                                             \
+            fl_trap tt_ = cf_->tier->call(ex, cf_, cfp_, cfp_);                            \
+            ex->stack_used = saved_;                                                       \
+            if (UNLIKELY(tt_ != FL_TRAP_NONE))                                             \
+                TRAP(tt_);                                                                 \
+            FL_DISPATCH();                                                                 \
+        }                                                                                  \
         const struct fl_interp_code *cc_ = cf_->code;                                      \
         if (UNLIKELY(depth >= max_depth || cfp_ + cc_->frame_size > stack_end))            \
             goto trap_exhausted;                                                           \
@@ -868,3 +882,10 @@ const int32_t *fl_interp_op_words(void) {
 fl_trap fl_interp_call(fl_exec *ex, fl_funcinst *f, const fl_value *args, fl_value *results) {
     return run(ex, f, args, results, NULL);
 }
+
+const fl_tier fl_interp_tier = {
+    .name = "interpreter",
+    .prepare = fl_interp_prepare,
+    .release = fl_interp_release,
+    .call = fl_interp_call,
+};

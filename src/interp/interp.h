@@ -8,6 +8,10 @@
 
 #include "engine/module.h"
 #include "engine/runtime.h"
+#include "engine/tier.h"
+
+/* The interpreter as an execution tier (fl_default_tier, src/tiers). */
+extern const fl_tier fl_interp_tier;
 
 /* Compiles every defined function of a validated module into
  * m->interp_code, in time and code size linear in the module's size.

@@ -430,7 +430,7 @@ Test(module_load, interrupt_flag_stops_every_phase) {
     cr_assert_eq(fl_validate_opts(m, &go, &err), 0, "%s", err.message);
     cr_assert_eq(fl_interp_prepare(m, &stop, &err), -1);
     cr_assert_str_eq(err.message, "loading interrupted");
-    cr_assert_null(m->interp_code);
+    cr_assert_null(m->tier_code);
     fl_module_free(m);
     hfree(&h);
 }
