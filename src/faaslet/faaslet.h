@@ -1,8 +1,14 @@
 /*
- * faaslet.h: the embedded runtime.  A fl_runtime ties together a module
- * cache, the executor (sched/sched.h), the local state tier and the function
- * store; each call runs in its own Faaslet: a fresh fl_store, exec, linker,
- * WASI context and instance of a cached module, freed when the call ends.
+ * faaslet.h: the embedded runtime.  A fl_runtime ties together a function
+ * table, the executor (sched/sched.h), the local state tier and the
+ * function store.  Each call runs in a Faaslet of its function: an
+ * fl_store, exec, linker, WASI context and instance of the function's
+ * current module, which (with the default FL_REUSE_WARM) lives across
+ * calls: it is bound to each call and reset to the function's snapshot
+ * after it (memory, globals, tables, fds, /tmp, state mappings), so no
+ * call sees what another left.  The snapshot is taken after the first
+ * Faaslet's instantiation and `_faasm_zygote`, and with snapshot_dir set
+ * kept on disk for the next process.
  *
  * Faasm semantics: a function is a WASI command; a call runs its `_start`
  * (which runs main) and the call's return value is main's return value (the
@@ -42,10 +48,10 @@
  *
  * Filesystem, per call: the configured preopens first (guest fds 3, 4, ...),
  * then the runtime root read-only at "/", then a private writable "/tmp":
- * a fresh folder tmp_parent/faaslet-PID-XXXXXX made for the call and
- * removed, with everything the guest left in it, when the call ends (the
- * removal never follows a symlink and needs no new fd: the folder's fd and
- * a spare are held from its creation).  fl_runtime_new sweeps folders of
+ * a folder tmp_parent/faaslet-PID-XXXXXX of the Faaslet's own, emptied
+ * after a call that wrote there and removed, with everything the guest
+ * left in it, with the Faaslet (neither follows a symlink nor needs a new
+ * fd: the folder's fd and a spare are held from its creation).  fl_runtime_new sweeps folders of
  * that name left by processes that no longer run.  A configured preopen
  * named "/" or "/tmp" takes the place of the runtime's own.
  *
@@ -144,8 +150,9 @@ void fl_runtime_free(fl_runtime *rt);
  * it too. */
 int fl_runtime_check_module(const fl_module *m, char *msg, size_t len);
 
-/* Loads bytes[0..len) (borrowed) as function user/func, replacing nothing:
- * an already cached user/func keeps its module.  Returns 0; -1 with `err`
+/* Loads bytes[0..len) (borrowed) as function user/func, replacing its
+ * current version: calls in flight finish on the old module, later calls
+ * run the new one (and its own snapshot).  Returns 0; -1 with `err`
  * filled (decode or validation error, at err->offset); or -2 with
  * err->message saying why a valid module cannot run as a function
  * (fl_runtime_check_module). */
