@@ -341,6 +341,11 @@ typedef struct fl_load_opts {
     /* The tier that prepares and runs the module (engine/tier.h); NULL:
      * fl_default_tier, the interpreter. */
     const struct fl_tier *tier;
+    /* Skip validation: the caller vouches that these very bytes validated
+     * before (src/faaslet keeps a record per SHA-256 of what validated, in
+     * the operator's function store).  Decoding still checks every byte;
+     * bytes from a user must never be loaded trusted on their word. */
+    bool trusted;
 } fl_load_opts;
 
 /* Decodes, validates and prepares for execution: the one entry point for

@@ -26,6 +26,7 @@
 #include "faaslet/call_tmp.h"
 #include "faaslet/faaslet.h"
 #include "faaslet/snapshot_key.h"
+#include "store/durable.h"
 #include "host/host.h"
 
 typedef struct faaslet faaslet;
@@ -344,13 +345,38 @@ static fn_version *version_install(fl_runtime *rt, const char *user, const char 
     return v; /* the caller's reference is the one it gave */
 }
 
-/* Loads bytes[0..n) (borrowed) under `cancel` (may be NULL) and checks
- * that it can run as a function; NULL with "WHAT: why" in msg[0..len). */
-static fl_module *load_checked(const uint8_t *bytes, size_t n, const volatile int *cancel,
+/* The record that bytes of SHA-256 `sha` validated, in the function store
+ * (validated/<hex>), into buf; false when there is no store. */
+static bool validated_path(const fl_runtime *rt, const uint8_t sha[FL_SNAPSHOT_KEY_LEN],
+                           char *buf, size_t size) {
+    if (!rt->cfg.fnstore)
+        return false;
+    char hex[2 * FL_SNAPSHOT_KEY_LEN + 1];
+    for (int i = 0; i < FL_SNAPSHOT_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    return snprintf(buf, size, "%s/validated/%s", fl_fnstore_dir(rt->cfg.fnstore), hex) <
+           (int)size;
+}
+
+/* Loads bytes[0..n) (borrowed; SHA-256 `sha`) under `cancel` (may be
+ * NULL) and checks that it can run as a function; NULL with "WHAT: why"
+ * in msg[0..len).  Bytes the store records as validated before (the same
+ * SHA-256) are not validated again; bytes that validate are recorded. */
+static fl_module *load_checked(fl_runtime *rt, const uint8_t *bytes, size_t n,
+                               const uint8_t sha[FL_SNAPSHOT_KEY_LEN], const volatile int *cancel,
                                const char *what, char *msg, size_t len) {
-    fl_load_opts opts = {.interrupt = cancel};
+    char record[PATH_MAX];
+    bool recorded = validated_path(rt, sha, record, sizeof record);
+    fl_load_opts opts = {.interrupt = cancel, .trusted = recorded && access(record, F_OK) == 0};
     fl_error err = {0};
     fl_module *m = fl_module_load_opts(bytes, n, &opts, &err);
+    if (m && recorded && !opts.trusted) {
+        /* an empty file says it; made beside, then renamed into place */
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/validated", fl_fnstore_dir(rt->cfg.fnstore));
+        if (fl_durable_make_dirs(dir, 0755) == 0)
+            fl_durable_replace(record, (const uint8_t *)"", 0, 0644, 0755);
+    }
     if (!m) {
         snprintf(msg, len, "%s: %s (at byte %zu)", what, err.message, err.offset);
         return NULL;
@@ -456,17 +482,16 @@ static fn_version *version_get(fl_runtime *rt, const char *user, const char *fun
     }
     char what[2 * FL_FNSTORE_NAME_MAX + 2];
     snprintf(what, sizeof what, "%s/%s", user, func);
-    fl_module *loaded = load_checked(bytes, n, cancel, what, msg, len);
+    uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+    fl__sha256(bytes, n, sha);
+    fl_module *loaded = load_checked(rt, bytes, n, sha, cancel, what, msg, len);
     if (!loaded) {
         free(bytes);
         return NULL;
     }
     v = version_new(loaded, loaded, false, NULL);
-    if (v) {
-        uint8_t sha[FL_SNAPSHOT_KEY_LEN];
-        fl__sha256(bytes, n, sha);
+    if (v)
         version_disk(rt, v, user, func, sha);
-    }
     free(bytes);
     v = v ? version_install(rt, user, func, false, v, false) : NULL;
     if (!v)
@@ -534,14 +559,16 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
                  strerror(-rc));
         return NULL;
     }
-    fl_module *loaded = load_checked(bytes, n, cancel, path, msg, len);
+    uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+    fl__sha256(bytes, n, sha);
+    fl_module *loaded = load_checked(rt, bytes, n, sha, cancel, path, msg, len);
     if (!loaded) {
         free(bytes);
         return NULL;
     }
     pthread_mutex_lock(&rt->py_lock);
     if (!atomic_load(&rt->py_module)) {
-        fl__sha256(bytes, n, rt->py_sha);
+        memcpy(rt->py_sha, sha, sizeof sha);
         atomic_store_explicit(&rt->py_module, loaded, memory_order_release);
     }
     else

@@ -90,7 +90,8 @@ static size_t add_tree(fl__snapshot_key_ctx *k, const char *dir, const char *rel
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX], sub[PATH_MAX];
         struct stat st;

@@ -34,6 +34,7 @@
  * unreachable state are tracked; dead code after br/return/unreachable is
  * skipped up to the matching else/end.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1671,38 +1672,56 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
     return code;
 }
 
+static void comp_free(comp *c) {
+    free(c->code);
+    free(c->vs);
+    free(c->bl);
+    free(c->pt);
+    free(c->scratch);
+    free(c->stubs);
+    free(c->pool);
+    free(c->type_ids);
+}
+
+/* Bodies are compiled lazily, on a function's first call
+ * (fl_interp_code): a module loads in the time of decoding and validating
+ * it, and a call of CPython compiles the few thousand of its functions it
+ * runs, not all of them.  Only what the interpreter refuses outright is
+ * refused here, at load. */
 int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
+    (void)opts;
     if (m->uses_simd)
         return fl_error_set(err, m->simd_offset, FL_SIMD_UNSUPPORTED ": v128 or a SIMD "
                             "instruction at byte 0x%zx", m->simd_offset);
     m->tier_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->tier_code);
     if (!m->tier_code)
         return fl_error_set(err, 0, "out of memory");
-    comp c = {.m = m, .words = fl_interp_op_words(), .err = err, .opts = opts};
-    int rc = 0;
-    for (uint32_t i = 0; i < m->nfuncs; i++) {
-        if (fl_load_interrupted(opts)) {
-            fl_error_set(err, m->funcs[i].code_offset, "loading interrupted");
-            rc = -1;
-            break;
-        }
-        m->tier_code[i] = compile_func(&c, i);
-        if (!m->tier_code[i]) {
-            rc = -1;
-            break;
-        }
+    return 0;
+}
+
+const struct fl_interp_code *fl_interp_code(const fl_module *m, uint32_t i,
+                                            const fl_load_opts *opts, fl_error *err) {
+    _Atomic(void *) *slot = (_Atomic(void *) *)&m->tier_code[i];
+    void *code = atomic_load_explicit(slot, memory_order_acquire);
+    if (code)
+        return code;
+    if (fl_load_interrupted(opts)) {
+        fl_error_set(err, m->funcs[i].code_offset, "loading interrupted");
+        return NULL;
     }
-    free(c.code);
-    free(c.vs);
-    free(c.bl);
-    free(c.pt);
-    free(c.scratch);
-    free(c.stubs);
-    free(c.pool);
-    free(c.type_ids);
-    if (rc < 0)
-        fl_interp_release(m);
-    return rc;
+    comp c = {.m = m, .words = fl_interp_op_words(), .err = err, .opts = opts};
+    struct fl_interp_code *mine = compile_func(&c, i);
+    comp_free(&c);
+    if (!mine)
+        return NULL;
+    /* two threads may compile the same body at once: the first to publish
+     * wins and the other frees its copy */
+    void *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(slot, &expected, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    free(mine);
+    return expected;
 }
 
 void fl_interp_release(fl_module *m) {

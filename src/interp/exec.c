@@ -163,6 +163,22 @@ static bool bulk_init_refs(fl_instance *inst, void **d, const fl_expr *items, ui
         }                                                                                  \
     } while (0)
 
+/* The body of f on its first call in this instance: compiled (or found
+ * compiled by another instance of the module) and kept in f.  NULL with
+ * the trap's detail set when it cannot be compiled. */
+static const struct fl_interp_code *first_call(fl_exec *ex, fl_funcinst *f) {
+    fl_error err = {0};
+    /* the exec's flag (a timeout) stops a long compile as it stops code */
+    fl_load_opts opts = {.interrupt = &ex->interrupt};
+    const struct fl_interp_code *code =
+        fl_interp_code(f->instance->module, f->def_index, &opts, &err);
+    if (!code)
+        fl_exec_set_detail(ex, "cannot compile function %u: %s",
+                           f->instance->module->nimported_funcs + f->def_index, err.message);
+    f->code = code;
+    return code;
+}
+
 /* Call `f_` with its frame at `nfp_`; ip already points after the call. */
 #define DO_CALL(f_, nfp_)                                                                  \
     do {                                                                                   \
@@ -198,6 +214,11 @@ static bool bulk_init_refs(fl_instance *inst, void **d, const fl_expr *items, ui
             FL_DISPATCH();                                                                 \
         }                                                                                  \
         const struct fl_interp_code *cc_ = cf_->code;                                      \
+        if (UNLIKELY(cc_ == NULL)) {                                                       \
+            cc_ = first_call(ex, cf_);                                                     \
+            if (!cc_)                                                                      \
+                TRAP(*intr ? FL_TRAP_INTERRUPTED : FL_TRAP_HOST);                          \
+        }                                                                                  \
         if (UNLIKELY(depth >= max_depth || cfp_ + cc_->frame_size > stack_end))            \
             goto trap_exhausted;                                                           \
         depth++;                                                                           \
@@ -343,6 +364,8 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
     }
 
     const struct fl_interp_code *code = entry->code;
+    if (UNLIKELY(code == NULL) && !(code = first_call(ex, entry)))
+        return ex->interrupt ? FL_TRAP_INTERRUPTED : FL_TRAP_HOST;
     fl_value *fp = ex->stack + ex->stack_used;
     fl_value *stack_end = ex->stack + ex->stack_slots;
     const size_t saved_used = ex->stack_used;

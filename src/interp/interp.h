@@ -20,6 +20,14 @@ extern const fl_tier fl_interp_tier;
  * interpreter does not run, such as SIMD). */
 int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err);
 
+/* The compiled body of defined function i of module m, compiled now if
+ * this is its first call (thread-safe: a module is shared), in time
+ * linear in the body's size; opts->interrupt (opts may be NULL) stops it
+ * ("loading interrupted").  NULL with err filled when it cannot be (out
+ * of memory, interrupted). */
+const struct fl_interp_code *fl_interp_code(const fl_module *m, uint32_t i,
+                                            const fl_load_opts *opts, fl_error *err);
+
 /* Frees what fl_interp_prepare allocated; safe on a module never prepared. */
 void fl_interp_release(fl_module *m);
 

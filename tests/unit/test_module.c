@@ -428,9 +428,12 @@ Test(module_load, interrupt_flag_stops_every_phase) {
     cr_assert_eq(fl_validate_opts(m, &stop, &err), -1);
     cr_assert_str_eq(err.message, "loading interrupted");
     cr_assert_eq(fl_validate_opts(m, &go, &err), 0, "%s", err.message);
-    cr_assert_eq(fl_interp_prepare(m, &stop, &err), -1);
+    /* bodies compile on their first call (fl_interp_code), under the flag */
+    cr_assert_eq(fl_interp_prepare(m, &stop, &err), 0);
+    cr_assert_null(fl_interp_code(m, 0, &stop, &err));
     cr_assert_str_eq(err.message, "loading interrupted");
-    cr_assert_null(m->tier_code);
+    cr_assert_null(m->tier_code[0], "an interrupted compile published a body");
+    cr_assert_not_null(fl_interp_code(m, 0, &go, &err), "%s", err.message);
     fl_module_free(m);
     hfree(&h);
 }
@@ -481,6 +484,8 @@ static int phase_compile(const hbuf *h, fl_module *m, const fl_load_opts *opts,
                          fl_error *err) {
     (void)h;
     int rc = fl_interp_prepare(m, opts, err);
+    if (rc == 0 && !fl_interp_code(m, 0, opts, err))
+        rc = -1;
     fl_interp_release(m);
     return rc;
 }
