@@ -148,11 +148,51 @@ static uint64_t pages_bytes(uint64_t pages) {
     return pages * FL_PAGE_SIZE;
 }
 
+/* ---- the reservation pool ----
+ * Reserving 8 GiB and giving it back (mmap, munmap: page tables built and
+ * torn down, TLBs shot down on every core) is most of what a Faaslet's
+ * creation and end cost, so guarded reservations are kept: a freed one has
+ * its pages dropped (one mmap over the part that was accessible) and waits
+ * here, still registered with the fault handler, for the next memory. */
+
+#define POOL_MAX 64
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *pool[POOL_MAX];
+static size_t npool;
+
+/* A pooled reservation of FL_GUARDED_RESERVATION bytes, all PROT_NONE and
+ * never touched since it was dropped, or NULL. */
+static void *pool_take(void) {
+    void *base = NULL;
+    pthread_mutex_lock(&pool_lock);
+    if (npool)
+        base = pool[--npool];
+    pthread_mutex_unlock(&pool_lock);
+    return base;
+}
+
+/* Keeps a guarded reservation whose first `used` bytes may have been
+ * touched; false when the pool is full or the pages cannot be dropped. */
+static bool pool_put(void *base, size_t used) {
+    if (used && mmap(base, used, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                     -1, 0) == MAP_FAILED)
+        return false;
+    pthread_mutex_lock(&pool_lock);
+    bool kept = npool < POOL_MAX;
+    if (kept)
+        pool[npool++] = base;
+    pthread_mutex_unlock(&pool_lock);
+    return kept;
+}
+
 static void memory_free(void *obj) {
     memory_obj *mo = obj;
-    if (FL_MEMORY_GUARDED)
-        registry_remove(mo->m.base);
-    munmap(mo->m.base, mo->m.reserved);
+    if (!FL_MEMORY_GUARDED || mo->m.reserved != FL_GUARDED_RESERVATION ||
+        !pool_put(mo->m.base, mo->m.size)) {
+        if (FL_MEMORY_GUARDED)
+            registry_remove(mo->m.base);
+        munmap(mo->m.base, mo->m.reserved);
+    }
     fl__store_release(mo->store, pages_bytes(mo->m.pages));
     free(mo);
 }
@@ -190,14 +230,20 @@ fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
         fl__store_release(s, pages_bytes(limits.min));
         return NULL;
     }
-    /* anonymous pages read as zero: that is the zero-initialisation */
-    void *base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* anonymous pages read as zero: that is the zero-initialisation (a
+     * pooled reservation's were dropped, so they read as zero too) */
+    bool pooled = false;
+    void *base = FL_MEMORY_GUARDED && reserve == FL_GUARDED_RESERVATION ? pool_take() : NULL;
+    if (base)
+        pooled = true;
+    else
+        base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED)
         goto fail_obj;
     size_t size = (size_t)limits.min * FL_PAGE_SIZE;
     if (size && mprotect(base, size, PROT_READ | PROT_WRITE) < 0)
         goto fail_map;
-    if (FL_MEMORY_GUARDED && registry_add(base, reserve) < 0)
+    if (FL_MEMORY_GUARDED && !pooled && registry_add(base, reserve) < 0)
         goto fail_map;
 
     mo->m.base = base;
@@ -213,6 +259,8 @@ fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
     return &mo->m;
 
 fail_map:
+    if (pooled)
+        registry_remove(base);
     munmap(base, reserve);
 fail_obj:
     free(mo);

@@ -157,6 +157,37 @@ Test(runtime, guarded_fault_becomes_trap) {
     fl_store_free(s);
 }
 
+/* A freed memory's reservation is pooled and reused by the next memory:
+ * what the last one wrote reads as zero, pages past the new size trap
+ * again, and growing gives zero pages. */
+Test(runtime, pooled_reservation_starts_clean) {
+    fl_exec *ex = fl_exec_new(0);
+    uint8_t *first = NULL;
+    bool reused = false;
+    for (int round = 0; round < 3; round++) {
+        fl_store *s = fl_store_new(NULL);
+        fl_memory *m = fl_memory_new(s, (fl_limits){.min = 1, .max = 4, .has_max = true});
+        cr_assert_not_null(m);
+        reused = reused || m->base == first;
+        if (!first)
+            first = m->base;
+        for (uint64_t i = 0; i < m->size; i++)
+            cr_assert_eq(m->base[i], 0, "round %d: byte %llu left by the last memory", round,
+                         (unsigned long long)i);
+        touch t = {.mem = m, .offset = PAGE};
+        cr_assert_eq(fl_exec_guarded(ex, touch_memory, &t), FL_TRAP_MEMORY_OOB,
+                     "round %d: a page past the size is accessible", round);
+        cr_assert_eq(fl_memory_grow(m, 2), 1);
+        for (uint64_t i = PAGE; i < m->size; i++)
+            cr_assert_eq(m->base[i], 0, "round %d: grown byte %llu not zero", round,
+                         (unsigned long long)i);
+        memset(m->base, 0xAB, m->size); /* left for the next round to (not) see */
+        fl_store_free(s);
+    }
+    cr_assert(reused, "the reservation was not reused");
+    fl_exec_free(ex);
+}
+
 Test(runtime, guarded_fault_reentrant) {
     fl_store *s = fl_store_new(NULL);
     fl_exec *ex = fl_exec_new(0);
