@@ -140,7 +140,8 @@ void fl_cli_run_usage(FILE *out) {
             "it is 0..255; a value an exit status cannot carry (negative, or above\n"
             "255) is exit status 1, with \"faaslet: the function returned VALUE; exit\n"
             "status 1\" on stderr, so that failure never reads as success.  Else\n"
-            "2 trap (also memory limit, call stack exhausted, a runaway call tree),\n"
+            "2 trap, or a memory limit (the error says \"memory:\"); also call stack\n"
+            "  exhausted and a runaway call tree,\n"
             "3 load or link error (module missing, malformed, unknown import),\n"
             "64 bad usage, 70 internal error, 124 timeout (also in the start\n"
             "function or _faasm_zygote).  Each failure prints one line\n"
@@ -894,6 +895,7 @@ static int run_function(run_opts *o) {
         status = exit_status_of(res.retval);
         break;
     case FL_OUTCOME_TRAP:
+    case FL_OUTCOME_MEMORY: /* a trap's status, as on Faasm; the error names it */
         status = FL_RUN_TRAP;
         break;
     case FL_OUTCOME_TIMEOUT:

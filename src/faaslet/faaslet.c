@@ -939,8 +939,15 @@ static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *
     /* a cap or the budget refused the guest memory before it trapped: say so */
     const char *limit = inst ? fl_store_limit_reached(inst->store) : NULL;
     if (limit) {
-        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s; then %s%s%s%s", limit, where,
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_MEMORY), "%s; then %s%s%s%s", limit, where,
                      fl_trap_message(trap), detail[0] ? ": " : "", detail);
+        return;
+    }
+    /* a host call whose allocation the tree's budget refused says so in
+     * its detail; the budget's record is the fact that makes it a limit */
+    if (trap == FL_TRAP_HOST && call && fl_budget_refused(call->msg.budget, FL_BUDGET_MEMORY)) {
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_MEMORY), "%s%s%s%s", where, fl_trap_message(trap),
+                     detail[0] ? ": " : "", detail);
         return;
     }
     int32_t sp;
@@ -1714,6 +1721,8 @@ const char *fl_outcome_name(fl_outcome o) {
         return "timeout";
     case FL_OUTCOME_LOAD:
         return "load";
+    case FL_OUTCOME_MEMORY:
+        return "memory";
     }
     return "trap";
 }
@@ -1722,7 +1731,7 @@ const char *fl_outcome_name(fl_outcome o) {
 static fl_outcome outcome_of(int reason) {
     if (reason == FL_REASON_DEADLINE)
         return FL_OUTCOME_TIMEOUT;
-    if (reason >= FL_REASON_USER && reason <= OUTCOME(FL_OUTCOME_LOAD))
+    if (reason >= FL_REASON_USER && reason <= OUTCOME(FL_OUTCOME_MEMORY))
         return (fl_outcome)(reason - FL_REASON_USER);
     return FL_OUTCOME_TRAP; /* an error, cancelled, no stack left */
 }

@@ -207,9 +207,14 @@ typedef enum fl_outcome {
     FL_OUTCOME_TIMEOUT,  /* its tree's deadline passed (in the start function and
                           * _faasm_zygote too) */
     FL_OUTCOME_LOAD,     /* module not found, malformed, or unlinkable */
+    FL_OUTCOME_MEMORY,   /* a memory limit ended it: a memory or table the store's cap or
+                          * the tree's budget refused, or a host call's allocation (output,
+                          * state, a chained input) the budget refused: set by the refusal
+                          * itself (fl_store_limit_reached, fl_budget_refused), not read
+                          * from a message */
 } fl_outcome;
 
-/* "ok", "trap", "timeout", "load": the word that names an outcome. */
+/* "ok", "trap", "timeout", "load", "memory": the word that names an outcome. */
 const char *fl_outcome_name(fl_outcome o);
 
 typedef struct fl_call_result {
