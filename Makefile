@@ -11,6 +11,7 @@
 #   make python     CPython for wasm32-wasi and its runtime root
 #   make bench      interpreter vs native on compute kernels
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
+#   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
 #   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60;
 #                   FUZZ=entry: inputs run as functions through the runtime)
 #
@@ -25,7 +26,7 @@ FUZZ     ?= module
 
 CFLAGS   := -std=gnu11 -g -Wall -Wextra -Werror -Wno-unused-parameter \
             -Isrc -D_GNU_SOURCE -fno-strict-aliasing -pthread
-LDLIBS   := -lcjson -lm -lpthread
+LDLIBS   := -lcjson -lxxhash -lcrypto -lm -lpthread
 
 ifeq ($(SANITIZE),1)
   # Bounds-checked memory: guard-page faults and ASan's handler do not mix.
@@ -177,6 +178,17 @@ bench: deps $(FAASLET)
 	@sh bench/run.sh $(BUILD)
 
 # CPython in wasm (py_func under faaslet run) vs the native python3.11 on
+# How fast a call starts (bench/start.c): a C no-op and Python's hello.py
+# per call and per second, fresh, restored from a snapshot and warm, each
+# beside the executor's own figures; whole processes against python3.11;
+# memory per idle warm Faaslet.
+.PHONY: bench-start
+bench-start: deps $(FAASLET) $(SDK_LIB) $(SDK_INIT) python
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) bench/start.c $(LIB) $(LDLIBS) -o $(BUILD)/bench/start
+	$(FAASLET) cc -O2 -o $(BUILD)/bench/noop.wasm bench/noop.c
+	$(BUILD)/bench/start $(BUILD)/bench/noop.wasm $(BUILD)/python func/python/hello.py $(FAASLET)
+
 # CPU-bound Python programs (python/bench/): each ratio and the geometric mean
 .PHONY: bench-python
 bench-python: deps $(FAASLET) python

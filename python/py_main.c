@@ -27,8 +27,10 @@
  * The zygote (_faasm_zygote, exported; a Faasm host runs it once before
  * _start and snapshots the instance after it) does the work every call
  * shares: for a Python function it initialises CPython as a call would
- * (argv from WASI, hash seed 0, no user site, no bytecode written, `site`)
- * and imports what calls need (pyfaasm, pyfaasm.core, traceback, atexit).
+ * (argv from WASI, hash seed 0, no user site, no bytecode written, `site`),
+ * imports what calls need (io, pyfaasm, pyfaasm.core, traceback, atexit),
+ * compiles the function's file once (the compiler's lazy set-up) and
+ * freezes every object alive (gc.freeze: no call's collection walks them).
  * main() then only binds the call (sys.argv, the function's folder on
  * sys.path), runs it, runs its atexit handlers, flushes sys.stdout and
  * sys.stderr and returns without finalising Python: the host puts the
@@ -276,20 +278,27 @@ fail:
     return fail_with_exception();
 }
 
-/* Imports the file as module `function` (Faasm's way: __name__ is
- * "function") and calls `entry`: faasm_main() with no argument, any other
- * entry with the call's input bytes.  Returns the call's return value. */
+/* Makes the file's code (compiled already) module `function` (Faasm's
+ * way: __name__ is "function", in sys.modules, its folder on sys.path for
+ * its neighbours) and calls `entry`: faasm_main() with no argument, any
+ * other entry with the call's input bytes.  Executing the compiled code
+ * as the module, rather than importing it by name, compiles the file once
+ * and skips the finders.  Returns the call's return value. */
 static int
-call_entry(const char *path, PyObject *dir, const char *entry)
+call_entry(PyObject *code, const char *path, PyObject *dir, const char *entry)
 {
-    PyObject *mod = NULL, *fn = NULL, *arg = NULL, *res = NULL;
+    PyObject *mod = NULL, *fn = NULL, *arg = NULL, *res = NULL, *name = NULL, *file = NULL;
     int rc = 1;
     int with_input = strcmp(entry, DEFAULT_ENTRY) != 0;
 
     PyObject *path_list = PySys_GetObject("path"); /* borrowed */
     if (path_list == NULL || PyList_Append(path_list, dir) < 0)
         goto fail;
-    mod = PyImport_ImportModule("function");
+    name = PyUnicode_FromString("function");
+    file = PyUnicode_FromString(path);
+    if (name == NULL || file == NULL)
+        goto fail;
+    mod = PyImport_ExecCodeModuleObject(name, code, file, NULL);
     if (mod == NULL)
         goto fail;
     fn = PyObject_GetAttrString(mod, entry);
@@ -325,6 +334,8 @@ out:
     Py_XDECREF(arg);
     Py_XDECREF(fn);
     Py_XDECREF(mod);
+    Py_XDECREF(file);
+    Py_XDECREF(name);
     return rc;
 }
 
@@ -341,18 +352,16 @@ run_file(const char *user, const char *func, const char *entry)
     if (dir == NULL)
         return fail_with_exception();
     int rc;
-    if (entry[0] != '\0') {
-        rc = call_entry(path, dir, entry);
-    } else {
-        PyObject *code = compile_file(path);
-        if (code == NULL)
-            rc = fail_with_exception();
-        else if (names_at_top(code, DEFAULT_ENTRY))
-            rc = call_entry(path, dir, DEFAULT_ENTRY);
-        else
-            rc = run_script(code, path, dir);
-        Py_XDECREF(code);
-    }
+    PyObject *code = compile_file(path);
+    if (code == NULL)
+        rc = fail_with_exception();
+    else if (entry[0] != '\0')
+        rc = call_entry(code, path, dir, entry);
+    else if (names_at_top(code, DEFAULT_ENTRY))
+        rc = call_entry(code, path, dir, DEFAULT_ENTRY);
+    else
+        rc = run_script(code, path, dir);
+    Py_XDECREF(code);
     Py_DECREF(dir);
     return rc;
 }
@@ -480,10 +489,12 @@ run_call(int argc, char **argv, const char *user, const char *func, const char *
 }
 
 /* Modules every call needs, imported by the zygote so that a call starts
- * with them: pyfaasm's API and what it imports (collections, functools,
- * contextlib), traceback and what it imports (what a failing call prints
- * its traceback with), atexit (finish_call). */
-static const char *const WARM_MODULES[] = {"pyfaasm", "pyfaasm.core", "traceback", "atexit"};
+ * with them: io (compile_file), pyfaasm's API and what it imports
+ * (collections, functools, contextlib), traceback and what it imports
+ * (what a failing call prints its traceback with), atexit (finish_call).
+ * Nothing that seeds itself at import (random, tempfile, uuid): every call
+ * of a snapshot would share the seed. */
+static const char *const WARM_MODULES[] = {"io", "pyfaasm", "pyfaasm.core", "traceback", "atexit"};
 
 /* The program's argv from WASI (what _start would pass main), in one
  * allocation that is never freed (the zygote's state is the snapshot's).
@@ -509,7 +520,9 @@ wasi_argv(char ***out)
 /* The zygote: for a Python function (the host names a user and a
  * function), CPython initialised for calls and the modules every call
  * needs imported (a module that fails to import is left to the call that
- * needs it, which reports the error), and what Python buffered flushed.
+ * needs it, which reports the error), the function's file compiled once
+ * (the compiler's lazy set-up), every object collected and frozen, and
+ * what Python buffered flushed.
  * Anything else (python -c ...) needs nothing: main does it all.  Returns
  * 0, or 1 when Python cannot start (reported on stderr and as the call's
  * output). */
@@ -538,6 +551,24 @@ _faasm_zygote(void)
             PyErr_Clear();
         Py_XDECREF(m);
     }
+    /* What the first compile() in a process sets up lazily (the parser's
+     * tables, the source codecs) is set up here, into the snapshot, not
+     * again in every call. */
+    char path[2 * NAME_MAX_LEN + 32];
+    snprintf(path, sizeof path, "/pyfuncs/%s/%s/function.py", user, func);
+    PyObject *code = compile_file(path);
+    Py_XDECREF(code);
+    PyErr_Clear();
+    /* Every object alive now is the snapshot's: collected once here and
+     * frozen (gc.freeze, made for pre-fork servers), so no call walks them
+     * again in a collection of its own. */
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *c1 = gc ? PyObject_CallMethod(gc, "collect", NULL) : NULL;
+    PyObject *c2 = gc ? PyObject_CallMethod(gc, "freeze", NULL) : NULL;
+    Py_XDECREF(c1);
+    Py_XDECREF(c2);
+    Py_XDECREF(gc);
+    PyErr_Clear();
     /* what Python buffered now would be printed by every call */
     flush_std("stdout", 0);
     flush_std("stderr", 0);

@@ -801,7 +801,7 @@ static int call_once(fl_runtime *rt, const run_opts *o, const char *user, const 
 
 static int run_function(run_opts *o) {
     char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096], pydir[4096],
-         pyfolder[4096] = "", statedir[4096];
+         pyfolder[4096] = "", statedir[4096], snapdir[4096];
     uint8_t *input = NULL, *bytes = NULL;
     size_t input_len = 0, len = 0;
     fl_fnstore *fnstore = NULL;
@@ -881,6 +881,8 @@ static int run_function(run_opts *o) {
             goto out;
         }
         rc_cfg.state_dir = statedir;
+        snprintf(snapdir, sizeof snapdir, "%s/snapshots", fl_fnstore_dir(fnstore));
+        rc_cfg.snapshot_dir = snapdir;
     }
     python_dir(o, pydir, sizeof pydir);
     rc_cfg.python_dir = pydir;

@@ -478,6 +478,12 @@ static fl_inst_status run_start(const fl_module *m, fl_instance *inst, fl_exec *
 
 fl_inst_status fl_instantiate(fl_store *s, const fl_module *m, fl_linker *l, fl_exec *ex,
                               fl_instance **out, fl_error *err) {
+    return fl_instantiate_opts(s, m, l, ex, NULL, out, err);
+}
+
+fl_inst_status fl_instantiate_opts(fl_store *s, const fl_module *m, fl_linker *l, fl_exec *ex,
+                                   const fl_inst_opts *opts, fl_instance **out, fl_error *err) {
+    bool no_init = opts && opts->no_init;
     fl_inst_status st;
     fl_instance *inst = NULL;
     bool complete;
@@ -518,6 +524,8 @@ fl_inst_status fl_instantiate(fl_store *s, const fl_module *m, fl_linker *l, fl_
     st = allocate(s, m, exts, inst, err);
     if (st != FL_INST_OK)
         goto done;
+    if (no_init)
+        goto made; /* a snapshot restore follows: segments and start already ran */
     st = init_segments(m, inst, err);
     if (st != FL_INST_OK)
         goto done;
@@ -526,6 +534,7 @@ fl_inst_status fl_instantiate(fl_store *s, const fl_module *m, fl_linker *l, fl_
         if (st != FL_INST_OK)
             goto done;
     }
+made:
     if (out)
         *out = inst;
 done:

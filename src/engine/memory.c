@@ -247,6 +247,45 @@ int64_t fl_memory_grow(fl_memory *m, uint32_t delta) {
     return old;
 }
 
+int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages) {
+    memory_obj *mo = (memory_obj *)m; /* m is the first member */
+    if (pages > m->max_pages)
+        return -1;
+    if (pages > m->pages) {
+        if (fl__store_charge(mo->store, pages_bytes(pages - m->pages)) < 0) {
+            fl__store_refuse(mo->store, FL__LIMIT_BUDGET, "a snapshot of %u pages", pages);
+            return -1;
+        }
+    } else {
+        fl__store_release(mo->store, pages_bytes(m->pages - pages));
+    }
+    size_t image = (size_t)pages * FL_PAGE_SIZE, old = m->size;
+    /* The image replaces whatever pages the last call dirtied (the kernel
+     * drops them) and is copied on write, page by page, from then on. */
+    if (image && mmap(m->base, image, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+                      offset) == MAP_FAILED)
+        goto broken;
+    /* Pages past the image go back to never-touched PROT_NONE: they trap
+     * again, and a later memory.grow finds them zero. */
+    if (old > image && mmap(m->base + image, old - image, PROT_NONE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+                            0) == MAP_FAILED)
+        goto broken;
+    m->pages = pages;
+    m->size = image;
+    return 0;
+broken:
+    /* The reservation is still ours (MAP_FIXED failing leaves it mapped
+     * as it was, or unmapped where the kernel gave up): make it all
+     * inaccessible so no stale page is ever read as the snapshot's. */
+    mmap(m->base, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+         -1, 0);
+    fl__store_release(mo->store, pages_bytes(pages));
+    m->pages = 0;
+    m->size = 0;
+    return -1;
+}
+
 fl_limits fl__memory_limits(const fl_memory *m) {
     const memory_obj *mo = (const memory_obj *)m; /* m is the first member */
     return (fl_limits){.min = m->pages, .max = mo->declared_max, .has_max = m->has_max};

@@ -215,6 +215,7 @@ struct fl_store {
     size_t nobjs, cap;
     uint32_t refusals;      /* allocations a cap or the budget refused */
     char refused[160];      /* what the last refusal was, or "" */
+    uint64_t charged;       /* bytes charged to limits.budget now */
 };
 
 fl_store *fl_store_new(const fl_store_limits *limits) {
@@ -302,11 +303,27 @@ uint32_t fl__store_refusals(const fl_store *s) {
 }
 
 int fl__store_charge(fl_store *s, uint64_t bytes) {
-    return fl_budget_charge(s->limits.budget, FL_BUDGET_MEMORY, bytes);
+    if (fl_budget_charge(s->limits.budget, FL_BUDGET_MEMORY, bytes) < 0)
+        return -1;
+    s->charged += bytes;
+    return 0;
 }
 
 void fl__store_release(fl_store *s, uint64_t bytes) {
     fl_budget_release(s->limits.budget, FL_BUDGET_MEMORY, bytes);
+    s->charged -= bytes;
+}
+
+int fl_store_set_budget(fl_store *s, fl_budget *budget) {
+    if (budget != s->limits.budget) {
+        if (fl_budget_charge(budget, FL_BUDGET_MEMORY, s->charged) < 0)
+            return -1;
+        fl_budget_release(s->limits.budget, FL_BUDGET_MEMORY, s->charged);
+        s->limits.budget = budget;
+    }
+    s->refusals = 0;
+    s->refused[0] = 0;
+    return 0;
 }
 
 bool fl__store_pages_capped(const fl_store *s) {

@@ -215,6 +215,13 @@ typedef struct fl_store_limits {
 fl_store *fl_store_new(const fl_store_limits *limits);
 void fl_store_free(fl_store *s);
 
+/* Moves the store's charges (every memory's pages and table's elements it
+ * holds now) from its budget to `budget` (may be NULL: unlimited), which
+ * later allocations are charged to, and forgets earlier refusals: a store
+ * that outlives one call tree serves the next.  Returns 0, or -1 when the
+ * new budget refuses what the store holds (nothing then changes). */
+int fl_store_set_budget(fl_store *s, fl_budget *budget);
+
 /* What the last refusal by a cap or the budget was, e.g. "memory limit
  * reached (64 MiB): memory.grow by 960 pages refused" or "table limit
  * reached (10000000 elements): a table of 20000000 elements refused";
@@ -263,6 +270,16 @@ typedef enum fl_inst_status {
  * and any writes made by segments before a trap remain (as the spec says). */
 fl_inst_status fl_instantiate(fl_store *s, const fl_module *m, fl_linker *l, fl_exec *ex,
                               fl_instance **out, fl_error *err);
+
+/* fl_instantiate with options.  no_init: allocate and link only (memories
+ * and tables at their initial sizes, zero; globals at their initial
+ * values), no segments and no start function: for an instance about to be
+ * restored from a snapshot (engine/snapshot.h), where both already ran. */
+typedef struct fl_inst_opts {
+    bool no_init;
+} fl_inst_opts;
+fl_inst_status fl_instantiate_opts(fl_store *s, const fl_module *m, fl_linker *l, fl_exec *ex,
+                                   const fl_inst_opts *opts, fl_instance **out, fl_error *err);
 
 /* The export `name` of `inst`; returns false when there is none. */
 bool fl_instance_export(fl_instance *inst, const char *name, fl_extern *out);

@@ -5,6 +5,8 @@
 #ifndef FL_ENGINE_RUNTIME_INT_H
 #define FL_ENGINE_RUNTIME_INT_H
 
+#include <sys/types.h>
+
 #include "engine/runtime.h"
 
 /* The exec whose guest code this thread is running (NULL outside), read by
@@ -44,6 +46,13 @@ void fl__store_refuse(fl_store *s, fl__limit limit, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* How many refusals were recorded so far. */
 uint32_t fl__store_refusals(const fl_store *s);
+
+/* Makes the first `pages` pages of memory `m` a private copy-on-write
+ * mapping of fd from `offset` (a snapshot's image) and drops every page
+ * past them back to PROT_NONE; the store's charge follows the page count.
+ * Returns 0, or -1 (pages past the memory's maximum, the budget refused,
+ * or mmap failed: the memory is then empty, 0 pages). */
+int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages);
 
 /* Limits of an existing memory or table as import matching sees them: the
  * current size as min and the declared maximum (not the store's cap). */

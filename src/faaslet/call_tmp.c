@@ -147,6 +147,15 @@ fail:
     return -1;
 }
 
+int fl__call_tmp_empty(fl__call_tmp *tmp) {
+    if (!tmp->path[0])
+        return 0;
+    int rc = empty_folder(tmp->fd, &tmp->spare);
+    if (rc == 0 && tmp->spare < 0)
+        tmp->spare = fcntl(tmp->fd, F_DUPFD_CLOEXEC, 0);
+    return rc < 0 || tmp->spare < 0 ? -1 : 0;
+}
+
 /* Removes the call's /tmp with everything in it, then closes its fds.  A
  * folder that cannot be emptied (a pass that removes nothing, e.g. the
  * spare's slot lost to another thread) is tried again a few times, then

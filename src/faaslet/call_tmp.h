@@ -25,6 +25,11 @@ typedef struct fl__call_tmp {
  * Returns 0, or -1 with a message in msg[0..len). */
 int fl__call_tmp_make(fl__call_tmp *tmp, char *msg, size_t len);
 
+/* Empties the folder (kept, with its fds) for the next call of a warm
+ * Faaslet.  Returns 0, or -1 when something is left (the Faaslet must not
+ * serve another call then). */
+int fl__call_tmp_empty(fl__call_tmp *tmp);
+
 /* Removes the call's /tmp with everything in it, never following a
  * symlink, then closes its fds; a folder that cannot be emptied is
  * reported on stderr (and swept by a later runtime).  No-op when none was

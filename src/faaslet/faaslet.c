@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,13 @@
 #include <unistd.h>
 
 #include "engine/runtime.h"
+#include "engine/snapshot.h"
 #include "faaslet/call_tmp.h"
 #include "faaslet/faaslet.h"
+#include "faaslet/snapshot_key.h"
 #include "host/host.h"
 
-/* One loaded module, shared by every Faaslet of user/func. */
-typedef struct cached_module {
-    char *user, *func;
-    fl_module *module;
-    struct cached_module *next;
-} cached_module;
+typedef struct faaslet faaslet;
 
 /* A Python function's folder given by fl_runtime_add_python. */
 typedef struct python_dir {
@@ -38,17 +36,60 @@ typedef struct python_dir {
     struct python_dir *next;
 } python_dir;
 
+/* One version of a function: the module it runs, the snapshot its
+ * Faaslets start from, and its idle warm Faaslets.  Replacing a function
+ * (a new upload, a new Python folder) retires its version: calls in flight
+ * finish on it (they hold references), its Faaslets are not pooled again. */
+typedef struct fn_version {
+    atomic_uint refs;
+    fl_module *owned;      /* the module when the version owns it (not Python's) */
+    const fl_module *module;
+    bool python;
+    char *py_dir;          /* Python: the function's host folder (holds function.py) */
+    pthread_mutex_t lock;  /* guards what follows */
+    fl_snapshot *snap;     /* set once, by the first Faaslet made; NULL until then */
+    bool no_snapshot;      /* its Faaslets cannot be snapshotted: each call builds afresh */
+    char *snap_path;       /* where its snapshot is kept on disk (NULL: nowhere) */
+    uint8_t key[FL_SNAPSHOT_KEY_LEN]; /* ... and under which key */
+    atomic_bool retired;   /* replaced: found no more, its Faaslets not pooled again */
+    faaslet *idle_head, *idle_tail; /* idle warm Faaslets, most recently used first */
+    unsigned nidle;
+} fn_version;
+
+/* user/func (and whether it is a Python function) -> its current version. */
+typedef struct fn_entry {
+    char *user, *func;
+    bool python;
+    fn_version *ver; /* one reference */
+    struct fn_entry *next;
+} fn_entry;
+
+/* The function table is sharded so that calls of different functions take
+ * different locks: no process-wide lock on the path of a call. */
+#define FN_SHARDS 64
+typedef struct fn_shard {
+    pthread_mutex_t lock;
+    fn_entry *head;
+} fn_shard;
+
 struct fl_runtime {
     fl_runtime_config cfg;
     fl_sched *sched;
     fl_global_tier global;
     bool global_made;
     fl_state *state;
-    pthread_mutex_t lock; /* guards modules */
-    cached_module *modules;
-    fl_module *py_module;   /* python_dir/py_func.wasm once loaded; guarded by lock */
-    python_dir *py_dirs;    /* guarded by lock */
-    char tmp_parent[PATH_MAX]; /* where calls' private /tmp folders are made */
+    fn_shard shards[FN_SHARDS];
+    pthread_mutex_t py_lock;           /* guards py_dirs, and inserting py_module */
+    python_dir *py_dirs;               /* folders given by fl_runtime_add_python */
+    _Atomic(fl_module *) py_module;    /* python_dir/py_func.wasm once loaded */
+    uint8_t py_sha[FL_SNAPSHOT_KEY_LEN]; /* its bytes' SHA-256, set before it is */
+    atomic_uint_fast64_t idle_bytes;   /* estimated cost of every idle Faaslet */
+    struct {
+        atomic_uint_fast64_t built, restored, reused, pooled, evicted;
+        atomic_uint_fast64_t disk_loaded, disk_refused, disk_saved;
+    } stats;
+    char tmp_parent[PATH_MAX]; /* where Faaslets' private /tmp folders are made */
+    bool shards_made;
 };
 
 /* What a chained call carries beyond user, function and input. */
@@ -100,16 +141,30 @@ static bool env_names(const char *const *env, size_t n, const char *var) {
  * name: CPython reads its argv[0]). */
 #define FUNCTION_ARGV0 "function.wasm"
 
-/* One running call: what the host ops need. */
-typedef struct faaslet {
+/* A Faaslet: an instance of one function version with its store, exec,
+ * WASI and host contexts and private /tmp, built once and (warm) reset
+ * to the version's snapshot after each call. */
+struct faaslet {
     fl_runtime *rt;
+    fn_version *ver;       /* one reference */
+    fl_store *store;
+    fl_linker *linker;
+    fl_exec *ex;
+    fl_wasi *wasi;
+    fl_host *host;
+    fl_instance *inst;     /* NULL until its first call makes it */
+    fl__call_tmp tmp;
+    size_t cost;           /* what it is counted as while idle (pool_max_mib) */
+    faaslet *prev, *next;  /* in its version's idle list */
+    /* the call it runs now (NULL between calls) */
     const fl_call_info *call;
     fl_call_sink *sink;
     /* ids this call chained: the only ones it may await (ids are sequential,
-     * so any other id would reach other calls', other users', results) */
+     * so any other id would reach other calls', other users', results); an
+     * open-addressing set, so an await checks in O(1) */
     uint32_t *chained;
-    size_t nchained, capchained;
-} faaslet;
+    size_t nchained, setcap;
+};
 
 /* The executor's failure reason that carries outcome o. */
 #define OUTCOME(o) (FL_REASON_USER + (int)(o))
@@ -160,42 +215,133 @@ int fl_runtime_check_module(const fl_module *m, char *msg, size_t len) {
     return 0;
 }
 
-/* ---- the module cache ---- */
+/* ---- function versions and the function table ---- */
 
-static cached_module *cache_find(fl_runtime *rt, const char *user, const char *func) {
-    for (cached_module *c = rt->modules; c; c = c->next)
-        if (!strcmp(c->user, user) && !strcmp(c->func, func))
-            return c;
+static void faaslet_free(faaslet *f);
+
+/* A version of `module` (owned when `owned`), with one reference. */
+static fn_version *version_new(fl_module *owned, const fl_module *module, bool python,
+                               const char *py_dir) {
+    fn_version *v = calloc(1, sizeof *v);
+    if (!v || (py_dir && !(v->py_dir = strdup(py_dir)))) {
+        free(v);
+        fl_module_free(owned);
+        return NULL;
+    }
+    atomic_init(&v->refs, 1);
+    v->owned = owned;
+    v->module = module;
+    v->python = python;
+    pthread_mutex_init(&v->lock, NULL);
+    return v;
+}
+
+static fn_version *version_ref(fn_version *v) {
+    atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+    return v;
+}
+
+static void version_unref(fn_version *v) {
+    if (!v || atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    fl_snapshot_unref(v->snap);
+    fl_module_free(v->owned);
+    free(v->py_dir);
+    free(v->snap_path);
+    pthread_mutex_destroy(&v->lock);
+    free(v);
+}
+
+/* Takes every idle Faaslet off v's list and frees it; with `retire`, none
+ * is pooled on v again (it has been replaced). */
+static void version_drain(fl_runtime *rt, fn_version *v, bool retire) {
+    pthread_mutex_lock(&v->lock);
+    faaslet *f = v->idle_head;
+    v->idle_head = v->idle_tail = NULL;
+    v->nidle = 0;
+    if (retire)
+        v->retired = true;
+    pthread_mutex_unlock(&v->lock);
+    while (f) {
+        faaslet *next = f->next;
+        atomic_fetch_sub(&rt->idle_bytes, f->cost);
+        faaslet_free(f); /* may drop v's last reference: nothing of v is read after */
+        f = next;
+    }
+}
+
+static fn_shard *shard_of(fl_runtime *rt, const char *user, const char *func, bool python) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = user; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    h = (h ^ '/') * 1099511628211ull;
+    for (const char *p = func; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    h = (h ^ (uint8_t)python) * 1099511628211ull;
+    return &rt->shards[h % FN_SHARDS];
+}
+
+/* The entry of user/func in its shard (lock held), or NULL. */
+static fn_entry *entry_find(fn_shard *sh, const char *user, const char *func, bool python) {
+    for (fn_entry *e = sh->head; e; e = e->next)
+        if (e->python == python && !strcmp(e->user, user) && !strcmp(e->func, func))
+            return e;
     return NULL;
 }
 
-/* Adds `m` (ownership taken) under user/func unless one is there already;
- * returns the module to use.  Lock held. */
-static const fl_module *cache_add(fl_runtime *rt, const char *user, const char *func,
-                                  fl_module *m) {
-    cached_module *c = cache_find(rt, user, func);
-    if (c) {
-        fl_module_free(m);
-        return c->module;
+/* The current version of user/func with a reference for the caller, or NULL. */
+static fn_version *version_find(fl_runtime *rt, const char *user, const char *func,
+                                bool python) {
+    fn_shard *sh = shard_of(rt, user, func, python);
+    pthread_mutex_lock(&sh->lock);
+    fn_entry *e = entry_find(sh, user, func, python);
+    fn_version *v = e && !atomic_load(&e->ver->retired) ? version_ref(e->ver) : NULL;
+    pthread_mutex_unlock(&sh->lock);
+    return v;
+}
+
+/* Makes `v` (one reference, taken) the version of user/func.  With
+ * `replace`, an existing version is retired and replaced; without, an
+ * existing one wins and `v` is dropped.  Returns the version now current
+ * with a reference for the caller, or NULL (out of memory). */
+static fn_version *version_install(fl_runtime *rt, const char *user, const char *func,
+                                   bool python, fn_version *v, bool replace) {
+    fn_shard *sh = shard_of(rt, user, func, python);
+    fn_version *old = NULL, *cur;
+    pthread_mutex_lock(&sh->lock);
+    fn_entry *e = entry_find(sh, user, func, python);
+    if (e && !replace && !atomic_load(&e->ver->retired)) {
+        cur = version_ref(e->ver);
+        pthread_mutex_unlock(&sh->lock);
+        version_unref(v);
+        return cur;
     }
-    c = calloc(1, sizeof *c);
-    if (c) {
-        c->user = strdup(user);
-        c->func = strdup(func);
-    }
-    if (!c || !c->user || !c->func) {
-        if (c) {
-            free(c->user);
-            free(c->func);
+    if (e) {
+        old = e->ver;
+        e->ver = version_ref(v);
+    } else {
+        e = calloc(1, sizeof *e);
+        if (e && (!(e->user = strdup(user)) || !(e->func = strdup(func)))) {
+            free(e->user);
+            free(e);
+            e = NULL;
         }
-        free(c);
-        fl_module_free(m);
-        return NULL;
+        if (!e) {
+            pthread_mutex_unlock(&sh->lock);
+            version_unref(v);
+            return NULL;
+        }
+        e->python = python;
+        e->ver = version_ref(v);
+        e->next = sh->head;
+        sh->head = e;
     }
-    c->module = m;
-    c->next = rt->modules;
-    rt->modules = c;
-    return m;
+    pthread_mutex_unlock(&sh->lock);
+    if (old) {
+        version_drain(rt, old, true);
+        version_unref(old);
+    }
+    return v; /* the caller's reference is the one it gave */
 }
 
 /* Loads bytes[0..n) (borrowed) under `cancel` (may be NULL) and checks
@@ -217,26 +363,87 @@ static fl_module *load_checked(const uint8_t *bytes, size_t n, const volatile in
     return m;
 }
 
-/* The module of user/func: cached, or read from the function store and
- * loaded.  The lock is held only to look up and to insert: reading and
- * loading run without it, so a slow load holds up no other call.  Two
- * calls may load the same module at once; the first to insert wins and the
- * other frees its copy.  `cancel` (the call's flag; may be NULL) interrupts
- * the load, so the call's timeout covers it.  NULL with a message in
- * msg[0..len). */
-static const fl_module *module_get(fl_runtime *rt, const char *user, const char *func,
-                                   const volatile int *cancel, char *msg, size_t len) {
-    const fl_module *m = NULL;
+/* The environment every guest sees (FAASM_ENV less what the config sets,
+ * then the config's) into envp[0..NFAASM_ENV + envc); returns the count. */
+static size_t guest_env(const fl_runtime_config *c, const char **envp) {
+    size_t envc = 0;
+    for (size_t i = 0; i < NFAASM_ENV; i++)
+        if (!env_names((const char *const *)c->envp, c->envc, FAASM_ENV[i]))
+            envp[envc++] = FAASM_ENV[i];
+    for (size_t i = 0; i < c->envc; i++)
+        envp[envc++] = c->envp[i];
+    return envc;
+}
+
+/* Gives v its place on disk and its key (snapshot_key.h), and loads the
+ * snapshot kept there when it was made from the same inputs: a missing,
+ * foreign, truncated or corrupt file is refused and rebuilt by the first
+ * Faaslet.  `module_sha` is the SHA-256 of the module's bytes. */
+static void version_disk(fl_runtime *rt, fn_version *v, const char *user, const char *func,
+                         const uint8_t module_sha[FL_SNAPSHOT_KEY_LEN]) {
+    const fl_runtime_config *c = &rt->cfg;
+    if (!c->snapshot_dir || c->reuse == FL_REUSE_NONE)
+        return;
+    size_t n = strlen(c->snapshot_dir) + strlen(user) + strlen(func) + 16;
+    if (!(v->snap_path = malloc(n)))
+        return;
+    snprintf(v->snap_path, n, "%s/%s/%s%s.snap", c->snapshot_dir, user, func,
+             v->python ? ".py" : "");
+    fl__snapshot_key_ctx *k = fl__snapshot_key_begin();
+    if (!k) {
+        free(v->snap_path);
+        v->snap_path = NULL;
+        return;
+    }
+    fl__snapshot_key_str(k, "faaslet " FL_VERSION " snapshot of");
+    fl__snapshot_key_str(k, user);
+    fl__snapshot_key_str(k, func);
+    fl__snapshot_key_bytes(k, module_sha, FL_SNAPSHOT_KEY_LEN);
+    fl__snapshot_key_u64(k, c->max_memory_mib);
+    const char *envp[NFAASM_ENV + 256];
+    size_t envc = c->envc <= 256 ? guest_env(c, envp) : 0;
+    fl__snapshot_key_u64(k, c->envc <= 256 ? envc : UINT64_MAX);
+    for (size_t i = 0; i < envc; i++)
+        fl__snapshot_key_str(k, envp[i]);
+    for (size_t i = 0; i < c->npreopens; i++) {
+        fl__snapshot_key_str(k, c->preopens[i].guest_path);
+        fl__snapshot_key_u64(k, c->preopens[i].read_only);
+    }
+    fl__snapshot_key_u64(k, c->no_private_tmp);
+    if (v->python) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/.stamp-root", c->python_dir);
+        fl__snapshot_key_file(k, path); /* the runtime root, as its build knows it */
+        snprintf(path, sizeof path, "%s/function.py", v->py_dir);
+        fl__snapshot_key_file(k, path); /* the zygote compiles it */
+    } else {
+        fl__snapshot_key_tree(k, c->runtime_root, 10000);
+    }
+    fl__snapshot_key_end(k, v->key);
+
+    fl_error err;
+    fl_snapshot *s = fl_snapshot_load(v->snap_path, v->module, v->key, &err);
+    if (s) {
+        v->snap = s;
+        atomic_fetch_add_explicit(&rt->stats.disk_loaded, 1, memory_order_relaxed);
+    } else if (access(v->snap_path, F_OK) == 0) {
+        atomic_fetch_add_explicit(&rt->stats.disk_refused, 1, memory_order_relaxed);
+    }
+}
+
+/* The current version of C function user/func: cached, or read from the
+ * function store and loaded.  No lock is held while reading and loading,
+ * so a slow load holds up no other call.  Two calls may load the same
+ * module at once; the first to install it wins and the other frees its
+ * copy.  `cancel` (the call's flag; may be NULL) interrupts the load, so
+ * the call's timeout covers it.  NULL with a message in msg[0..len). */
+static fn_version *version_get(fl_runtime *rt, const char *user, const char *func,
+                               const volatile int *cancel, char *msg, size_t len) {
     uint8_t *bytes = NULL;
     size_t n = 0;
-
-    pthread_mutex_lock(&rt->lock);
-    cached_module *c = cache_find(rt, user, func);
-    if (c)
-        m = c->module;
-    pthread_mutex_unlock(&rt->lock);
-    if (m)
-        return m;
+    fn_version *v = version_find(rt, user, func, false);
+    if (v)
+        return v;
     if (!rt->cfg.fnstore) {
         snprintf(msg, len, "no function %s/%s (and no function store)", user, func);
         return NULL;
@@ -250,15 +457,21 @@ static const fl_module *module_get(fl_runtime *rt, const char *user, const char 
     char what[2 * FL_FNSTORE_NAME_MAX + 2];
     snprintf(what, sizeof what, "%s/%s", user, func);
     fl_module *loaded = load_checked(bytes, n, cancel, what, msg, len);
-    free(bytes);
-    if (!loaded)
+    if (!loaded) {
+        free(bytes);
         return NULL;
-    pthread_mutex_lock(&rt->lock);
-    m = cache_add(rt, user, func, loaded);
-    pthread_mutex_unlock(&rt->lock);
-    if (!m)
+    }
+    v = version_new(loaded, loaded, false, NULL);
+    if (v) {
+        uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+        fl__sha256(bytes, n, sha);
+        version_disk(rt, v, user, func, sha);
+    }
+    free(bytes);
+    v = v ? version_install(rt, user, func, false, v, false) : NULL;
+    if (!v)
         snprintf(msg, len, "out of memory");
-    return m;
+    return v;
 }
 
 /* Reads all of file `path` into a malloc'd *bytes.  Returns 0 or -errno. */
@@ -297,9 +510,9 @@ static int read_whole_file(const char *path, uint8_t **bytes, size_t *len) {
     return 0;
 }
 
-/* py_func, loaded from python_dir on first use and kept.  As in
- * module_get, the lock covers only the look-up and the insertion, and
- * `cancel` (may be NULL) interrupts the load.  NULL with a message in
+/* py_func, loaded from python_dir on first use and kept (read without a
+ * lock afterwards).  As in version_get, no lock is held while loading,
+ * and `cancel` (may be NULL) interrupts the load.  NULL with a message in
  * msg[0..len). */
 static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel, char *msg,
                                       size_t len) {
@@ -307,9 +520,7 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
     uint8_t *bytes = NULL;
     size_t n = 0;
 
-    pthread_mutex_lock(&rt->lock);
-    const fl_module *m = rt->py_module;
-    pthread_mutex_unlock(&rt->lock);
+    const fl_module *m = atomic_load_explicit(&rt->py_module, memory_order_acquire);
     if (m)
         return m;
     if (!rt->cfg.python_dir) {
@@ -324,44 +535,69 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
         return NULL;
     }
     fl_module *loaded = load_checked(bytes, n, cancel, path, msg, len);
-    free(bytes);
-    if (!loaded)
+    if (!loaded) {
+        free(bytes);
         return NULL;
-    pthread_mutex_lock(&rt->lock);
-    if (!rt->py_module)
-        rt->py_module = loaded;
+    }
+    pthread_mutex_lock(&rt->py_lock);
+    if (!atomic_load(&rt->py_module)) {
+        fl__sha256(bytes, n, rt->py_sha);
+        atomic_store_explicit(&rt->py_module, loaded, memory_order_release);
+    }
     else
         fl_module_free(loaded); /* another call loaded it meanwhile: keep theirs */
-    m = rt->py_module;
-    pthread_mutex_unlock(&rt->lock);
+    m = atomic_load(&rt->py_module);
+    pthread_mutex_unlock(&rt->py_lock);
+    free(bytes);
     return m;
 }
 
-/* The host folder of Python function user/func into buf[0..PATH_MAX):
- * the one added with fl_runtime_add_python, else the store's.  Returns 0,
- * or -1 with a message in msg when there is none or it lacks function.py. */
-static int python_folder(fl_runtime *rt, const char *user, const char *func, char *buf,
-                         char *msg, size_t len) {
-    buf[0] = 0;
-    pthread_mutex_lock(&rt->lock);
-    for (python_dir *d = rt->py_dirs; d; d = d->next)
-        if (!strcmp(d->user, user) && !strcmp(d->func, func)) {
-            snprintf(buf, PATH_MAX, "%s", d->dir);
-            break;
-        }
-    pthread_mutex_unlock(&rt->lock);
-    if (!buf[0] && rt->cfg.fnstore)
-        snprintf(buf, PATH_MAX, "%s/pyfuncs/%s/%s", fl_fnstore_dir(rt->cfg.fnstore), user,
-                 func);
+/* Whether host folder `dir` holds Python function user/func (function.py);
+ * -1 with a message in msg when not. */
+static int python_folder_check(const char *user, const char *func, const char *dir, char *msg,
+                               size_t len) {
     char file[PATH_MAX + 16];
     struct stat st;
-    snprintf(file, sizeof file, "%s/function.py", buf);
-    if (!buf[0] || stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
+    snprintf(file, sizeof file, "%s/function.py", dir ? dir : "");
+    if (!dir || !dir[0] || stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
         snprintf(msg, len, "no Python function %s/%s%s%s", user, func,
-                 buf[0] ? " in " : " (and no function store)", buf[0] ? buf : "");
+                 dir && dir[0] ? " in " : " (and no function store)", dir ? dir : "");
         return -1;
     }
     return 0;
+}
+
+/* The current version of Python function user/func: its folder is the
+ * one given to fl_runtime_add_python (which installs the version), else
+ * the function store's pyfuncs/<user>/<func>/.  NULL with a message. */
+static fn_version *python_version_get(fl_runtime *rt, const char *user, const char *func,
+                                      const volatile int *cancel, char *msg, size_t len) {
+    fn_version *v = version_find(rt, user, func, true);
+    if (v)
+        return v;
+    const fl_module *m = python_module(rt, cancel, msg, len);
+    if (!m)
+        return NULL;
+    char dir[PATH_MAX] = "";
+    pthread_mutex_lock(&rt->py_lock);
+    for (python_dir *d = rt->py_dirs; d; d = d->next)
+        if (!strcmp(d->user, user) && !strcmp(d->func, func)) {
+            snprintf(dir, sizeof dir, "%s", d->dir);
+            break;
+        }
+    pthread_mutex_unlock(&rt->py_lock);
+    if (!dir[0] && rt->cfg.fnstore)
+        snprintf(dir, sizeof dir, "%s/pyfuncs/%s/%s", fl_fnstore_dir(rt->cfg.fnstore), user,
+                 func);
+    if (python_folder_check(user, func, dir, msg, len) < 0)
+        return NULL;
+    v = version_new(NULL, m, true, dir);
+    if (v)
+        version_disk(rt, v, user, func, rt->py_sha);
+    v = v ? version_install(rt, user, func, true, v, false) : NULL;
+    if (!v)
+        snprintf(msg, len, "out of memory");
+    return v;
 }
 
 int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
@@ -374,11 +610,16 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
         fl_module_free(m);
         return -2;
     }
-    pthread_mutex_lock(&rt->lock);
-    const fl_module *kept = cache_add(rt, user, func, m);
-    pthread_mutex_unlock(&rt->lock);
-    if (!kept)
+    fn_version *v = version_new(m, m, false, NULL);
+    if (v) {
+        uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+        fl__sha256(bytes, len, sha);
+        version_disk(rt, v, user, func, sha);
+    }
+    v = v ? version_install(rt, user, func, false, v, true) : NULL;
+    if (!v)
         return fl_error_set(err, 0, "out of memory");
+    version_unref(v);
     return 0;
 }
 
@@ -393,6 +634,41 @@ __attribute__((format(printf, 4, 5))) static void runaway(faaslet *f, char *err,
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     fl_sched_fail_tree(f->rt->sched, OUTCOME(FL_OUTCOME_TRAP), "%s", err);
+}
+
+/* The ids a call chained: an open-addressing set of non-zero ids, at most
+ * half full. */
+static size_t chained_slot(const uint32_t *set, size_t cap, uint32_t id) {
+    size_t i = (id * 2654435761u) & (cap - 1);
+    while (set[i] && set[i] != id)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* Room for one more id.  Returns 0 or -1 (out of memory). */
+static int chained_reserve(faaslet *f) {
+    if ((f->nchained + 1) * 2 <= f->setcap)
+        return 0;
+    size_t cap = f->setcap ? f->setcap * 2 : 16;
+    uint32_t *set = calloc(cap, sizeof *set);
+    if (!set)
+        return -1;
+    for (size_t i = 0; i < f->setcap; i++)
+        if (f->chained[i])
+            set[chained_slot(set, cap, f->chained[i])] = f->chained[i];
+    free(f->chained);
+    f->chained = set;
+    f->setcap = cap;
+    return 0;
+}
+
+static void chained_add(faaslet *f, uint32_t id) {
+    f->chained[chained_slot(f->chained, f->setcap, id)] = id;
+    f->nchained++;
+}
+
+static bool chained_has(const faaslet *f, uint32_t id) {
+    return id && f->setcap && f->chained[chained_slot(f->chained, f->setcap, id)] == id;
 }
 
 /* Submits a chained call of function `func` of this call's user carrying
@@ -419,15 +695,10 @@ static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
         goto fail;
     }
     /* room for the id first: a call chained but not recorded could never be awaited */
-    if (f->nchained == f->capchained) {
-        size_t cap = f->capchained ? f->capchained * 2 : 8;
-        uint32_t *ids = realloc(f->chained, cap * sizeof *ids);
-        if (!ids) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
-        }
-        f->chained = ids;
-        f->capchained = cap;
+    if (chained_reserve(f) < 0) {
+        snprintf(err, errlen, "out of memory");
+        fl_budget_release(budget, FL_BUDGET_CALLS, 1);
+        goto fail;
     }
     fl_call_msg msg = {
         .user = f->call->msg.user,
@@ -454,7 +725,7 @@ static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
         fl_budget_release(budget, FL_BUDGET_CALLS, 1);
         goto fail;
     }
-    f->chained[f->nchained++] = id;
+    chained_add(f, id);
     return id;
 fail:
     extra_free(extra);
@@ -464,6 +735,10 @@ fail:
 static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uint8_t *in,
                          size_t len, char *err, size_t errlen) {
     faaslet *f = ud;
+    if (!f->call) {
+        snprintf(err, errlen, "no call to chain from (a zygote runs outside any call)");
+        return 0;
+    }
     const char *user = f->call->msg.user;
     chain_extra *extra = NULL;
 
@@ -474,9 +749,9 @@ static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uin
             return 0;
         }
         /* fail at the chain, not at the await, when the function is missing */
-        pthread_mutex_lock(&f->rt->lock);
-        bool known = cache_find(f->rt, user, name) != NULL;
-        pthread_mutex_unlock(&f->rt->lock);
+        fn_version *v = version_find(f->rt, user, name, false);
+        bool known = v != NULL;
+        version_unref(v);
         if (!known && !(f->rt->cfg.fnstore &&
                         fl_fnstore_exists(f->rt->cfg.fnstore, FL_FNSTORE_WASM, user, name))) {
             snprintf(err, errlen, "no function %s/%s", user, name);
@@ -499,7 +774,7 @@ static uint32_t op_chain(void *ud, const char *name, int32_t func_ptr, const uin
 static uint32_t op_chain_py(void *ud, const char *entry, const uint8_t *in, size_t len,
                             char *err, size_t errlen) {
     faaslet *f = ud;
-    const chain_extra *self = f->call->msg.opaque;
+    const chain_extra *self = f->call ? f->call->msg.opaque : NULL;
     if (!self || !self->python) {
         snprintf(err, errlen, "this call is not a Python function");
         return 0;
@@ -519,10 +794,7 @@ static uint32_t op_chain_py(void *ud, const char *entry, const uint8_t *in, size
 
 static int op_await(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *out_len) {
     faaslet *f = ud;
-    size_t i = 0;
-    while (i < f->nchained && f->chained[i] != id)
-        i++;
-    if (i == f->nchained)
+    if (!f->call || !chained_has(f, id))
         return -ENOENT; /* not a call of ours: as if it did not exist */
     if (out)
         return fl_sched_await_output(f->rt->sched, id, -1, retval, out, out_len);
@@ -531,6 +803,8 @@ static int op_await(void *ud, uint32_t id, int *retval, uint8_t **out, size_t *o
 
 static int op_set_output(void *ud, const uint8_t *bytes, size_t len) {
     faaslet *f = ud;
+    if (!f->sink)
+        return 0; /* a zygote outside any call: no one to see it */
     return fl_call_set_output(f->sink, bytes, len);
 }
 
@@ -691,203 +965,522 @@ static bool has_guest_path(const fl_runtime_config *c, const char *guest) {
     return false;
 }
 
+/* ---- the Faaslet's life: build, bind, instance, reset, free ---- */
+
+/* What an idle Faaslet is counted as against pool_max_mib: its own
+ * structures (function instances, tables, exec) and a page table's worth;
+ * the memory pages a call dirtied are dropped by the reset. */
+static size_t faaslet_cost(const fl_module *m) {
+    return 64 * 1024 + (size_t)(m->nimported_funcs + m->nfuncs) * sizeof(fl_funcinst) * 2;
+}
+
+/* A Faaslet of version `v` without its instance: store, linker, exec,
+ * WASI context (stdio, the configured preopens, the runtime root, the
+ * Python function's folder, a private /tmp made now and kept for its
+ * life) and host context, all charged to no call yet.  NULL with a
+ * message in msg. */
+static faaslet *faaslet_new(fl_runtime *rt, fn_version *v, const char *user, const char *func,
+                            char *msg, size_t len) {
+    const fl_runtime_config *c = &rt->cfg;
+    faaslet *f = calloc(1, sizeof *f);
+    const char **envp = calloc(NFAASM_ENV + c->envc, sizeof *envp);
+    fl_wasi_preopen *preopens = calloc(c->npreopens + 3, sizeof *preopens);
+    char py_root[PATH_MAX], py_guest[PATH_MAX];
+    if (!f || !envp || !preopens)
+        goto oom;
+    f->rt = rt;
+    f->ver = version_ref(v);
+    f->tmp = (fl__call_tmp){.fd = -1, .spare = -1};
+    f->cost = faaslet_cost(v->module);
+
+    size_t envc = guest_env(c, envp);
+    /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp"
+     * (and a Python function's folder, which wasi-libc prefers to "/" for
+     * paths under it: the longest preopen prefix wins) */
+    size_t npre = c->npreopens;
+    if (npre)
+        memcpy(preopens, c->preopens, npre * sizeof *preopens);
+    snprintf(py_root, sizeof py_root, "%s/root", c->python_dir ? c->python_dir : "");
+    snprintf(py_guest, sizeof py_guest, "/pyfuncs/%s/%s", user, func);
+    const char *root = v->python ? py_root : c->runtime_root;
+    if (root && !has_guest_path(c, "/"))
+        preopens[npre++] = (fl_wasi_preopen){.host_path = root, .guest_path = "/", .read_only = true};
+    if (v->python)
+        preopens[npre++] = (fl_wasi_preopen){.host_path = v->py_dir, .guest_path = py_guest, .read_only = true};
+    if (!c->no_private_tmp && !has_guest_path(c, "/tmp")) {
+        f->tmp.parent = rt->tmp_parent;
+        if (fl__call_tmp_make(&f->tmp, msg, len) < 0)
+            goto fail;
+        preopens[npre++] =
+            (fl_wasi_preopen){.host_path = f->tmp.path, .guest_path = "/tmp", .disk_quota = true};
+    }
+    const char *argv0 = v->python ? func : FUNCTION_ARGV0;
+    fl_wasi_config wc;
+    fl_wasi_config_init(&wc);
+    wc.argv = &argv0;
+    wc.argc = 1;
+    wc.envp = envp;
+    wc.envc = envc;
+    wc.preopens = preopens;
+    wc.npreopens = npre;
+    wc.no_openat2 = c->no_openat2;
+    memcpy(wc.stdio, c->stdio, sizeof wc.stdio);
+    char why[200];
+    f->wasi = fl_wasi_new(&wc, why, sizeof why);
+    if (!f->wasi) {
+        snprintf(msg, len, "WASI setup: %s", why);
+        goto fail;
+    }
+    fl_host_config hc = {.ops = &host_ops, .ud = f, .user = user, .state = rt->state,
+                         .wasi = f->wasi};
+    f->host = fl_host_new(&hc);
+    fl_store_limits limits = {.max_memory_pages = c->max_memory_mib ? c->max_memory_mib * 16 : 0};
+    f->store = fl_store_new(&limits);
+    f->linker = f->store ? fl_linker_new(f->store) : NULL;
+    f->ex = fl_exec_new(0);
+    if (!f->host || !f->store || !f->linker || !f->ex)
+        goto oom;
+    if (c->max_depth)
+        f->ex->max_depth = c->max_depth;
+    if (fl_wasi_define(f->wasi, f->linker) < 0 || fl_host_define(f->host, f->linker) < 0) {
+        snprintf(msg, len, "cannot define the host functions");
+        goto fail;
+    }
+    atomic_fetch_add_explicit(&rt->stats.built, 1, memory_order_relaxed);
+    free(envp);
+    free(preopens);
+    return f;
+oom:
+    snprintf(msg, len, "out of memory setting up the Faaslet");
+fail:
+    faaslet_free(f);
+    free(envp);
+    free(preopens);
+    return NULL;
+}
+
+static void faaslet_free(faaslet *f) {
+    if (!f)
+        return;
+    if (f->linker)
+        fl_linker_free(f->linker);
+    if (f->store)
+        fl_store_free(f->store);
+    if (f->ex)
+        fl_exec_free(f->ex);
+    fl_host_free(f->host);
+    fl_wasi_free(f->wasi);
+    /* after the WASI fds are closed; a leftover is reported (and swept by
+     * the next runtime once this process is gone) */
+    fl__call_tmp_remove(&f->tmp);
+    free(f->chained);
+    if (f->ver)
+        version_unref(f->ver);
+    free(f);
+}
+
+/* Gives Faaslet f the call: its budget takes over what f holds (memory,
+ * fds), the guest sees its argv (calls from outside get the runtime's,
+ * chained ones only argv[0]), the host its input, user and names.
+ * Returns 0, or -1 with a message. */
+static int faaslet_bind(faaslet *f, const fl_call_info *call, fl_call_sink *sink, char *msg,
+                        size_t len) {
+    fl_runtime *rt = f->rt;
+    const chain_extra *extra = call ? call->msg.opaque : NULL;
+    fl_budget *budget = call ? call->msg.budget : NULL;
+    bool python = f->ver->python;
+    const char *user = call ? call->msg.user : "", *func = call ? call->msg.function : "";
+    f->call = call;
+    f->sink = sink;
+
+    size_t argc = 1 + (call && call->parent == 0 ? rt->cfg.argc : 0);
+    const char *argv_small[16], **argv = argv_small;
+    if (argc > 16 && !(argv = calloc(argc, sizeof *argv))) {
+        snprintf(msg, len, "out of memory");
+        return -1;
+    }
+    argv[0] = python ? func : FUNCTION_ARGV0;
+    for (size_t i = 1; i < argc; i++)
+        argv[i] = rt->cfg.argv[i - 1];
+    int rc = fl_wasi_bind(f->wasi, budget, argv, argc);
+    if (argv != argv_small)
+        free(argv);
+    if (rc == -EMFILE) {
+        snprintf(msg, len, "WASI setup: the call tree holds its limit of %llu file descriptors",
+                 (unsigned long long)fl_budget_limit(budget, FL_BUDGET_FDS));
+        return -1;
+    }
+    if (rc < 0) {
+        snprintf(msg, len, "WASI setup: %s", strerror(-rc));
+        return -1;
+    }
+    if (fl_store_set_budget(f->store, budget) < 0) {
+        snprintf(msg, len, "memory limit reached (%llu MiB for the call tree): the Faaslet's "
+                           "memory does not fit",
+                 (unsigned long long)(fl_budget_limit(budget, FL_BUDGET_MEMORY) >> 20));
+        return -1;
+    }
+    fl_host_config hc = {
+        .ops = &host_ops,
+        .ud = f,
+        .user = user,
+        .input = call ? call->msg.input : NULL,
+        .input_len = call ? call->msg.input_len : 0,
+        .state = rt->state,
+        .wasi = f->wasi,
+        .budget = budget,
+        .py_user = python ? user : NULL,
+        .py_func = python ? func : NULL,
+        .py_entry = python && extra ? extra->py_entry : NULL,
+    };
+    if (fl_host_bind(f->host, &hc) < 0) {
+        snprintf(msg, len, "out of memory");
+        return -1;
+    }
+    f->ex->interrupt = 0;
+    f->ex->exit_code = 0;
+    f->ex->trap_detail[0] = 0;
+    return 0;
+}
+
+/* Makes f's instance for its first call: from the version's snapshot when
+ * there is one (no segments copied, no start function or zygote run),
+ * else instantiated with its start function and `_faasm_zygote`, after
+ * which (unless reuse is FL_REUSE_NONE) the instance is captured as the
+ * version's snapshot.  Failures are reported on the sink (when there is
+ * one) or in msg; returns 0 or -1. */
+static int faaslet_instance(faaslet *f, fl_call_sink *sink, char *msg, size_t len) {
+    fl_runtime *rt = f->rt;
+    fn_version *v = f->ver;
+    const fl_module *m = v->module;
+    fl_error err = {0};
+    bool reuse = rt->cfg.reuse != FL_REUSE_NONE;
+    int reason = LOAD_ERROR;
+
+    pthread_mutex_lock(&v->lock);
+    fl_snapshot *snap = reuse ? fl_snapshot_ref(v->snap) : NULL;
+    pthread_mutex_unlock(&v->lock);
+    if (snap) {
+        fl_inst_opts o = {.no_init = true};
+        fl_inst_status st = fl_instantiate_opts(f->store, m, f->linker, f->ex, &o, &f->inst, &err);
+        if (st == FL_INST_OK && fl_snapshot_restore(snap, f->inst, &err) == 0) {
+            fl_snapshot_unref(snap);
+            atomic_fetch_add_explicit(&rt->stats.restored, 1, memory_order_relaxed);
+            return 0;
+        }
+        fl_snapshot_unref(snap);
+        f->inst = NULL;
+        snprintf(msg, len, "%s", err.message);
+        goto fail;
+    }
+
+    switch (fl_instantiate(f->store, m, f->linker, f->ex, &f->inst, &err)) {
+    case FL_INST_OK:
+        break;
+    case FL_INST_LINK_ERROR: {
+        char extra[160];
+        snprintf(msg, len, "%s%s", err.message, unknown_import(m, extra, sizeof extra));
+        goto fail;
+    }
+    case FL_INST_NO_MEMORY: /* the message says when a limit refused it */
+        snprintf(msg, len, "%s", err.message);
+        goto fail;
+    case FL_INST_TRAP:
+        /* a start function past the deadline is a timeout: the executor says so */
+        reason = OUTCOME(FL_OUTCOME_TRAP);
+        snprintf(msg, len, "in the start function: %s", err.message);
+        goto fail;
+    }
+    fl_funcinst *zygote = fl_instance_func(f->inst, "_faasm_zygote");
+    if (zygote) {
+        int32_t zret;
+        fl_trap trap = invoke_entry(f->ex, zygote, &zret);
+        if (trap == FL_TRAP_EXIT && f->ex->exit_code == 0)
+            trap = FL_TRAP_NONE;
+        if (trap != FL_TRAP_NONE) {
+            if (sink)
+                report_trap(rt, f->call, sink, f->ex, f->inst, trap, "in _faasm_zygote: ", "");
+            else
+                snprintf(msg, len, "in _faasm_zygote: %s", fl_trap_message(trap));
+            f->inst = NULL;
+            return -1;
+        }
+        if (zret != 0) {
+            reason = OUTCOME(FL_OUTCOME_TRAP);
+            snprintf(msg, len, "_faasm_zygote returned %d", zret);
+            goto fail;
+        }
+    }
+    if (!reuse)
+        return 0;
+    pthread_mutex_lock(&v->lock);
+    bool want = !v->snap && !v->no_snapshot;
+    pthread_mutex_unlock(&v->lock);
+    if (!want)
+        return 0;
+    /* state mapped by the zygote belongs to the state, not to the image */
+    fl_snapshot *taken = fl_host_mapped_state(f->host) ? NULL : fl_snapshot_take(f->inst, &err);
+    pthread_mutex_lock(&v->lock);
+    bool first = taken && !v->snap;
+    if (!taken)
+        v->no_snapshot = true;
+    else if (!v->snap)
+        v->snap = fl_snapshot_ref(taken);
+    pthread_mutex_unlock(&v->lock);
+    /* kept on disk for the next process (a failure to save costs only that) */
+    if (first && v->snap_path && fl_snapshot_save(taken, v->snap_path, v->key, &err) == 0)
+        atomic_fetch_add_explicit(&rt->stats.disk_saved, 1, memory_order_relaxed);
+    fl_snapshot_unref(taken);
+    return 0;
+fail:
+    f->inst = NULL; /* what the store made is freed with it */
+    if (sink) {
+        if (reason == LOAD_ERROR)
+            fl_call_fail(sink, LOAD_ERROR, "%s/%s: %s", f->call->msg.user,
+                         f->call->msg.function, msg);
+        else
+            fl_call_fail(sink, reason, "%s", msg);
+    }
+    return -1;
+}
+
+/* Puts a warm Faaslet back to its version's snapshot after a call: memory,
+ * globals and tables restored (pages mapped, not copied), its /tmp emptied
+ * when the call wrote there, its fd table back to stdio and the preopens
+ * when the call changed it, state locks and mappings dropped, its charges
+ * moved off the call's budget.  Returns 0, or -1 when it cannot serve
+ * another call (then it is freed). */
+static int faaslet_reset(faaslet *f, fl_snapshot *snap) {
+    char msg[200];
+    fl_error err;
+    if (fl_snapshot_restore(snap, f->inst, &err) < 0)
+        return -1;
+    if (fl_wasi_quota_touched(f->wasi) && fl__call_tmp_empty(&f->tmp) < 0)
+        return -1;
+    if (fl_wasi_reset(f->wasi, msg, sizeof msg) < 0)
+        return -1;
+    fl_host_reset(f->host);
+    if (f->nchained) {
+        memset(f->chained, 0, f->setcap * sizeof *f->chained);
+        f->nchained = 0;
+    }
+    const char *argv0 = f->ver->python ? NULL : FUNCTION_ARGV0;
+    if (fl_store_set_budget(f->store, NULL) < 0 ||
+        fl_wasi_bind(f->wasi, NULL, argv0 ? &argv0 : NULL, argv0 ? 1 : 0) < 0)
+        return -1;
+    f->call = NULL;
+    f->sink = NULL;
+    return 0;
+}
+
+/* An idle Faaslet of v, or NULL. */
+static faaslet *pool_take(fl_runtime *rt, fn_version *v) {
+    pthread_mutex_lock(&v->lock);
+    faaslet *f = v->idle_head;
+    if (f) {
+        v->idle_head = f->next;
+        if (v->idle_head)
+            v->idle_head->prev = NULL;
+        else
+            v->idle_tail = NULL;
+        v->nidle--;
+        f->next = f->prev = NULL;
+    }
+    pthread_mutex_unlock(&v->lock);
+    if (f) {
+        atomic_fetch_sub(&rt->idle_bytes, f->cost);
+        atomic_fetch_add_explicit(&rt->stats.reused, 1, memory_order_relaxed);
+    }
+    return f;
+}
+
+/* Keeps reset Faaslet f idle on its version (most recently used first),
+ * evicting the least recently used one past pool_per_function or when
+ * the idle Faaslets of all functions would pass pool_max_mib; frees f
+ * when its version is retired or nothing can make room. */
+static void pool_put(fl_runtime *rt, faaslet *f) {
+    fn_version *v = f->ver;
+    uint64_t cap = (uint64_t)rt->cfg.pool_max_mib << 20;
+    faaslet *evicted = NULL;
+    bool kept = false;
+    pthread_mutex_lock(&v->lock);
+    bool full = v->nidle >= rt->cfg.pool_per_function ||
+                atomic_load(&rt->idle_bytes) + f->cost > cap;
+    if (!v->retired && rt->cfg.pool_per_function) {
+        if (full && v->idle_tail) {
+            evicted = v->idle_tail;
+            v->idle_tail = evicted->prev;
+            if (v->idle_tail)
+                v->idle_tail->next = NULL;
+            else
+                v->idle_head = NULL;
+            v->nidle--;
+            full = false;
+        }
+        if (!full) {
+            f->prev = NULL;
+            f->next = v->idle_head;
+            if (v->idle_head)
+                v->idle_head->prev = f;
+            else
+                v->idle_tail = f;
+            v->idle_head = f;
+            v->nidle++;
+            kept = true;
+        }
+    }
+    pthread_mutex_unlock(&v->lock);
+    if (kept) {
+        atomic_fetch_add(&rt->idle_bytes, f->cost);
+        atomic_fetch_add_explicit(&rt->stats.pooled, 1, memory_order_relaxed);
+    }
+    if (evicted) {
+        atomic_fetch_sub(&rt->idle_bytes, evicted->cost);
+        atomic_fetch_add_explicit(&rt->stats.evicted, 1, memory_order_relaxed);
+        faaslet_free(evicted);
+    }
+    if (!kept)
+        faaslet_free(f);
+}
+
+/* After a call: a warm Faaslet is reset and pooled, any other freed.  Runs
+ * while the call's budget is alive (the reset moves charges off it). */
+static void faaslet_release(fl_runtime *rt, faaslet *f, bool healthy) {
+    fn_version *v = f->ver;
+    fl_call_watch(f->sink, NULL);
+    if (healthy && rt->cfg.reuse == FL_REUSE_WARM && f->inst) {
+        pthread_mutex_lock(&v->lock);
+        fl_snapshot *snap = v->retired ? NULL : fl_snapshot_ref(v->snap);
+        pthread_mutex_unlock(&v->lock);
+        int rc = snap ? faaslet_reset(f, snap) : -1;
+        fl_snapshot_unref(snap);
+        if (rc == 0) {
+            pool_put(rt, f);
+            return;
+        }
+    }
+    faaslet_free(f);
+}
+
 static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_runtime *rt = ctx;
     const char *user = call->msg.user, *func = call->msg.function;
     const chain_extra *extra = call->msg.opaque;
-    faaslet self = {.rt = rt, .call = call, .sink = sink};
     char msg[256] = "";
-    fl_error err = {0};
-    fl_wasi *wasi = NULL;
-    fl_host *host = NULL;
-    fl_store *store = NULL;
-    fl_linker *linker = NULL;
-    fl_exec *ex = NULL;
-    fl_instance *inst = NULL;
-    const char **argv = NULL, **envp = NULL;
-    fl_wasi_preopen *preopens = NULL;
-    fl__call_tmp tmp = {.fd = -1, .spare = -1};
-    fl_budget *budget = call->msg.budget;
     int retval = 0;
-    fl_trap trap;
     bool python = extra && extra->python;
-    /* a Python call: its runtime root and the function's folder */
-    char py_root[PATH_MAX] = "", py_dir[PATH_MAX] = "", py_guest[PATH_MAX] = "";
 
-    const fl_module *m = python ? python_module(rt, call->cancel, msg, sizeof msg)
-                                : module_get(rt, user, func, call->cancel, msg, sizeof msg);
-    if (!m) { /* a load the deadline stopped is reported by the executor, as a timeout */
+    fn_version *v = python ? python_version_get(rt, user, func, call->cancel, msg, sizeof msg)
+                           : version_get(rt, user, func, call->cancel, msg, sizeof msg);
+    if (!v) { /* a load the deadline stopped is reported by the executor, as a timeout */
         fl_call_fail(sink, LOAD_ERROR, "%s", msg);
         return;
     }
-    if (python) {
-        if (python_folder(rt, user, func, py_dir, msg, sizeof msg) < 0) {
-            fl_call_fail(sink, LOAD_ERROR, "%s", msg);
-            return;
-        }
-        snprintf(py_root, sizeof py_root, "%s/root", rt->cfg.python_dir);
-        snprintf(py_guest, sizeof py_guest, "/pyfuncs/%s/%s", user, func);
-    }
-
-    if (!(extra && extra->func_ptr > 0) && !fl_module_find_export(m, "_start")) {
+    if (!(extra && extra->func_ptr > 0) && !fl_module_find_export(v->module, "_start")) {
         fl_call_fail(sink, LOAD_ERROR, "%s/%s exports no _start: not a WASI command "
                                        "(faaslet run --invoke calls other exports)",
                      user, func);
+        version_unref(v);
         return;
     }
-
-    /* calls from outside get the runtime's argv; chained calls only their name */
-    size_t argc = 1 + (call->parent == 0 ? rt->cfg.argc : 0);
-    argv = calloc(argc, sizeof *argv);
-    if (!argv)
-        goto oom;
-    argv[0] = python ? func : FUNCTION_ARGV0;
-    for (size_t i = 1; i < argc; i++)
-        argv[i] = rt->cfg.argv[i - 1];
-    fl_wasi_config wc;
-    fl_wasi_config_init(&wc);
-    wc.argv = argv;
-    wc.argc = argc;
-    envp = calloc(NFAASM_ENV + rt->cfg.envc, sizeof *envp);
-    if (!envp)
-        goto oom;
-    size_t envc = 0;
-    for (size_t i = 0; i < NFAASM_ENV; i++)
-        if (!env_names((const char *const *)rt->cfg.envp, rt->cfg.envc, FAASM_ENV[i]))
-            envp[envc++] = FAASM_ENV[i];
-    for (size_t i = 0; i < rt->cfg.envc; i++)
-        envp[envc++] = rt->cfg.envp[i];
-    wc.envp = envp;
-    wc.envc = envc;
-    /* the configured preopens keep fds 3, 4, ...; then "/" and "/tmp"
-     * (and a Python function's folder, which wasi-libc prefers to "/" for
-     * paths under it: the longest preopen prefix wins) */
-    size_t npre = rt->cfg.npreopens;
-    preopens = calloc(npre + 3, sizeof *preopens);
-    if (!preopens)
-        goto oom;
-    if (npre)
-        memcpy(preopens, rt->cfg.preopens, npre * sizeof *preopens);
-    const char *root = python ? py_root : rt->cfg.runtime_root;
-    if (root && !has_guest_path(&rt->cfg, "/"))
-        preopens[npre++] = (fl_wasi_preopen){.host_path = root, .guest_path = "/", .read_only = true};
-    if (python)
-        preopens[npre++] = (fl_wasi_preopen){.host_path = py_dir, .guest_path = py_guest, .read_only = true};
-    if (!rt->cfg.no_private_tmp && !has_guest_path(&rt->cfg, "/tmp")) {
-        tmp.parent = rt->tmp_parent;
-        if (fl__call_tmp_make(&tmp, msg, sizeof msg) < 0) {
-            fl_call_fail(sink, LOAD_ERROR, "%s", msg);
-            goto out;
-        }
-        preopens[npre++] =
-            (fl_wasi_preopen){.host_path = tmp.path, .guest_path = "/tmp", .disk_quota = true};
+    faaslet *f = rt->cfg.reuse == FL_REUSE_WARM ? pool_take(rt, v) : NULL;
+    if (!f && !(f = faaslet_new(rt, v, user, func, msg, sizeof msg))) {
+        fl_call_fail(sink, LOAD_ERROR, "%s", msg);
+        version_unref(v);
+        return;
     }
-    wc.preopens = preopens;
-    wc.npreopens = npre;
-    wc.no_openat2 = rt->cfg.no_openat2;
-    wc.budget = budget;
-    memcpy(wc.stdio, rt->cfg.stdio, sizeof wc.stdio);
-    wasi = fl_wasi_new(&wc, msg, sizeof msg);
-    if (!wasi) {
-        fl_call_fail(sink, LOAD_ERROR, "WASI setup: %s", msg);
+    version_unref(v); /* f holds its own */
+    bool healthy = false;
+    if (faaslet_bind(f, call, sink, msg, sizeof msg) < 0) {
+        fl_call_fail(sink, LOAD_ERROR, "%s", msg);
+        f->sink = sink;
         goto out;
     }
-
-    fl_host_config hc = {
-        .ops = &host_ops,
-        .ud = &self,
-        .user = user,
-        .input = call->msg.input,
-        .input_len = call->msg.input_len,
-        .state = rt->state,
-        .wasi = wasi,
-        .budget = budget,
-        .py_user = python ? user : NULL,
-        .py_func = python ? func : NULL,
-        .py_entry = python ? extra->py_entry : NULL,
-    };
-    host = fl_host_new(&hc);
-    fl_store_limits limits = {.max_memory_pages = rt->cfg.max_memory_mib
-                                                      ? rt->cfg.max_memory_mib * 16
-                                                      : 0,
-                              .budget = budget};
-    store = fl_store_new(&limits);
-    linker = store ? fl_linker_new(store) : NULL;
-    ex = fl_exec_new(0);
-    if (!host || !store || !linker || !ex)
-        goto oom;
-    if (rt->cfg.max_depth)
-        ex->max_depth = rt->cfg.max_depth;
-    if (fl_wasi_define(wasi, linker) < 0 || fl_host_define(host, linker) < 0) {
-        fl_call_fail(sink, LOAD_ERROR, "cannot define the host functions");
+    fl_call_watch(sink, &f->ex->interrupt);
+    if (!f->inst && faaslet_instance(f, sink, msg, sizeof msg) < 0)
         goto out;
-    }
-    fl_call_watch(sink, &ex->interrupt);
 
-    switch (fl_instantiate(store, m, linker, ex, &inst, &err)) {
-    case FL_INST_OK:
-        break;
-    case FL_INST_LINK_ERROR:
-        fl_call_fail(sink, LOAD_ERROR, "%s/%s: %s%s", user, func, err.message,
-                     unknown_import(m, msg, sizeof msg));
-        goto out;
-    case FL_INST_NO_MEMORY: /* the message says when a limit refused it */
-        fl_call_fail(sink, LOAD_ERROR, "%s/%s: %s", user, func, err.message);
-        goto out;
-    case FL_INST_TRAP:
-        /* a start function past the deadline is a timeout: the executor says so */
-        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "in the start function: %s", err.message);
-        goto out;
-    }
-
-    fl_funcinst *zygote = fl_instance_func(inst, "_faasm_zygote");
-    if (zygote) {
-        int32_t zret;
-        trap = invoke_entry(ex, zygote, &zret);
-        if (trap == FL_TRAP_EXIT && ex->exit_code == 0)
-            trap = FL_TRAP_NONE;
-        if (trap != FL_TRAP_NONE) {
-            report_trap(rt, call, sink, ex, inst, trap, "in _faasm_zygote: ", "");
-            goto out;
-        }
-        if (zret != 0) {
-            fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "_faasm_zygote returned %d", zret);
-            goto out;
-        }
-    }
-
-    trap = run_entry(ex, inst, extra ? extra->func_ptr : 0, &retval, msg, sizeof msg);
+    fl_trap trap = run_entry(f->ex, f->inst, extra ? extra->func_ptr : 0, &retval, msg, sizeof msg);
     if (trap == FL_TRAP_EXIT) {
-        retval = ex->exit_code;
+        retval = f->ex->exit_code;
         trap = FL_TRAP_NONE;
     }
+    /* a trap leaves nothing a reset does not undo */
+    healthy = true;
     if (trap != FL_TRAP_NONE) {
-        report_trap(rt, call, sink, ex, inst, trap, "", msg);
+        report_trap(rt, call, sink, f->ex, f->inst, trap, "", msg);
         goto out;
     }
     fl_call_set_return(sink, retval);
-    goto out;
-
-oom:
-    fl_call_fail(sink, LOAD_ERROR, "out of memory setting up the Faaslet");
 out:
-    if (ex)
-        fl_call_watch(sink, NULL);
-    if (linker)
-        fl_linker_free(linker);
-    if (store)
-        fl_store_free(store);
-    if (ex)
-        fl_exec_free(ex);
-    fl_host_free(host);
-    fl_wasi_free(wasi);
-    /* after the WASI fds are closed; a leftover is reported (and swept by
-     * the next runtime once this process is gone) */
-    fl__call_tmp_remove(&tmp);
-    free(preopens);
-    free(envp);
-    free(argv);
-    free(self.chained);
+    faaslet_release(rt, f, healthy);
+}
+
+int fl_runtime_prewarm(fl_runtime *rt, const char *user, const char *func, bool python,
+                       unsigned n, char *err, size_t errlen) {
+    char msg[256] = "";
+    fn_version *v = python ? python_version_get(rt, user, func, NULL, msg, sizeof msg)
+                           : version_get(rt, user, func, NULL, msg, sizeof msg);
+    if (!v) {
+        snprintf(err, errlen, "%s", msg);
+        return -1;
+    }
+    int made = 0;
+    for (unsigned i = 0; i < n; i++) {
+        faaslet *f = faaslet_new(rt, v, user, func, msg, sizeof msg);
+        if (!f || faaslet_bind(f, NULL, NULL, msg, sizeof msg) < 0 ||
+            faaslet_instance(f, NULL, msg, sizeof msg) < 0) {
+            snprintf(err, errlen, "%s", msg);
+            faaslet_free(f);
+            version_unref(v);
+            return -1;
+        }
+        pthread_mutex_lock(&v->lock);
+        fl_snapshot *snap = fl_snapshot_ref(v->snap);
+        pthread_mutex_unlock(&v->lock);
+        int rc = snap ? faaslet_reset(f, snap) : -1;
+        fl_snapshot_unref(snap);
+        if (rc < 0) {
+            snprintf(err, errlen, "%s/%s cannot be kept warm (no snapshot)", user, func);
+            faaslet_free(f);
+            version_unref(v);
+            return -1;
+        }
+        uint64_t before = atomic_load(&rt->stats.pooled);
+        pool_put(rt, f);
+        if (atomic_load(&rt->stats.pooled) == before)
+            break; /* the pool is full */
+        made++;
+    }
+    version_unref(v);
+    return made;
+}
+
+void fl_runtime_flush(fl_runtime *rt) {
+    for (size_t i = 0; i < FN_SHARDS; i++) {
+        fn_shard *sh = &rt->shards[i];
+        pthread_mutex_lock(&sh->lock);
+        for (fn_entry *e = sh->head; e; e = e->next) {
+            fn_version *v = version_ref(e->ver);
+            pthread_mutex_unlock(&sh->lock);
+            version_drain(rt, v, false);
+            version_unref(v);
+            pthread_mutex_lock(&sh->lock);
+        }
+        pthread_mutex_unlock(&sh->lock);
+    }
+}
+
+void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st) {
+    st->built = atomic_load(&rt->stats.built);
+    st->restored = atomic_load(&rt->stats.restored);
+    st->reused = atomic_load(&rt->stats.reused);
+    st->pooled = atomic_load(&rt->stats.pooled);
+    st->evicted = atomic_load(&rt->stats.evicted);
+    st->idle_bytes = atomic_load(&rt->idle_bytes);
+    st->disk_loaded = atomic_load(&rt->stats.disk_loaded);
+    st->disk_refused = atomic_load(&rt->stats.disk_refused);
+    st->disk_saved = atomic_load(&rt->stats.disk_saved);
 }
 
 /* ---- the runtime ---- */
@@ -919,7 +1512,14 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
     if (!parent || !parent[0])
         parent = "/tmp";
     snprintf(rt->tmp_parent, sizeof rt->tmp_parent, "%s", parent);
-    pthread_mutex_init(&rt->lock, NULL);
+    pthread_mutex_init(&rt->py_lock, NULL);
+    for (size_t i = 0; i < FN_SHARDS; i++)
+        pthread_mutex_init(&rt->shards[i].lock, NULL);
+    rt->shards_made = true;
+    if (!rt->cfg.pool_max_mib)
+        rt->cfg.pool_max_mib = FL_RUNTIME_DEFAULT_POOL_MIB;
+    if (!rt->cfg.pool_per_function)
+        rt->cfg.pool_per_function = FL_RUNTIME_DEFAULT_POOL_PER_FUNCTION;
     if (fl_global_mem_open(rt->cfg.state_dir, &rt->global) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -952,7 +1552,19 @@ void fl_runtime_free(fl_runtime *rt) {
         fl_state_free(rt->state);
     if (rt->global_made)
         fl_global_mem_free(&rt->global);
-    fl_module_free(rt->py_module);
+    /* the executor is gone: every Faaslet is idle now */
+    for (size_t i = 0; rt->shards_made && i < FN_SHARDS; i++) {
+        for (fn_entry *e = rt->shards[i].head, *next; e; e = next) {
+            next = e->next;
+            version_drain(rt, e->ver, true);
+            version_unref(e->ver);
+            free(e->user);
+            free(e->func);
+            free(e);
+        }
+        pthread_mutex_destroy(&rt->shards[i].lock);
+    }
+    fl_module_free(atomic_load(&rt->py_module));
     for (python_dir *d = rt->py_dirs, *next; d; d = next) {
         next = d->next;
         free(d->user);
@@ -960,14 +1572,7 @@ void fl_runtime_free(fl_runtime *rt) {
         free(d->dir);
         free(d);
     }
-    for (cached_module *c = rt->modules, *next; c; c = next) {
-        next = c->next;
-        fl_module_free(c->module);
-        free(c->user);
-        free(c->func);
-        free(c);
-    }
-    pthread_mutex_destroy(&rt->lock);
+    pthread_mutex_destroy(&rt->py_lock);
     free(rt);
 }
 
@@ -1022,35 +1627,40 @@ int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
     char *copy = strdup(dir);
     if (!copy)
         return -ENOMEM;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->py_lock);
     python_dir *d = rt->py_dirs;
     while (d && (strcmp(d->user, user) || strcmp(d->func, func)))
         d = d->next;
     if (d) {
         free(d->dir);
         d->dir = copy;
-        pthread_mutex_unlock(&rt->lock);
-        return 0;
-    }
-    d = calloc(1, sizeof *d);
-    if (d) {
-        d->user = strdup(user);
-        d->func = strdup(func);
-        d->dir = copy;
-    }
-    if (!d || !d->user || !d->func) {
-        pthread_mutex_unlock(&rt->lock);
+    } else {
+        d = calloc(1, sizeof *d);
         if (d) {
-            free(d->user);
-            free(d->func);
+            d->user = strdup(user);
+            d->func = strdup(func);
+            d->dir = copy;
         }
-        free(d);
-        free(copy);
-        return -ENOMEM;
+        if (!d || !d->user || !d->func) {
+            pthread_mutex_unlock(&rt->py_lock);
+            if (d) {
+                free(d->user);
+                free(d->func);
+            }
+            free(d);
+            free(copy);
+            return -ENOMEM;
+        }
+        d->next = rt->py_dirs;
+        rt->py_dirs = d;
     }
-    d->next = rt->py_dirs;
-    rt->py_dirs = d;
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->py_lock);
+    /* the function's current version (another folder) is replaced */
+    fn_version *v = version_find(rt, user, func, true);
+    if (v) {
+        version_drain(rt, v, true);
+        version_unref(v);
+    }
     return 0;
 }
 

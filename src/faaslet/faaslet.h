@@ -66,8 +66,23 @@
 typedef struct fl_runtime fl_runtime;
 typedef struct fl_state fl_state;
 
+/* faaslet's version: part of every snapshot's key on disk. */
+#define FL_VERSION "0.9.0"
+
 /* The default per-user state quota (max_state_mib). */
 #define FL_RUNTIME_DEFAULT_STATE_MIB 1024u
+/* The defaults of the warm pool's caps (pool_max_mib, pool_per_function). */
+#define FL_RUNTIME_DEFAULT_POOL_MIB 1024u
+#define FL_RUNTIME_DEFAULT_POOL_PER_FUNCTION 64u
+
+/* How calls get their Faaslet. */
+typedef enum fl_reuse {
+    FL_REUSE_WARM = 0, /* an idle warm Faaslet of the function, reset to its snapshot after
+                        * each call; a new one (restored from the snapshot) when none is idle */
+    FL_REUSE_SNAPSHOT, /* a new Faaslet restored from the function's snapshot, freed after */
+    FL_REUSE_NONE,     /* a new Faaslet built from scratch: instantiated (data segments,
+                        * start function) and _faasm_zygote run, freed after */
+} fl_reuse;
 
 typedef struct fl_runtime_config {
     unsigned threads;        /* executor workers (>= 1); 0: 2 */
@@ -94,6 +109,12 @@ typedef struct fl_runtime_config {
     const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
     const char *python_dir;    /* Python calls: folder holding py_func.wasm and root/;
                                 * NULL: Python calls fail to load */
+    fl_reuse reuse;            /* default FL_REUSE_WARM */
+    uint32_t pool_max_mib;     /* idle warm Faaslets of all functions, estimated; 0: 1024 */
+    uint32_t pool_per_function; /* idle warm Faaslets per function; 0: 64 */
+    const char *snapshot_dir;  /* functions' snapshots are kept here between processes
+                                * (DIR/USER/FUNC.snap, FUNC.py.snap for Python), keyed by
+                                * every input of the image; NULL: in memory only */
     const char *state_dir;     /* the global state tier persists here (values and
                                 * appended lists: fl_global_mem_open); NULL: in
                                 * memory only, gone with the runtime */
@@ -201,6 +222,30 @@ int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res);
 
 /* Frees what *res holds and empties it. */
 void fl_call_result_free(fl_call_result *res);
+
+/* Makes up to n idle warm Faaslets of user/func (a Python function when
+ * `python`), as many as the pool's caps allow, restored from the
+ * function's snapshot (made first if needed: the zygote runs with no call
+ * and no deadline).  Returns how many were made, or -1 with a message. */
+int fl_runtime_prewarm(fl_runtime *rt, const char *user, const char *func, bool python,
+                       unsigned n, char *err, size_t errlen);
+
+/* Frees every idle warm Faaslet (their functions stay loaded). */
+void fl_runtime_flush(fl_runtime *rt);
+
+/* What the Faaslets have done so far. */
+typedef struct fl_pool_stats {
+    uint64_t built;      /* Faaslets built */
+    uint64_t restored;   /* ... of which instances restored from a snapshot */
+    uint64_t reused;     /* calls served by an idle warm Faaslet */
+    uint64_t pooled;     /* Faaslets reset and kept idle after a call */
+    uint64_t evicted;    /* idle Faaslets freed to make room */
+    uint64_t idle_bytes; /* the idle Faaslets' estimated cost now */
+    uint64_t disk_loaded;  /* snapshots loaded from snapshot_dir */
+    uint64_t disk_refused; /* ... found there but refused (other inputs, truncated, corrupt) */
+    uint64_t disk_saved;   /* snapshots written there */
+} fl_pool_stats;
+void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st);
 
 /* The executor and the local state tier, borrowed (for stats and tests). */
 fl_sched *fl_runtime_sched(fl_runtime *rt);

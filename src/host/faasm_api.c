@@ -815,9 +815,8 @@ fl_host *fl_host_new(const fl_host_config *c) {
     return h;
 }
 
-void fl_host_free(fl_host *h) {
-    if (!h)
-        return;
+/* Releases the state locks the guest did not. */
+static void release_locks(fl_host *h) {
     while (h->nlocks > 0) {
         host_lock *l = &h->locks[--h->nlocks];
         if (l->write)
@@ -825,6 +824,42 @@ void fl_host_free(fl_host *h) {
         else
             fl_state_unlock_read(l->kv);
     }
+}
+
+/* *dst becomes a copy of src ("" for NULL) unless it is equal already. */
+static int rebind_name(char **dst, const char *src) {
+    src = src ? src : "";
+    if (!strcmp(*dst, src))
+        return 0;
+    char *copy = strdup(src);
+    if (!copy)
+        return -1;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+int fl_host_bind(fl_host *h, const fl_host_config *c) {
+    if (rebind_name(&h->user, c->user) < 0 || rebind_name(&h->py_user, c->py_user) < 0 ||
+        rebind_name(&h->py_func, c->py_func) < 0 || rebind_name(&h->py_entry, c->py_entry) < 0)
+        return -1;
+    h->cfg = *c;
+    return 0;
+}
+
+void fl_host_reset(fl_host *h) {
+    release_locks(h);
+    h->nmaps = 0; /* their pages went with the memory's reset */
+}
+
+bool fl_host_mapped_state(const fl_host *h) {
+    return h->nmaps > 0;
+}
+
+void fl_host_free(fl_host *h) {
+    if (!h)
+        return;
+    release_locks(h);
     free(h->locks);
     free(h->defs);
     free(h->maps);

@@ -39,6 +39,7 @@
 #ifndef FL_HOST_HOST_H
 #define FL_HOST_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,18 @@ typedef struct fl_host fl_host;
  * (strings are copied; input, ops, state and wasi are not and must outlive
  * the host).  Returns NULL when out of memory.  Free with fl_host_free(). */
 fl_host *fl_host_new(const fl_host_config *c);
+
+/* A host context that lives across calls (a warm Faaslet's): bind gives it
+ * the next call's configuration (input, user, budget, names, ud; the names
+ * copied only when they change), reset forgets the last call: state locks
+ * it still held are released and its state mappings dropped (the memory
+ * they were in is reset with the instance).  fl_host_bind returns 0 or -1
+ * (out of memory). */
+int fl_host_bind(fl_host *h, const fl_host_config *c);
+void fl_host_reset(fl_host *h);
+/* Whether state is mapped into the guest's memory now: such pages are the
+ * state's, and an instance in that condition must not be snapshotted. */
+bool fl_host_mapped_state(const fl_host *h);
 
 /* Releases the state locks the guest still holds and frees `h`; NULL is a
  * no-op.  Guest mappings of state stay in the guest's

@@ -14,6 +14,7 @@
 uint16_t fl__quota_charge(fl_wasi *w, uint64_t bytes) {
     if (bytes == 0)
         return 0;
+    w->quota_touched = true; /* even a refused charge may follow a made name */
     if (fl_budget_charge(w->budget, FL_BUDGET_DISK, bytes) < 0)
         return W_ENOSPC;
     w->disk += bytes;

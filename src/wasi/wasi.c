@@ -284,6 +284,68 @@ static int add_stdio(fl_wasi *w, int i, int host, char *err, size_t errlen) {
     return 0;
 }
 
+/* Opens stdio and the preopens into an empty table (fds 0, 1, 2, then 3,
+ * 4, ...), each charged to w->budget.  Returns 0 or -1 with err. */
+static int open_table(fl_wasi *w, char *err, size_t errlen) {
+    /* Guest fds 0, 1 and 2 are stdio even when closed, so preopens start at 3. */
+    for (int i = 0; i < 3; i++)
+        if (add_stdio(w, i, w->stdio[i], err, errlen) < 0)
+            return -1;
+
+    for (size_t i = 0; i < w->npreopens; i++) {
+        const fl_wasi_preopen *p = &w->preopens[i];
+        struct stat st;
+        if (fl__wasi_fd_charge(w)) {
+            snprintf(err, errlen, "the call tree holds its limit of %llu file descriptors",
+                     (unsigned long long)fl_budget_limit(w->budget, FL_BUDGET_FDS));
+            return -1;
+        }
+        int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (h < 0 || fstat(h, &st) < 0) {
+            snprintf(err, errlen, "cannot open preopen %s: %s", p->host_path, strerror(errno));
+            if (h >= 0)
+                close(h);
+            fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+            return -1;
+        }
+        int64_t fd = fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_DIRECTORY,
+                                                      .rights = W_R_DIR_BASE, .inherit = W_R_ALL,
+                                                      .read_only = p->read_only,
+                                                      .quota = p->disk_quota,
+                                                      .root_dev = st.st_dev,
+                                                      .root_ino = st.st_ino});
+        if (fd < 0) {
+            snprintf(err, errlen, "too many preopens");
+            return -1;
+        }
+        w->fds[fd].preopen = strdup(p->guest_path ? p->guest_path : ".");
+        if (!w->fds[fd].preopen) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        if (w->fds[i].host < 0)
+            w->fds[i].used = false;
+    /* remembered, so a reset can tell whether the guest changed the table */
+    uint32_t n = 3 + (uint32_t)w->npreopens;
+    free(w->pristine);
+    w->pristine = malloc(n * sizeof *w->pristine);
+    if (!w->pristine) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(w->pristine, w->fds, n * sizeof *w->pristine);
+    w->npristine = n;
+    return 0;
+}
+
+static void close_table(fl_wasi *w) {
+    for (uint32_t i = 0; i < w->nfds; i++)
+        if (w->fds[i].used)
+            fl__wasi_fd_close(w, &w->fds[i]);
+}
+
 fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
     fl_wasi *w = calloc(1, sizeof *w);
     if (!w)
@@ -296,49 +358,25 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen) {
     w->envp = copy_strings(c->envp, c->envc, &w->env_bytes);
     if (!w->argv || !w->envp)
         goto nomem;
-
-    /* Guest fds 0, 1 and 2 are stdio even when closed, so preopens start at 3. */
+    memcpy(w->stdio, c->stdio, sizeof w->stdio);
+    w->preopens = calloc(c->npreopens ? c->npreopens : 1, sizeof *w->preopens);
+    if (!w->preopens)
+        goto nomem;
+    w->npreopens = c->npreopens;
+    for (size_t i = 0; i < c->npreopens; i++) {
+        w->preopens[i] = c->preopens[i];
+        w->preopens[i].host_path = strdup(c->preopens[i].host_path);
+        w->preopens[i].guest_path =
+            c->preopens[i].guest_path ? strdup(c->preopens[i].guest_path) : NULL;
+        if (!w->preopens[i].host_path || (c->preopens[i].guest_path && !w->preopens[i].guest_path))
+            goto nomem;
+    }
     w->fds = calloc(8, sizeof *w->fds);
     if (!w->fds)
         goto nomem;
     w->nfds = 8;
-    for (int i = 0; i < 3; i++)
-        if (add_stdio(w, i, c->stdio[i], err, errlen) < 0)
-            goto fail;
-
-    for (size_t i = 0; i < c->npreopens; i++) {
-        const fl_wasi_preopen *p = &c->preopens[i];
-        struct stat st;
-        if (fl__wasi_fd_charge(w)) {
-            snprintf(err, errlen, "the call tree holds its limit of %llu file descriptors",
-                     (unsigned long long)fl_budget_limit(w->budget, FL_BUDGET_FDS));
-            goto fail;
-        }
-        int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (h < 0 || fstat(h, &st) < 0) {
-            snprintf(err, errlen, "cannot open preopen %s: %s", p->host_path, strerror(errno));
-            if (h >= 0)
-                close(h);
-            fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
-            goto fail;
-        }
-        int64_t fd = fl__wasi_fd_add(w, (fl__wasi_fd){.host = h, .type = W_FT_DIRECTORY,
-                                                      .rights = W_R_DIR_BASE, .inherit = W_R_ALL,
-                                                      .read_only = p->read_only,
-                                                      .quota = p->disk_quota,
-                                                      .root_dev = st.st_dev,
-                                                      .root_ino = st.st_ino});
-        if (fd < 0) {
-            snprintf(err, errlen, "too many preopens");
-            goto fail;
-        }
-        w->fds[fd].preopen = strdup(p->guest_path ? p->guest_path : ".");
-        if (!w->fds[fd].preopen)
-            goto nomem;
-    }
-    for (int i = 0; i < 3; i++)
-        if (w->fds[i].host < 0)
-            w->fds[i].used = false;
+    if (open_table(w, err, errlen) < 0)
+        goto fail;
     return w;
 
 nomem:
@@ -351,17 +389,84 @@ fail:
 void fl_wasi_free(fl_wasi *w) {
     if (!w)
         return;
-    for (uint32_t i = 0; i < w->nfds; i++)
-        if (w->fds[i].used)
-            fl__wasi_fd_close(w, &w->fds[i]);
+    close_table(w);
     /* what is left beneath a quota'd preopen goes with it: the call's
      * /tmp is removed right after the context (src/faaslet) */
     fl__quota_release(w, w->disk);
     free(w->fds);
+    free(w->pristine);
+    for (size_t i = 0; w->preopens && i < w->npreopens; i++) {
+        free((char *)w->preopens[i].host_path);
+        free((char *)w->preopens[i].guest_path);
+    }
+    free(w->preopens);
     free_strings(w->argv, w->argc);
     free_strings(w->envp, w->envc);
     free(w->defs);
     free(w);
+}
+
+/* Host fds the table holds (each charged to the budget). */
+static uint64_t held_fds(const fl_wasi *w) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < w->nfds; i++)
+        n += w->fds[i].used && w->fds[i].host >= 0;
+    return n;
+}
+
+int fl_wasi_bind(fl_wasi *w, fl_budget *budget, const char *const *argv, size_t argc) {
+    if (budget != w->budget) {
+        uint64_t n = held_fds(w);
+        if (fl_budget_charge(budget, FL_BUDGET_FDS, n) < 0)
+            return -EMFILE;
+        fl_budget_release(w->budget, FL_BUDGET_FDS, n);
+        /* disk is 0 here after a reset; moved anyway, so counts never drift */
+        if (w->disk && fl_budget_charge(budget, FL_BUDGET_DISK, w->disk) < 0) {
+            fl_budget_charge(w->budget, FL_BUDGET_FDS, n);
+            fl_budget_release(budget, FL_BUDGET_FDS, n);
+            return -ENOSPC;
+        }
+        fl_budget_release(w->budget, FL_BUDGET_DISK, w->disk);
+        w->budget = budget;
+    }
+    bool same = argc == w->argc;
+    for (size_t i = 0; same && i < argc; i++)
+        same = !strcmp(argv[i], w->argv[i]);
+    if (!same) {
+        size_t bytes;
+        char **copy = copy_strings(argv, argc, &bytes);
+        if (!copy)
+            return -ENOMEM;
+        free_strings(w->argv, w->argc);
+        w->argv = copy;
+        w->argc = argc;
+        w->argv_bytes = bytes;
+    }
+    return 0;
+}
+
+bool fl_wasi_quota_touched(const fl_wasi *w) {
+    return w->quota_touched;
+}
+
+int fl_wasi_reset(fl_wasi *w, char *err, size_t errlen) {
+    /* what the call left beneath its quota'd preopen is gone (the caller
+     * emptied it): its bytes go back */
+    fl__quota_release(w, w->disk);
+    w->quota_touched = false;
+    bool changed = false;
+    for (uint32_t i = 0; i < w->nfds && !changed; i++) {
+        if (i < w->npristine)
+            changed = memcmp(&w->fds[i], &w->pristine[i], sizeof w->fds[i]) != 0;
+        else
+            changed = w->fds[i].used;
+    }
+    if (!changed)
+        return 0;
+    /* the guest opened, closed, moved or changed an fd: back to stdio and
+     * the preopens, numbered as they were */
+    close_table(w);
+    return open_table(w, err, errlen);
 }
 
 /* The preopen whose guest name is the longest whole-component prefix of

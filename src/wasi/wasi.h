@@ -88,6 +88,22 @@ fl_wasi *fl_wasi_new(const fl_wasi_config *c, char *err, size_t errlen);
  * removes a quota'd folder (the call's /tmp) right after. */
 void fl_wasi_free(fl_wasi *w);
 
+/* A context that lives across calls (a warm Faaslet's).  fl_wasi_bind
+ * makes the next call's budget the one its fds (and disk bytes) are
+ * charged to, moving what the context holds from the last one, and gives
+ * the guest `argv` (copied when it differs).  Returns 0, or -EMFILE /
+ * -ENOSPC when the new budget refuses what is held, -ENOMEM.
+ * fl_wasi_quota_touched says whether anything was made beneath a quota'd
+ * preopen (the private /tmp) since the last reset: only then must the
+ * caller empty that folder, before fl_wasi_reset.  fl_wasi_reset gives the
+ * disk bytes back and, only when the guest changed its fd table (opened,
+ * closed, renumbered or changed an fd), closes every fd and opens stdio and
+ * the preopens again under their first numbers: no syscall when nothing
+ * changed.  Returns 0, or -1 with a message (a preopen gone). */
+int fl_wasi_bind(fl_wasi *w, fl_budget *budget, const char *const *argv, size_t argc);
+bool fl_wasi_quota_touched(const fl_wasi *w);
+int fl_wasi_reset(fl_wasi *w, char *err, size_t errlen);
+
 /* Defines every wasi_snapshot_preview1 function in `l` with host data `w`.
  * `w` must outlive the linker and every instance linked with it.  Returns 0,
  * or -1 if the linker refused a definition. */

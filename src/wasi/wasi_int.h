@@ -182,6 +182,13 @@ struct fl_wasi {
     size_t ndefs;
     fl_budget *budget; /* the call tree's (borrowed), or NULL */
     uint64_t disk;     /* FL_BUDGET_DISK bytes this context has charged and not given back */
+    bool quota_touched; /* something was made beneath a quota'd preopen since the last reset */
+    /* what fl_wasi_reset rebuilds the table from: stdio and preopens as made */
+    int stdio[3];
+    fl_wasi_preopen *preopens; /* strings owned */
+    size_t npreopens;
+    fl__wasi_fd *pristine;     /* fds[0..npristine) as made (their strings borrowed) */
+    uint32_t npristine;
 };
 
 /* The one checked access to guest memory: a host pointer to `len` bytes at

@@ -277,10 +277,29 @@ static int entries(const char *path) {
     return n;
 }
 
-/* Each call has a folder of its own under tmp_parent while it runs (two
- * calls at once: two folders), and it is gone when the call ends, also
- * when the call was stopped by its deadline. */
-Test(faaslet, each_call_has_a_private_tmp_removed_at_its_end) {
+/* Each Faaslet has a folder of its own under tmp_parent (two calls at
+ * once: two folders), kept while the Faaslet is warm and emptied between
+ * its calls, also when a call was stopped by its deadline; freeing the
+ * Faaslets removes the folders, and without reuse a call's folder goes
+ * when it ends. */
+static void expect_folders_empty(const char *parent, int n) {
+    DIR *d = opendir(parent);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        cr_expect_eq(entries(path), 0, "a warm Faaslet's /tmp was not emptied: %s", path);
+        seen++;
+    }
+    closedir(d);
+    cr_expect_eq(seen, n);
+}
+
+Test(faaslet, each_faaslet_has_a_private_tmp_emptied_after_each_call) {
     char parent[] = "/tmp/test_faaslet.XXXXXX";
     cr_assert_not_null(mkdtemp(parent));
     fl_runtime_config c;
@@ -306,9 +325,19 @@ Test(faaslet, each_call_has_a_private_tmp_removed_at_its_end) {
     fl_call_result_free(&r);
     cr_assert_eq(fl_runtime_await(rt, b, &r), 0);
     fl_call_result_free(&r);
-    cr_expect_eq(entries(parent), 0);
+    expect_folders_empty(parent, 2);
     expect_ok_call();
-    cr_expect_eq(entries(parent), 0);
+    expect_folders_empty(parent, 2);
+    fl_runtime_flush(rt);
+    cr_expect_eq(entries(parent), 0, "flushed Faaslets left their /tmp");
+    stop();
+
+    c.reuse = FL_REUSE_NONE;
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", faaslet_guest_wasm, sizeof faaslet_guest_wasm, &e), 0);
+    expect_ok_call();
+    cr_expect_eq(entries(parent), 0, "without reuse a call's /tmp goes with it");
     stop();
     cr_assert_eq(rmdir(parent), 0);
 }
@@ -607,7 +636,10 @@ Test(faaslet_tree, private_tmp_removed_with_no_fd_to_spare) {
         close(fds[i]);
     cr_assert_eq(r.outcome, FL_OUTCOME_TIMEOUT, "%s", r.error ? r.error : "");
     fl_call_result_free(&r);
-    cr_assert_eq(entries(tree_tmp), 0, "the call's /tmp was left behind");
+    /* emptied for the next call, or removed with its Faaslet */
+    cr_assert_leq(entries(folder), 0, "the call's /tmp was left behind (-1: removed, 0: emptied)");
+    fl_runtime_flush(rt);
+    cr_assert_eq(entries(tree_tmp), 0, "the Faaslet's /tmp was left behind");
     stop_tree();
 }
 
@@ -1075,4 +1107,189 @@ Test(faaslet, timeout_ends_a_slow_load) {
     fl_call_result_free(&r);
     expect_ok_call();
     stop_with_slow_module();
+}
+
+/* ---- warm Faaslets and snapshots ---- */
+
+#include "faaslet_isolation.wasm.h"
+
+/* Runs user/func "iso" with input `mode`, expecting success; the output
+ * into out[0..6) when it is a report. */
+static void iso_call(const char *user, const char *mode, uint8_t out[6]) {
+    uint32_t id = fl_runtime_submit(rt, user, "iso", (const uint8_t *)mode, 1);
+    cr_assert_neq(id, 0);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    if (out) {
+        cr_assert_eq(r.output_len, 6);
+        memcpy(out, r.output, 6);
+    }
+    fl_call_result_free(&r);
+}
+
+static void start_iso(fl_reuse reuse, const char *snapshot_dir) {
+    static fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.threads = 1; /* one worker: the next call takes the Faaslet the last one left */
+    c.reuse = reuse;
+    c.snapshot_dir = snapshot_dir;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    for (const char *const *u = (const char *const[]){"alice", "bob", NULL}; *u; u++)
+        cr_assert_eq(fl_runtime_add_module(rt, *u, "iso", faaslet_isolation_wasm,
+                                           sizeof faaslet_isolation_wasm, &e), 0, "%s", e.message);
+}
+
+/* What a clean Faaslet reports: memory 0, the zygote's global 7, the table
+ * slot null, 1 page, no /tmp/secret (ENOENT 44), fd 4 closed (EBADF 8). */
+static const uint8_t CLEAN[6] = {0, 7, 1, 1, 44, 8};
+
+/* A call leaves a secret in memory, a global, a table slot, a grown
+ * memory, a /tmp file and an open fd; the next call on the same warm
+ * Faaslet (the pool's counters prove it was reused) and another user's
+ * function see none of it. */
+Test(faaslet, warm_faaslet_carries_nothing_into_the_next_call) {
+    start_iso(FL_REUSE_WARM, NULL);
+    uint8_t out[6];
+    iso_call("alice", "r", out);
+    cr_assert_arr_eq(out, CLEAN, 6, "first call: %d %d %d %d %d %d", out[0], out[1], out[2],
+                     out[3], out[4], out[5]);
+    for (int round = 0; round < 3; round++) {
+        fl_pool_stats before, after;
+        fl_runtime_pool_stats(rt, &before);
+        iso_call("alice", "w", NULL);
+        iso_call("alice", "r", out);
+        fl_runtime_pool_stats(rt, &after);
+        cr_assert_eq(after.reused - before.reused, 2, "both calls on a warm Faaslet");
+        cr_assert_eq(after.built, before.built, "no Faaslet built");
+        cr_assert_arr_eq(out, CLEAN, 6, "after a secret: %d %d %d %d %d %d", out[0], out[1],
+                         out[2], out[3], out[4], out[5]);
+    }
+    iso_call("alice", "w", NULL);
+    iso_call("bob", "r", out);
+    cr_assert_arr_eq(out, CLEAN, 6, "another user's function saw alice's call");
+    stop();
+}
+
+/* The same without a pool: each call restored from the snapshot. */
+Test(faaslet, snapshot_restores_carry_nothing_either) {
+    start_iso(FL_REUSE_SNAPSHOT, NULL);
+    uint8_t out[6];
+    iso_call("alice", "w", NULL);
+    iso_call("alice", "r", out);
+    cr_assert_arr_eq(out, CLEAN, 6);
+    fl_pool_stats st;
+    fl_runtime_pool_stats(rt, &st);
+    cr_assert_eq(st.restored, 1, "the second call's Faaslet came from the snapshot");
+    cr_assert_eq(st.reused, 0);
+    stop();
+}
+
+/* Snapshots on disk: the next runtime loads the one the last saved; a
+ * flipped byte, a truncated file, another module or another runtime root
+ * makes the next run refuse it, rebuild it and run correctly. */
+Test(faaslet, snapshot_on_disk_is_reused_and_rebuilt_when_anything_changes) {
+    char dir[] = "/tmp/test_snap.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/alice/iso.snap", dir);
+    uint8_t out[6];
+    fl_pool_stats st;
+
+    start_iso(FL_REUSE_WARM, dir);
+    iso_call("alice", "r", out);
+    cr_assert_arr_eq(out, CLEAN, 6);
+    fl_runtime_pool_stats(rt, &st);
+    cr_assert_eq(st.disk_loaded, 0);
+    cr_assert_eq(st.disk_saved, 1);
+    stop();
+    struct stat sb;
+    cr_assert_eq(stat(path, &sb), 0, "no snapshot saved at %s", path);
+
+    start_iso(FL_REUSE_WARM, dir);
+    iso_call("alice", "w", NULL);
+    iso_call("alice", "r", out);
+    cr_assert_arr_eq(out, CLEAN, 6);
+    fl_runtime_pool_stats(rt, &st);
+    cr_assert_eq(st.disk_loaded, 1, "the saved snapshot was not used");
+    cr_assert_eq(st.disk_saved, 0);
+    stop();
+
+    /* damage: a flipped byte in the image, then a truncated file */
+    for (int damage = 0; damage < 2; damage++) {
+        int fd = open(path, O_RDWR);
+        cr_assert_geq(fd, 0);
+        if (damage == 0) {
+            uint8_t b;
+            off_t at = sb.st_size - 100;
+            cr_assert_eq(pread(fd, &b, 1, at), 1);
+            b ^= 0x40;
+            cr_assert_eq(pwrite(fd, &b, 1, at), 1);
+        } else {
+            cr_assert_eq(ftruncate(fd, sb.st_size - 4096), 0);
+        }
+        close(fd);
+        start_iso(FL_REUSE_WARM, dir);
+        iso_call("alice", "r", out);
+        cr_assert_arr_eq(out, CLEAN, 6);
+        fl_runtime_pool_stats(rt, &st);
+        cr_assert_eq(st.disk_loaded, 0, "a damaged snapshot was used");
+        cr_assert_eq(st.disk_refused, 1);
+        cr_assert_eq(st.disk_saved, 1, "it was not rebuilt");
+        stop();
+    }
+
+    /* another module under the same name: its own snapshot */
+    start_iso(FL_REUSE_WARM, dir);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "alice", "iso", faaslet_guest_wasm,
+                                       sizeof faaslet_guest_wasm, &e), 0);
+    uint32_t id = fl_runtime_submit(rt, "alice", "iso", (const uint8_t *)"o", 1);
+    fl_call_result r;
+    cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 2, "the other module's snapshot ran the old one");
+    fl_call_result_free(&r);
+    fl_runtime_pool_stats(rt, &st);
+    cr_assert_eq(st.disk_loaded, 1, "the old module's snapshot was loaded by the first add");
+    cr_assert_eq(st.disk_saved, 1, "the new module's was not saved");
+    stop();
+
+    /* another runtime root: rebuilt */
+    char root[] = "/tmp/test_root.XXXXXX";
+    cr_assert_not_null(mkdtemp(root));
+    static fl_runtime_config c;
+    for (int changed = 0; changed < 2; changed++) {
+        if (changed) {
+            char f[PATH_MAX];
+            snprintf(f, sizeof f, "%s/new-file", root);
+            int fd = open(f, O_CREAT | O_WRONLY, 0644);
+            cr_assert_geq(fd, 0);
+            close(fd);
+        }
+        fl_runtime_config_init(&c);
+        c.threads = 1;
+        c.snapshot_dir = dir;
+        c.runtime_root = root;
+        char err[200];
+        rt = fl_runtime_new(&c, err, sizeof err);
+        cr_assert_not_null(rt);
+        cr_assert_eq(fl_runtime_add_module(rt, "alice", "iso", faaslet_isolation_wasm,
+                                           sizeof faaslet_isolation_wasm, &e), 0);
+        fl_runtime_pool_stats(rt, &st);
+        cr_assert_eq(st.disk_loaded, 0, "a snapshot made with another runtime root was used");
+        /* (fd 3 is the root now, fd 4 /tmp: only the report's first bytes compare) */
+        iso_call("alice", "r", out);
+        cr_assert_eq(out[0], 0);
+        cr_assert_eq(out[1], 7);
+        fl_runtime_pool_stats(rt, &st);
+        cr_assert_eq(st.disk_saved, 1);
+        stop();
+    }
+    char cmd[PATH_MAX * 2 + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, root);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -1,0 +1,530 @@
+/*
+ * snapshot.c: taking, restoring, saving and loading snapshots (see
+ * snapshot.h).
+ *
+ * The memory image is a sealed memfd written page by page (all-zero pages
+ * stay holes, so the memfd holds only what the zygote wrote), or a file's
+ * range; restore maps it with fl__memory_map_image.  Everything else of an
+ * instance is small and copied.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "engine/runtime_int.h"
+#include "engine/snapshot.h"
+#include "store/durable.h"
+
+#define IMAGE_ALIGN 4096u /* the image's offset in a file: mmap needs a page */
+
+struct fl_snapshot {
+    atomic_uint refs;
+    const fl_module *module;
+    int fd;              /* the memory image: a memfd, or the snapshot file */
+    off_t image_offset;  /* where the image starts in fd */
+    uint32_t pages;      /* memory size; meaningless without a memory */
+    bool has_memory;
+    fl_value *globals;   /* the module's defined globals, in order */
+    uint32_t *table_sizes;
+    uint32_t **tables;   /* per defined table: element = function index + 1; 0 = null */
+    bool *elem_dropped;
+    bool *data_dropped;
+};
+
+static int fail(fl_error *err, const char *fmt, const char *a) {
+    if (err) {
+        err->offset = 0;
+        snprintf(err->message, sizeof err->message, fmt, a);
+    }
+    return -1;
+}
+
+static fl_snapshot *snapshot_alloc(const fl_module *m) {
+    fl_snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    atomic_init(&s->refs, 1);
+    s->module = m;
+    s->fd = -1;
+    s->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *s->globals);
+    s->table_sizes = calloc(m->ntables ? m->ntables : 1, sizeof *s->table_sizes);
+    s->tables = calloc(m->ntables ? m->ntables : 1, sizeof *s->tables);
+    s->elem_dropped = calloc(m->nelems ? m->nelems : 1, sizeof *s->elem_dropped);
+    s->data_dropped = calloc(m->ndatas ? m->ndatas : 1, sizeof *s->data_dropped);
+    if (!s->globals || !s->table_sizes || !s->tables || !s->elem_dropped || !s->data_dropped) {
+        fl_snapshot_unref(s);
+        return NULL;
+    }
+    return s;
+}
+
+fl_snapshot *fl_snapshot_ref(fl_snapshot *s) {
+    if (s)
+        atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    return s;
+}
+
+void fl_snapshot_unref(fl_snapshot *s) {
+    if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    for (uint32_t i = 0; s->tables && i < s->module->ntables; i++)
+        free(s->tables[i]);
+    free(s->tables);
+    free(s->table_sizes);
+    free(s->globals);
+    free(s->elem_dropped);
+    free(s->data_dropped);
+    free(s);
+}
+
+const fl_module *fl_snapshot_module(const fl_snapshot *s) { return s->module; }
+
+size_t fl_snapshot_memory_bytes(const fl_snapshot *s) {
+    return s->has_memory ? (size_t)s->pages * FL_PAGE_SIZE : 0;
+}
+
+/* ---- taking ---- */
+
+static bool page_is_zero(const uint8_t *p) {
+    const uint64_t *w = (const uint64_t *)p;
+    uint64_t any = 0;
+    for (size_t i = 0; i < 4096 / sizeof *w; i++)
+        any |= w[i];
+    return any == 0;
+}
+
+/* Writes pages [from, to) of bytes into fd at base + from. */
+static int write_run(int fd, off_t base, const uint8_t *bytes, size_t from, size_t to) {
+    while (from < to) {
+        ssize_t w = pwrite(fd, bytes + from, to - from, base + (off_t)from);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        from += (size_t)w;
+    }
+    return 0;
+}
+
+#define PAGEMAP_BATCH 512 /* entries read at once (4 KiB of stack): 2 MiB of memory */
+
+/* Writes bytes[0..len) (page-aligned, a multiple of 4 KiB) into fd at
+ * `base`, skipping all-zero pages (fd must read as zeros there already: a
+ * fresh, truncated file).  When `pagemap` (an fd of /proc/self/pagemap) is
+ * given, pages the process never touched (neither present nor swapped)
+ * are skipped without being read: a 4 GiB memory the guest barely used
+ * costs a read of its page table, not of 4 GiB.  Returns 0 or -errno. */
+static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len, int pagemap) {
+    uint64_t entries[PAGEMAP_BATCH];
+    size_t npages = len / 4096, run = 0;
+    bool in_run = false;
+    for (size_t p = 0; p < npages; p += PAGEMAP_BATCH) {
+        size_t n = npages - p < PAGEMAP_BATCH ? npages - p : PAGEMAP_BATCH;
+        bool known = false;
+        if (pagemap >= 0) {
+            off_t at = (off_t)(((uintptr_t)bytes / 4096 + p) * sizeof(uint64_t));
+            known = pread(pagemap, entries, n * sizeof(uint64_t), at) == (ssize_t)(n * sizeof(uint64_t));
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t page = p + i;
+            /* bit 63: present, bit 62: swapped */
+            bool untouched = known && !(entries[i] >> 62);
+            bool data = !untouched && !page_is_zero(bytes + page * 4096);
+            if (data && !in_run) {
+                run = page;
+                in_run = true;
+            } else if (!data && in_run) {
+                int rc = write_run(fd, base, bytes, run * 4096, page * 4096);
+                if (rc < 0)
+                    return rc;
+                in_run = false;
+            }
+        }
+    }
+    return in_run ? write_run(fd, base, bytes, run * 4096, npages * 4096) : 0;
+}
+
+/* The index of function instance `f` in inst's function space, or -1. */
+static int64_t func_index(const fl_instance *inst, const fl_funcinst *f) {
+    const fl_module *m = inst->module;
+    if (f >= inst->defined && f < inst->defined + m->nfuncs)
+        return (int64_t)m->nimported_funcs + (f - inst->defined);
+    for (uint32_t i = 0; i < m->nimported_funcs; i++)
+        if (inst->funcs[i] == f)
+            return i;
+    return -1;
+}
+
+fl_snapshot *fl_snapshot_take(const fl_instance *inst, fl_error *err) {
+    const fl_module *m = inst->module;
+    if (m->nimported_memories || m->nimported_tables) {
+        fail(err, "cannot snapshot an instance with an imported %s",
+             m->nimported_memories ? "memory" : "table");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < m->nimported_globals; i++)
+        if (inst->globals[i]->type.mutable_) {
+            fail(err, "cannot snapshot an instance with an imported mutable global%s", "");
+            return NULL;
+        }
+    fl_snapshot *s = snapshot_alloc(m);
+    if (!s) {
+        fail(err, "out of memory%s", "");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        s->globals[i] = inst->globals[m->nimported_globals + i]->value;
+    for (uint32_t t = 0; t < m->ntables; t++) {
+        const fl_table *tab = inst->tables[t];
+        s->table_sizes[t] = tab->size;
+        s->tables[t] = calloc(tab->size ? tab->size : 1, sizeof *s->tables[t]);
+        if (!s->tables[t]) {
+            fail(err, "out of memory%s", "");
+            goto fail;
+        }
+        for (uint32_t e = 0; e < tab->size; e++) {
+            if (!tab->elems[e])
+                continue;
+            int64_t idx = tab->elemtype == FL_FUNCREF ? func_index(inst, tab->elems[e]) : -1;
+            if (idx < 0) {
+                fail(err, "cannot snapshot a table holding %s",
+                     tab->elemtype == FL_FUNCREF ? "a function of another instance"
+                                                 : "an external reference");
+                goto fail;
+            }
+            s->tables[t][e] = (uint32_t)idx + 1;
+        }
+    }
+    memcpy(s->elem_dropped, inst->elem_dropped, m->nelems * sizeof *s->elem_dropped);
+    memcpy(s->data_dropped, inst->data_dropped, m->ndatas * sizeof *s->data_dropped);
+
+    if (m->nmemories) {
+        const fl_memory *mem = inst->memories[0];
+        s->has_memory = true;
+        s->pages = mem->pages;
+        s->fd = memfd_create("faaslet-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int e = s->fd < 0 ? -errno : 0;
+        if (!e && ftruncate(s->fd, (off_t)mem->size) < 0)
+            e = -errno;
+        int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+        if (!e)
+            e = write_sparse(s->fd, 0, mem->base, mem->size, pagemap);
+        if (pagemap >= 0)
+            close(pagemap);
+        /* nobody may change the image under the instances mapping it */
+        if (!e && fcntl(s->fd, F_ADD_SEALS,
+                        F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+            e = -errno;
+        if (e) {
+            fail(err, "cannot keep the memory image: %s", strerror(-e));
+            goto fail;
+        }
+    }
+    return s;
+fail:
+    fl_snapshot_unref(s);
+    return NULL;
+}
+
+/* ---- restoring ---- */
+
+int fl_snapshot_restore(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
+    const fl_module *m = s->module;
+    if (inst->module != m)
+        return fail(err, "the snapshot is of another module%s", "");
+    if (s->has_memory &&
+        fl__memory_map_image(inst->memories[0], s->fd, s->image_offset, s->pages) < 0) {
+        const char *fact = fl_store_limit_reached(inst->store);
+        return fail(err, "cannot restore the memory: %s", fact ? fact : "mapping failed");
+    }
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        inst->globals[m->nimported_globals + i]->value = s->globals[i];
+    for (uint32_t t = 0; t < m->ntables; t++) {
+        fl_table *tab = inst->tables[t];
+        uint32_t size = s->table_sizes[t];
+        if (size > tab->size && fl_table_grow(tab, size - tab->size, NULL) < 0)
+            return fail(err, "cannot restore a table: %s",
+                        fl_store_limit_reached(inst->store) ? fl_store_limit_reached(inst->store)
+                                                            : "out of memory");
+        /* a smaller table keeps its capacity (and charge); slots past the
+         * size are unreachable and cleared */
+        for (uint32_t e = size; e < tab->size; e++)
+            tab->elems[e] = NULL;
+        tab->size = size;
+        for (uint32_t e = 0; e < size; e++) {
+            uint32_t idx = s->tables[t][e];
+            tab->elems[e] = idx ? inst->funcs[idx - 1] : NULL;
+        }
+    }
+    memcpy(inst->elem_dropped, s->elem_dropped, m->nelems * sizeof *s->elem_dropped);
+    memcpy(inst->data_dropped, s->data_dropped, m->ndatas * sizeof *s->data_dropped);
+    return 0;
+}
+
+/* ---- on disk ---- */
+
+#define MAGIC "FLSNAP\r\n"
+#define FORMAT_VERSION 1u
+
+typedef struct file_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t has_memory;
+    uint8_t key[FL_SNAPSHOT_KEY_LEN];
+    uint32_t nfuncs, nglobals, ntables, nelems, ndatas, pages;
+    uint64_t meta_len;     /* globals, table sizes, tables, dropped flags */
+    uint64_t image_offset; /* page-aligned */
+    uint64_t image_len;
+    uint64_t checksum;     /* XXH3-64 of the file with this field zero */
+} file_header;
+
+/* The metadata (everything but header and image) as one buffer. */
+static uint8_t *meta_encode(const fl_snapshot *s, uint64_t *len) {
+    const fl_module *m = s->module;
+    uint64_t n = (uint64_t)m->nglobals * sizeof(fl_value) + (uint64_t)m->ntables * 4 + m->nelems +
+                 m->ndatas;
+    for (uint32_t t = 0; t < m->ntables; t++)
+        n += (uint64_t)s->table_sizes[t] * 4;
+    uint8_t *buf = malloc(n ? n : 1), *p = buf;
+    if (!buf)
+        return NULL;
+    memcpy(p, s->globals, m->nglobals * sizeof(fl_value));
+    p += m->nglobals * sizeof(fl_value);
+    memcpy(p, s->table_sizes, m->ntables * 4u);
+    p += m->ntables * 4u;
+    for (uint32_t t = 0; t < m->ntables; t++) {
+        memcpy(p, s->tables[t], s->table_sizes[t] * 4u);
+        p += s->table_sizes[t] * 4u;
+    }
+    memcpy(p, s->elem_dropped, m->nelems);
+    p += m->nelems;
+    memcpy(p, s->data_dropped, m->ndatas);
+    *len = n;
+    return buf;
+}
+
+/* Checksum of header (checksum field zero), meta and the image in fd. */
+static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint64_t *sum) {
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return -ENOMEM;
+    file_header hz = *h;
+    hz.checksum = 0;
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, &hz, sizeof hz);
+    XXH3_64bits_update(st, meta, h->meta_len);
+    int rc = 0;
+    if (h->image_len) {
+        void *img = mmap(NULL, h->image_len, PROT_READ, MAP_SHARED, fd, (off_t)h->image_offset);
+        if (img == MAP_FAILED) {
+            rc = -errno;
+        } else {
+            madvise(img, h->image_len, MADV_SEQUENTIAL);
+            XXH3_64bits_update(st, img, h->image_len);
+            munmap(img, h->image_len);
+        }
+    }
+    *sum = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return rc;
+}
+
+/* Copies the data extents of [from, from + len) of fd `in` to fd `out` at
+ * `to`, leaving its holes holes (SEEK_DATA/SEEK_HOLE: reading a memfd's
+ * holes would fill them).  Returns 0 or an errno. */
+static int copy_data(int in, off_t from, int out, off_t to, uint64_t len) {
+    enum { BUF = 1 << 20 };
+    uint8_t *buf = malloc(BUF);
+    int e = buf ? 0 : ENOMEM;
+    off_t end = from + (off_t)len, pos = from;
+    while (!e && pos < end) {
+        off_t data = lseek(in, pos, SEEK_DATA);
+        if (data < 0) {
+            e = errno == ENXIO ? 0 : errno; /* ENXIO: only a hole is left */
+            break;
+        }
+        if (data >= end)
+            break;
+        off_t hole = lseek(in, data, SEEK_HOLE);
+        if (hole < 0) {
+            e = errno;
+            break;
+        }
+        if (hole > end)
+            hole = end;
+        for (off_t at = data; !e && at < hole;) {
+            size_t n = (size_t)(hole - at) < BUF ? (size_t)(hole - at) : BUF;
+            ssize_t r = pread(in, buf, n, at);
+            if (r <= 0)
+                e = r < 0 ? errno : EIO;
+            else if (write_run(out, to - from + at, buf, 0, (size_t)r) < 0)
+                e = errno ? errno : EIO;
+            else
+                at += r;
+        }
+        pos = hole;
+    }
+    free(buf);
+    return e;
+}
+
+int fl_snapshot_save(const fl_snapshot *s, const char *path,
+                     const uint8_t key[FL_SNAPSHOT_KEY_LEN], fl_error *err) {
+    const fl_module *m = s->module;
+    file_header h = {.version = FORMAT_VERSION, .has_memory = s->has_memory,
+                     .nfuncs = m->nimported_funcs + m->nfuncs, .nglobals = m->nglobals,
+                     .ntables = m->ntables, .nelems = m->nelems, .ndatas = m->ndatas,
+                     .pages = s->has_memory ? s->pages : 0};
+    memcpy(h.magic, MAGIC, sizeof h.magic);
+    memcpy(h.key, key, FL_SNAPSHOT_KEY_LEN);
+    uint8_t *meta = meta_encode(s, &h.meta_len);
+    if (!meta)
+        return fail(err, "out of memory%s", "");
+    h.image_offset = (sizeof h + h.meta_len + IMAGE_ALIGN - 1) / IMAGE_ALIGN * IMAGE_ALIGN;
+    h.image_len = fl_snapshot_memory_bytes(s);
+
+    char dir[PATH_MAX], tmp[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    int e = 0, fd = -1;
+    if (slash && fl_durable_make_dirs(dir, 0755) < 0)
+        e = errno ? errno : EIO;
+    if (!e && snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+        e = ENAMETOOLONG;
+    if (!e && (fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+        e = errno;
+    if (!e && ftruncate(fd, (off_t)(h.image_offset + h.image_len)) < 0)
+        e = errno;
+    if (!e && h.image_len)
+        e = copy_data(s->fd, s->image_offset, fd, (off_t)h.image_offset, h.image_len);
+    if (!e && (pwrite(fd, meta, h.meta_len, sizeof h) != (ssize_t)h.meta_len))
+        e = errno ? errno : EIO;
+    if (!e) {
+        int rc = file_checksum(&h, meta, fd, &h.checksum);
+        e = rc < 0 ? -rc : 0;
+    }
+    if (!e && pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        e = errno ? errno : EIO;
+    if (!e && fsync(fd) < 0)
+        e = errno;
+    if (!e && rename(tmp, path) < 0)
+        e = errno;
+    if (fd >= 0) {
+        close(fd);
+        if (e)
+            unlink(tmp);
+    }
+    free(meta);
+    if (e)
+        return fail(err, "cannot save the snapshot: %s", strerror(e));
+    return 0;
+}
+
+fl_snapshot *fl_snapshot_load(const char *path, const fl_module *m,
+                              const uint8_t key[FL_SNAPSHOT_KEY_LEN], fl_error *err) {
+    fl_snapshot *s = NULL;
+    uint8_t *meta = NULL;
+    file_header h;
+    struct stat st;
+    const char *why = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fail(err, "%s", strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        why = "truncated (no header)";
+    else if (memcmp(h.magic, MAGIC, sizeof h.magic) || h.version != FORMAT_VERSION)
+        why = "not a snapshot of this format";
+    else if (memcmp(h.key, key, FL_SNAPSHOT_KEY_LEN))
+        why = "made from other inputs (its key differs)";
+    else if (h.nfuncs != m->nimported_funcs + m->nfuncs || h.nglobals != m->nglobals ||
+             h.ntables != m->ntables || h.nelems != m->nelems || h.ndatas != m->ndatas ||
+             h.has_memory != (m->nmemories > 0) || h.pages > FL_MAX_PAGES)
+        why = "of another module";
+    else if (h.image_len != (uint64_t)h.pages * FL_PAGE_SIZE || h.image_offset % IMAGE_ALIGN ||
+             h.image_offset < sizeof h + h.meta_len || h.meta_len > (uint64_t)1 << 32 ||
+             (uint64_t)st.st_size != h.image_offset + h.image_len)
+        why = "truncated or of the wrong size";
+    if (why)
+        goto refuse;
+    meta = malloc(h.meta_len ? h.meta_len : 1);
+    if (!meta || pread(fd, meta, h.meta_len, sizeof h) != (ssize_t)h.meta_len) {
+        why = meta ? "truncated (metadata)" : "out of memory";
+        goto refuse;
+    }
+    uint64_t sum = 0;
+    if (file_checksum(&h, meta, fd, &sum) < 0 || sum != h.checksum) {
+        why = "corrupt (checksum mismatch)";
+        goto refuse;
+    }
+    /* the checksum covers the metadata: decode it, checking its sizes */
+    s = snapshot_alloc(m);
+    if (!s) {
+        why = "out of memory";
+        goto refuse;
+    }
+    const uint8_t *p = meta, *end = meta + h.meta_len;
+    uint64_t need = (uint64_t)m->nglobals * sizeof(fl_value) + (uint64_t)m->ntables * 4;
+    if ((uint64_t)(end - p) < need) {
+        why = "inconsistent metadata";
+        goto refuse;
+    }
+    memcpy(s->globals, p, m->nglobals * sizeof(fl_value));
+    p += m->nglobals * sizeof(fl_value);
+    memcpy(s->table_sizes, p, m->ntables * 4u);
+    p += m->ntables * 4u;
+    uint32_t total = m->nimported_funcs + m->nfuncs;
+    for (uint32_t t = 0; t < m->ntables; t++) {
+        uint64_t n = s->table_sizes[t];
+        if ((uint64_t)(end - p) < n * 4 || !(s->tables[t] = malloc(n ? n * 4 : 1))) {
+            why = "inconsistent metadata";
+            goto refuse;
+        }
+        memcpy(s->tables[t], p, n * 4);
+        p += n * 4;
+        for (uint64_t e = 0; e < n; e++)
+            if (s->tables[t][e] > total) {
+                why = "inconsistent metadata (a table names no function)";
+                goto refuse;
+            }
+    }
+    if ((uint64_t)(end - p) != (uint64_t)m->nelems + m->ndatas) {
+        why = "inconsistent metadata";
+        goto refuse;
+    }
+    for (uint32_t i = 0; i < m->nelems; i++)
+        s->elem_dropped[i] = p[i] != 0;
+    p += m->nelems;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        s->data_dropped[i] = p[i] != 0;
+    s->has_memory = h.has_memory;
+    s->pages = h.pages;
+    s->fd = fd;
+    s->image_offset = (off_t)h.image_offset;
+    free(meta);
+    return s;
+refuse:
+    if (err) {
+        err->offset = 0;
+        snprintf(err->message, sizeof err->message, "snapshot %s: %s", path, why);
+    }
+    free(meta);
+    fl_snapshot_unref(s);
+    close(fd);
+    return NULL;
+}
