@@ -21,8 +21,11 @@ from pyfaasm.core import write_output
 SECRET = "isolation-secret"
 TMP_FILE = "/tmp/isolation_secret"
 
-# executed again only when this module is imported again (a fresh Python)
-MODULE_STATE = []
+# A module-level variable.  py_func runs this code again in module
+# `function` on every call; in a Python an earlier call left behind, the
+# module's dict (and so this list) would be that call's.
+if "MODULE_STATE" not in globals():
+    MODULE_STATE = []
 
 
 def secret_fd_open():
