@@ -24,6 +24,31 @@
  * Otherwise this is the ordinary `python` command (Py_BytesMain), so -c,
  * -m and scripts behave as with python3.11.
  *
+ * The zygote (_faasm_zygote, exported; a Faasm host runs it once before
+ * _start and snapshots the instance after it) does the work every call
+ * shares: for a Python function it initialises CPython as a call would
+ * (argv from WASI, hash seed 0, no user site, no bytecode written, `site`),
+ * imports what calls need (io, pyfaasm, pyfaasm.core, traceback, atexit),
+ * compiles the function's file once (the compiler's lazy set-up) and
+ * freezes every object alive (gc.freeze: no call's collection walks them).
+ * main() then only binds the call (sys.argv, the function's folder on
+ * sys.path), runs it, runs its atexit handlers, flushes sys.stdout and
+ * sys.stderr and returns without finalising Python: the host puts the
+ * instance back to its snapshot after every call.  Without a zygote run
+ * (`faaslet run --invoke`, an older host) main initialises and finalises
+ * Python itself, per call, as before.
+ *
+ * wasm-ld wraps every export of a command (_start, _faasm_zygote, malloc,
+ * free) in a `.command_export` function that runs the constructors before
+ * it and the destructors after.  So the zygote's constructors run again at
+ * _start: wasi-libc then reads the environment again into a new environ
+ * array, appends the preopens it finds again to its preopen table (a lookup
+ * takes the longest matching prefix, so the table always answers with this
+ * call's fds) and resets clock()'s origin, all of which is what a call
+ * wants; CPython has no constructors.  The destructors after the zygote
+ * flush C stdio (nothing is buffered there) and run no atexit() function
+ * (none is registered).
+ *
  * Compiled and linked by python/build.sh through python/py_func.mk against
  * CPython's own build (objects, flags, libraries).
  */
@@ -341,14 +366,9 @@ run_file(const char *user, const char *func, const char *entry)
     return rc;
 }
 
-/* Whether _faasm_zygote initialised Python in this instance: then the
- * instance is a snapshot's (or about to become one) and main() only runs
- * the call. */
-static int zygote_done;
-
-/* Initialises Python as Faasm had it: hash seed 0, no user site, nothing
- * written at run time; argv from the call.  Returns 0, or 1 with the
- * failure reported. */
+/* Initialises Python for Faasm calls, as Faasm had it: hash seed 0, no
+ * user site, nothing written at run time, argv as given (not parsed).
+ * Returns 0, or reports why Python cannot start and returns 1. */
 static int
 init_python(int argc, char **argv)
 {
@@ -374,39 +394,159 @@ init_python(int argc, char **argv)
     return 0;
 }
 
-/* The modules every call needs, imported once in the zygote: the Faasm API
- * and what running a function and reporting its failure use.  (Nothing
- * that seeds itself at import, such as random: every call starts from the
- * same snapshot and must not share a seed.) */
-static const char *const ZYGOTE_IMPORTS[] = {"io", "traceback", "pyfaasm", "pyfaasm.core"};
+/* Runs one Faasm call in a Python of its own: initialised, the entry
+ * called, Python finalised (no zygote ran). */
+static int
+run_function(int argc, char **argv, const char *user, const char *func, const char *entry)
+{
+    if (init_python(argc, argv) != 0)
+        return 1;
+    int rc = run_file(user, func, entry);
+    if (Py_FinalizeEx() < 0 && rc == 0)
+        rc = 120; /* as python3.11 does when flushing stdout fails */
+    return rc;
+}
 
-/* Faasm's zygote, run once per instance before any call, after which the
- * host snapshots the instance (src/faaslet): Python initialised with the
- * call's argv and the modules every call needs imported, so a call starts
- * from here instead of initialising CPython.  Returns 0, or 1 when Python
- * cannot start (a missing pyfaasm is left to the call that imports it). */
-__attribute__((export_name("_faasm_zygote"))) int
+/* Flushes sys.<name> unless it is missing, None or closed, as
+ * Py_FinalizeEx does.  Returns 0, or -1 when the flush failed (the error
+ * reported as unraisable when report is set, else dropped). */
+static int
+flush_std(const char *name, int report)
+{
+    PyObject *f = PySys_GetObject(name); /* borrowed */
+    if (f == NULL || f == Py_None)
+        return 0;
+    PyObject *closed = PyObject_GetAttrString(f, "closed");
+    int is_closed = closed != NULL && PyObject_IsTrue(closed) > 0;
+    Py_XDECREF(closed);
+    PyErr_Clear();
+    if (is_closed)
+        return 0;
+    PyObject *r = PyObject_CallMethod(f, "flush", NULL);
+    if (r != NULL) {
+        Py_DECREF(r);
+        return 0;
+    }
+    if (report)
+        PyErr_WriteUnraisable(f);
+    else
+        PyErr_Clear();
+    return -1;
+}
+
+/* Ends a call on a Python the zygote initialised, as Py_FinalizeEx would
+ * end it but keeping Python: the atexit handlers the call registered run
+ * (and are dropped), then sys.stdout and sys.stderr are flushed.  Returns
+ * the call's status: rc, or 120 when rc is 0 and a flush failed (as
+ * python3.11 does). */
+static int
+finish_call(int rc)
+{
+    PyObject *atexit = PyImport_ImportModule("atexit");
+    PyObject *r = atexit ? PyObject_CallMethod(atexit, "_run_exitfuncs", NULL) : NULL;
+    if (r == NULL)
+        PyErr_WriteUnraisable(atexit);
+    Py_XDECREF(r);
+    Py_XDECREF(atexit);
+    int out = flush_std("stdout", 1);
+    int err = flush_std("stderr", 0);
+    return (out < 0 || err < 0) && rc == 0 ? 120 : rc;
+}
+
+/* Binds a call to the Python the zygote initialised: sys.argv (and
+ * sys.orig_argv) become this call's argv, as a fresh Python would set them.
+ * Returns 0, or -1 with an exception. */
+static int
+bind_argv(int argc, char **argv)
+{
+    PyObject *list = PyList_New(argc);
+    if (list == NULL)
+        return -1;
+    for (int i = 0; i < argc; i++) {
+        PyObject *arg = PyUnicode_DecodeFSDefault(argv[i]);
+        if (arg == NULL) {
+            Py_DECREF(list);
+            return -1;
+        }
+        PyList_SET_ITEM(list, i, arg);
+    }
+    PyObject *orig = PyList_GetSlice(list, 0, argc);
+    int rc = orig != NULL && PySys_SetObject("argv", list) == 0 &&
+                     PySys_SetObject("orig_argv", orig) == 0
+                 ? 0
+                 : -1;
+    Py_XDECREF(orig);
+    Py_DECREF(list);
+    return rc;
+}
+
+/* Runs one Faasm call on the Python the zygote initialised. */
+static int
+run_call(int argc, char **argv, const char *user, const char *func, const char *entry)
+{
+    int rc = bind_argv(argc, argv) == 0 ? run_file(user, func, entry) : fail_with_exception();
+    return finish_call(rc);
+}
+
+/* Modules every call needs, imported by the zygote so that a call starts
+ * with them: io (compile_file), pyfaasm's API and what it imports
+ * (collections, functools, contextlib), traceback and what it imports
+ * (what a failing call prints its traceback with), atexit (finish_call).
+ * Nothing that seeds itself at import (random, tempfile, uuid): every call
+ * of a snapshot would share the seed. */
+static const char *const WARM_MODULES[] = {"io", "pyfaasm", "pyfaasm.core", "traceback", "atexit"};
+
+/* The program's argv from WASI (what _start would pass main), in one
+ * allocation that is never freed (the zygote's state is the snapshot's).
+ * Returns argc, or -1. */
+static int
+wasi_argv(char ***out)
+{
+    __wasi_size_t argc, size;
+    if (__wasi_args_sizes_get(&argc, &size) != 0 || argc > 4096 || size > (1u << 24))
+        return -1;
+    char **argv = malloc((argc + 1) * sizeof *argv + size);
+    if (argv == NULL)
+        return -1;
+    if (__wasi_args_get((uint8_t **)argv, (uint8_t *)(argv + argc + 1)) != 0) {
+        free(argv);
+        return -1;
+    }
+    argv[argc] = NULL;
+    *out = argv;
+    return (int)argc;
+}
+
+/* The zygote: for a Python function (the host names a user and a
+ * function), CPython initialised for calls and the modules every call
+ * needs imported (a module that fails to import is left to the call that
+ * needs it, which reports the error), the function's file compiled once
+ * (the compiler's lazy set-up), every object collected and frozen, and
+ * what Python buffered flushed.
+ * Anything else (python -c ...) needs nothing: main does it all.  Returns
+ * 0, or 1 when Python cannot start (reported on stderr and as the call's
+ * output). */
+int _faasm_zygote(void); /* exported by py_func.mk */
+
+int
 _faasm_zygote(void)
 {
     char user[NAME_MAX_LEN], func[NAME_MAX_LEN];
     host_name(__faasm_get_py_user, user);
     host_name(__faasm_get_py_func, func);
-    if (zygote_done || user[0] == '\0' || func[0] == '\0')
-        return 0; /* the `python` command (no function named) starts as usual */
-    size_t argc = 0, bytes = 0;
-    if (__wasi_args_sizes_get(&argc, &bytes) != 0)
+    if (user[0] == '\0' || func[0] == '\0' || Py_IsInitialized())
+        return 0;
+    char **argv;
+    int argc = wasi_argv(&argv);
+    if (argc < 0) {
+        static const char msg[] = "py_func: cannot read the program's arguments\n";
+        report_failure(msg, sizeof msg - 1);
         return 1;
-    char **argv = calloc(argc + 1, sizeof *argv);
-    char *buf = malloc(bytes ? bytes : 1);
-    if (argv == NULL || buf == NULL || __wasi_args_get((uint8_t **)argv, (uint8_t *)buf) != 0)
+    }
+    if (init_python(argc, argv) != 0)
         return 1;
-    int rc = init_python((int)argc, argv);
-    free(argv);
-    free(buf);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; i < sizeof ZYGOTE_IMPORTS / sizeof ZYGOTE_IMPORTS[0]; i++) {
-        PyObject *m = PyImport_ImportModule(ZYGOTE_IMPORTS[i]);
+    for (size_t i = 0; i < sizeof WARM_MODULES / sizeof WARM_MODULES[0]; i++) {
+        PyObject *m = PyImport_ImportModule(WARM_MODULES[i]);
         if (m == NULL)
             PyErr_Clear();
         Py_XDECREF(m);
@@ -429,71 +569,10 @@ _faasm_zygote(void)
     Py_XDECREF(c2);
     Py_XDECREF(gc);
     PyErr_Clear();
-    zygote_done = 1;
+    /* what Python buffered now would be printed by every call */
+    flush_std("stdout", 0);
+    flush_std("stderr", 0);
     return 0;
-}
-
-/* sys.argv of this call, from its argv (the zygote's may differ: calls from
- * outside get the runtime's arguments, chained ones only the name). */
-static void
-set_argv(int argc, char **argv)
-{
-    PyObject *list = PyList_New(0);
-    for (int i = 0; list != NULL && i < argc; i++) {
-        PyObject *a = PyUnicode_DecodeFSDefault(argv[i]);
-        if (a == NULL || PyList_Append(list, a) < 0) {
-            Py_XDECREF(a);
-            Py_CLEAR(list);
-            break;
-        }
-        Py_DECREF(a);
-    }
-    if (list != NULL)
-        PySys_SetObject("argv", list);
-    Py_XDECREF(list);
-    PyErr_Clear();
-}
-
-/* Flushes sys.stdout and sys.stderr, as finalisation would. */
-static int
-flush_std(void)
-{
-    int failed = 0;
-    const char *names[] = {"stdout", "stderr"};
-    for (int i = 0; i < 2; i++) {
-        PyObject *f = PySys_GetObject(names[i]); /* borrowed */
-        if (f == NULL || f == Py_None)
-            continue;
-        PyObject *r = PyObject_CallMethod(f, "flush", NULL);
-        if (r == NULL) {
-            PyErr_Clear();
-            failed = failed || i == 0;
-        }
-        Py_XDECREF(r);
-    }
-    return failed;
-}
-
-/* Runs one Faasm call.  After a zygote, Python is initialised already and
- * the host resets the instance after the call, so nothing is finalised:
- * the call's output is flushed and that is all.  Without one (a host that
- * never snapshots), Python starts and is finalised here. */
-static int
-run_function(int argc, char **argv, const char *user, const char *func, const char *entry)
-{
-    if (zygote_done) {
-        set_argv(argc, argv);
-        int rc = run_file(user, func, entry);
-        if (flush_std() && rc == 0)
-            rc = 120; /* as python3.11 does when flushing stdout fails */
-        return rc;
-    }
-    if (init_python(argc, argv) != 0)
-        return 1;
-    int rc = run_file(user, func, entry);
-    if (Py_FinalizeEx() < 0 && rc == 0)
-        rc = 120; /* as python3.11 does when flushing stdout fails */
-    return rc;
 }
 
 int
@@ -502,8 +581,17 @@ main(int argc, char **argv)
     char user[NAME_MAX_LEN], func[NAME_MAX_LEN], entry[NAME_MAX_LEN];
     host_name(__faasm_get_py_user, user);
     host_name(__faasm_get_py_func, func);
-    if (user[0] == '\0' || func[0] == '\0')
+    if (user[0] == '\0' || func[0] == '\0') {
+        if (Py_IsInitialized()) { /* the zygote saw names this call lacks */
+            static const char msg[] = "py_func: Python was initialised for a function call, "
+                                      "but this call names no function\n";
+            report_error(msg, sizeof msg - 1);
+            return 1;
+        }
         return Py_BytesMain(argc, argv);
+    }
     host_name(__faasm_get_py_entry, entry);
+    if (Py_IsInitialized())
+        return run_call(argc, argv, user, func, entry);
     return run_function(argc, argv, user, func, entry);
 }

@@ -1,7 +1,8 @@
 /*
  * run.c: `faaslet run`.  The function form builds a runtime (executor,
- * module cache, state, function store) from the flags, submits one call,
- * awaits it and turns its result into stdout bytes and an exit status.
+ * module cache, state, function store) from the flags, submits one call
+ * (or --repeat N of them, one after another, on the same runtime), awaits
+ * it and turns its result into stdout bytes and an exit status.
  * The --invoke form loads the module alone (WASI provided when imported)
  * and calls one export with arguments parsed from the command line.
  */
@@ -49,6 +50,7 @@ typedef struct run_opts {
         max_state_mib;       /* 0: the runtime's defaults */
     unsigned threads;
     unsigned max_depth;
+    unsigned repeat;         /* --repeat N: the call N times on one runtime (0: once) */
     bool py;                 /* --py, or a FILE.py: a Python function */
     const char *python_dir;  /* --python DIR */
     const char *entry;       /* --entry NAME: the Python function to call */
@@ -92,6 +94,11 @@ void fl_cli_run_usage(FILE *out) {
             "  --max-state MIB      state bytes each user may hold (default 1024)\n"
             "  --max-depth N        cap the wasm call depth at N frames\n"
             "  --threads N          executor worker threads (default 2)\n"
+            "  --repeat N           submit the same call N times, each after the one\n"
+            "                       before ended, on this one runtime (its Faaslets\n"
+            "                       and caches); each call's output is printed with a\n"
+            "                       newline after it; the exit status is the first\n"
+            "                       failing call's (else 0)\n"
             "  --user USER          the user a FILE runs as, for state and for\n"
             "                       chaining by name (default \"local\")\n"
             "  --store DIR          the function store (default $FAASLET_HOME, else\n"
@@ -185,6 +192,7 @@ static const uint_opt uint_opts[] = {
     {"--max-state", offsetof(run_opts, max_state_mib), 1u << 20, " MiB"},
     {"--max-depth", offsetof(run_opts, max_depth), 10000000, " frames"},
     {"--threads", offsetof(run_opts, threads), 1024, ""},
+    {"--repeat", offsetof(run_opts, repeat), 1u << 20, " calls"},
 };
 
 static const uint_opt *uint_option(const char *name) {
@@ -313,6 +321,8 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
     }
     if (!o->py && o->entry)
         return usage_error("%s", "--entry is for Python functions (FILE.py, or --py)");
+    if (o->invoke && o->repeat)
+        return usage_error("%s", "--repeat is for function calls, not --invoke");
     if (o->input && o->input_file)
         return usage_error("%s", "give --input or --input-file, not both");
     return 0;
@@ -748,6 +758,49 @@ static bool is_traceback(const fl_call_result *res) {
            res->output_len >= sizeof tb - 1 && !memcmp(res->output, tb, sizeof tb - 1);
 }
 
+/* Submits one call, awaits it, prints its output (a newline after it when
+ * `newline`: --repeat) and returns its exit status. */
+static int call_once(fl_runtime *rt, const run_opts *o, const char *user, const char *func,
+                     const uint8_t *input, size_t input_len, bool newline) {
+    fl_call_result res = {0};
+    int status = FL_RUN_OK;
+    uint32_t id = o->py ? fl_runtime_submit_python_at(rt, user, func, o->entry, input, input_len)
+                        : fl_runtime_submit(rt, user, func, input, input_len);
+    if (!id || fl_runtime_await(rt, id, &res) < 0) {
+        fprintf(stderr, "faaslet: internal: the executor did not run the call\n");
+        fl_call_result_free(&res);
+        return FL_RUN_INTERNAL;
+    }
+    bool raised = o->py && is_traceback(&res);
+    if (res.output_len && !raised)
+        fwrite(res.output, 1, res.output_len, stdout);
+    if (newline)
+        putchar('\n');
+    fflush(stdout);
+    if (res.error)
+        fprintf(stderr, "faaslet: %s: %s\n", fl_outcome_name(res.outcome), res.error);
+    /* the one place outcomes become exit statuses */
+    switch (res.outcome) {
+    case FL_OUTCOME_OK:
+        status = exit_status_of(res.retval);
+        break;
+    case FL_OUTCOME_TRAP:
+    case FL_OUTCOME_MEMORY: /* a trap's status, as on Faasm; the error names it */
+        status = FL_RUN_TRAP;
+        break;
+    case FL_OUTCOME_TIMEOUT:
+        status = FL_RUN_TIMEOUT;
+        break;
+    case FL_OUTCOME_LOAD:
+        status = FL_RUN_LOAD_ERROR;
+        break;
+    }
+    if (raised)
+        fprintf(stderr, "faaslet: python: the function raised an exception\n");
+    fl_call_result_free(&res);
+    return status;
+}
+
 static int run_function(run_opts *o) {
     char err[256] = "", fname[FL_FNSTORE_NAME_MAX + 1], root[4096], pydir[4096],
          pyfolder[4096] = "", statedir[4096], snapdir[4096];
@@ -755,7 +808,6 @@ static int run_function(run_opts *o) {
     size_t input_len = 0, len = 0;
     fl_fnstore *fnstore = NULL;
     fl_runtime *rt = NULL;
-    fl_call_result res = {0};
     int status = FL_RUN_OK, rc;
 
     if (o->input_file) {
@@ -876,40 +928,19 @@ static int run_function(run_opts *o) {
         }
     }
 
-    uint32_t id = o->py ? fl_runtime_submit_python_at(rt, user, func, o->entry, input, input_len)
-                        : fl_runtime_submit(rt, user, func, input, input_len);
-    if (!id || (rc = fl_runtime_await(rt, id, &res)) < 0) {
-        fprintf(stderr, "faaslet: internal: the executor did not run the call\n");
-        status = FL_RUN_INTERNAL;
-        goto out;
+    /* later calls of --repeat run on what the first left: its Faaslets */
+    unsigned n = o->repeat ? o->repeat : 1;
+    for (unsigned i = 0; i < n; i++) {
+        int one = call_once(rt, o, user, func, input, input_len, o->repeat > 0);
+        if (one == FL_RUN_INTERNAL) {
+            status = one;
+            break;
+        }
+        if (!status)
+            status = one;
     }
-    bool raised = o->py && is_traceback(&res);
-    if (res.output_len && !raised)
-        fwrite(res.output, 1, res.output_len, stdout);
-    fflush(stdout);
-    if (res.error)
-        fprintf(stderr, "faaslet: %s: %s\n", fl_outcome_name(res.outcome), res.error);
-    /* the one place outcomes become exit statuses */
-    switch (res.outcome) {
-    case FL_OUTCOME_OK:
-        status = exit_status_of(res.retval);
-        break;
-    case FL_OUTCOME_TRAP:
-    case FL_OUTCOME_MEMORY: /* a trap's status, as on Faasm; the error names it */
-        status = FL_RUN_TRAP;
-        break;
-    case FL_OUTCOME_TIMEOUT:
-        status = FL_RUN_TIMEOUT;
-        break;
-    case FL_OUTCOME_LOAD:
-        status = FL_RUN_LOAD_ERROR;
-        break;
-    }
-    if (raised)
-        fprintf(stderr, "faaslet: python: the function raised an exception\n");
 
 out:
-    fl_call_result_free(&res);
     fl_runtime_free(rt);
     remove_python_folder(pyfolder);
     fl_fnstore_close(fnstore);
