@@ -313,101 +313,98 @@ static uint8_t *meta_encode(const fl_snapshot *s, uint64_t *len) {
     return buf;
 }
 
-/* Checksum of header (checksum field zero), meta and the image in fd: of
- * the image, every page that is not all zero, with its index.  Zero pages
- * (holes, or zeros written) count as absent whatever the file system does
- * with holes, and only the data extents are read (SEEK_DATA), so a 4 GiB
- * image the guest barely touched is checked in the time of what it holds.
- * Returns 0 or -errno. */
-static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint64_t *sum) {
+/* Reads the data extents (SEEK_DATA/SEEK_HOLE) of [start, end) of fd, in
+ * whole 4 KiB pages of the range, chunk by chunk, handing each to
+ * fn(ctx, offset, bytes, len): holes are never read (reading a memfd's
+ * would fill them; reading a file's costs the time of its zeros).
+ * Returns 0, fn's first error, or -errno. */
+static int for_each_extent(int fd, off_t start, off_t end,
+                           int (*fn)(void *ctx, off_t at, const uint8_t *bytes, size_t len),
+                           void *ctx) {
     enum { BUF = 1 << 20 };
-    XXH3_state_t *st = XXH3_createState();
     uint8_t *buf = malloc(BUF);
-    if (!st || !buf) {
-        XXH3_freeState(st);
-        free(buf);
-        return -ENOMEM;
-    }
-    file_header hz = *h;
-    hz.checksum = 0;
-    XXH3_64bits_reset(st);
-    XXH3_64bits_update(st, &hz, sizeof hz);
-    XXH3_64bits_update(st, meta, h->meta_len);
-    int rc = 0;
-    off_t start = (off_t)h->image_offset, end = start + (off_t)h->image_len, pos = start;
-    while (!rc && pos < end) {
+    int rc = buf ? 0 : -ENOMEM;
+    for (off_t pos = start; !rc && pos < end;) {
         off_t data = lseek(fd, pos, SEEK_DATA);
         if (data < 0) {
-            rc = errno == ENXIO ? 0 : -errno;
+            rc = errno == ENXIO ? 0 : -errno; /* ENXIO: only a hole is left */
             break;
         }
         if (data >= end)
             break;
-        data -= (data - start) % 4096; /* whole pages of the image */
+        data -= (data - start) % 4096;
         off_t hole = lseek(fd, data, SEEK_HOLE);
         if (hole < 0 || hole > end)
             hole = end;
         for (off_t at = data; !rc && at < hole;) {
             size_t n = (size_t)(hole - at) < BUF ? (size_t)(hole - at) : BUF;
             ssize_t r = pread(fd, buf, n, at);
-            if (r <= 0 || r % 4096) {
+            if (r <= 0 || r % 4096)
                 rc = r < 0 ? -errno : -EIO;
-                break;
-            }
-            for (ssize_t p = 0; p < r; p += 4096) {
-                if (page_is_zero(buf + p))
-                    continue;
-                uint64_t index = (uint64_t)(at + p - start) / 4096;
-                XXH3_64bits_update(st, &index, sizeof index);
-                XXH3_64bits_update(st, buf + p, 4096);
-            }
-            at += r;
+            else
+                rc = fn(ctx, at, buf, (size_t)r);
+            at += r > 0 ? r : 0;
         }
         pos = hole;
     }
-    *sum = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
     free(buf);
     return rc;
 }
 
-/* Copies the data extents of [from, from + len) of fd `in` to fd `out` at
- * `to`, leaving its holes holes (SEEK_DATA/SEEK_HOLE: reading a memfd's
- * holes would fill them).  Returns 0 or an errno. */
-static int copy_data(int in, off_t from, int out, off_t to, uint64_t len) {
-    enum { BUF = 1 << 20 };
-    uint8_t *buf = malloc(BUF);
-    int e = buf ? 0 : ENOMEM;
-    off_t end = from + (off_t)len, pos = from;
-    while (!e && pos < end) {
-        off_t data = lseek(in, pos, SEEK_DATA);
-        if (data < 0) {
-            e = errno == ENXIO ? 0 : errno; /* ENXIO: only a hole is left */
-            break;
-        }
-        if (data >= end)
-            break;
-        off_t hole = lseek(in, data, SEEK_HOLE);
-        if (hole < 0) {
-            e = errno;
-            break;
-        }
-        if (hole > end)
-            hole = end;
-        for (off_t at = data; !e && at < hole;) {
-            size_t n = (size_t)(hole - at) < BUF ? (size_t)(hole - at) : BUF;
-            ssize_t r = pread(in, buf, n, at);
-            if (r <= 0)
-                e = r < 0 ? errno : EIO;
-            else if (write_run(out, to - from + at, buf, 0, (size_t)r) < 0)
-                e = errno ? errno : EIO;
-            else
-                at += r;
-        }
-        pos = hole;
+typedef struct checksum_ctx {
+    XXH3_state_t *st;
+    off_t start;
+} checksum_ctx;
+
+static int checksum_pages(void *ctx, off_t at, const uint8_t *bytes, size_t len) {
+    checksum_ctx *c = ctx;
+    for (size_t p = 0; p < len; p += 4096) {
+        if (page_is_zero(bytes + p))
+            continue;
+        uint64_t index = (uint64_t)(at + (off_t)p - c->start) / 4096;
+        XXH3_64bits_update(c->st, &index, sizeof index);
+        XXH3_64bits_update(c->st, bytes + p, 4096);
     }
-    free(buf);
-    return e;
+    return 0;
+}
+
+/* Checksum of header (checksum field zero), meta and the image in fd: of
+ * the image, every page that is not all zero, with its index.  Zero pages
+ * (holes, or zeros written) count as absent whatever the file system does
+ * with holes, and only the data extents are read, so a 4 GiB image the
+ * guest barely touched is checked in the time of what it holds.  Returns
+ * 0 or -errno. */
+static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint64_t *sum) {
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return -ENOMEM;
+    file_header hz = *h;
+    hz.checksum = 0;
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, &hz, sizeof hz);
+    XXH3_64bits_update(st, meta, h->meta_len);
+    checksum_ctx c = {st, (off_t)h->image_offset};
+    int rc = for_each_extent(fd, c.start, c.start + (off_t)h->image_len, checksum_pages, &c);
+    *sum = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return rc;
+}
+
+typedef struct copy_ctx {
+    int out;
+    off_t shift; /* where a byte of the input goes, minus where it was */
+} copy_ctx;
+
+static int copy_extent(void *ctx, off_t at, const uint8_t *bytes, size_t len) {
+    copy_ctx *c = ctx;
+    return write_run(c->out, c->shift + at, bytes, 0, len);
+}
+
+/* Copies [from, from + len) of fd `in` to fd `out` at `to`, leaving its
+ * holes holes.  Returns 0 or an errno. */
+static int copy_data(int in, off_t from, int out, off_t to, uint64_t len) {
+    copy_ctx c = {out, to - from};
+    return -for_each_extent(in, from, from + (off_t)len, copy_extent, &c);
 }
 
 int fl_snapshot_save(const fl_snapshot *s, const char *path,

@@ -426,11 +426,13 @@ static void version_disk(fl_runtime *rt, fn_version *v, const char *user, const 
     fl__snapshot_key_str(k, func);
     fl__snapshot_key_bytes(k, module_sha, FL_SNAPSHOT_KEY_LEN);
     fl__snapshot_key_u64(k, c->max_memory_mib);
-    const char *envp[NFAASM_ENV + 256];
-    size_t envc = c->envc <= 256 ? guest_env(c, envp) : 0;
-    fl__snapshot_key_u64(k, c->envc <= 256 ? envc : UINT64_MAX);
-    for (size_t i = 0; i < envc; i++)
-        fl__snapshot_key_str(k, envp[i]);
+    /* the guest's environment, as guest_env lists it */
+    for (size_t i = 0; i < NFAASM_ENV; i++)
+        if (!env_names((const char *const *)c->envp, c->envc, FAASM_ENV[i]))
+            fl__snapshot_key_str(k, FAASM_ENV[i]);
+    fl__snapshot_key_u64(k, c->envc);
+    for (size_t i = 0; i < c->envc; i++)
+        fl__snapshot_key_str(k, c->envp[i]);
     for (size_t i = 0; i < c->npreopens; i++) {
         fl__snapshot_key_str(k, c->preopens[i].guest_path);
         fl__snapshot_key_u64(k, c->preopens[i].read_only);
@@ -1298,9 +1300,7 @@ static int faaslet_reset(faaslet *f, fl_snapshot *snap) {
         memset(f->chained, 0, f->setcap * sizeof *f->chained);
         f->nchained = 0;
     }
-    const char *argv0 = f->ver->python ? NULL : FUNCTION_ARGV0;
-    if (fl_store_set_budget(f->store, NULL) < 0 ||
-        fl_wasi_bind(f->wasi, NULL, argv0 ? &argv0 : NULL, argv0 ? 1 : 0) < 0)
+    if (fl_store_set_budget(f->store, NULL) < 0 || fl_wasi_bind(f->wasi, NULL, NULL, 0) < 0)
         return -1;
     f->call = NULL;
     f->sink = NULL;
@@ -1331,8 +1331,9 @@ static faaslet *pool_take(fl_runtime *rt, fn_version *v) {
 /* Keeps reset Faaslet f idle on its version (most recently used first),
  * evicting the least recently used one past pool_per_function or when
  * the idle Faaslets of all functions would pass pool_max_mib; frees f
- * when its version is retired or nothing can make room. */
-static void pool_put(fl_runtime *rt, faaslet *f) {
+ * when its version is retired or nothing can make room.  Returns whether
+ * f was kept. */
+static bool pool_put(fl_runtime *rt, faaslet *f) {
     fn_version *v = f->ver;
     uint64_t cap = (uint64_t)rt->cfg.pool_max_mib << 20;
     faaslet *evicted = NULL;
@@ -1375,6 +1376,7 @@ static void pool_put(fl_runtime *rt, faaslet *f) {
     }
     if (!kept)
         faaslet_free(f);
+    return kept;
 }
 
 /* After a call: a warm Faaslet is reset and pooled, any other freed.  Runs
@@ -1480,9 +1482,7 @@ int fl_runtime_prewarm(fl_runtime *rt, const char *user, const char *func, bool 
             version_unref(v);
             return -1;
         }
-        uint64_t before = atomic_load(&rt->stats.pooled);
-        pool_put(rt, f);
-        if (atomic_load(&rt->stats.pooled) == before)
+        if (!pool_put(rt, f))
             break; /* the pool is full */
         made++;
     }

@@ -429,8 +429,8 @@ int fl_wasi_bind(fl_wasi *w, fl_budget *budget, const char *const *argv, size_t 
         fl_budget_release(w->budget, FL_BUDGET_DISK, w->disk);
         w->budget = budget;
     }
-    bool same = argc == w->argc;
-    for (size_t i = 0; same && i < argc; i++)
+    bool same = !argv || argc == w->argc;
+    for (size_t i = 0; argv && same && i < argc; i++)
         same = !strcmp(argv[i], w->argv[i]);
     if (!same) {
         size_t bytes;

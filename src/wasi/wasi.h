@@ -91,7 +91,7 @@ void fl_wasi_free(fl_wasi *w);
 /* A context that lives across calls (a warm Faaslet's).  fl_wasi_bind
  * makes the next call's budget the one its fds (and disk bytes) are
  * charged to, moving what the context holds from the last one, and gives
- * the guest `argv` (copied when it differs).  Returns 0, or -EMFILE /
+ * the guest `argv` (copied when it differs; NULL keeps the current one).  Returns 0, or -EMFILE /
  * -ENOSPC when the new budget refuses what is held, -ENOMEM.
  * fl_wasi_quota_touched says whether anything was made beneath a quota'd
  * preopen (the private /tmp) since the last reset: only then must the

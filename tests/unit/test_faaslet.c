@@ -1175,6 +1175,11 @@ Test(faaslet, warm_faaslet_carries_nothing_into_the_next_call) {
     iso_call("alice", "w", NULL);
     iso_call("bob", "r", out);
     cr_assert_arr_eq(out, CLEAN, 6, "another user's function saw alice's call");
+    /* a call that moves its preopen away: the next finds it at fd 3 again */
+    iso_call("alice", "n", NULL);
+    iso_call("alice", "r", out);
+    cr_assert_arr_eq(out, CLEAN, 6, "after a renumbered preopen: %d %d %d %d %d %d", out[0],
+                     out[1], out[2], out[3], out[4], out[5]);
     stop();
 }
 

@@ -3,7 +3,8 @@
 ;; the global to 7 (so a reset must bring back the zygote's value, not the
 ;; module's initial 0).  Input 'w' leaves secrets everywhere: a byte of
 ;; memory, the global, a table slot, a grown memory, a file in /tmp (fd 3:
-;; the only preopen) and an fd left open.  Input 'r' reports, one byte each:
+;; the only preopen) and an fd left open.  Input 'n' moves the /tmp preopen
+;; away (fd_renumber 3 -> 10), which the next call must not notice.  Input 'r' reports, one byte each:
 ;; memory[1000], the global, whether table slot 1 is null (1), the memory's
 ;; pages, path_open("secret")'s errno (44 ENOENT when gone), fd_fdstat_get
 ;; of fd 4's errno (8 EBADF when closed).
@@ -13,6 +14,7 @@
   (import "wasi_snapshot_preview1" "path_open"
     (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
   (memory (export "memory") 1 4)
   (table 2 funcref)
   (global $g (mut i32) (i32.const 0))
@@ -25,6 +27,10 @@
     (local $c i32)
     (drop (call $read_input (i32.const 256) (i32.const 1)))
     (local.set $c (i32.load8_u (i32.const 256)))
+    (if (i32.eq (local.get $c) (i32.const 110)) ;; 'n'
+      (then
+        (drop (call $renumber (i32.const 3) (i32.const 10)))
+        (return)))
     (if (i32.eq (local.get $c) (i32.const 119)) ;; 'w'
       (then
         (i32.store8 (i32.const 1000) (i32.const 90))
