@@ -8,6 +8,7 @@
  * in the reservation and the PROT_NONE part faults.  Bounds-checked: just
  * max_pages * 64 KiB, and the interpreter checks every access.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -142,6 +143,7 @@ typedef struct memory_obj {
     fl_memory m;
     uint32_t declared_max;
     fl_store *store;
+    uint64_t image_id; /* the snapshot image mapped over it; 0: none */
 } memory_obj;
 
 static uint64_t pages_bytes(uint64_t pages) {
@@ -295,8 +297,9 @@ int64_t fl_memory_grow(fl_memory *m, uint32_t delta) {
     return old;
 }
 
-int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages) {
+int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages, uint64_t image_id) {
     memory_obj *mo = (memory_obj *)m; /* m is the first member */
+    mo->image_id = 0;
     if (pages > m->max_pages)
         return -1;
     if (pages > m->pages) {
@@ -321,6 +324,7 @@ int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages) {
         goto broken;
     m->pages = pages;
     m->size = image;
+    mo->image_id = image_id;
     return 0;
 broken:
     /* The reservation is still ours (MAP_FIXED failing leaves it mapped
@@ -332,6 +336,61 @@ broken:
     m->pages = 0;
     m->size = 0;
     return -1;
+}
+
+int fl__pagemap_fd(void) {
+    static _Atomic int fd = -2; /* -2: not opened yet */
+    int f = atomic_load_explicit(&fd, memory_order_acquire);
+    if (f != -2)
+        return f;
+    int mine = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    int expected = -2;
+    if (!atomic_compare_exchange_strong(&fd, &expected, mine)) {
+        if (mine >= 0)
+            close(mine); /* another thread opened it first */
+        return expected;
+    }
+    return mine;
+}
+
+ssize_t fl__memory_reset_image(fl_memory *m, uint64_t image_id, const uint8_t *image,
+                               uint32_t pages, size_t keep_max) {
+    memory_obj *mo = (memory_obj *)m; /* m is the first member */
+    int pagemap = fl__pagemap_fd();
+    if (!image_id || mo->image_id != image_id || m->pages < pages || pagemap < 0)
+        return -1;
+    /* A page the guest (or the host for it) wrote was copied on write: it
+     * is present and not the file's, or swapped out.  Pages never written
+     * are the file's or absent and hold the image already. */
+    size_t len = (size_t)pages * FL_PAGE_SIZE, npages = len / 4096, kept = 0;
+    uint64_t entries[FL__PAGEMAP_BATCH];
+    for (size_t p = 0; p < npages; p += FL__PAGEMAP_BATCH) {
+        size_t n = npages - p < FL__PAGEMAP_BATCH ? npages - p : FL__PAGEMAP_BATCH;
+        off_t at = (off_t)(((uintptr_t)m->base / 4096 + p) * sizeof(uint64_t));
+        if (pread(pagemap, entries, n * sizeof(uint64_t), at) != (ssize_t)(n * sizeof(uint64_t)))
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t e = entries[i];
+            if (!(e & FL__PM_SWAPPED) && (!(e & FL__PM_PRESENT) || (e & FL__PM_FILE)))
+                continue;
+            kept += 4096;
+            if (kept > keep_max)
+                return -1;
+            size_t off = (p + i) * 4096;
+            if (memcmp(m->base + off, image + off, 4096))
+                memcpy(m->base + off, image + off, 4096);
+        }
+    }
+    /* pages a memory.grow added go back to never-touched PROT_NONE */
+    if (m->size > len) {
+        if (mmap(m->base + len, m->size - len, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+            return -1;
+        fl__store_release(mo->store, pages_bytes(m->pages - pages));
+        m->pages = pages;
+        m->size = len;
+    }
+    return (ssize_t)kept;
 }
 
 fl_limits fl__memory_limits(const fl_memory *m) {

@@ -48,11 +48,32 @@ void fl__store_refuse(fl_store *s, fl__limit limit, const char *fmt, ...)
 uint32_t fl__store_refusals(const fl_store *s);
 
 /* Makes the first `pages` pages of memory `m` a private copy-on-write
- * mapping of fd from `offset` (a snapshot's image) and drops every page
- * past them back to PROT_NONE; the store's charge follows the page count.
- * Returns 0, or -1 (pages past the memory's maximum, the budget refused,
- * or mmap failed: the memory is then empty, 0 pages). */
-int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages);
+ * mapping of fd from `offset` (the image numbered `image_id`, never 0)
+ * and drops every page past them back to PROT_NONE; the store's charge
+ * follows the page count.  Returns 0, or -1 (pages past the memory's
+ * maximum, the budget refused, or mmap failed: the memory is then empty,
+ * 0 pages). */
+int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages, uint64_t image_id);
+
+/* Puts memory `m`, last mapped from image `image_id` by
+ * fl__memory_map_image, back to that image in place: every page of it the
+ * process holds a private copy of (the kernel's page table says which) is
+ * compared with `image` (the image's bytes, mapped read-only) and copied
+ * back where it differs, and pages past the image are dropped.  The copies
+ * stay the memory's, so the next call writes them without a fault.
+ * Returns the bytes of private copies kept, or -1 when it cannot (another
+ * image, no pagemap, more than keep_max bytes of copies): the caller maps
+ * the image again, which drops them. */
+ssize_t fl__memory_reset_image(fl_memory *m, uint64_t image_id, const uint8_t *image,
+                               uint32_t pages, size_t keep_max);
+
+/* The process's /proc/self/pagemap, opened once (-1 where there is none),
+ * and what its entries (one uint64_t per 4 KiB page) say. */
+int fl__pagemap_fd(void);
+#define FL__PAGEMAP_BATCH 512               /* entries read at once: 4 KiB of stack */
+#define FL__PM_PRESENT (1ull << 63)
+#define FL__PM_SWAPPED (1ull << 62)
+#define FL__PM_FILE (1ull << 61) /* a page of the file (or shared), not a private copy */
 
 /* Limits of an existing memory or table as import matching sees them: the
  * current size as min and the declared maximum (not the store's cap). */

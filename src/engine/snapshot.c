@@ -28,8 +28,10 @@
 struct fl_snapshot {
     atomic_uint refs;
     const fl_module *module;
+    uint64_t id;         /* which image an instance's memory was mapped from */
     int fd;              /* the memory image: a memfd, or the snapshot file */
     off_t image_offset;  /* where the image starts in fd */
+    const uint8_t *view; /* the image mapped read-only (what a reset copies back) */
     uint32_t pages;      /* memory size; meaningless without a memory */
     bool has_memory;
     fl_value *globals;   /* the module's defined globals, in order */
@@ -51,7 +53,9 @@ static fl_snapshot *snapshot_alloc(const fl_module *m) {
     fl_snapshot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    static _Atomic uint64_t next_id = 1;
     atomic_init(&s->refs, 1);
+    s->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     s->module = m;
     s->fd = -1;
     s->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *s->globals);
@@ -75,6 +79,8 @@ fl_snapshot *fl_snapshot_ref(fl_snapshot *s) {
 void fl_snapshot_unref(fl_snapshot *s) {
     if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
+    if (s->view)
+        munmap((void *)s->view, (size_t)s->pages * FL_PAGE_SIZE);
     if (s->fd >= 0)
         close(s->fd);
     for (uint32_t i = 0; s->tables && i < s->module->ntables; i++)
@@ -91,6 +97,19 @@ const fl_module *fl_snapshot_module(const fl_snapshot *s) { return s->module; }
 
 size_t fl_snapshot_memory_bytes(const fl_snapshot *s) {
     return s->has_memory ? (size_t)s->pages * FL_PAGE_SIZE : 0;
+}
+
+/* Maps the image read-only for resets to copy from (address space only:
+ * the pages are the memfd's or the file's, shared by every instance). */
+static int map_view(fl_snapshot *s) {
+    size_t len = (size_t)s->pages * FL_PAGE_SIZE;
+    if (!s->has_memory || !len)
+        return 0;
+    void *v = mmap(NULL, len, PROT_READ, MAP_SHARED, s->fd, s->image_offset);
+    if (v == MAP_FAILED)
+        return -errno;
+    s->view = v;
+    return 0;
 }
 
 /* ---- taking ---- */
@@ -116,8 +135,6 @@ static int write_run(int fd, off_t base, const uint8_t *bytes, size_t from, size
     return 0;
 }
 
-#define PAGEMAP_BATCH 512 /* entries read at once (4 KiB of stack): 2 MiB of memory */
-
 /* Writes bytes[0..len) (page-aligned, a multiple of 4 KiB) into fd at
  * `base`, skipping all-zero pages (fd must read as zeros there already: a
  * fresh, truncated file).  When `pagemap` (an fd of /proc/self/pagemap) is
@@ -125,11 +142,11 @@ static int write_run(int fd, off_t base, const uint8_t *bytes, size_t from, size
  * are skipped without being read: a 4 GiB memory the guest barely used
  * costs a read of its page table, not of 4 GiB.  Returns 0 or -errno. */
 static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len, int pagemap) {
-    uint64_t entries[PAGEMAP_BATCH];
+    uint64_t entries[FL__PAGEMAP_BATCH];
     size_t npages = len / 4096, run = 0;
     bool in_run = false;
-    for (size_t p = 0; p < npages; p += PAGEMAP_BATCH) {
-        size_t n = npages - p < PAGEMAP_BATCH ? npages - p : PAGEMAP_BATCH;
+    for (size_t p = 0; p < npages; p += FL__PAGEMAP_BATCH) {
+        size_t n = npages - p < FL__PAGEMAP_BATCH ? npages - p : FL__PAGEMAP_BATCH;
         bool known = false;
         if (pagemap >= 0) {
             off_t at = (off_t)(((uintptr_t)bytes / 4096 + p) * sizeof(uint64_t));
@@ -137,8 +154,7 @@ static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len, in
         }
         for (size_t i = 0; i < n; i++) {
             size_t page = p + i;
-            /* bit 63: present, bit 62: swapped */
-            bool untouched = known && !(entries[i] >> 62);
+            bool untouched = known && !(entries[i] & (FL__PM_PRESENT | FL__PM_SWAPPED));
             bool data = !untouched && !page_is_zero(bytes + page * 4096);
             if (data && !in_run) {
                 run = page;
@@ -216,15 +232,14 @@ fl_snapshot *fl_snapshot_take(const fl_instance *inst, fl_error *err) {
         int e = s->fd < 0 ? -errno : 0;
         if (!e && ftruncate(s->fd, (off_t)mem->size) < 0)
             e = -errno;
-        int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
         if (!e)
-            e = write_sparse(s->fd, 0, mem->base, mem->size, pagemap);
-        if (pagemap >= 0)
-            close(pagemap);
+            e = write_sparse(s->fd, 0, mem->base, mem->size, fl__pagemap_fd());
         /* nobody may change the image under the instances mapping it */
         if (!e && fcntl(s->fd, F_ADD_SEALS,
                         F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
             e = -errno;
+        if (!e)
+            e = map_view(s);
         if (e) {
             fail(err, "cannot keep the memory image: %s", strerror(-e));
             goto fail;
@@ -238,15 +253,42 @@ fail:
 
 /* ---- restoring ---- */
 
-int fl_snapshot_restore(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
-    const fl_module *m = s->module;
-    if (inst->module != m)
-        return fail(err, "the snapshot is of another module%s", "");
-    if (s->has_memory &&
-        fl__memory_map_image(inst->memories[0], s->fd, s->image_offset, s->pages) < 0) {
+/* Maps the image over inst's memory (see fl__memory_map_image). */
+static int map_memory(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
+    if (s->has_memory && fl__memory_map_image(inst->memories[0], s->fd, s->image_offset, s->pages,
+                                              s->id) < 0) {
         const char *fact = fl_store_limit_reached(inst->store);
         return fail(err, "cannot restore the memory: %s", fact ? fact : "mapping failed");
     }
+    return 0;
+}
+
+static int restore_rest(const fl_snapshot *s, fl_instance *inst, fl_error *err);
+
+int fl_snapshot_restore(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
+    if (inst->module != s->module)
+        return fail(err, "the snapshot is of another module%s", "");
+    if (map_memory(s, inst, err) < 0)
+        return -1;
+    return restore_rest(s, inst, err);
+}
+
+int fl_snapshot_reset(const fl_snapshot *s, fl_instance *inst, size_t keep_bytes, size_t *kept,
+                      fl_error *err) {
+    if (inst->module != s->module)
+        return fail(err, "the snapshot is of another module%s", "");
+    ssize_t k = s->has_memory && s->view ? fl__memory_reset_image(inst->memories[0], s->id, s->view,
+                                                                  s->pages, keep_bytes)
+                                         : -1;
+    if (k < 0 && map_memory(s, inst, err) < 0)
+        return -1;
+    *kept = k < 0 ? 0 : (size_t)k;
+    return restore_rest(s, inst, err);
+}
+
+/* Globals, tables and dropped segments: small, copied. */
+static int restore_rest(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
+    const fl_module *m = s->module;
     for (uint32_t i = 0; i < m->nglobals; i++)
         inst->globals[m->nimported_globals + i]->value = s->globals[i];
     for (uint32_t t = 0; t < m->ntables; t++) {
@@ -546,6 +588,12 @@ fl_snapshot *fl_snapshot_load(const char *path, const fl_module *m,
     s->fd = fd;
     s->image_offset = (off_t)h.image_offset;
     free(meta);
+    int e = map_view(s);
+    if (e < 0) {
+        fail(err, "cannot map the snapshot's image: %s", strerror(-e));
+        fl_snapshot_unref(s); /* closes fd */
+        return NULL;
+    }
     return s;
 refuse:
     if (err) {

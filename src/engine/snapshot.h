@@ -7,7 +7,8 @@
  * Memory is restored copy-on-write: the image lives in a sealed memfd (or
  * a snapshot file) and a restore maps it MAP_PRIVATE over the memory's
  * kept reservation, so a restore costs a mapping, not a copy, and a call
- * copies only the pages it writes.  Tables are kept as function indices,
+ * copies only the pages it writes.  Resetting an instance that ran puts
+ * back only those pages, in place (the kernel's page table says which).  Tables are kept as function indices,
  * not pointers into one instance, so a snapshot restores into any instance
  * of its module.
  *
@@ -43,6 +44,17 @@ fl_snapshot *fl_snapshot_take(const fl_instance *inst, fl_error *err);
  * with err filled (another module, the memory limit refused the pages, or
  * out of memory); after a failure the instance must not run again. */
 int fl_snapshot_restore(const fl_snapshot *s, fl_instance *inst, fl_error *err);
+
+/* Like fl_snapshot_restore, for an instance that was restored from `s`
+ * before and has run since: its memory is put back in place, only the
+ * pages the instance wrote compared and copied back, and those copies
+ * stay its own, so the next call writes them without a fault.  At most
+ * keep_bytes of them are kept so; past that (or where the kernel cannot
+ * tell which pages were written, or the memory was not mapped from `s`)
+ * the image is mapped again as by fl_snapshot_restore, which drops them.
+ * *kept is set to the bytes of private pages the instance holds now. */
+int fl_snapshot_reset(const fl_snapshot *s, fl_instance *inst, size_t keep_bytes, size_t *kept,
+                      fl_error *err);
 
 fl_snapshot *fl_snapshot_ref(fl_snapshot *s);
 void fl_snapshot_unref(fl_snapshot *s);

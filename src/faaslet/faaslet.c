@@ -1004,8 +1004,14 @@ static bool has_guest_path(const fl_runtime_config *c, const char *guest) {
 /* ---- the Faaslet's life: build, bind, instance, reset, free ---- */
 
 /* What an idle Faaslet is counted as against pool_max_mib: its own
- * structures (function instances, tables, exec) and a page table's worth;
- * the memory pages a call dirtied are dropped by the reset. */
+ * structures (function instances, tables, exec) and a page table's worth,
+ * plus the pages of its memory it keeps (see KEEP_WRITTEN_MAX). */
+/* A reset copies back the pages a call wrote and keeps them, so the next
+ * call on the Faaslet writes them without a page fault (which, with its
+ * TLB shootdown, costs more than the copy); a Faaslet whose calls wrote
+ * more than this has its memory mapped afresh instead, dropping them. */
+#define KEEP_WRITTEN_MAX ((size_t)16 << 20)
+
 static size_t faaslet_cost(const fl_module *m) {
     return 64 * 1024 + (size_t)(m->nimported_funcs + m->nfuncs) * sizeof(fl_funcinst) * 2;
 }
@@ -1289,8 +1295,10 @@ fail:
 static int faaslet_reset(faaslet *f, fl_snapshot *snap) {
     char msg[200];
     fl_error err;
-    if (fl_snapshot_restore(snap, f->inst, &err) < 0)
+    size_t kept;
+    if (fl_snapshot_reset(snap, f->inst, KEEP_WRITTEN_MAX, &kept, &err) < 0)
         return -1;
+    f->cost = faaslet_cost(f->ver->module) + kept;
     if (fl_wasi_quota_touched(f->wasi) && fl__call_tmp_empty(&f->tmp) < 0)
         return -1;
     if (fl_wasi_reset(f->wasi, msg, sizeof msg) < 0)
