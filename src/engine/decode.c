@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/config.h"
 #include "engine/decode.h"
@@ -869,7 +870,11 @@ static int rd_body(dec *d, fl_func *f) {
     f->nlocals = (uint32_t)total;
     f->code = d->r.pos;
     f->code_offset = (uint32_t)off(d);
-    if (rd_expr(d, true) < 0)
+    if (d->r.pos > body_end)
+        return fail(d, body_start, "section size mismatch");
+    if (d->opts && d->opts->trusted)
+        d->r.pos = body_end; /* decoded before: its instructions are read when compiled */
+    else if (rd_expr(d, true) < 0)
         return -1;
     if (d->r.pos != body_end)
         return fail(d, body_start, "section size mismatch");
@@ -1139,26 +1144,27 @@ fl_module *fl_decode_opts(const uint8_t *bytes, size_t len, const fl_load_opts *
     fl_error scratch;
     if (!err)
         err = &scratch;
-    if (len > FL_MAX_MODULE_SIZE) {
-        fl_error_set(err, 0, "module too large");
+    bool adopt = opts && opts->adopt_mapping && len;
+    fl_module *m = len > FL_MAX_MODULE_SIZE ? NULL : calloc(1, sizeof *m);
+    if (!m) {
+        fl_error_set(err, 0, len > FL_MAX_MODULE_SIZE ? "module too large" : "out of memory");
+        if (adopt)
+            munmap((void *)bytes, len);
         return NULL;
     }
     dec d = {0};
     d.err = err;
     d.opts = opts;
-    fl_module *m = calloc(1, sizeof *m);
-    if (!m) {
-        fl_error_set(err, 0, "out of memory");
-        return NULL;
-    }
     d.m = m;
-    m->binary = malloc(len ? len : 1);
-    if (!m->binary) {
+    if (adopt) {
+        m->binary = (uint8_t *)bytes;
+        m->binary_mapped = true;
+    } else if ((m->binary = malloc(len ? len : 1))) {
+        memcpy(m->binary, bytes, len);
+    } else {
         fl_error_set(err, 0, "out of memory");
         goto fail;
     }
-    if (len)
-        memcpy(m->binary, bytes, len);
     m->binary_len = len;
     d.r = (fl_reader){m->binary, m->binary + len, m->binary};
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/decode.h"
 #include "engine/module.h"
@@ -287,6 +288,9 @@ void fl_module_free(fl_module *m) {
         free(m->customs[i].name);
     free(m->customs);
     free(m->module_name);
-    free(m->binary);
+    if (m->binary_mapped)
+        munmap(m->binary, m->binary_len);
+    else
+        free(m->binary);
     free(m);
 }

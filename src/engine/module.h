@@ -3,8 +3,9 @@
  * decoder (decode.c), the validator (validate.c), the interpreter's compiler
  * (interp/compile.c) and instantiation (runtime.c).
  *
- * A module owns a private copy of its binary; every `const uint8_t *` below
- * points into that copy and lives as long as the module.  After
+ * A module owns a private copy of its binary (or the mapping of it it was
+ * given, fl_load_opts.adopt_mapping); every `const uint8_t *` below points
+ * into it and lives as long as the module.  After
  * fl_module_load() returns, a module is immutable and may be shared by any
  * number of instances on any number of threads.
  */
@@ -220,8 +221,9 @@ typedef struct fl_custom_section {
 struct fl_interp_code; /* interp/compile.c: a function's compiled body */
 
 typedef struct fl_module {
-    uint8_t *binary; /* owned copy of the input */
+    uint8_t *binary; /* owned copy of the input, or the adopted mapping */
     size_t binary_len;
+    bool binary_mapped; /* munmap, not free */
 
     uint32_t ntypes;
     fl_functype *types;
@@ -341,11 +343,18 @@ typedef struct fl_load_opts {
     /* The tier that prepares and runs the module (engine/tier.h); NULL:
      * fl_default_tier, the interpreter. */
     const struct fl_tier *tier;
-    /* Skip validation: the caller vouches that these very bytes validated
-     * before (src/faaslet keeps a record per SHA-256 of what validated, in
-     * the operator's function store).  Decoding still checks every byte;
-     * bytes from a user must never be loaded trusted on their word. */
+    /* Skip validation: the caller vouches that these very bytes decoded and
+     * validated before (src/faaslet keeps a record per SHA-256 of what
+     * validated, in the operator's function store).  Decoding still reads
+     * every section, but not the instructions of function bodies (their
+     * sizes say where they end; the interpreter reads each on its first
+     * call).  Bytes from a user must never be loaded trusted on their word. */
     bool trusted;
+    /* `bytes` is a read-only mmap of `len` bytes that the module takes over
+     * instead of copying (unmapped with the module, or when the load
+     * fails): a module of megabytes costs no copy, its pages are the page
+     * cache's. */
+    bool adopt_mapping;
 } fl_load_opts;
 
 /* Decodes, validates and prepares for execution: the one entry point for

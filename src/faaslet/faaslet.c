@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -358,16 +359,20 @@ static bool validated_path(const fl_runtime *rt, const uint8_t sha[FL_SNAPSHOT_K
            (int)size;
 }
 
-/* Loads bytes[0..n) (borrowed; SHA-256 `sha`) under `cancel` (may be
+/* Loads bytes[0..n) (borrowed, or with adopt_mapping a mapping the module
+ * takes over; SHA-256 `sha`) under `cancel` (may be
  * NULL) and checks that it can run as a function; NULL with "WHAT: why"
  * in msg[0..len).  Bytes the store records as validated before (the same
  * SHA-256) are not validated again; bytes that validate are recorded. */
 static fl_module *load_checked(fl_runtime *rt, const uint8_t *bytes, size_t n,
-                               const uint8_t sha[FL_SNAPSHOT_KEY_LEN], const volatile int *cancel,
-                               const char *what, char *msg, size_t len) {
+                               const uint8_t sha[FL_SNAPSHOT_KEY_LEN], bool adopt_mapping,
+                               const volatile int *cancel, const char *what, char *msg,
+                               size_t len) {
     char record[PATH_MAX];
     bool recorded = validated_path(rt, sha, record, sizeof record);
-    fl_load_opts opts = {.interrupt = cancel, .trusted = recorded && access(record, F_OK) == 0};
+    fl_load_opts opts = {.interrupt = cancel,
+                         .trusted = recorded && access(record, F_OK) == 0,
+                         .adopt_mapping = adopt_mapping};
     fl_error err = {0};
     fl_module *m = fl_module_load_opts(bytes, n, &opts, &err);
     if (m && recorded && !opts.trusted) {
@@ -486,7 +491,7 @@ static fn_version *version_get(fl_runtime *rt, const char *user, const char *fun
     snprintf(what, sizeof what, "%s/%s", user, func);
     uint8_t sha[FL_SNAPSHOT_KEY_LEN];
     fl__sha256(bytes, n, sha);
-    fl_module *loaded = load_checked(rt, bytes, n, sha, cancel, what, msg, len);
+    fl_module *loaded = load_checked(rt, bytes, n, sha, false, cancel, what, msg, len);
     if (!loaded) {
         free(bytes);
         return NULL;
@@ -501,51 +506,74 @@ static fn_version *version_get(fl_runtime *rt, const char *user, const char *fun
     return v;
 }
 
-/* Reads all of file `path` into a malloc'd *bytes.  Returns 0 or -errno. */
-static int read_whole_file(const char *path, uint8_t **bytes, size_t *len) {
+/* Maps all of file `path` read-only into *bytes (its stat in *st).
+ * Returns 0 or -errno. */
+static int map_whole_file(const char *path, uint8_t **bytes, size_t *len, struct stat *st) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    *bytes = NULL;
     if (fd < 0)
         return -errno;
-    int e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EISDIR : 0;
-    if (e) {
-        close(fd);
-        return -e;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    uint8_t *b = malloc(n ? n : 1);
-    if (!b) {
-        close(fd);
-        return -ENOMEM;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            free(b);
-            close(fd);
-            return -e;
-        }
-        got += (size_t)r;
-    }
+    int e = fstat(fd, st) < 0 ? errno : !S_ISREG(st->st_mode) ? EISDIR : !st->st_size ? ENODATA : 0;
+    void *p = e ? MAP_FAILED : mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (!e && p == MAP_FAILED)
+        e = errno;
     close(fd);
-    *bytes = b;
-    *len = n;
+    if (e)
+        return -e;
+    *bytes = p;
+    *len = (size_t)st->st_size;
     return 0;
+}
+
+/* The SHA-256 of file `path` (mapped at bytes[0..n), stat `st`).  Hashing
+ * CPython's 7 MB module costs more than the rest of a Python process's
+ * start, so the function store remembers it per file identity (device,
+ * inode, size, modification and change times: a file rebuilt, replaced
+ * or written in any way has another) in validated/file-<dev>-<ino>. */
+static void file_sha256(const fl_runtime *rt, const struct stat *st, const uint8_t *bytes,
+                        size_t n, uint8_t sha[FL_SNAPSHOT_KEY_LEN]) {
+    char record[PATH_MAX], want[160], have[160] = "";
+    bool store = rt->cfg.fnstore &&
+                 snprintf(record, sizeof record, "%s/validated/file-%llx-%llx",
+                          fl_fnstore_dir(rt->cfg.fnstore), (unsigned long long)st->st_dev,
+                          (unsigned long long)st->st_ino) < (int)sizeof record;
+    int w = snprintf(want, sizeof want, "%lld %lld.%09ld %lld.%09ld ", (long long)st->st_size,
+                     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+                     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+    int fd = store ? open(record, O_RDONLY | O_CLOEXEC) : -1;
+    ssize_t got = fd >= 0 ? read(fd, have, sizeof have - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got == w + 2 * FL_SNAPSHOT_KEY_LEN && !memcmp(have, want, (size_t)w)) {
+        bool ok = true;
+        for (int i = 0; i < FL_SNAPSHOT_KEY_LEN && ok; i++) {
+            unsigned v;
+            ok = sscanf(have + w + 2 * i, "%2x", &v) == 1;
+            sha[i] = (uint8_t)v;
+        }
+        if (ok)
+            return;
+    }
+    fl__sha256(bytes, n, sha);
+    for (int i = 0; store && i < FL_SNAPSHOT_KEY_LEN; i++)
+        snprintf(want + w + 2 * i, 3, "%02x", sha[i]);
+    char dir[PATH_MAX];
+    if (store && snprintf(dir, sizeof dir, "%s/validated", fl_fnstore_dir(rt->cfg.fnstore)) <
+                     (int)sizeof dir &&
+        fl_durable_make_dirs(dir, 0755) == 0)
+        fl_durable_replace(record, (const uint8_t *)want, strlen(want), 0644, 0755);
 }
 
 /* py_func, loaded from python_dir on first use and kept (read without a
  * lock afterwards).  As in version_get, no lock is held while loading,
- * and `cancel` (may be NULL) interrupts the load.  NULL with a message in
+ * and `cancel` (may be NULL) interrupts the load.  The file is mapped,
+ * not read, and the module keeps the mapping.  NULL with a message in
  * msg[0..len). */
 static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel, char *msg,
                                       size_t len) {
     char path[PATH_MAX];
     uint8_t *bytes = NULL;
     size_t n = 0;
+    struct stat st;
 
     const fl_module *m = atomic_load_explicit(&rt->py_module, memory_order_acquire);
     if (m)
@@ -555,19 +583,17 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
         return NULL;
     }
     snprintf(path, sizeof path, "%s/py_func.wasm", rt->cfg.python_dir);
-    int rc = read_whole_file(path, &bytes, &n);
+    int rc = map_whole_file(path, &bytes, &n, &st);
     if (rc < 0) {
         snprintf(msg, len, "the Python runtime %s: %s (build it with make python)", path,
                  strerror(-rc));
         return NULL;
     }
     uint8_t sha[FL_SNAPSHOT_KEY_LEN];
-    fl__sha256(bytes, n, sha);
-    fl_module *loaded = load_checked(rt, bytes, n, sha, cancel, path, msg, len);
-    if (!loaded) {
-        free(bytes);
+    file_sha256(rt, &st, bytes, n, sha);
+    fl_module *loaded = load_checked(rt, bytes, n, sha, true, cancel, path, msg, len);
+    if (!loaded)
         return NULL;
-    }
     pthread_mutex_lock(&rt->py_lock);
     if (!atomic_load(&rt->py_module)) {
         memcpy(rt->py_sha, sha, sizeof sha);
@@ -577,7 +603,6 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
         fl_module_free(loaded); /* another call loaded it meanwhile: keep theirs */
     m = atomic_load(&rt->py_module);
     pthread_mutex_unlock(&rt->py_lock);
-    free(bytes);
     return m;
 }
 

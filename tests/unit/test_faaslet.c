@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "faaslet/faaslet.h"
+#include "faaslet/snapshot_key.h"
 #include "host/host.h"
 #include "interp/interp.h"
 #include "sched/sched.h"
@@ -719,8 +720,9 @@ static void put_file(const char *path, const void *bytes, size_t len) {
 static char py_tmp[64], py_path[200], py_fn_dir[200];
 
 /* A Python runtime folder (fake py_func, empty root) and a function folder
- * for pu/pf, under a fresh folder; a runtime using them. */
-static void start_python(void) {
+ * for pu/pf, under a fresh folder; a runtime using them (and function
+ * store fs, when given). */
+static void start_python_with(fl_fnstore *fs) {
     snprintf(py_tmp, sizeof py_tmp, "/tmp/faaslet-pytest-XXXXXX");
     cr_assert_not_null(mkdtemp(py_tmp));
     snprintf(py_path, sizeof py_path, "%s/py", py_tmp);
@@ -735,15 +737,20 @@ static void start_python(void) {
     snprintf(p, sizeof p, "%s/function.py", py_fn_dir);
     put_file(p, "def faasm_main(): pass\n", 23);
 
-    fl_runtime_config c;
+    static fl_runtime_config c; /* borrowed by the runtime */
     fl_runtime_config_init(&c);
     c.python_dir = py_path;
+    c.fnstore = fs;
     char err[200] = "";
     rt = fl_runtime_new(&c, err, sizeof err);
     cr_assert_not_null(rt, "%s", err);
     fl_error e = {0};
     cr_assert_eq(fl_runtime_add_module(rt, "t", "g", faaslet_guest_wasm, sizeof faaslet_guest_wasm, &e), 0);
     cr_assert_eq(fl_runtime_add_python(rt, "pu", "pf", py_fn_dir), 0);
+}
+
+static void start_python(void) {
+    start_python_with(NULL);
 }
 
 static void stop_python(void) {
@@ -784,6 +791,112 @@ Test(faaslet, python_call_without_its_file_is_a_load_error) {
     fl_call_result_free(&r);
     expect_ok_call();
     stop_python();
+}
+
+/* Another runtime on the folders start_python_with made. */
+static void restart_python(fl_fnstore *fs) {
+    static fl_runtime_config c; /* borrowed by the runtime */
+    fl_runtime_config_init(&c);
+    c.python_dir = py_path;
+    c.fnstore = fs;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    cr_assert_eq(fl_runtime_add_python(rt, "pu", "pf", py_fn_dir), 0);
+}
+
+/* The record under validated/ of the function store at `dir` that
+ * remembers the Python module's hash (there must be one) into buf; its
+ * inode in *ino. */
+static void read_file_record(const char *dir, char *buf, size_t len, ino_t *ino) {
+    char p[400];
+    snprintf(p, sizeof p, "%s/validated", dir);
+    DIR *d = opendir(p);
+    cr_assert_not_null(d, "no %s", p);
+    struct dirent *e;
+    int found = 0;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "file-", 5))
+            continue;
+        found++;
+        snprintf(p, sizeof p, "%s/validated/%s", dir, e->d_name);
+    }
+    closedir(d);
+    cr_assert_eq(found, 1, "records of the module's hash: %d", found);
+    FILE *f = fopen(p, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = 0;
+    struct stat st;
+    cr_assert_eq(fstat(fileno(f), &st), 0);
+    *ino = st.st_ino;
+    fclose(f);
+}
+
+/* Whether the record ends in the SHA-256 of bytes[0..n), and bytes of
+ * that hash are recorded as validated. */
+static void assert_records_hash_of(const char *dir, const char *record, const uint8_t *bytes,
+                                   size_t n) {
+    uint8_t sha[32];
+    fl__sha256(bytes, n, sha);
+    char hex[65], p[400];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    size_t len = strlen(record);
+    cr_assert(len > 64 && !strcmp(record + len - 64, hex), "record %s, module %s", record, hex);
+    snprintf(p, sizeof p, "%s/validated/%s", dir, hex);
+    cr_assert_eq(access(p, F_OK), 0, "no record that the module validated");
+}
+
+/* Hashing CPython's module costs more than the rest of a process's start,
+ * so its SHA-256 is remembered in the function store by the file's
+ * identity: a later runtime reuses it, and a file written again (a
+ * rebuilt runtime) is hashed again. */
+Test(faaslet, python_module_hash_is_remembered_per_file_identity) {
+    char dir[] = "/tmp/faaslet-pystore-XXXXXX", record[400], p[300];
+    cr_assert_not_null(mkdtemp(dir));
+    int rc;
+    fl_fnstore *fs = fl_fnstore_open(dir, &rc);
+    cr_assert_not_null(fs);
+    fl_call_result r;
+    ino_t ino, again;
+
+    start_python_with(fs);
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    stop();
+    read_file_record(dir, record, sizeof record, &ino);
+    assert_records_hash_of(dir, record, faaslet_fake_py_func_wasm,
+                           sizeof faaslet_fake_py_func_wasm);
+
+    /* the next runtime finds it and leaves it as it is */
+    restart_python(fs);
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    stop();
+    read_file_record(dir, record, sizeof record, &again);
+    cr_assert_eq(again, ino, "the record was written again: the module was hashed again");
+
+    /* the module rebuilt in place (same inode): hashed again */
+    uint8_t *bigger = malloc(sizeof faaslet_fake_py_func_wasm + 4);
+    memcpy(bigger, faaslet_fake_py_func_wasm, sizeof faaslet_fake_py_func_wasm);
+    memcpy(bigger + sizeof faaslet_fake_py_func_wasm, "\x00\x02\x01x", 4); /* custom "x" */
+    snprintf(p, sizeof p, "%s/py_func.wasm", py_path);
+    put_file(p, bigger, sizeof faaslet_fake_py_func_wasm + 4);
+    restart_python(fs);
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    stop();
+    read_file_record(dir, record, sizeof record, &again);
+    assert_records_hash_of(dir, record, bigger, sizeof faaslet_fake_py_func_wasm + 4);
+    free(bigger);
+    stop_python();
+    fl_fnstore_close(fs);
+    snprintf(p, sizeof p, "rm -rf %s", dir);
+    cr_assert_eq(system(p), 0);
 }
 
 /* The same module run as a wasm function: __faasm_chain_py traps. */

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -534,4 +535,72 @@ Test(module_load, interrupt_flag_stops_inside_one_long_body) {
     expect_stopped_inside("decode", phase_decode);
     expect_stopped_inside("validate", phase_validate);
     expect_stopped_inside("compile", phase_compile);
+}
+
+/* ---- loading options the runtime's start-up relies on ---- */
+
+/* One function, () -> (), whose body is `body` (locals included). */
+static void one_body(wbuf *w, const uint8_t *body, size_t n) {
+    header(w);
+    SECTION(w, 1, 1, 0x60, 0, 0);
+    SECTION(w, 3, 1, 0);
+    wbuf code = {.n = 0};
+    put_leb(&code, 1);
+    put_leb(&code, (uint32_t)n);
+    put(&code, body, n);
+    section(w, 10, code.b, code.n);
+}
+
+/* A trusted load (bytes the caller saw decode and validate before) reads
+ * no instruction of a body: an undefined opcode that an untrusted load
+ * refuses goes unread.  Its extent still comes from its size. */
+Test(module_load, trusted_load_reads_no_instructions) {
+    wbuf w;
+    static const uint8_t body[] = {0, 0x01, 0xff, 0x0b}; /* no locals; nop, (0xff), end */
+    one_body(&w, body, sizeof body);
+    fl_error err = {0};
+    cr_assert_null(fl_module_load(w.b, w.n, &err), "an undefined opcode loaded untrusted");
+    fl_load_opts o = {.trusted = true};
+    fl_module *m = fl_module_load_opts(w.b, w.n, &o, &err);
+    cr_assert_not_null(m, "%s", err.message);
+    cr_assert_eq(m->funcs[0].code_len, 3, "nop, 0xff, end");
+    fl_module_free(m);
+    /* a body whose locals overrun its size is refused all the same */
+    static const uint8_t overrun[] = {1, 200, 0x7f};
+    one_body(&w, overrun, sizeof overrun);
+    cr_assert_null(fl_module_load_opts(w.b, w.n, &o, &err));
+}
+
+/* Whether any of [p, p + n) is mapped. */
+static bool mapped(const void *p, size_t n) {
+    unsigned char vec[4];
+    return mincore((void *)p, n, vec) == 0;
+}
+
+/* A mapping handed over with adopt_mapping is the module's binary (not
+ * copied) and is unmapped with it, or at once when the load fails. */
+Test(module_load, an_adopted_mapping_is_the_modules_and_goes_with_it) {
+    wbuf w;
+    static const uint8_t body[] = {0, 0x0b};
+    one_body(&w, body, sizeof body);
+    for (int good = 1; good >= 0; good--) {
+        uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        cr_assert_neq(p, MAP_FAILED);
+        memcpy(p, w.b, w.n);
+        if (!good)
+            p[w.n - 1] = 0x00; /* the body's end becomes an unterminated block */
+        cr_assert_eq(mprotect(p, 4096, PROT_READ), 0);
+        fl_load_opts o = {.adopt_mapping = true};
+        fl_error err = {0};
+        fl_module *m = fl_module_load_opts(p, w.n, &o, &err);
+        if (good) {
+            cr_assert_not_null(m, "%s", err.message);
+            cr_assert_eq(m->binary, p, "the mapping was copied");
+            cr_assert(mapped(p, 4096));
+            fl_module_free(m);
+        } else {
+            cr_assert_null(m);
+        }
+        cr_assert_not(mapped(p, 4096), "the mapping outlived the module (good=%d)", good);
+    }
 }
