@@ -143,7 +143,8 @@ typedef struct memory_obj {
     fl_memory m;
     uint32_t declared_max;
     fl_store *store;
-    uint64_t image_id; /* the snapshot image mapped over it; 0: none */
+    uint64_t image_id;   /* the snapshot image mapped over it; 0: none */
+    uint32_t image_pages; /* and its size */
 } memory_obj;
 
 static uint64_t pages_bytes(uint64_t pages) {
@@ -153,44 +154,125 @@ static uint64_t pages_bytes(uint64_t pages) {
 /* ---- the reservation pool ----
  * Reserving 8 GiB and giving it back (mmap, munmap: page tables built and
  * torn down, TLBs shot down on every core) is most of what a Faaslet's
- * creation and end cost, so guarded reservations are kept: a freed one has
- * its pages dropped (one mmap over the part that was accessible) and waits
- * here, still registered with the fault handler, for the next memory. */
+ * creation and end cost, so guarded reservations are kept, still
+ * registered with the fault handler, for the next memory.  Most wait with
+ * their pages dropped (one mmap over the part that was accessible).  One
+ * that held a snapshot's image and wrote little of it waits as it is,
+ * tagged with the image: a memory restored from that image takes it over
+ * and puts back only the pages written (fl__memory_adopt_image), so a new
+ * Faaslet of a function starts with its page tables built and no fault. */
 
 #define POOL_MAX 64
+#define POOL_IMAGE_KEEP ((size_t)1 << 20) /* written bytes a tagged reservation may hold */
+
+typedef struct pooled {
+    void *base;
+    uint64_t image_id; /* 0: dropped, all PROT_NONE and never touched */
+    uint32_t image_pages;
+} pooled;
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *pool[POOL_MAX];
+static pooled pool[POOL_MAX];
 static size_t npool;
 
+static void pool_remove_locked(size_t i) {
+    pool[i] = pool[--npool];
+}
+
+/* Makes the first `used` bytes of reservation `base` never-touched
+ * PROT_NONE again; false when the kernel refuses. */
+static bool drop_pages(void *base, size_t used) {
+    return !used || mmap(base, used, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+                                                     MAP_NORESERVE, -1, 0) != MAP_FAILED;
+}
+
+static void release_reservation(void *base) {
+    registry_remove(base);
+    munmap(base, FL_GUARDED_RESERVATION);
+}
+
 /* A pooled reservation of FL_GUARDED_RESERVATION bytes, all PROT_NONE and
- * never touched since it was dropped, or NULL. */
+ * never touched since it was dropped, or NULL.  Tagged ones are left for
+ * restores of their image (a memory about to be restored takes one of
+ * these first and gives a tagged one back: fl__memory_adopt_image). */
 static void *pool_take(void) {
     void *base = NULL;
     pthread_mutex_lock(&pool_lock);
-    if (npool)
-        base = pool[--npool];
+    for (size_t i = npool; i-- > 0;)
+        if (!pool[i].image_id) {
+            base = pool[i].base;
+            pool_remove_locked(i);
+            break;
+        }
     pthread_mutex_unlock(&pool_lock);
     return base;
+}
+
+/* Keeps reservation `e` (its pages dropped already, or tagged); when the
+ * pool is full a tagged one makes room (an image nobody restored since);
+ * false when none can. */
+static bool pool_keep(pooled e) {
+    pooled evicted = {0};
+    pthread_mutex_lock(&pool_lock);
+    for (size_t i = 0; npool == POOL_MAX && i < npool; i++)
+        if (pool[i].image_id) {
+            evicted = pool[i];
+            pool_remove_locked(i);
+        }
+    bool kept = npool < POOL_MAX;
+    if (kept)
+        pool[npool++] = e;
+    pthread_mutex_unlock(&pool_lock);
+    if (evicted.base)
+        release_reservation(evicted.base);
+    return kept;
 }
 
 /* Keeps a guarded reservation whose first `used` bytes may have been
  * touched; false when the pool is full or the pages cannot be dropped. */
 static bool pool_put(void *base, size_t used) {
-    if (used && mmap(base, used, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-                     -1, 0) == MAP_FAILED)
+    return drop_pages(base, used) && pool_keep((pooled){base, 0, 0});
+}
+
+/* Bytes of [base, base + len) the process holds private copies of (pages
+ * written since an image was mapped there, the page table says), or -1
+ * past `limit` or without a pagemap. */
+static ssize_t private_bytes(const uint8_t *base, size_t len, size_t limit) {
+    int pagemap = fl__pagemap_fd();
+    uint64_t entries[FL__PAGEMAP_BATCH];
+    size_t npages = len / 4096, bytes = 0;
+    if (pagemap < 0)
+        return -1;
+    for (size_t p = 0; p < npages; p += FL__PAGEMAP_BATCH) {
+        size_t n = npages - p < FL__PAGEMAP_BATCH ? npages - p : FL__PAGEMAP_BATCH;
+        off_t at = (off_t)(((uintptr_t)base / 4096 + p) * sizeof(uint64_t));
+        if (pread(pagemap, entries, n * sizeof(uint64_t), at) != (ssize_t)(n * sizeof(uint64_t)))
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if ((entries[i] & FL__PM_SWAPPED) ||
+                ((entries[i] & FL__PM_PRESENT) && !(entries[i] & FL__PM_FILE)))
+                if ((bytes += 4096) > limit)
+                    return -1;
+    }
+    return (ssize_t)bytes;
+}
+
+/* Keeps the reservation of a memory mapped from an image, tagged, when it
+ * wrote at most POOL_IMAGE_KEEP of it: pages past the image are dropped,
+ * the image's stay as they are.  False when it cannot. */
+static bool pool_put_image(memory_obj *mo) {
+    size_t image = (size_t)mo->image_pages * FL_PAGE_SIZE;
+    if (mo->m.size < image || private_bytes(mo->m.base, image, POOL_IMAGE_KEEP) < 0 ||
+        !drop_pages(mo->m.base + image, mo->m.size - image))
         return false;
-    pthread_mutex_lock(&pool_lock);
-    bool kept = npool < POOL_MAX;
-    if (kept)
-        pool[npool++] = base;
-    pthread_mutex_unlock(&pool_lock);
-    return kept;
+    return pool_keep((pooled){mo->m.base, mo->image_id, mo->image_pages});
 }
 
 static void memory_free(void *obj) {
     memory_obj *mo = obj;
-    if (!FL_MEMORY_GUARDED || mo->m.reserved != FL_GUARDED_RESERVATION ||
-        !pool_put(mo->m.base, mo->m.size)) {
+    bool pooled = FL_MEMORY_GUARDED && mo->m.reserved == FL_GUARDED_RESERVATION &&
+                  ((mo->image_id && pool_put_image(mo)) || pool_put(mo->m.base, mo->m.size));
+    if (!pooled) {
         if (FL_MEMORY_GUARDED)
             registry_remove(mo->m.base);
         munmap(mo->m.base, mo->m.reserved);
@@ -325,6 +407,7 @@ int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages, uin
     m->pages = pages;
     m->size = image;
     mo->image_id = image_id;
+    mo->image_pages = pages;
     return 0;
 broken:
     /* The reservation is still ours (MAP_FIXED failing leaves it mapped
@@ -391,6 +474,48 @@ ssize_t fl__memory_reset_image(fl_memory *m, uint64_t image_id, const uint8_t *i
         m->size = len;
     }
     return (ssize_t)kept;
+}
+
+ssize_t fl__memory_adopt_image(fl_memory *m, uint64_t image_id, const uint8_t *image,
+                               uint32_t pages) {
+    memory_obj *mo = (memory_obj *)m; /* m is the first member */
+    if (!FL_MEMORY_GUARDED || m->reserved != FL_GUARDED_RESERVATION || !image_id ||
+        pages > m->max_pages)
+        return -1;
+    pooled got = {0};
+    pthread_mutex_lock(&pool_lock);
+    for (size_t i = npool; i-- > 0;)
+        if (pool[i].image_id == image_id && pool[i].image_pages == pages) {
+            got = pool[i];
+            pool_remove_locked(i);
+            break;
+        }
+    pthread_mutex_unlock(&pool_lock);
+    if (!got.base)
+        return -1;
+    if (pages > m->pages && fl__store_charge(mo->store, pages_bytes(pages - m->pages)) < 0) {
+        if (!pool_keep(got))
+            release_reservation(got.base);
+        fl__store_refuse(mo->store, FL__LIMIT_BUDGET, "a snapshot of %u pages", pages);
+        return -1;
+    }
+    if (pages < m->pages)
+        fl__store_release(mo->store, pages_bytes(m->pages - pages));
+    /* the memory's own reservation goes back for another, in its place */
+    if (!pool_put(m->base, m->size))
+        release_reservation(m->base);
+    m->base = got.base;
+    m->pages = pages;
+    m->size = (size_t)pages * FL_PAGE_SIZE;
+    mo->image_id = image_id;
+    mo->image_pages = pages;
+    return fl__memory_reset_image(m, image_id, image, pages, POOL_IMAGE_KEEP);
+}
+
+void fl_memory_mapped_over(fl_memory *m, uint64_t offset, uint64_t len) {
+    memory_obj *mo = (memory_obj *)m; /* m is the first member */
+    if (mo->image_id && offset < (uint64_t)mo->image_pages * FL_PAGE_SIZE && len)
+        mo->image_id = 0; /* its pages there are no longer the image's copies */
 }
 
 fl_limits fl__memory_limits(const fl_memory *m) {

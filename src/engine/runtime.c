@@ -47,16 +47,70 @@ const char *fl_trap_message(fl_trap trap) {
 
 /* ---- execs ---- */
 
+/* Stacks of the default size a freed exec leaves for the next: mapping
+ * and unmapping 8 MiB is a good part of what a new Faaslet costs.  A kept
+ * stack reads as zero again, so nothing of one call's values reaches
+ * another whatever a tier reads: the few pages a call used are zeroed
+ * (mincore says which), a deep call's are dropped instead. */
+#define STACK_POOL_MAX 64
+#define STACK_ZERO_MAX 64 /* pages zeroed in place; more are dropped */
+static pthread_mutex_t stack_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *stack_pool[STACK_POOL_MAX];
+static size_t nstack_pool;
+
+static void *stack_take(size_t slots) {
+    void *stack = NULL;
+    if (slots == FL_DEFAULT_STACK_SLOTS) {
+        pthread_mutex_lock(&stack_pool_lock);
+        if (nstack_pool)
+            stack = stack_pool[--nstack_pool];
+        pthread_mutex_unlock(&stack_pool_lock);
+    }
+    if (stack)
+        return stack;
+    /* mmap rather than malloc: the default 8 MiB costs only the pages touched */
+    stack = mmap(NULL, slots * sizeof(fl_value), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return stack == MAP_FAILED ? NULL : stack;
+}
+
+/* Makes stack[0..bytes) read as zero; false when it cannot. */
+static bool stack_clear(uint8_t *stack, size_t bytes) {
+    unsigned char resident[FL_DEFAULT_STACK_SLOTS * sizeof(fl_value) / 4096];
+    size_t npages = bytes / 4096, used = 0;
+    if (npages > sizeof resident)
+        return false;
+    bool ok = mincore(stack, bytes, resident) == 0;
+    for (size_t i = 0; ok && i < npages; i++)
+        used += resident[i] & 1;
+    if (ok && used <= STACK_ZERO_MAX)
+        for (size_t i = 0; i < npages; i++)
+            if (resident[i] & 1)
+                memset(stack + i * 4096, 0, 4096);
+    return ok && (used <= STACK_ZERO_MAX || madvise(stack, bytes, MADV_DONTNEED) == 0);
+}
+
+static void stack_put(void *stack, size_t slots) {
+    size_t bytes = slots * sizeof(fl_value);
+    bool kept = false;
+    if (slots == FL_DEFAULT_STACK_SLOTS && stack_clear(stack, bytes)) {
+        pthread_mutex_lock(&stack_pool_lock);
+        if ((kept = nstack_pool < STACK_POOL_MAX))
+            stack_pool[nstack_pool++] = stack;
+        pthread_mutex_unlock(&stack_pool_lock);
+    }
+    if (!kept)
+        munmap(stack, bytes);
+}
+
 fl_exec *fl_exec_new(size_t stack_slots) {
     if (stack_slots == 0)
         stack_slots = FL_DEFAULT_STACK_SLOTS;
     fl_exec *ex = calloc(1, sizeof *ex);
     if (!ex)
         return NULL;
-    /* mmap rather than malloc: the default 8 MiB costs only the pages touched */
-    void *stack = mmap(NULL, stack_slots * sizeof(fl_value), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (stack == MAP_FAILED) {
+    void *stack = stack_take(stack_slots);
+    if (!stack) {
         free(ex);
         return NULL;
     }
@@ -69,7 +123,7 @@ fl_exec *fl_exec_new(size_t stack_slots) {
 void fl_exec_free(fl_exec *ex) {
     if (!ex)
         return;
-    munmap(ex->stack, ex->stack_slots * sizeof(fl_value));
+    stack_put(ex->stack, ex->stack_slots);
     free(ex);
 }
 

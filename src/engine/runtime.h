@@ -237,6 +237,11 @@ fl_table *fl_table_new(fl_store *s, fl_tabletype type, void *init);
 fl_global *fl_global_new(fl_store *s, fl_globaltype type, fl_value value);
 /* Grows by `delta` pages; returns the old size in pages, or -1 (nothing changed). */
 int64_t fl_memory_grow(fl_memory *m, uint32_t delta);
+/* Says that the host mapped something of its own (e.g. shared state) over
+ * bytes [offset, offset + len) of m: where that lies in a snapshot's image,
+ * the next reset maps the whole image again instead of putting back pages
+ * in place (engine/snapshot.h), which would leave the host's mapping. */
+void fl_memory_mapped_over(fl_memory *m, uint64_t offset, uint64_t len);
 /* Grows by `delta` elements filled with `init`; returns old size or -1. */
 int64_t fl_table_grow(fl_table *t, uint32_t delta, void *init);
 

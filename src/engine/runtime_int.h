@@ -67,10 +67,19 @@ int fl__memory_map_image(fl_memory *m, int fd, off_t offset, uint32_t pages, uin
 ssize_t fl__memory_reset_image(fl_memory *m, uint64_t image_id, const uint8_t *image,
                                uint32_t pages, size_t keep_max);
 
+/* Gives memory `m`, just made for a restore of image `image_id` (whose
+ * bytes `image` maps), a pooled reservation that held the same image
+ * instead of its own, reset in place as by fl__memory_reset_image: a new
+ * memory gets page tables built and pages written before.  Returns the
+ * bytes of private copies kept, or -1 when there is none (or it cannot):
+ * the caller maps the image. */
+ssize_t fl__memory_adopt_image(fl_memory *m, uint64_t image_id, const uint8_t *image,
+                               uint32_t pages);
+
 /* The process's /proc/self/pagemap, opened once (-1 where there is none),
  * and what its entries (one uint64_t per 4 KiB page) say. */
 int fl__pagemap_fd(void);
-#define FL__PAGEMAP_BATCH 512               /* entries read at once: 4 KiB of stack */
+#define FL__PAGEMAP_BATCH 2048 /* entries read at once: 16 KiB of stack, 8 MiB of memory */
 #define FL__PM_PRESENT (1ull << 63)
 #define FL__PM_SWAPPED (1ull << 62)
 #define FL__PM_FILE (1ull << 61) /* a page of the file (or shared), not a private copy */

@@ -253,10 +253,14 @@ fail:
 
 /* ---- restoring ---- */
 
-/* Maps the image over inst's memory (see fl__memory_map_image). */
+/* Puts the image in inst's memory: a pooled reservation that held it
+ * (fl__memory_adopt_image), else mapped (fl__memory_map_image). */
 static int map_memory(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
-    if (s->has_memory && fl__memory_map_image(inst->memories[0], s->fd, s->image_offset, s->pages,
-                                              s->id) < 0) {
+    if (!s->has_memory)
+        return 0;
+    if (s->view && fl__memory_adopt_image(inst->memories[0], s->id, s->view, s->pages) >= 0)
+        return 0;
+    if (fl__memory_map_image(inst->memories[0], s->fd, s->image_offset, s->pages, s->id) < 0) {
         const char *fact = fl_store_limit_reached(inst->store);
         return fail(err, "cannot restore the memory: %s", fact ? fact : "mapping failed");
     }

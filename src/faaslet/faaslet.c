@@ -74,6 +74,11 @@ typedef struct fn_shard {
     fn_entry *head;
 } fn_shard;
 
+/* Empty private /tmp folders kept for new Faaslets: making and removing
+ * one (mkdir, rmdir, and the inode's eviction when its last fd closes) is
+ * a good part of what a Faaslet's creation and end cost. */
+#define TMP_SPARES 16
+
 struct fl_runtime {
     fl_runtime_config cfg;
     fl_sched *sched;
@@ -91,6 +96,9 @@ struct fl_runtime {
         atomic_uint_fast64_t disk_loaded, disk_refused, disk_saved;
     } stats;
     char tmp_parent[PATH_MAX]; /* where Faaslets' private /tmp folders are made */
+    pthread_mutex_t tmp_lock;
+    fl__call_tmp spare_tmp[TMP_SPARES]; /* empty folders freed Faaslets left */
+    size_t nspare_tmp;
     bool shards_made;
 };
 
@@ -1026,6 +1034,30 @@ static bool has_guest_path(const fl_runtime_config *c, const char *guest) {
     return false;
 }
 
+/* An empty /tmp folder a freed Faaslet left, into *tmp; false if none. */
+static bool tmp_take(fl_runtime *rt, fl__call_tmp *tmp) {
+    pthread_mutex_lock(&rt->tmp_lock);
+    bool got = rt->nspare_tmp > 0;
+    if (got)
+        *tmp = rt->spare_tmp[--rt->nspare_tmp];
+    pthread_mutex_unlock(&rt->tmp_lock);
+    return got;
+}
+
+/* Keeps the /tmp folder of a freed Faaslet, emptied (when its call
+ * touched it) for the next; false when there is none, it cannot be
+ * emptied or there is no room. */
+static bool tmp_keep(fl_runtime *rt, fl__call_tmp *tmp, bool touched) {
+    if (!tmp->path[0] || (touched && fl__call_tmp_empty(tmp) < 0))
+        return false;
+    pthread_mutex_lock(&rt->tmp_lock);
+    bool kept = rt->nspare_tmp < TMP_SPARES;
+    if (kept)
+        rt->spare_tmp[rt->nspare_tmp++] = *tmp;
+    pthread_mutex_unlock(&rt->tmp_lock);
+    return kept;
+}
+
 /* ---- the Faaslet's life: build, bind, instance, reset, free ---- */
 
 /* What an idle Faaslet is counted as against pool_max_mib: its own
@@ -1076,7 +1108,7 @@ static faaslet *faaslet_new(fl_runtime *rt, fn_version *v, const char *user, con
         preopens[npre++] = (fl_wasi_preopen){.host_path = v->py_dir, .guest_path = py_guest, .read_only = true};
     if (!c->no_private_tmp && !has_guest_path(c, "/tmp")) {
         f->tmp.parent = rt->tmp_parent;
-        if (fl__call_tmp_make(&f->tmp, msg, len) < 0)
+        if (!tmp_take(rt, &f->tmp) && fl__call_tmp_make(&f->tmp, msg, len) < 0)
             goto fail;
         preopens[npre++] =
             (fl_wasi_preopen){.host_path = f->tmp.path, .guest_path = "/tmp", .disk_quota = true};
@@ -1136,10 +1168,12 @@ static void faaslet_free(faaslet *f) {
     if (f->ex)
         fl_exec_free(f->ex);
     fl_host_free(f->host);
+    bool touched = f->wasi && fl_wasi_quota_touched(f->wasi);
     fl_wasi_free(f->wasi);
     /* after the WASI fds are closed; a leftover is reported (and swept by
      * the next runtime once this process is gone) */
-    fl__call_tmp_remove(&f->tmp);
+    if (!tmp_keep(f->rt, &f->tmp, touched))
+        fl__call_tmp_remove(&f->tmp);
     free(f->chained);
     if (f->ver)
         version_unref(f->ver);
@@ -1536,6 +1570,9 @@ void fl_runtime_flush(fl_runtime *rt) {
         }
         pthread_mutex_unlock(&sh->lock);
     }
+    fl__call_tmp tmp;
+    while (tmp_take(rt, &tmp))
+        fl__call_tmp_remove(&tmp);
 }
 
 void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st) {
@@ -1580,6 +1617,7 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
         parent = "/tmp";
     snprintf(rt->tmp_parent, sizeof rt->tmp_parent, "%s", parent);
     pthread_mutex_init(&rt->py_lock, NULL);
+    pthread_mutex_init(&rt->tmp_lock, NULL);
     for (size_t i = 0; i < FN_SHARDS; i++)
         pthread_mutex_init(&rt->shards[i].lock, NULL);
     rt->shards_made = true;
@@ -1640,6 +1678,9 @@ void fl_runtime_free(fl_runtime *rt) {
         free(d);
     }
     pthread_mutex_destroy(&rt->py_lock);
+    while (rt->nspare_tmp)
+        fl__call_tmp_remove(&rt->spare_tmp[--rt->nspare_tmp]);
+    pthread_mutex_destroy(&rt->tmp_lock);
     free(rt);
 }
 

@@ -242,7 +242,8 @@ void fl_call_result_free(fl_call_result *res);
 int fl_runtime_prewarm(fl_runtime *rt, const char *user, const char *func, bool python,
                        unsigned n, char *err, size_t errlen);
 
-/* Frees every idle warm Faaslet (their functions stay loaded). */
+/* Frees every idle warm Faaslet (their functions stay loaded) and removes
+ * the empty /tmp folders freed Faaslets left for new ones. */
 void fl_runtime_flush(fl_runtime *rt);
 
 /* What the Faaslets have done so far. */

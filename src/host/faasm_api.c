@@ -533,6 +533,7 @@ static fl_trap map_state(fl_host_call *c, const char *fn, fl_state_kv *kv, size_
                            "memory limit reached (%u MiB)",
                     pages, end - start, mem->max_pages / 16);
     uint64_t addr = (uint64_t)old * WASM_PAGE;
+    fl_memory_mapped_over(mem, addr, end - start);
     int rc = fl_state_map(kv, mem->base + addr, start, end - start);
     if (rc < 0)
         return fail(c, fn, "cannot map state: %s", strerror(-rc));

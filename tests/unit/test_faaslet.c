@@ -339,7 +339,11 @@ Test(faaslet, each_faaslet_has_a_private_tmp_emptied_after_each_call) {
     cr_assert_not_null(rt, "%s", err);
     cr_assert_eq(fl_runtime_add_module(rt, "t", "g", faaslet_guest_wasm, sizeof faaslet_guest_wasm, &e), 0);
     expect_ok_call();
-    cr_expect_eq(entries(parent), 0, "without reuse a call's /tmp goes with it");
+    /* without reuse nothing of a call's /tmp is left: the empty folder
+     * waits for the next Faaslet until a flush */
+    expect_folders_empty(parent, 1);
+    fl_runtime_flush(rt);
+    cr_expect_eq(entries(parent), 0, "a flush left an empty /tmp folder");
     stop();
     cr_assert_eq(rmdir(parent), 0);
 }
@@ -539,9 +543,18 @@ Test(faaslet_tree, a_tree_past_its_call_limit_fails) {
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP, "%s", r.error ? r.error : "(no error)");
     cr_assert_str_eq(r.error, "call tree limit: 20 calls");
     fl_call_result_free(&r);
+    /* never past the limit; a call counted but not yet submitted when a
+     * sibling's refusal cancelled the tree is given back, so with two
+     * threads the count may stop one or two short of it */
     fl_sched_stats st;
-    fl_sched_get_stats(fl_runtime_sched(rt), &st);
-    cr_assert_eq(st.submitted, 20);
+    for (int i = 0; i < 2000; i++) { /* once every call has finished */
+        fl_sched_get_stats(fl_runtime_sched(rt), &st);
+        if (st.succeeded + st.failed + st.cancelled == st.submitted)
+            break;
+        usleep(1000);
+    }
+    cr_assert(st.submitted <= 20 && st.submitted >= 18, "%llu calls submitted",
+              (unsigned long long)st.submitted);
     stop_tree();
 }
 

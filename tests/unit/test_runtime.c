@@ -188,6 +188,26 @@ Test(runtime, pooled_reservation_starts_clean) {
     fl_exec_free(ex);
 }
 
+/* A freed exec's stack is kept for the next exec, which finds it all
+ * zero: a few pages written (zeroed in place) or many (dropped). */
+Test(runtime, pooled_exec_stack_starts_zero) {
+    size_t bytes = FL_DEFAULT_STACK_SLOTS * sizeof(fl_value);
+    for (size_t written = 3 * 4096; written <= (size_t)1 << 20; written <<= 5) {
+        fl_exec *ex = fl_exec_new(0);
+        fl_value *stack = ex->stack;
+        memset((uint8_t *)stack + 100, 0xAB, written);
+        memset((uint8_t *)stack + bytes - 4096, 0xCD, 4096);
+        fl_exec_free(ex);
+        ex = fl_exec_new(0);
+        cr_assert_eq(ex->stack, stack, "the stack was not kept");
+        const uint8_t *p = (const uint8_t *)ex->stack;
+        for (size_t i = 0; i < bytes; i += 8)
+            cr_assert_eq(*(const uint64_t *)(p + i), 0, "%zu bytes written: byte %zu kept", written,
+                         i);
+        fl_exec_free(ex);
+    }
+}
+
 Test(runtime, guarded_fault_reentrant) {
     fl_store *s = fl_store_new(NULL);
     fl_exec *ex = fl_exec_new(0);

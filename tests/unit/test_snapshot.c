@@ -7,7 +7,9 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "engine/config.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
 #include "engine/snapshot.h"
@@ -107,6 +109,55 @@ Test(snapshot, past_the_keep_limit_the_image_is_mapped_again) {
     cr_assert_eq(fl_snapshot_reset(snap, inst, 4096, &kept, &err), 0, "%s", err.message);
     assert_is_snapshot(inst);
     cr_assert_eq(kept, 0, "two pages written, one may be kept: none is");
+}
+
+/* A freed memory that held the image goes back to the reservation pool
+ * as it is; the next memory restored from the image takes it over (no
+ * mapping, no faults), and finds the snapshot, not what the last wrote. */
+Test(snapshot, a_new_memory_takes_over_a_freed_one_of_the_same_image) {
+    fl_error err = {0};
+    cr_assert_eq(fl_snapshot_restore(snap, inst, &err), 0, "%s", err.message);
+    uint8_t *base = inst->memories[0]->base;
+    poke(inst, 17, 'X');
+    poke(inst, 50000, 9);
+    grow_and_poke(inst);
+    fl_store *other = fl_store_new(NULL);
+    fl_instance *next;
+    fl_inst_opts o = {.no_init = true};
+    cr_assert_eq(fl_instantiate_opts(other, mod, NULL, ex, &o, &next, &err), FL_INST_OK);
+    fl_store_free(store); /* inst's memory goes back, tagged with the image */
+    store = fl_store_new(NULL);
+    cr_assert_eq(fl_snapshot_restore(snap, next, &err), 0, "%s", err.message);
+#if FL_MEMORY_GUARDED
+    cr_assert_eq(next->memories[0]->base, base, "the freed reservation was not taken over");
+#else
+    (void)base; /* no reservation pool without guard pages */
+#endif
+    assert_is_snapshot(next);
+    /* and it resets in place like any restored memory */
+    size_t kept;
+    poke(next, 17, 'Y');
+    cr_assert_eq(fl_snapshot_reset(snap, next, 1 << 20, &kept, &err), 0, "%s", err.message);
+    assert_is_snapshot(next);
+    cr_assert_gt(kept, 0);
+    fl_store_free(other);
+}
+
+/* Where the host maps something of its own over the image (shared state),
+ * a reset maps the image again rather than leave the host's mapping. */
+Test(snapshot, a_host_mapping_over_the_image_is_replaced_by_a_reset) {
+    fl_error err = {0};
+    cr_assert_eq(fl_snapshot_restore(snap, inst, &err), 0, "%s", err.message);
+    fl_memory *m = inst->memories[0];
+    void *p = mmap(m->base, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+                   -1, 0);
+    cr_assert_eq(p, (void *)m->base);
+    fl_memory_mapped_over(m, 0, 4096);
+    memset(m->base, 'S', 4096);
+    size_t kept = 1;
+    cr_assert_eq(fl_snapshot_reset(snap, inst, 1 << 20, &kept, &err), 0, "%s", err.message);
+    cr_assert_eq(kept, 0, "reset in place over the host's mapping");
+    assert_is_snapshot(inst);
 }
 
 Test(snapshot, a_memory_never_mapped_from_the_snapshot_is_mapped_first) {
