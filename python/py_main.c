@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <wasi/api.h>
 
 #include "faasm/host_interface.h"
@@ -339,6 +340,31 @@ out:
     return rc;
 }
 
+/* The function file's code as the zygote compiled it, and the file's
+ * identity then: a call of the same file (its snapshot is keyed by the
+ * file's bytes; this check covers a file changed under a running process)
+ * runs it without compiling again. */
+static PyObject *zygote_code;
+static struct stat zygote_file;
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The code of function file `path` (new reference), or NULL with an
+ * exception. */
+static PyObject *
+function_code(const char *path)
+{
+    struct stat st;
+    if (zygote_code != NULL && stat(path, &st) == 0 && same_file(&st, &zygote_file))
+        return Py_NewRef(zygote_code);
+    return compile_file(path);
+}
+
 /* Runs /pyfuncs/<user>/<func>/function.py.  With no entry from the host, a
  * file that names faasm_main at its top level is called there (Faasm's
  * convention), any other file runs as a script; an entry the host names
@@ -352,7 +378,7 @@ run_file(const char *user, const char *func, const char *entry)
     if (dir == NULL)
         return fail_with_exception();
     int rc;
-    PyObject *code = compile_file(path);
+    PyObject *code = function_code(path);
     if (code == NULL)
         rc = fail_with_exception();
     else if (entry[0] != '\0')
@@ -551,13 +577,16 @@ _faasm_zygote(void)
             PyErr_Clear();
         Py_XDECREF(m);
     }
-    /* What the first compile() in a process sets up lazily (the parser's
-     * tables, the source codecs) is set up here, into the snapshot, not
-     * again in every call. */
+    /* The function's file compiled once, into the snapshot (and with it
+     * what the first compile() in a process sets up lazily: the parser's
+     * tables, the source codecs), not again in every call. */
     char path[2 * NAME_MAX_LEN + 32];
     snprintf(path, sizeof path, "/pyfuncs/%s/%s/function.py", user, func);
-    PyObject *code = compile_file(path);
-    Py_XDECREF(code);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        zygote_code = compile_file(path);
+        zygote_file = st;
+    }
     PyErr_Clear();
     /* Every object alive now is the snapshot's: collected once here and
      * frozen (gc.freeze, made for pre-fork servers), so no call walks them

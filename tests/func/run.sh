@@ -89,6 +89,23 @@ if [ -f "$PY/py_func.wasm" ] && [ -d "$PY/root" ]; then
         echo "     exit status $rc; stdout: $(od -c "$B/out" | head -2)" >"$B/why"
         bad py_echo_binary "$B/why"
     fi
+    # a function's file changed between runs: the next run runs the new
+    # code, not the code its snapshot holds compiled (the snapshot is keyed
+    # by the file), and the run after it the same
+    mkdir -p "$B/pychange"
+    got=""
+    for text in first second-one second-one; do
+        printf 'from pyfaasm.core import write_output\n\ndef faasm_main():\n    write_output("%s")\n' \
+            "$text" >"$B/pychange/changing.py"
+        got="$got $("$FAASLET" run "$B/pychange/changing.py" 2>&1)"
+    done
+    if [ "$got" = " first second-one second-one" ]; then
+        pass=$((pass + 1))
+        echo "ok   py_changed_file"
+    else
+        echo "     outputs:$got (want: first second-one second-one)" >"$B/why"
+        bad py_changed_file "$B/why"
+    fi
     echo "python: $((pass - pass0)) passed, $((fail - fail0)) failed"
 else
     # `make functest` builds Python first: its absence is a failure
