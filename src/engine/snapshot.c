@@ -360,16 +360,17 @@ static uint8_t *meta_encode(const fl_snapshot *s, uint64_t *len) {
 }
 
 /* Reads the data extents (SEEK_DATA/SEEK_HOLE) of [start, end) of fd, in
- * whole 4 KiB pages of the range, chunk by chunk, handing each to
- * fn(ctx, offset, bytes, len): holes are never read (reading a memfd's
- * would fill them; reading a file's costs the time of its zeros).
- * Returns 0, fn's first error, or -errno. */
-static int for_each_extent(int fd, off_t start, off_t end,
+ * whole 4 KiB pages of the range, handing each to fn(ctx, offset, bytes,
+ * len): in place from `view` (the range mapped, or NULL) or chunk by chunk
+ * through a buffer.  Holes are never read (reading a memfd's would fill
+ * them; reading a file's costs the time of its zeros).  Returns 0, fn's
+ * first error, or -errno. */
+static int for_each_extent(int fd, off_t start, off_t end, const uint8_t *view,
                            int (*fn)(void *ctx, off_t at, const uint8_t *bytes, size_t len),
                            void *ctx) {
     enum { BUF = 1 << 20 };
-    uint8_t *buf = malloc(BUF);
-    int rc = buf ? 0 : -ENOMEM;
+    uint8_t *buf = view ? NULL : malloc(BUF);
+    int rc = buf || view ? 0 : -ENOMEM;
     for (off_t pos = start; !rc && pos < end;) {
         off_t data = lseek(fd, pos, SEEK_DATA);
         if (data < 0) {
@@ -382,6 +383,12 @@ static int for_each_extent(int fd, off_t start, off_t end,
         off_t hole = lseek(fd, data, SEEK_HOLE);
         if (hole < 0 || hole > end)
             hole = end;
+        if (view) { /* read in place: no copy, and the pages are the restore's */
+            rc = (hole - data) % 4096 ? -EIO : fn(ctx, data, view + (data - start),
+                                                  (size_t)(hole - data));
+            pos = hole;
+            continue;
+        }
         for (off_t at = data; !rc && at < hole;) {
             size_t n = (size_t)(hole - at) < BUF ? (size_t)(hole - at) : BUF;
             ssize_t r = pread(fd, buf, n, at);
@@ -420,7 +427,8 @@ static int checksum_pages(void *ctx, off_t at, const uint8_t *bytes, size_t len)
  * with holes, and only the data extents are read, so a 4 GiB image the
  * guest barely touched is checked in the time of what it holds.  Returns
  * 0 or -errno. */
-static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint64_t *sum) {
+static int file_checksum(const file_header *h, const uint8_t *meta, int fd, const uint8_t *view,
+                         uint64_t *sum) {
     XXH3_state_t *st = XXH3_createState();
     if (!st)
         return -ENOMEM;
@@ -430,7 +438,7 @@ static int file_checksum(const file_header *h, const uint8_t *meta, int fd, uint
     XXH3_64bits_update(st, &hz, sizeof hz);
     XXH3_64bits_update(st, meta, h->meta_len);
     checksum_ctx c = {st, (off_t)h->image_offset};
-    int rc = for_each_extent(fd, c.start, c.start + (off_t)h->image_len, checksum_pages, &c);
+    int rc = for_each_extent(fd, c.start, c.start + (off_t)h->image_len, view, checksum_pages, &c);
     *sum = XXH3_64bits_digest(st);
     XXH3_freeState(st);
     return rc;
@@ -450,7 +458,7 @@ static int copy_extent(void *ctx, off_t at, const uint8_t *bytes, size_t len) {
  * holes holes.  Returns 0 or an errno. */
 static int copy_data(int in, off_t from, int out, off_t to, uint64_t len) {
     copy_ctx c = {out, to - from};
-    return -for_each_extent(in, from, from + (off_t)len, copy_extent, &c);
+    return -for_each_extent(in, from, from + (off_t)len, NULL, copy_extent, &c);
 }
 
 int fl_snapshot_save(const fl_snapshot *s, const char *path,
@@ -487,7 +495,7 @@ int fl_snapshot_save(const fl_snapshot *s, const char *path,
     if (!e && (pwrite(fd, meta, h.meta_len, sizeof h) != (ssize_t)h.meta_len))
         e = errno ? errno : EIO;
     if (!e) {
-        int rc = file_checksum(&h, meta, fd, &h.checksum);
+        int rc = file_checksum(&h, meta, fd, NULL, &h.checksum);
         e = rc < 0 ? -rc : 0;
     }
     if (!e && pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
@@ -511,6 +519,7 @@ fl_snapshot *fl_snapshot_load(const char *path, const fl_module *m,
                               const uint8_t key[FL_SNAPSHOT_KEY_LEN], fl_error *err) {
     fl_snapshot *s = NULL;
     uint8_t *meta = NULL;
+    const uint8_t *view = NULL;
     file_header h;
     struct stat st;
     const char *why = NULL;
@@ -542,8 +551,16 @@ fl_snapshot *fl_snapshot_load(const char *path, const fl_module *m,
         why = meta ? "truncated (metadata)" : "out of memory";
         goto refuse;
     }
+    /* the image mapped once: checked in place, then what resets copy from */
+    view = h.image_len ? mmap(NULL, h.image_len, PROT_READ, MAP_SHARED, fd, (off_t)h.image_offset)
+                       : NULL;
+    if (view == MAP_FAILED) {
+        view = NULL;
+        why = "cannot be mapped";
+        goto refuse;
+    }
     uint64_t sum = 0;
-    if (file_checksum(&h, meta, fd, &sum) < 0 || sum != h.checksum) {
+    if (file_checksum(&h, meta, fd, view, &sum) < 0 || sum != h.checksum) {
         why = "corrupt (checksum mismatch)";
         goto refuse;
     }
@@ -591,19 +608,16 @@ fl_snapshot *fl_snapshot_load(const char *path, const fl_module *m,
     s->pages = h.pages;
     s->fd = fd;
     s->image_offset = (off_t)h.image_offset;
+    s->view = view;
     free(meta);
-    int e = map_view(s);
-    if (e < 0) {
-        fail(err, "cannot map the snapshot's image: %s", strerror(-e));
-        fl_snapshot_unref(s); /* closes fd */
-        return NULL;
-    }
     return s;
 refuse:
     if (err) {
         err->offset = 0;
         snprintf(err->message, sizeof err->message, "snapshot %s: %s", path, why);
     }
+    if (view)
+        munmap((void *)view, h.image_len);
     free(meta);
     fl_snapshot_unref(s);
     close(fd);
