@@ -732,6 +732,19 @@ static void put_file(const char *path, const void *bytes, size_t len) {
 
 static char py_tmp[64], py_path[200], py_fn_dir[200];
 
+/* A runtime on the folders start_python_with makes (and function store
+ * fs, when given), with pu/pf added. */
+static void python_runtime(fl_fnstore *fs) {
+    static fl_runtime_config c; /* borrowed by the runtime */
+    fl_runtime_config_init(&c);
+    c.python_dir = py_path;
+    c.fnstore = fs;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    cr_assert_eq(fl_runtime_add_python(rt, "pu", "pf", py_fn_dir), 0);
+}
+
 /* A Python runtime folder (fake py_func, empty root) and a function folder
  * for pu/pf, under a fresh folder; a runtime using them (and function
  * store fs, when given). */
@@ -750,16 +763,9 @@ static void start_python_with(fl_fnstore *fs) {
     snprintf(p, sizeof p, "%s/function.py", py_fn_dir);
     put_file(p, "def faasm_main(): pass\n", 23);
 
-    static fl_runtime_config c; /* borrowed by the runtime */
-    fl_runtime_config_init(&c);
-    c.python_dir = py_path;
-    c.fnstore = fs;
-    char err[200] = "";
-    rt = fl_runtime_new(&c, err, sizeof err);
-    cr_assert_not_null(rt, "%s", err);
+    python_runtime(fs);
     fl_error e = {0};
     cr_assert_eq(fl_runtime_add_module(rt, "t", "g", faaslet_guest_wasm, sizeof faaslet_guest_wasm, &e), 0);
-    cr_assert_eq(fl_runtime_add_python(rt, "pu", "pf", py_fn_dir), 0);
 }
 
 static void start_python(void) {
@@ -806,18 +812,6 @@ Test(faaslet, python_call_without_its_file_is_a_load_error) {
     stop_python();
 }
 
-/* Another runtime on the folders start_python_with made. */
-static void restart_python(fl_fnstore *fs) {
-    static fl_runtime_config c; /* borrowed by the runtime */
-    fl_runtime_config_init(&c);
-    c.python_dir = py_path;
-    c.fnstore = fs;
-    char err[200] = "";
-    rt = fl_runtime_new(&c, err, sizeof err);
-    cr_assert_not_null(rt, "%s", err);
-    cr_assert_eq(fl_runtime_add_python(rt, "pu", "pf", py_fn_dir), 0);
-}
-
 /* The record under validated/ of the function store at `dir` that
  * remembers the Python module's hash (there must be one) into buf; its
  * inode in *ino. */
@@ -861,6 +855,15 @@ static void assert_records_hash_of(const char *dir, const char *record, const ui
     cr_assert_eq(access(p, F_OK), 0, "no record that the module validated");
 }
 
+/* Calls pu/pf once on the runtime, expecting success, and stops it. */
+static void one_python_call_then_stop(void) {
+    fl_call_result r;
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+    stop();
+}
+
 /* Hashing CPython's module costs more than the rest of a process's start,
  * so its SHA-256 is remembered in the function store by the file's
  * identity: a later runtime reuses it, and a file written again (a
@@ -871,24 +874,17 @@ Test(faaslet, python_module_hash_is_remembered_per_file_identity) {
     int rc;
     fl_fnstore *fs = fl_fnstore_open(dir, &rc);
     cr_assert_not_null(fs);
-    fl_call_result r;
     ino_t ino, again;
 
     start_python_with(fs);
-    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
-    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
-    fl_call_result_free(&r);
-    stop();
+    one_python_call_then_stop();
     read_file_record(dir, record, sizeof record, &ino);
     assert_records_hash_of(dir, record, faaslet_fake_py_func_wasm,
                            sizeof faaslet_fake_py_func_wasm);
 
     /* the next runtime finds it and leaves it as it is */
-    restart_python(fs);
-    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
-    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
-    fl_call_result_free(&r);
-    stop();
+    python_runtime(fs);
+    one_python_call_then_stop();
     read_file_record(dir, record, sizeof record, &again);
     cr_assert_eq(again, ino, "the record was written again: the module was hashed again");
 
@@ -898,11 +894,8 @@ Test(faaslet, python_module_hash_is_remembered_per_file_identity) {
     memcpy(bigger + sizeof faaslet_fake_py_func_wasm, "\x00\x02\x01x", 4); /* custom "x" */
     snprintf(p, sizeof p, "%s/py_func.wasm", py_path);
     put_file(p, bigger, sizeof faaslet_fake_py_func_wasm + 4);
-    restart_python(fs);
-    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
-    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
-    fl_call_result_free(&r);
-    stop();
+    python_runtime(fs);
+    one_python_call_then_stop();
     read_file_record(dir, record, sizeof record, &again);
     assert_records_hash_of(dir, record, bigger, sizeof faaslet_fake_py_func_wasm + 4);
     free(bigger);
