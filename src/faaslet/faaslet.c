@@ -1045,10 +1045,11 @@ static bool tmp_take(fl_runtime *rt, fl__call_tmp *tmp) {
 }
 
 /* Keeps the /tmp folder of a freed Faaslet, emptied (when its call
- * touched it) for the next; false when there is none, it cannot be
- * emptied or there is no room. */
+ * touched it) for the next, which may be another user's: its times are
+ * set to now, so not even what a guest set them to is left.  False when
+ * there is none, it cannot be emptied or there is no room. */
 static bool tmp_keep(fl_runtime *rt, fl__call_tmp *tmp, bool touched) {
-    if (!tmp->path[0] || (touched && fl__call_tmp_empty(tmp) < 0))
+    if (!tmp->path[0] || (touched && fl__call_tmp_empty(tmp) < 0) || futimens(tmp->fd, NULL) < 0)
         return false;
     pthread_mutex_lock(&rt->tmp_lock);
     bool kept = rt->nspare_tmp < TMP_SPARES;

@@ -4,7 +4,9 @@
 ;; module's initial 0).  Input 'w' leaves secrets everywhere: a byte of
 ;; memory, the global, a table slot, a grown memory, a file in /tmp (fd 3:
 ;; the only preopen) and an fd left open.  Input 'n' moves the /tmp preopen
-;; away (fd_renumber 3 -> 10), which the next call must not notice.  Input 'r' reports, one byte each:
+;; away (fd_renumber 3 -> 10), which the next call must not notice.  Input
+;; 't' sets /tmp's own times; 'm' reports (one byte) whether they are still
+;; what 't' set.  Input 'r' reports, one byte each:
 ;; memory[1000], the global, whether table slot 1 is null (1), the memory's
 ;; pages, path_open("secret")'s errno (44 ENOENT when gone), fd_fdstat_get
 ;; of fd 4's errno (8 EBADF when closed).
@@ -15,10 +17,15 @@
     (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_set_times"
+    (func $set_times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_get"
+    (func $filestat (param i32 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1 4)
   (table 2 funcref)
   (global $g (mut i32) (i32.const 0))
   (data (i32.const 16) "secret")
+  (data (i32.const 32) ".")
   (func $secret (result i32) (i32.const 99))
   (elem $e func $secret) ;; passive: table.init puts it in slot 1
   (func (export "_faasm_zygote")
@@ -27,6 +34,18 @@
     (local $c i32)
     (drop (call $read_input (i32.const 256) (i32.const 1)))
     (local.set $c (i32.load8_u (i32.const 256)))
+    (if (i32.eq (local.get $c) (i32.const 116)) ;; 't': /tmp's own times set to 12345000 ns
+      (then
+        (drop (call $set_times (i32.const 3) (i32.const 0) (i32.const 32) (i32.const 1)
+                               (i64.const 12345000) (i64.const 12345000) (i32.const 5)))
+        (return)))
+    (if (i32.eq (local.get $c) (i32.const 109)) ;; 'm': one byte, whether /tmp's mtime is that
+      (then
+        (drop (call $filestat (i32.const 3) (i32.const 0) (i32.const 32) (i32.const 1)
+                              (i32.const 512)))
+        (i32.store8 (i32.const 400) (i64.eq (i64.load (i32.const 560)) (i64.const 12345000)))
+        (call $write_output (i32.const 400) (i32.const 1))
+        (return)))
     (if (i32.eq (local.get $c) (i32.const 110)) ;; 'n'
       (then
         (drop (call $renumber (i32.const 3) (i32.const 10)))
