@@ -786,6 +786,8 @@ static int call_once(fl_runtime *rt, const run_opts *o, const char *user, const 
         break;
     case FL_OUTCOME_TRAP:
     case FL_OUTCOME_MEMORY: /* a trap's status, as on Faasm; the error names it */
+    case FL_OUTCOME_LIMIT:
+    case FL_OUTCOME_CANCELLED:
         status = FL_RUN_TRAP;
         break;
     case FL_OUTCOME_TIMEOUT:

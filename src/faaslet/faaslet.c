@@ -1,12 +1,15 @@
 /*
- * faaslet.c: one call in one Faaslet, and the runtime around it (see
- * faaslet.h).  run_call() is the executor's callback: it finds the module,
- * builds a private store, exec, linker, WASI context and host context,
- * instantiates, runs the zygote and the entry, reports, and frees it all.
+ * faaslet.c: calls in Faaslets, and the runtime around them (see
+ * faaslet.h).  run_call() is the executor's callback: it finds the
+ * function's current version, takes an idle warm Faaslet of it or builds
+ * one (restored from the version's snapshot, or instantiated and its
+ * zygote run), binds the call to it, runs the entry, reports, and resets
+ * the Faaslet and pools it.
  *
  * A failed call's outcome travels beside its one-line error: the executor's
- * failure reason is FL_REASON_USER + the fl_outcome set where the failure
- * happens (OUTCOME below), or the executor's own (deadline, cancel).
+ * failure reason is FL_REASON_USER + the fl_outcome (and a trap's kind) set
+ * where the failure happens (OUTCOME_TRAP below), or the executor's own
+ * (deadline, cancel).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -177,7 +180,10 @@ struct faaslet {
 };
 
 /* The executor's failure reason that carries outcome o. */
-#define OUTCOME(o) (FL_REASON_USER + (int)(o))
+/* An outcome (and for a trap its kind) as the executor's failure reason,
+ * one int: FL_REASON_USER + outcome * 256 + trap. */
+#define OUTCOME_TRAP(o, t) (FL_REASON_USER + (int)(o) * 256 + (int)(t))
+#define OUTCOME(o) OUTCOME_TRAP(o, FL_TRAP_NONE)
 #define LOAD_ERROR OUTCOME(FL_OUTCOME_LOAD)
 
 /* ---- what a module must be to run as a function ---- */
@@ -695,7 +701,7 @@ __attribute__((format(printf, 4, 5))) static void runaway(faaslet *f, char *err,
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-    fl_sched_fail_tree(f->rt->sched, OUTCOME(FL_OUTCOME_TRAP), "%s", err);
+    fl_sched_fail_tree(f->rt->sched, OUTCOME(FL_OUTCOME_LIMIT), "%s", err);
 }
 
 /* The ids a call chained: an open-addressing set of non-zero ids, at most
@@ -974,27 +980,27 @@ static void report_trap(fl_runtime *rt, const fl_call_info *call, fl_call_sink *
     /* a cap or the budget refused the guest memory before it trapped: say so */
     const char *limit = inst ? fl_store_limit_reached(inst->store) : NULL;
     if (limit) {
-        fl_call_fail(sink, OUTCOME(FL_OUTCOME_MEMORY), "%s; then %s%s%s%s", limit, where,
+        fl_call_fail(sink, OUTCOME_TRAP(FL_OUTCOME_MEMORY, trap), "%s; then %s%s%s%s", limit, where,
                      fl_trap_message(trap), detail[0] ? ": " : "", detail);
         return;
     }
     /* a host call whose allocation the tree's budget refused says so in
      * its detail; the budget's record is the fact that makes it a limit */
     if (trap == FL_TRAP_HOST && call && fl_budget_refused(call->msg.budget, FL_BUDGET_MEMORY)) {
-        fl_call_fail(sink, OUTCOME(FL_OUTCOME_MEMORY), "%s%s%s%s", where, fl_trap_message(trap),
+        fl_call_fail(sink, OUTCOME_TRAP(FL_OUTCOME_MEMORY, trap), "%s%s%s%s", where, fl_trap_message(trap),
                      detail[0] ? ": " : "", detail);
         return;
     }
     int32_t sp;
     if (trap == FL_TRAP_MEMORY_OOB && stack_overflowed(inst, &sp)) {
-        fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP),
+        fl_call_fail(sink, OUTCOME_TRAP(FL_OUTCOME_TRAP, trap),
                      "%sstack overflow: the function's stack pointer went below 0 "
                      "(__stack_pointer = %" PRId32 "; %s)",
                      where, sp, fl_trap_message(trap));
         return;
     }
-    fl_call_fail(sink, OUTCOME(FL_OUTCOME_TRAP), "%s%s%s%s", where, fl_trap_message(trap),
-                 detail[0] ? ": " : "", detail);
+    fl_call_fail(sink, OUTCOME_TRAP(FL_OUTCOME_TRAP, trap), "%s%s%s%s", where,
+                 fl_trap_message(trap), detail[0] ? ": " : "", detail);
 }
 
 /* " env.x" for the first import that is neither WASI nor a known
@@ -1798,17 +1804,35 @@ const char *fl_outcome_name(fl_outcome o) {
         return "load";
     case FL_OUTCOME_MEMORY:
         return "memory";
+    case FL_OUTCOME_LIMIT:
+        return "limit";
+    case FL_OUTCOME_CANCELLED:
+        return "cancelled";
     }
     return "trap";
 }
 
-/* The outcome of a failed call from the executor's reason. */
-static fl_outcome outcome_of(int reason) {
-    if (reason == FL_REASON_DEADLINE)
+/* The outcome of a failed call, and its trap's kind, from the executor's
+ * reason. */
+static fl_outcome outcome_of(int reason, fl_trap *trap) {
+    *trap = FL_TRAP_NONE;
+    switch (reason) {
+    case FL_REASON_DEADLINE:
         return FL_OUTCOME_TIMEOUT;
-    if (reason >= FL_REASON_USER && reason <= OUTCOME(FL_OUTCOME_MEMORY))
-        return (fl_outcome)(reason - FL_REASON_USER);
-    return FL_OUTCOME_TRAP; /* an error, cancelled, no stack left */
+    case FL_REASON_CANCELLED:
+        return FL_OUTCOME_CANCELLED;
+    case FL_REASON_STACK: /* awaited with too little C stack left */
+        *trap = FL_TRAP_STACK_EXHAUSTED;
+        return FL_OUTCOME_TRAP;
+    }
+    if (reason >= FL_REASON_USER && reason <= OUTCOME_TRAP(FL_OUTCOME_CANCELLED, FL_TRAP_COUNT)) {
+        int o = (reason - FL_REASON_USER) / 256, t = (reason - FL_REASON_USER) % 256;
+        if (o != FL_OUTCOME_OK && t < FL_TRAP_COUNT) {
+            *trap = (fl_trap)t;
+            return (fl_outcome)o;
+        }
+    }
+    return FL_OUTCOME_TRAP; /* an error of the executor's own */
 }
 
 int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
@@ -1818,9 +1842,7 @@ int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
     if (rc < 0)
         return rc;
     if (fl_sched_status(rt->sched, id) == FL_CALL_FAILED) {
-        res->outcome = outcome_of(fl_sched_reason(rt->sched, id));
-        if (res->outcome == FL_OUTCOME_OK) /* a Faaslet never fails with OK */
-            res->outcome = FL_OUTCOME_TRAP;
+        res->outcome = outcome_of(fl_sched_reason(rt->sched, id), &res->trap);
         res->error = fl_sched_error(rt->sched, id);
         if (!res->error)
             res->error = strdup("call failed");

@@ -65,6 +65,7 @@
 #include <stdint.h>
 
 #include "engine/module.h"
+#include "engine/runtime.h"
 #include "sched/sched.h"
 #include "store/store.h"
 #include "wasi/wasi.h"
@@ -202,8 +203,8 @@ uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const cha
  * deadlines and cancels), never parsed back from a message. */
 typedef enum fl_outcome {
     FL_OUTCOME_OK = 0,   /* ran to the end: retval is main's return value */
-    FL_OUTCOME_TRAP,     /* a trap, including memory-limit and stack exhaustion, a
-                          * runaway call tree, or cancelled */
+    FL_OUTCOME_TRAP,     /* a trap (fl_call_result.trap says which), stack exhaustion
+                          * included */
     FL_OUTCOME_TIMEOUT,  /* its tree's deadline passed (in the start function and
                           * _faasm_zygote too) */
     FL_OUTCOME_LOAD,     /* module not found, malformed, or unlinkable */
@@ -212,13 +213,21 @@ typedef enum fl_outcome {
                           * state, a chained input) the budget refused: set by the refusal
                           * itself (fl_store_limit_reached, fl_budget_refused), not read
                           * from a message */
+    FL_OUTCOME_LIMIT,    /* its call tree outgrew a shape limit (chain depth, calls
+                          * chained by one call, calls in the tree): the whole tree fails */
+    FL_OUTCOME_CANCELLED, /* ended unfinished because its tree failed elsewhere, or the
+                           * runtime shut down */
 } fl_outcome;
 
-/* "ok", "trap", "timeout", "load", "memory": the word that names an outcome. */
+/* "ok", "trap", "timeout", "load", "memory", "limit", "cancelled": the word
+ * that names an outcome. */
 const char *fl_outcome_name(fl_outcome o);
 
 typedef struct fl_call_result {
     fl_outcome outcome;
+    fl_trap trap;      /* which trap, with FL_OUTCOME_TRAP (or FL_OUTCOME_MEMORY when a
+                        * refusal ended in one); FL_TRAP_NONE otherwise, or when no
+                        * trap kind is known (a start function's, a zygote's status) */
     int retval;        /* main's return value; 1 when the call failed */
     uint8_t *output;   /* output bytes (malloc'd, NULL when empty) */
     size_t output_len;

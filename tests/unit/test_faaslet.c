@@ -222,6 +222,7 @@ Test(faaslet, recursion_exhausts_the_stack_and_the_next_call_runs) {
     fl_call_result r;
     call("r", &r);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_eq(r.trap, FL_TRAP_STACK_EXHAUSTED, "the trap's kind travels with it");
     cr_assert(strstr(r.error, "call stack exhausted"), "%s", r.error);
     fl_call_result_free(&r);
     expect_ok_call();
@@ -233,6 +234,7 @@ Test(faaslet, bad_guest_pointer_is_a_trap_of_that_call) {
     fl_call_result r;
     call("b", &r);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_eq(r.trap, FL_TRAP_HOST);
     cr_assert(strstr(r.error, "__faasm_write_output"), "%s", r.error);
     cr_assert(strstr(r.error, "outside linear memory"), "%s", r.error);
     fl_call_result_free(&r);
@@ -245,6 +247,7 @@ Test(faaslet, a_lock_held_by_a_failed_call_is_released) {
     fl_call_result r;
     call("L", &r);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_eq(r.trap, FL_TRAP_UNREACHABLE);
     cr_assert(strstr(r.error, "unreachable"), "%s", r.error);
     fl_call_result_free(&r);
     call("U", &r); /* would block until its timeout if the lock were still held */
@@ -488,7 +491,7 @@ Test(faaslet_tree, unawaited_chained_calls_inherit_the_deadline) {
 }
 
 /* F03a: a call that chains itself and awaits, without end, stops at the
- * chain depth limit: the whole tree fails with that message (a trap), and
+ * chain depth limit: the whole tree fails with that message (a limit), and
  * no private /tmp is left behind. */
 Test(faaslet_tree, a_chain_too_deep_fails_the_whole_tree) {
     fl_runtime_config c;
@@ -498,7 +501,7 @@ Test(faaslet_tree, a_chain_too_deep_fails_the_whole_tree) {
     start_tree(&c);
     fl_call_result r;
     tree_call("tree", "d", 1, &r);
-    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP, "%s", r.error ? r.error : "(no error)");
+    cr_assert_eq(r.outcome, FL_OUTCOME_LIMIT, "%s", r.error ? r.error : "(no error)");
     cr_assert_str_eq(r.error, "chain depth limit (5) reached");
     fl_call_result_free(&r);
     fl_sched_stats st;
@@ -519,7 +522,7 @@ Test(faaslet_tree, too_many_chained_calls_cancel_the_queued_ones_unrun) {
     start_tree(&c);
     fl_call_result r;
     tree_call("tree", "f", 1, &r);
-    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP, "%s", r.error ? r.error : "(no error)");
+    cr_assert_eq(r.outcome, FL_OUTCOME_LIMIT, "%s", r.error ? r.error : "(no error)");
     cr_assert_str_eq(r.error, "more than 50 chained calls from one call");
     fl_call_result_free(&r);
     fl_sched_stats st;
@@ -540,7 +543,7 @@ Test(faaslet_tree, a_tree_past_its_call_limit_fails) {
     start_tree(&c);
     fl_call_result r;
     tree_call("tree", "b", 1, &r);
-    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP, "%s", r.error ? r.error : "(no error)");
+    cr_assert_eq(r.outcome, FL_OUTCOME_LIMIT, "%s", r.error ? r.error : "(no error)");
     cr_assert_str_eq(r.error, "call tree limit: 20 calls");
     fl_call_result_free(&r);
     /* never past the limit; a call counted but not yet submitted when a
@@ -1097,6 +1100,7 @@ Test(faaslet, a_trap_at_the_cap_without_a_refusal_is_not_a_memory_limit) {
     fl_call_result r;
     cr_assert_eq(fl_runtime_await(rt, id, &r), 0);
     cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_eq(r.trap, FL_TRAP_UNREACHABLE);
     cr_assert_str_eq(r.error, "unreachable");
     fl_call_result_free(&r);
     stop();
