@@ -11,11 +11,15 @@
 #include "engine/runtime.h"
 #include "engine/runtime_int.h"
 
-/* ---- linkers ---- */
+/* ---- linkers ----
+ * Entries in definition order, found through a hash index (open
+ * addressing, at most half full): a Faaslet defines 77 host functions and
+ * a module may import thousands, so neither may cost a scan per name. */
 
 typedef struct link_entry {
     char *module;
     char *name;
+    uint64_t hash;
     fl_extern ext;
 } link_entry;
 
@@ -23,7 +27,51 @@ struct fl_linker {
     fl_store *store;
     link_entry *entries;
     size_t n, cap;
+    uint32_t *index;   /* entry number + 1; 0: empty */
+    size_t index_cap;  /* a power of two, >= 2n */
 };
+
+static uint64_t name_hash(const char *module, const char *name) {
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a, a 0xff between the two names */
+    for (const unsigned char *p = (const unsigned char *)module; *p; p++)
+        h = (h ^ *p) * 0x100000001b3u;
+    h = (h ^ 0xff) * 0x100000001b3u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 0x100000001b3u;
+    return h;
+}
+
+/* The index slot of module.name (hash h): its entry's, or the empty one
+ * where it would go. */
+static size_t find_slot(const fl_linker *l, const char *module, const char *name, uint64_t h) {
+    size_t mask = l->index_cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint32_t e = l->index[i];
+        if (!e)
+            return i;
+        const link_entry *le = &l->entries[e - 1];
+        if (le->hash == h && strcmp(le->module, module) == 0 && strcmp(le->name, name) == 0)
+            return i;
+    }
+}
+
+/* Makes the index room for one more entry; false when out of memory. */
+static bool index_reserve(fl_linker *l) {
+    if ((l->n + 1) * 2 <= l->index_cap)
+        return true;
+    size_t cap = l->index_cap ? l->index_cap * 2 : 64;
+    uint32_t *index = calloc(cap, sizeof *index);
+    if (!index)
+        return false;
+    free(l->index);
+    l->index = index;
+    l->index_cap = cap;
+    for (size_t i = 0; i < l->n; i++) {
+        const link_entry *le = &l->entries[i];
+        l->index[find_slot(l, le->module, le->name, le->hash)] = (uint32_t)i + 1;
+    }
+    return true;
+}
 
 fl_linker *fl_linker_new(fl_store *s) {
     fl_linker *l = calloc(1, sizeof *l);
@@ -40,24 +88,28 @@ void fl_linker_free(fl_linker *l) {
         free(l->entries[i].name);
     }
     free(l->entries);
+    free(l->index);
     free(l);
 }
 
 static const fl_extern *linker_find(const fl_linker *l, const char *module, const char *name) {
-    if (!l)
+    if (!l || !l->index_cap)
         return NULL;
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->entries[i].module, module) == 0 && strcmp(l->entries[i].name, name) == 0)
-            return &l->entries[i].ext;
-    return NULL;
+    uint32_t e = l->index[find_slot(l, module, name, name_hash(module, name))];
+    return e ? &l->entries[e - 1].ext : NULL;
 }
 
 int fl_linker_define(fl_linker *l, const char *module, const char *name, fl_extern ext) {
-    fl_extern *old = (fl_extern *)linker_find(l, module, name);
-    if (old) {
-        *old = ext;
-        return 0;
+    uint64_t h = name_hash(module, name);
+    if (l->index_cap) {
+        uint32_t e = l->index[find_slot(l, module, name, h)];
+        if (e) {
+            l->entries[e - 1].ext = ext;
+            return 0;
+        }
     }
+    if (l->n >= UINT32_MAX - 1 || !index_reserve(l))
+        return -1;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         link_entry *entries = realloc(l->entries, cap * sizeof *entries);
@@ -72,7 +124,8 @@ int fl_linker_define(fl_linker *l, const char *module, const char *name, fl_exte
         free(n);
         return -1;
     }
-    l->entries[l->n++] = (link_entry){m, n, ext};
+    l->index[find_slot(l, module, name, h)] = (uint32_t)l->n + 1;
+    l->entries[l->n++] = (link_entry){m, n, h, ext};
     return 0;
 }
 
