@@ -234,25 +234,28 @@ static bool pool_put(void *base, size_t used) {
     return drop_pages(base, used) && pool_keep((pooled){base, 0, 0});
 }
 
-/* Bytes of [base, base + len) the process holds private copies of (pages
- * written since an image was mapped there, the page table says), or -1
- * past `limit` or without a pagemap. */
-static ssize_t private_bytes(const uint8_t *base, size_t len, size_t limit) {
-    int pagemap = fl__pagemap_fd();
+/* Bytes of [base, base + len), mapped from an image, that the process
+ * holds private copies of: pages written since (copied on write: present
+ * and not the file's, or swapped out); pages never written are the
+ * file's or absent.  With `image` (the image's bytes), each is also put
+ * back where it differs.  -1 past `limit` or without a pagemap. */
+static ssize_t written_pages(uint8_t *base, size_t len, size_t limit, const uint8_t *image) {
     uint64_t entries[FL__PAGEMAP_BATCH];
     size_t npages = len / 4096, bytes = 0;
-    if (pagemap < 0)
-        return -1;
     for (size_t p = 0; p < npages; p += FL__PAGEMAP_BATCH) {
         size_t n = npages - p < FL__PAGEMAP_BATCH ? npages - p : FL__PAGEMAP_BATCH;
-        off_t at = (off_t)(((uintptr_t)base / 4096 + p) * sizeof(uint64_t));
-        if (pread(pagemap, entries, n * sizeof(uint64_t), at) != (ssize_t)(n * sizeof(uint64_t)))
+        if (!fl__pagemap_read(base + p * 4096, n, entries))
             return -1;
-        for (size_t i = 0; i < n; i++)
-            if ((entries[i] & FL__PM_SWAPPED) ||
-                ((entries[i] & FL__PM_PRESENT) && !(entries[i] & FL__PM_FILE)))
-                if ((bytes += 4096) > limit)
-                    return -1;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t e = entries[i];
+            if (!(e & FL__PM_SWAPPED) && (!(e & FL__PM_PRESENT) || (e & FL__PM_FILE)))
+                continue;
+            if ((bytes += 4096) > limit)
+                return -1;
+            size_t off = (p + i) * 4096;
+            if (image && memcmp(base + off, image + off, 4096))
+                memcpy(base + off, image + off, 4096);
+        }
     }
     return (ssize_t)bytes;
 }
@@ -262,7 +265,7 @@ static ssize_t private_bytes(const uint8_t *base, size_t len, size_t limit) {
  * the image's stay as they are.  False when it cannot. */
 static bool pool_put_image(memory_obj *mo) {
     size_t image = (size_t)mo->image_pages * FL_PAGE_SIZE;
-    if (mo->m.size < image || private_bytes(mo->m.base, image, POOL_IMAGE_KEEP) < 0 ||
+    if (mo->m.size < image || written_pages(mo->m.base, image, POOL_IMAGE_KEEP, NULL) < 0 ||
         !drop_pages(mo->m.base + image, mo->m.size - image))
         return false;
     return pool_keep((pooled){mo->m.base, mo->image_id, mo->image_pages});
@@ -436,34 +439,22 @@ int fl__pagemap_fd(void) {
     return mine;
 }
 
+bool fl__pagemap_read(const void *addr, size_t n, uint64_t *entries) {
+    int pagemap = fl__pagemap_fd();
+    off_t at = (off_t)((uintptr_t)addr / 4096 * sizeof(uint64_t));
+    return pagemap >= 0 &&
+           pread(pagemap, entries, n * sizeof(uint64_t), at) == (ssize_t)(n * sizeof(uint64_t));
+}
+
 ssize_t fl__memory_reset_image(fl_memory *m, uint64_t image_id, const uint8_t *image,
                                uint32_t pages, size_t keep_max) {
     memory_obj *mo = (memory_obj *)m; /* m is the first member */
-    int pagemap = fl__pagemap_fd();
-    if (!image_id || mo->image_id != image_id || m->pages < pages || pagemap < 0)
+    if (!image_id || mo->image_id != image_id || m->pages < pages)
         return -1;
-    /* A page the guest (or the host for it) wrote was copied on write: it
-     * is present and not the file's, or swapped out.  Pages never written
-     * are the file's or absent and hold the image already. */
-    size_t len = (size_t)pages * FL_PAGE_SIZE, npages = len / 4096, kept = 0;
-    uint64_t entries[FL__PAGEMAP_BATCH];
-    for (size_t p = 0; p < npages; p += FL__PAGEMAP_BATCH) {
-        size_t n = npages - p < FL__PAGEMAP_BATCH ? npages - p : FL__PAGEMAP_BATCH;
-        off_t at = (off_t)(((uintptr_t)m->base / 4096 + p) * sizeof(uint64_t));
-        if (pread(pagemap, entries, n * sizeof(uint64_t), at) != (ssize_t)(n * sizeof(uint64_t)))
-            return -1;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t e = entries[i];
-            if (!(e & FL__PM_SWAPPED) && (!(e & FL__PM_PRESENT) || (e & FL__PM_FILE)))
-                continue;
-            kept += 4096;
-            if (kept > keep_max)
-                return -1;
-            size_t off = (p + i) * 4096;
-            if (memcmp(m->base + off, image + off, 4096))
-                memcpy(m->base + off, image + off, 4096);
-        }
-    }
+    size_t len = (size_t)pages * FL_PAGE_SIZE;
+    ssize_t kept = written_pages(m->base, len, keep_max, image);
+    if (kept < 0)
+        return -1;
     /* pages a memory.grow added go back to never-touched PROT_NONE */
     if (m->size > len) {
         if (mmap(m->base + len, m->size - len, PROT_NONE,
@@ -473,7 +464,7 @@ ssize_t fl__memory_reset_image(fl_memory *m, uint64_t image_id, const uint8_t *i
         m->pages = pages;
         m->size = len;
     }
-    return (ssize_t)kept;
+    return kept;
 }
 
 ssize_t fl__memory_adopt_image(fl_memory *m, uint64_t image_id, const uint8_t *image,

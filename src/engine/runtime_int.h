@@ -79,6 +79,9 @@ ssize_t fl__memory_adopt_image(fl_memory *m, uint64_t image_id, const uint8_t *i
 /* The process's /proc/self/pagemap, opened once (-1 where there is none),
  * and what its entries (one uint64_t per 4 KiB page) say. */
 int fl__pagemap_fd(void);
+/* Reads the entries of the n pages from page-aligned `addr` into
+ * entries[0..n); false without a pagemap or when the read falls short. */
+bool fl__pagemap_read(const void *addr, size_t n, uint64_t *entries);
 #define FL__PAGEMAP_BATCH 2048 /* entries read at once: 16 KiB of stack, 8 MiB of memory */
 #define FL__PM_PRESENT (1ull << 63)
 #define FL__PM_SWAPPED (1ull << 62)

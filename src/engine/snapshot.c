@@ -137,21 +137,17 @@ static int write_run(int fd, off_t base, const uint8_t *bytes, size_t from, size
 
 /* Writes bytes[0..len) (page-aligned, a multiple of 4 KiB) into fd at
  * `base`, skipping all-zero pages (fd must read as zeros there already: a
- * fresh, truncated file).  When `pagemap` (an fd of /proc/self/pagemap) is
- * given, pages the process never touched (neither present nor swapped)
- * are skipped without being read: a 4 GiB memory the guest barely used
+ * fresh, truncated file).  Where the process's page table can be read,
+ * pages it never touched (neither present nor swapped) are skipped
+ * without being read: a 4 GiB memory the guest barely used
  * costs a read of its page table, not of 4 GiB.  Returns 0 or -errno. */
-static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len, int pagemap) {
+static int write_sparse(int fd, off_t base, const uint8_t *bytes, size_t len) {
     uint64_t entries[FL__PAGEMAP_BATCH];
     size_t npages = len / 4096, run = 0;
     bool in_run = false;
     for (size_t p = 0; p < npages; p += FL__PAGEMAP_BATCH) {
         size_t n = npages - p < FL__PAGEMAP_BATCH ? npages - p : FL__PAGEMAP_BATCH;
-        bool known = false;
-        if (pagemap >= 0) {
-            off_t at = (off_t)(((uintptr_t)bytes / 4096 + p) * sizeof(uint64_t));
-            known = pread(pagemap, entries, n * sizeof(uint64_t), at) == (ssize_t)(n * sizeof(uint64_t));
-        }
+        bool known = fl__pagemap_read(bytes + p * 4096, n, entries);
         for (size_t i = 0; i < n; i++) {
             size_t page = p + i;
             bool untouched = known && !(entries[i] & (FL__PM_PRESENT | FL__PM_SWAPPED));
@@ -233,7 +229,7 @@ fl_snapshot *fl_snapshot_take(const fl_instance *inst, fl_error *err) {
         if (!e && ftruncate(s->fd, (off_t)mem->size) < 0)
             e = -errno;
         if (!e)
-            e = write_sparse(s->fd, 0, mem->base, mem->size, fl__pagemap_fd());
+            e = write_sparse(s->fd, 0, mem->base, mem->size);
         /* nobody may change the image under the instances mapping it */
         if (!e && fcntl(s->fd, F_ADD_SEALS,
                         F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)

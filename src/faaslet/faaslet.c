@@ -179,7 +179,6 @@ struct faaslet {
     size_t nchained, setcap;
 };
 
-/* The executor's failure reason that carries outcome o. */
 /* An outcome (and for a trap its kind) as the executor's failure reason,
  * one int: FL_REASON_USER + outcome * 256 + trap. */
 #define OUTCOME_TRAP(o, t) (FL_REASON_USER + (int)(o) * 256 + (int)(t))
@@ -360,6 +359,12 @@ static fn_version *version_install(fl_runtime *rt, const char *user, const char 
     return v; /* the caller's reference is the one it gave */
 }
 
+/* `sha` as 64 hex digits and a NUL into hex. */
+static void sha_hex(const uint8_t sha[FL_SNAPSHOT_KEY_LEN], char hex[2 * FL_SNAPSHOT_KEY_LEN + 1]) {
+    for (int i = 0; i < FL_SNAPSHOT_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+}
+
 /* The record that bytes of SHA-256 `sha` validated, in the function store
  * (validated/<hex>), into buf; false when there is no store. */
 static bool validated_path(const fl_runtime *rt, const uint8_t sha[FL_SNAPSHOT_KEY_LEN],
@@ -367,8 +372,7 @@ static bool validated_path(const fl_runtime *rt, const uint8_t sha[FL_SNAPSHOT_K
     if (!rt->cfg.fnstore)
         return false;
     char hex[2 * FL_SNAPSHOT_KEY_LEN + 1];
-    for (int i = 0; i < FL_SNAPSHOT_KEY_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    sha_hex(sha, hex);
     return snprintf(buf, size, "%s/validated/%s", fl_fnstore_dir(rt->cfg.fnstore), hex) <
            (int)size;
 }
@@ -568,8 +572,7 @@ static void file_sha256(const fl_runtime *rt, const struct stat *st, const uint8
             return;
     }
     fl__sha256(bytes, n, sha);
-    for (int i = 0; store && i < FL_SNAPSHOT_KEY_LEN; i++)
-        snprintf(want + w + 2 * i, 3, "%02x", sha[i]);
+    sha_hex(sha, want + w);
     char dir[PATH_MAX];
     if (store && snprintf(dir, sizeof dir, "%s/validated", fl_fnstore_dir(rt->cfg.fnstore)) <
                      (int)sizeof dir &&
@@ -1067,15 +1070,15 @@ static bool tmp_keep(fl_runtime *rt, fl__call_tmp *tmp, bool touched) {
 
 /* ---- the Faaslet's life: build, bind, instance, reset, free ---- */
 
-/* What an idle Faaslet is counted as against pool_max_mib: its own
- * structures (function instances, tables, exec) and a page table's worth,
- * plus the pages of its memory it keeps (see KEEP_WRITTEN_MAX). */
 /* A reset copies back the pages a call wrote and keeps them, so the next
  * call on the Faaslet writes them without a page fault (which, with its
  * TLB shootdown, costs more than the copy); a Faaslet whose calls wrote
  * more than this has its memory mapped afresh instead, dropping them. */
 #define KEEP_WRITTEN_MAX ((size_t)16 << 20)
 
+/* What an idle Faaslet is counted as against pool_max_mib: its own
+ * structures (function instances, tables, exec) and a page table's worth,
+ * plus the pages of its memory it keeps (faaslet_reset adds those). */
 static size_t faaslet_cost(const fl_module *m) {
     return 64 * 1024 + (size_t)(m->nimported_funcs + m->nfuncs) * sizeof(fl_funcinst) * 2;
 }
