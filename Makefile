@@ -37,9 +37,16 @@ else
   CFLAGS  += -O2
 endif
 
-LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/tiers/*.c src/sched/*.c src/state/*.c src/store/*.c \
+LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/aot/*.c src/tiers/*.c src/sched/*.c src/state/*.c src/store/*.c \
                                 src/wasi/*.c src/host/*.c src/faaslet/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
+# The code generator links LLVM and is a program of its own (faaslet runs
+# it when machine code must be made; loading LLVM costs a process ~70 ms).
+CODEGEN_SRC := $(sort $(wildcard src/codegen/*.c))
+CODEGEN_OBJ := $(CODEGEN_SRC:%.c=$(BUILD)/obj/%.o)
+CODEGEN     := $(BUILD)/faaslet-codegen
+LLVM_CFLAGS := -I/usr/lib/llvm-19/include
+LLVM_LIBS   := -L/usr/lib/llvm-19/lib -lLLVM-19
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 # The unit tests' wasm modules, from their text: tests/unit/wat/NAME.wat
 # becomes $(BUILD)/wat/NAME.wasm.h holding `static const uint8_t NAME_wasm[]`.
@@ -65,7 +72,7 @@ SDK_CFLAGS := --target=wasm32-wasi -O2 -Wall -Wextra -Werror -nostdlibinc \
 
 .PHONY: all deps test layering unit spec sdktest wasitest functest faasmtest securitytest pytest asan demo bench fuzz clean
 
-all: deps $(FAASLET)
+all: deps $(FAASLET) $(CODEGEN)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -104,6 +111,10 @@ $(LIB): $(LIB_OBJ)
 # faaslet cc)
 $(FAASLET): $(CLI_OBJ) $(LIB) $(SDK_LIB) $(SDK_INIT)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(CODEGEN_OBJ): CFLAGS += $(LLVM_CFLAGS)
+$(CODEGEN): $(CODEGEN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CODEGEN_OBJ) $(LIB) $(LLVM_LIBS) $(LDLIBS)
 
 $(BUILD)/sdk/obj/%.o: sdk/src/%.c $(wildcard sdk/include/posix/*.h)
 	@mkdir -p $(dir $@)

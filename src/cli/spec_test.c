@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +36,7 @@
 #include "cli/files.h"
 #include "cli/spec_test.h"
 #include "cli/spectest_host.h"
+#include "aot/aot.h"
 #include "engine/decode.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
@@ -86,6 +88,8 @@ typedef struct options {
     bool fork;
     unsigned timeout;
     const allow_list *allow;
+    fl_tier_choice tier;    /* interp, or aot: every module as machine code */
+    const char *cache;      /* the machine-code cache folder (aot) */
 } options;
 
 /* Sets the exec's interrupt flag when a command runs past its deadline. */
@@ -592,7 +596,10 @@ static fl_module *load_module(spec_ctx *c, const char *filename, fl_error *err, 
         fl_error_set(err, 0, "cannot read %s: %s", filename ? filename : "(no file)", why);
         return NULL;
     }
-    m = fl_module_load(bytes, len, err);
+    if (c->opt->tier == FL_TIER_AOT)
+        m = fl_aot_module_load(bytes, len, NULL, c->opt->cache, FL_TIER_AOT, NULL, NULL, err);
+    else
+        m = fl_module_load(bytes, len, err);
     if (!m) {
         *simd = is_simd_refusal(err->message);
     } else if (remember_module(c, m) < 0) {
@@ -1256,6 +1263,9 @@ void fl_cli_spec_test_usage(FILE *out) {
             "  -v, --verbose     list the failures of every file\n"
             "  --no-fork         run every file in this process (for debuggers)\n"
             "  --timeout S       interrupt a command after S seconds (default %d, 0 = never)\n"
+            "  --tier T          interp (default) or aot: every module as machine code\n"
+            "  --cache DIR       where machine code is kept (default: native/ beside the\n"
+            "                    first FILE.json)\n"
             "  --allow FILE      the allow-list (FILE.wast:LINE | COMMAND | EXPECTED | OURS\n"
             "                    | REASON per line); an entry for a file run but not used\n"
             "                    is a failure\n",
@@ -1263,7 +1273,9 @@ void fl_cli_spec_test_usage(FILE *out) {
 }
 
 int fl_cli_spec_test(int argc, char **argv) {
-    options opt = {.verbose = false, .fork = true, .timeout = DEFAULT_TIMEOUT};
+    options opt = {.verbose = false, .fork = true, .timeout = DEFAULT_TIMEOUT,
+                   .tier = FL_TIER_INTERP};
+    char cache[PATH_MAX] = "";
     int first = argc;
     long passed = 0, failed = 0, skipped = 0, allowed = 0;
     long skipped_text = 0, skipped_simd = 0, skipped_nul = 0;
@@ -1286,6 +1298,13 @@ int fl_cli_spec_test(int argc, char **argv) {
                 return 64;
             }
             opt.timeout = (unsigned)t;
+        } else if (!strcmp(a, "--tier") && i + 1 < argc) {
+            if (fl_tier_choice_parse(argv[++i], &opt.tier) < 0 || opt.tier == FL_TIER_AUTO) {
+                fprintf(stderr, "faaslet spec-test: --tier is interp or aot, not %s\n", argv[i]);
+                return 64;
+            }
+        } else if (!strcmp(a, "--cache") && i + 1 < argc) {
+            snprintf(cache, sizeof cache, "%s", argv[++i]);
         } else if (!strcmp(a, "--allow") && i + 1 < argc) {
             free(allow_text);
             if (allow_load(&allow, argv[++i], &allow_text) < 0) {
@@ -1316,6 +1335,14 @@ int fl_cli_spec_test(int argc, char **argv) {
         return 64;
     }
 
+    if (opt.tier == FL_TIER_AOT) {
+        if (!cache[0]) {
+            const char *slash = strrchr(argv[first], '/');
+            int dirlen = slash ? (int)(slash - argv[first]) : 1;
+            snprintf(cache, sizeof cache, "%.*s/native", dirlen, slash ? argv[first] : ".");
+        }
+        opt.cache = cache;
+    }
     file_result *res = mmap(NULL, sizeof *res, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                             -1, 0);
     if (res == MAP_FAILED) {

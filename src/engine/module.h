@@ -280,6 +280,7 @@ typedef struct fl_module {
      * prepare made: one compiled body per defined function. */
     const struct fl_tier *tier;
     void **tier_code;
+    void *tier_data; /* what else the tier keeps for the module (machine code's library) */
 } fl_module;
 
 /* A decode or validation failure: a message worded like the spec's
@@ -355,6 +356,9 @@ typedef struct fl_load_opts {
      * fails): a module of megabytes costs no copy, its pages are the page
      * cache's. */
     bool adopt_mapping;
+    /* What `tier` needs besides the module, if anything (the machine-code
+     * tier: the loaded code, src/aot). */
+    void *tier_arg;
 } fl_load_opts;
 
 /* Decodes, validates and prepares for execution: the one entry point for

@@ -158,6 +158,7 @@ struct fl_exec {
     uint32_t depth;         /* current call depth */
     uint32_t max_depth;     /* deeper calls trap with FL_TRAP_STACK_EXHAUSTED */
     volatile int interrupt; /* set non-zero (from any thread) to stop the guest */
+    uintptr_t native_stack_limit; /* machine code (src/aot) traps below this stack address */
     int exit_code;          /* with FL_TRAP_EXIT */
     char trap_detail[256];  /* a message beyond the trap's own wording, or "" */
     sigjmp_buf *fault_jmp;  /* where a memory fault in guest code lands */

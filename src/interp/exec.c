@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "engine/bulk.h"
 #include "engine/runtime.h"
 #include "interp/code.h"
 #include "interp/interp.h"
@@ -19,102 +20,6 @@
 
 /* Wasm rounds every float operation: never contract a*b+c into an FMA. */
 #pragma STDC FP_CONTRACT OFF
-
-/* The reference an element segment item (a constant expression) denotes:
- * ref.null, ref.func or global.get; the module was validated. */
-static void *elem_item(fl_instance *inst, const fl_expr *e) {
-    const uint8_t *p = e->code;
-    uint8_t op = *p++;
-    if (op == 0xd0)
-        return NULL;
-    uint32_t idx = 0;
-    unsigned shift = 0;
-    for (;;) {
-        uint8_t b = *p++;
-        idx |= (uint32_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80))
-            break;
-    }
-    if (op == 0xd2)
-        return inst->funcs[idx];
-    return inst->globals[idx]->value.ref; /* 0x23 global.get */
-}
-
-/* ---- bulk instructions: chunked, interruptible between chunks ----
- * Each returns false when the interrupt flag was found set after a chunk
- * (the rest is not done).  A range within one chunk is one libc call. */
-
-static bool bulk_fill(uint8_t *d, int v, uint64_t n, volatile int *intr) {
-    while (UNLIKELY(n > FL_BULK_CHUNK_BYTES)) {
-        memset(d, v, FL_BULK_CHUNK_BYTES);
-        d += FL_BULK_CHUNK_BYTES;
-        n -= FL_BULK_CHUNK_BYTES;
-        if (*intr)
-            return false;
-    }
-    memset(d, v, n);
-    return true;
-}
-
-/* memmove in chunks, in the direction that never overwrites source bytes
- * not yet copied: from the low end when `forward` (which a destination
- * below the source, or one apart from it, needs), else from the high end. */
-static bool bulk_move(uint8_t *d, const uint8_t *s, uint64_t n, bool forward,
-                      volatile int *intr) {
-    if (LIKELY(n <= FL_BULK_CHUNK_BYTES)) {
-        memmove(d, s, n);
-        return true;
-    }
-    if (forward) {
-        for (uint64_t at = 0; at < n; at += FL_BULK_CHUNK_BYTES) {
-            uint64_t k = n - at < FL_BULK_CHUNK_BYTES ? n - at : FL_BULK_CHUNK_BYTES;
-            memmove(d + at, s + at, k);
-            if (at + k < n && *intr)
-                return false;
-        }
-    } else {
-        for (uint64_t end = n; end > 0;) {
-            uint64_t k = end < FL_BULK_CHUNK_BYTES ? end : FL_BULK_CHUNK_BYTES;
-            end -= k;
-            memmove(d + end, s + end, k);
-            if (end > 0 && *intr)
-                return false;
-        }
-    }
-    return true;
-}
-
-static bool bulk_fill_refs(void **d, void *v, uint64_t n, volatile int *intr) {
-    for (;;) {
-        uint64_t k = n < FL_BULK_CHUNK_ELEMS ? n : FL_BULK_CHUNK_ELEMS;
-        for (uint64_t i = 0; i < k; i++)
-            d[i] = v;
-        d += k;
-        n -= k;
-        if (n == 0)
-            return true;
-        if (*intr)
-            return false;
-    }
-}
-
-/* table.init's items, each a constant expression to evaluate. */
-static bool bulk_init_refs(fl_instance *inst, void **d, const fl_expr *items, uint64_t n,
-                           volatile int *intr) {
-    for (;;) {
-        uint64_t k = n < FL_BULK_CHUNK_ELEMS ? n : FL_BULK_CHUNK_ELEMS;
-        for (uint64_t i = 0; i < k; i++)
-            d[i] = elem_item(inst, &items[i]);
-        d += k;
-        items += k;
-        n -= k;
-        if (n == 0)
-            return true;
-        if (*intr)
-            return false;
-    }
-}
 
 /* Operand shorthands: D dst, A/B sources of value ops; X1..X4 raw slots. */
 #define D fp[ip[1]]
@@ -571,7 +476,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         void *v = X3.ref;
         if (UNLIKELY(i + n > t->size))
             goto trap_table_oob;
-        if (UNLIKELY(!bulk_fill_refs(t->elems + i, v, n, intr)))
+        if (UNLIKELY(!fl_bulk_fill_refs(t->elems + i, v, n, intr)))
             goto trap_interrupted;
         NEXT(5);
     }
@@ -580,7 +485,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         uint64_t d = fp[ip[3]].i32, s = fp[ip[4]].i32, n = fp[ip[5]].i32;
         if (UNLIKELY(d + n > dt->size || s + n > st->size))
             goto trap_table_oob;
-        if (UNLIKELY(!bulk_move((uint8_t *)(dt->elems + d), (const uint8_t *)(st->elems + s),
+        if (UNLIKELY(!fl_bulk_move((uint8_t *)(dt->elems + d), (const uint8_t *)(st->elems + s),
                                 n * sizeof(void *), dt != st || d <= s, intr)))
             goto trap_interrupted;
         NEXT(6);
@@ -593,7 +498,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         uint64_t len = inst->elem_dropped[ei] ? 0 : seg->nitems;
         if (UNLIKELY(s + n > len || d + n > t->size))
             goto trap_table_oob;
-        if (n && UNLIKELY(!bulk_init_refs(inst, t->elems + d, seg->items + s, n, intr)))
+        if (n && UNLIKELY(!fl_bulk_init_refs(inst, t->elems + d, seg->items + s, n, intr)))
             goto trap_interrupted;
         NEXT(6);
     }
@@ -643,7 +548,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         uint64_t d = X1.i32, n = X3.i32;
         if (UNLIKELY(d + n > mem->size))
             goto trap_mem_oob;
-        if (UNLIKELY(!bulk_fill(mem_base + d, (int)(X2.i32 & 0xff), n, intr)))
+        if (UNLIKELY(!fl_bulk_fill(mem_base + d, (int)(X2.i32 & 0xff), n, intr)))
             goto trap_interrupted;
         NEXT(4);
     }
@@ -651,7 +556,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         uint64_t d = X1.i32, s = X2.i32, n = X3.i32;
         if (UNLIKELY(d + n > mem->size || s + n > mem->size))
             goto trap_mem_oob;
-        if (UNLIKELY(!bulk_move(mem_base + d, mem_base + s, n, d <= s, intr)))
+        if (UNLIKELY(!fl_bulk_move(mem_base + d, mem_base + s, n, d <= s, intr)))
             goto trap_interrupted;
         NEXT(4);
     }
@@ -662,7 +567,7 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
         uint64_t len = inst->data_dropped[si] ? 0 : seg->len;
         if (UNLIKELY(s + n > len || d + n > mem->size))
             goto trap_mem_oob;
-        if (n && UNLIKELY(!bulk_move(mem_base + d, seg->bytes + s, n, true, intr)))
+        if (n && UNLIKELY(!fl_bulk_move(mem_base + d, seg->bytes + s, n, true, intr)))
             goto trap_interrupted;
         NEXT(5);
     }

@@ -1,0 +1,47 @@
+/*
+ * codegen_int.h: what the generator's files share.  translate.c turns one
+ * validated function body into LLVM IR in an LLVM module of its own
+ * partition; emit.c splits a wasm module into partitions, runs them on
+ * threads and links the objects into one shared object.
+ */
+#ifndef FL_CODEGEN_CODEGEN_INT_H
+#define FL_CODEGEN_CODEGEN_INT_H
+
+#include <llvm-c/Core.h>
+
+#include "engine/module.h"
+
+/* One partition's LLVM module and the types and declarations it reuses. */
+typedef struct cg_module {
+    const fl_module *m;
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, void_;
+    LLVMTypeRef *functypes;  /* per module type: RET (ptr, ptr, PARAMS...), made on first use */
+    LLVMValueRef *funcs;     /* per defined function: its f<i>, declared on first use */
+    LLVMValueRef rt;         /* the helper table fl_aot_rt (abi.h), declared */
+    LLVMValueRef natives;    /* [nfuncs x ptr] of every f<i>, declared */
+    LLVMTypeRef rt_types[16]; /* each helper's LLVM function type, by position */
+    unsigned md_invariant;   /* kind id of !invariant.load */
+    LLVMValueRef empty_md;
+    bool bounds_checked;     /* explicit bounds checks (FL_MEMORY_GUARDED=0) */
+} cg_module;
+
+/* Fills the partition's types and declarations.  Returns 0 or -1. */
+int cg_module_init(cg_module *cg, const fl_module *m, LLVMContextRef ctx, const char *name);
+void cg_module_dispose(cg_module *cg);
+
+/* The LLVM function f<i> of defined function `def` (declared when first asked). */
+LLVMValueRef cg_func(cg_module *cg, uint32_t def);
+
+/* Defines f<def> from its body, and its entry e<def>.  Returns 0, or -1
+ * with err filled (a body the generator does not handle, e.g. SIMD). */
+int cg_translate(cg_module *cg, uint32_t def, fl_error *err);
+
+/* Defines the exported symbols in this partition: fl_aot_info (with `key`
+ * and `cpu`), fl_aot_entries and the natives table.  Exactly one partition
+ * calls it. */
+void cg_define_tables(cg_module *cg, const uint8_t key[32], const char *cpu);
+
+#endif
