@@ -190,8 +190,10 @@ demo: deps $(FAASLET) python
 # CPython 3.11 for wasm32-wasi from Debian's source (python/build.sh):
 # $(BUILD)/python/py_func.wasm and the runtime root $(BUILD)/python/root.
 .PHONY: python
-python: deps
+# CPython, then its machine code (python/native/, a minute the first time)
+python: deps $(FAASLET) $(CODEGEN)
 	@sh python/build.sh $(BUILD)/python
+	$(FAASLET) codegen --py --python $(BUILD)/python
 
 bench: deps $(FAASLET)
 	@sh bench/run.sh $(BUILD)

@@ -1,20 +1,22 @@
 /*
- * bench_driver.c: the interpreter side of the benchmark.  Loads a kernel
- * module, instantiates it once, then times `reps` calls of its export
+ * bench_driver.c: the wasm side of the benchmark.  Loads a kernel module
+ * (on the interpreter, or as machine code when a cache folder is given),
+ * instantiates it once, then times `reps` calls of its export
  * `run(i32) -> i64` through fl_invoke and prints
  *
  *     checksum=<u64> best=<seconds> load=<seconds>
  *
- * where `load` is fl_module_load (decode, validate, interpreter compile) plus
- * instantiation, kept out of `best`.
+ * where `load` is loading (decode, validate, interpreter compile; or the
+ * cached machine code) plus instantiation, kept out of `best`.
  *
- * usage: bench_driver KERNEL.wasm N [REPS]
+ * usage: bench_driver KERNEL.wasm N [REPS [CACHE]]
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "aot/aot.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
 
@@ -66,7 +68,9 @@ int main(int argc, char **argv) {
     fl_error err = {0};
 
     if (argc < 3) {
-        fprintf(stderr, "usage: %s KERNEL.wasm N [REPS]\n", argv[0]);
+        fprintf(stderr, "usage: %s KERNEL.wasm N [REPS [CACHE]]\n"
+                        "(with CACHE: machine code cached there, generated if need be)\n",
+                argv[0]);
         return 2;
     }
     uint32_t n = (uint32_t)strtoul(argv[2], NULL, 0);
@@ -77,7 +81,10 @@ int main(int argc, char **argv) {
     }
 
     double t0 = now();
-    m = fl_module_load(bytes, len, &err);
+    if (argc > 4)
+        m = fl_aot_module_load(bytes, len, NULL, argv[4], FL_TIER_AOT, NULL, NULL, &err);
+    else
+        m = fl_module_load(bytes, len, &err);
     if (!m) {
         fprintf(stderr, "%s: load failed at offset %zu: %s\n", argv[1], err.offset, err.message);
         goto out;

@@ -1,9 +1,11 @@
 #!/bin/sh
-# bench/run.sh BUILD_DIR: the interpreter against native code on the compute
-# kernels in bench/kernels/.  Each kernel is compiled natively (with
-# native_main.c) and to a freestanding wasm module run in process by
-# bench_driver.c on BUILD_DIR/libfaaslet.a; both take the best of REPS runs
-# and must print the same checksum.  Outputs go to BUILD_DIR/bench/.
+# bench/run.sh BUILD_DIR: the interpreter and machine code (the LLVM tier)
+# against native code on the compute kernels in bench/kernels/.  Each kernel
+# is compiled natively (with native_main.c) and to a freestanding wasm
+# module run in process by bench_driver.c on BUILD_DIR/libfaaslet.a, on
+# each tier; all take the best of REPS runs and must print the same
+# checksum.  Machine code is generated first (`faaslet codegen`, timed) into
+# a store of its own.  Outputs go to BUILD_DIR/bench/.
 #
 # Environment: KERNELS="matmul sort" runs a subset; REPS (default 3).
 set -eu
@@ -28,7 +30,10 @@ KERNELS=${KERNELS:-$(for s in $SIZES; do printf '%s ' "${s%%:*}"; done)}
 mkdir -p "$OUT"
 
 $CC -std=gnu11 -O2 -Wall -Wextra -Werror -Isrc -D_GNU_SOURCE -pthread \
-    bench/bench_driver.c "$LIB" -lcjson -lm -lpthread -o "$OUT/bench_driver"
+    bench/bench_driver.c "$LIB" -lcjson -lxxhash -lcrypto -lm -lpthread -o "$OUT/bench_driver"
+STORE="$OUT/store"
+rm -rf "$STORE"
+mkdir -p "$STORE"
 
 # field NAME of a "checksum=.. best=.. load=.." line
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -36,7 +41,7 @@ field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 results="$OUT/results.txt"
 : >"$results"
 failed=0
-printf '%-10s %10s %14s %8s %10s\n' kernel "native s" "interpreter s" ratio "load ms"
+printf '%-10s %9s %9s %7s %9s %7s %8s %8s\n' kernel "native s" "interp s" ratio "machine s" ratio "load ms" "gen s"
 for k in $KERNELS; do
     n=""
     for s in $SIZES; do [ "${s%%:*}" = "$k" ] && n=${s#*:}; done
@@ -54,24 +59,35 @@ for k in $KERNELS; do
         failed=1
         continue
     fi
+    gen=$(FAASLET_HOME="$STORE" "$BUILD/faaslet" codegen "$OUT/$k.wasm" | sed -n 's/.*(\([0-9.]*\) s)$/\1/p')
+    if ! aot=$("$OUT/bench_driver" "$OUT/$k.wasm" "$n" "$REPS" "$STORE/native"); then
+        echo "bench: FAILED: $k did not run as machine code" >&2
+        failed=1
+        continue
+    fi
     nsum=$(field checksum "$nat")
     wsum=$(field checksum "$wasm")
-    if [ "$nsum" != "$wsum" ]; then
-        echo "bench: FAILED: $k checksum differs: native $nsum, interpreter $wsum" >&2
+    asum=$(field checksum "$aot")
+    if [ "$nsum" != "$wsum" ] || [ "$nsum" != "$asum" ]; then
+        echo "bench: FAILED: $k checksum differs: native $nsum, interpreter $wsum, machine code $asum" >&2
         failed=1
         continue
     fi
     nt=$(field best "$nat")
     wt=$(field best "$wasm")
-    lt=$(field load "$wasm")
+    at=$(field best "$aot")
+    lt=$(field load "$aot")
     ratio=$(awk -v a="$wt" -v b="$nt" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-10s %10.3f %14.3f %8s %10.2f\n' "$k" "$nt" "$wt" "$ratio" \
-        "$(awk -v l="$lt" 'BEGIN { print l * 1000 }')"
-    echo "$k $n $nt $wt $ratio $nsum" >>"$results"
+    aratio=$(awk -v a="$at" -v b="$nt" 'BEGIN { printf "%.3f", a / b }')
+    printf '%-10s %9.3f %9.3f %7s %9.3f %7s %8.2f %8s\n' "$k" "$nt" "$wt" "$ratio" "$at" "$aratio" \
+        "$(awk -v l="$lt" 'BEGIN { print l * 1000 }')" "$gen"
+    echo "$k $n $nt $wt $ratio $at $aratio $nsum" >>"$results"
 done
 
 if [ -s "$results" ]; then
-    awk '{ s += log($5); c++ } END { printf "geometric mean interpreter/native: %.2f\n", exp(s / c) }' "$results"
+    awk '{ s += log($5); a += log($7); c++ } END {
+        printf "geometric mean interpreter/native: %.2f\n", exp(s / c)
+        printf "geometric mean machine code/native: %.3f (goal <= 1.05, bar <= 1.15)\n", exp(a / c) }' "$results"
 fi
 if [ "$failed" -ne 0 ]; then
     echo "bench: FAILED (see above)" >&2

@@ -441,7 +441,65 @@ static int prepare_nothing(fl_module *m, const fl_load_opts *o, fl_error *e) {
 static void release_nothing(fl_module *m) { (void)m; }
 const fl_tier fl_validate_only_tier = {"validate", prepare_nothing, release_nothing, NULL};
 
-fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t sha[32],
+/* The cache path of bytes with SHA-256 `sha` (NULL: computed) in dir. */
+static int cache_path(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
+                      uint8_t key[32], char path[PATH_MAX], fl_error *err) {
+    uint8_t digest[32];
+    if (!sha) {
+        unsigned n = 32;
+        EVP_Digest(bytes, len, digest, &n, EVP_sha256(), NULL);
+        sha = digest;
+    }
+    fl_aot_key(sha, key);
+    if (!fl_aot_path(dir, key, path, PATH_MAX))
+        return fl_error_set(err, 0, "the machine-code cache's path is too long");
+    return 0;
+}
+
+/* Validates the bytes here (a module that cannot run gets the validator's
+ * own words, and the program only good ones), then generates. */
+static int generate_checked(const uint8_t *bytes, size_t len, const uint8_t key[32],
+                            const char *dir, const char *path, const fl_load_opts *opts,
+                            bool progress, fl_error *err) {
+    fl_load_opts vo = opts ? *opts : (fl_load_opts){0};
+    vo.tier = &fl_validate_only_tier;
+    vo.adopt_mapping = false;
+    fl_module *checked = fl_module_load_opts(bytes, len, &vo, err);
+    if (!checked)
+        return -1;
+    bool simd = checked->uses_simd;
+    size_t simd_at = checked->simd_offset;
+    fl_module_free(checked);
+    if (simd)
+        return fl_error_set(err, simd_at,
+                            FL_SIMD_UNSUPPORTED ": a v128 or 0xFD instruction at byte 0x%zx", simd_at);
+    if (fl_durable_make_dirs(dir, 0755) < 0)
+        return fl_error_set(err, 0, "cannot make %s: %s", dir, strerror(errno));
+    return fl_aot_generate(bytes, len, key, path, progress, err);
+}
+
+int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
+                  bool progress, fl_error *err) {
+    uint8_t key[32];
+    char path[PATH_MAX];
+    if (cache_path(bytes, len, sha, dir, key, path, err) < 0)
+        return -1;
+    fl_error why = {0};
+    fl_aot_code *c = fl_aot_open(path, key, &why);
+    if (c) {
+        fl_aot_close(c);
+        return 1;
+    }
+    if (generate_checked(bytes, len, key, dir, path, NULL, progress, err) < 0)
+        return -1;
+    c = fl_aot_open(path, key, err);
+    if (!c)
+        return -1;
+    fl_aot_close(c);
+    return 0;
+}
+
+fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t *sha,
                               const char *dir, fl_tier_choice choice, const fl_load_opts *opts,
                               bool *used_aot, fl_error *err) {
     fl_load_opts o = opts ? *opts : (fl_load_opts){0};
@@ -450,50 +508,21 @@ fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t sh
         *used_aot = false;
     if (choice == FL_TIER_AOT && !dir) {
         fl_error_set(err, 0, "machine code needs a cache folder (a function store)");
-        return NULL;
+        goto fail;
     }
     if (choice != FL_TIER_INTERP && dir) {
-        uint8_t key[32], digest[32];
+        uint8_t key[32];
         char path[PATH_MAX];
-        if (!sha) {
-            unsigned n = 32;
-            EVP_Digest(bytes, len, digest, &n, EVP_sha256(), NULL);
-            sha = digest;
-        }
-        fl_aot_key(sha, key);
-        if (!fl_aot_path(dir, key, path, sizeof path)) {
-            fl_error_set(err, 0, "the machine-code cache's path is too long");
-            return NULL;
-        }
+        if (cache_path(bytes, len, sha, dir, key, path, err) < 0)
+            goto fail;
         fl_error why = {0};
         c = fl_aot_open(path, key, &why);
         if (!c && choice == FL_TIER_AOT) {
-            /* checked here first, so a module that cannot run gets the
-             * validator's own words, and the program gets only good ones */
-            fl_load_opts vo = o;
-            vo.tier = &fl_validate_only_tier;
-            vo.adopt_mapping = false;
-            fl_module *checked = fl_module_load_opts(bytes, len, &vo, err);
-            if (!checked)
-                return NULL;
-            bool simd = checked->uses_simd;
-            size_t simd_at = checked->simd_offset;
-            fl_module_free(checked);
-            if (simd) {
-                fl_error_set(err, simd_at, FL_SIMD_UNSUPPORTED ": a v128 or 0xFD instruction at byte 0x%zx",
-                             simd_at);
-                return NULL;
-            }
+            if (generate_checked(bytes, len, key, dir, path, &o, false, err) < 0)
+                goto fail;
             o.trusted = true; /* these very bytes validated just now */
-            if (fl_durable_make_dirs(dir, 0755) < 0) {
-                fl_error_set(err, 0, "cannot make %s: %s", dir, strerror(errno));
-                return NULL;
-            }
-            if (fl_aot_generate(bytes, len, key, path, false, err) < 0)
-                return NULL;
-            c = fl_aot_open(path, key, err);
-            if (!c)
-                return NULL;
+            if (!(c = fl_aot_open(path, key, err)))
+                goto fail;
         }
     }
     if (c) {
@@ -506,4 +535,8 @@ fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t sh
     if (m && used_aot)
         *used_aot = c != NULL;
     return m;
+fail:
+    if (o.adopt_mapping) /* the load took the mapping over, failing or not */
+        munmap((void *)bytes, len);
+    return NULL;
 }

@@ -59,12 +59,19 @@ void fl_aot_close(fl_aot_code *c);
 int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], const char *path,
                     bool progress, fl_error *err);
 
+/* Makes sure cache folder `dir` holds machine code for bytes[0..len)
+ * (SHA-256 `sha`, NULL: computed): validates and generates it when it
+ * does not (progress on stderr when asked).  1 when it was there, 0 when
+ * generated now, -1 with err filled. */
+int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
+                  bool progress, fl_error *err);
+
 /* fl_module_load_opts with the tier `choice` asks for, machine code from
  * (and generated into) cache folder `dir` (NULL: the interpreter).  `sha`
  * is the SHA-256 of the bytes (NULL: computed).  A module generated for
  * is validated here first: its errors are the validator's.  *used_aot
  * (may be NULL) says what runs. */
-fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t sha[32],
+fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t *sha,
                               const char *dir, fl_tier_choice choice, const fl_load_opts *opts,
                               bool *used_aot, fl_error *err);
 

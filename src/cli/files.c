@@ -97,3 +97,22 @@ fail:
         close(fd);
     return NULL;
 }
+
+void fl_cli_python_dir(const char *given, char *buf, size_t size) {
+    const char *env = getenv("FAASLET_PYTHON");
+    if (given || (env && env[0])) {
+        snprintf(buf, size, "%s", given ? given : env);
+        return;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(buf, size, "python");
+        return;
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    snprintf(buf, size, "%s/python", exe);
+}

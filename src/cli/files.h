@@ -24,4 +24,9 @@
  * bytes), or cannot be opened or read (strerror's words). */
 uint8_t *fl_cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
+/* The Python runtime's folder into buf: `given` (--python), else
+ * $FAASLET_PYTHON, else python/ next to the faaslet binary (whether or not
+ * it exists: a Python call then fails to load, saying so). */
+void fl_cli_python_dir(const char *given, char *buf, size_t size);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "cli/cc.h"
+#include "cli/codegen.h"
 #include "cli/python.h"
 #include "cli/run.h"
 #include "cli/spec_test.h"
@@ -29,6 +30,8 @@ static const command commands[] = {
      "store a function: upload --local USER FUNC FILE [--py]"},
     {"python", fl_cli_python, fl_cli_python_usage,
      "Python runtime tools: python add-package NAME (a Debian python3-* package)"},
+    {"codegen", fl_cli_codegen, fl_cli_codegen_usage,
+     "machine code for FILE.wasm, USER FUNC or --py (CPython) into the store's cache"},
     {"spec-test", fl_cli_spec_test, fl_cli_spec_test_usage,
      "run the official spec tests (wast2json output)"},
 };

@@ -54,6 +54,7 @@ typedef struct run_opts {
     bool py;                 /* --py, or a FILE.py: a Python function */
     const char *python_dir;  /* --python DIR */
     const char *entry;       /* --entry NAME: the Python function to call */
+    fl_tier_choice tier;     /* --tier */
 } run_opts;
 
 void fl_cli_run_usage(FILE *out) {
@@ -107,6 +108,10 @@ void fl_cli_run_usage(FILE *out) {
             "                       `faaslet upload --local USER FUNC FILE.py --py`)\n"
             "  --entry NAME         Python: call NAME(input bytes) instead of faasm_main();\n"
             "                       a file without NAME fails\n"
+            "  --tier T             what runs the code: auto (default: machine code when\n"
+            "                       the store caches it, else the interpreter), interp,\n"
+            "                       or aot (machine code, generated first if need be;\n"
+            "                       see faaslet codegen)\n"
             "  --python DIR         the Python runtime: DIR/py_func.wasm and DIR/root\n"
             "                       (default $FAASLET_PYTHON, else the folder python/\n"
             "                       next to the faaslet binary, as `make python` makes it)\n"
@@ -131,6 +136,7 @@ void fl_cli_run_usage(FILE *out) {
             "environment:\n"
             "  FAASLET_HOME         the function store's folder (see --store)\n"
             "  FAASLET_PYTHON       the Python runtime's folder (see --python)\n"
+            "  FAASLET_TIER         the default of --tier\n"
             "  TMPDIR               where the calls' private /tmp folders are made\n"
             "  FAASLET_NO_OPENAT2=1 testing aid: resolve guest paths with the portable\n"
             "                       sandbox walk instead of openat2(RESOLVE_BENEATH)\n"
@@ -217,6 +223,9 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
     const char *pos[2];
     int npos = 0;
     memset(o, 0, sizeof *o);
+    const char *tier = getenv("FAASLET_TIER");
+    if (tier && tier[0] && fl_tier_choice_parse(tier, &o->tier) < 0)
+        return usage_error("bad FAASLET_TIER %s (want interp, aot or auto)", tier);
     o->threads = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -258,6 +267,9 @@ static int parse_command_line(int argc, char **argv, run_opts *o) {
                 o->python_dir = v;
             } else if (!strcmp(a, "--entry")) {
                 o->entry = v;
+            } else if (!strcmp(a, "--tier")) {
+                if (fl_tier_choice_parse(v, &o->tier) < 0)
+                    return usage_error("bad --tier %s (want interp, aot or auto)", v);
             } else if (!strcmp(a, "--dir") || !strcmp(a, "--ro-dir")) {
                 if (o->ndirs == MAX_ITEMS)
                     return usage_error("too many %s options", a);
@@ -502,7 +514,16 @@ static int run_invoke(run_opts *o) {
         status = FL_RUN_LOAD_ERROR;
         goto out;
     }
-    m = fl_module_load(bytes, len, &err);
+    {
+        /* machine code from the store's cache when there is one */
+        char native[4096];
+        int rc;
+        fl_fnstore *fnstore = fl_fnstore_open(o->store_root, &rc);
+        bool has = fnstore && snprintf(native, sizeof native, "%s/native",
+                                       fl_fnstore_dir(fnstore)) < (int)sizeof native;
+        m = fl_aot_module_load(bytes, len, NULL, has ? native : NULL, o->tier, NULL, NULL, &err);
+        fl_fnstore_close(fnstore);
+    }
     if (!m) {
         fprintf(stderr, "faaslet: load: %s: %s (at byte %zu)\n", o->path, err.message,
                 err.offset);
@@ -682,27 +703,6 @@ static int runtime_root(const run_opts *o, const fl_fnstore *fnstore, char *buf,
     return 0;
 }
 
-/* The Python runtime's folder into buf: --python, else $FAASLET_PYTHON,
- * else python/ next to the faaslet binary (whether or not it exists: a
- * Python call then fails to load, saying so). */
-static void python_dir(const run_opts *o, char *buf, size_t size) {
-    const char *env = getenv("FAASLET_PYTHON");
-    if (o->python_dir || (env && env[0])) {
-        snprintf(buf, size, "%s", o->python_dir ? o->python_dir : env);
-        return;
-    }
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        snprintf(buf, size, "python");
-        return;
-    }
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = 0;
-    snprintf(buf, size, "%s/python", exe);
-}
 
 /* Copies Python file `path` as function.py into a fresh folder under
  * $TMPDIR (else /tmp), written into dir[0..size): a Python function's
@@ -877,6 +877,7 @@ static int run_function(run_opts *o) {
     rc_cfg.preopens = o->dirs;
     rc_cfg.npreopens = o->ndirs;
     rc_cfg.fnstore = fnstore;
+    rc_cfg.tier = o->tier;
     /* state outlives the process in the store's folder, so a writer run
      * and a reader run see the same values (no store: memory only) */
     if (fnstore) {
@@ -889,7 +890,7 @@ static int run_function(run_opts *o) {
         snprintf(snapdir, sizeof snapdir, "%s/snapshots", fl_fnstore_dir(fnstore));
         rc_cfg.snapshot_dir = snapdir;
     }
-    python_dir(o, pydir, sizeof pydir);
+    fl_cli_python_dir(o->python_dir, pydir, sizeof pydir);
     rc_cfg.python_dir = pydir;
     rt = fl_runtime_new(&rc_cfg, err, sizeof err);
     if (!rt) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/codegen.h"
 #include "cli/files.h"
 #include "cli/upload.h"
 #include "engine/module.h"
@@ -137,6 +138,10 @@ int fl_cli_upload(int argc, char **argv) {
     }
     printf("Function upload complete: %s/%s (%zu bytes) -> %s\n", user, func, len, path);
     status = UPLOAD_OK;
+    /* as Faasm's upload does: its machine code now, not on the first
+     * call; a module it cannot make code for still runs interpreted */
+    if (!py && fl_cli_codegen_bytes(path, bytes, len, NULL, NULL) != 0)
+        fprintf(stderr, "faaslet upload: %s/%s will run on the interpreter\n", user, func);
 
 out:
     fl_fnstore_close(store);

@@ -377,6 +377,13 @@ static bool validated_path(const fl_runtime *rt, const uint8_t sha[FL_SNAPSHOT_K
            (int)size;
 }
 
+/* The function store's machine-code cache (native/) into buf; false when
+ * there is no store. */
+static bool native_dir(const fl_runtime *rt, char *buf, size_t size) {
+    return rt->cfg.fnstore &&
+           snprintf(buf, size, "%s/native", fl_fnstore_dir(rt->cfg.fnstore)) < (int)size;
+}
+
 /* Loads bytes[0..n) (borrowed, or with adopt_mapping a mapping the module
  * takes over; SHA-256 `sha`) under `cancel` (may be
  * NULL) and checks that it can run as a function; NULL with "WHAT: why"
@@ -384,15 +391,15 @@ static bool validated_path(const fl_runtime *rt, const uint8_t sha[FL_SNAPSHOT_K
  * SHA-256) are not validated again; bytes that validate are recorded. */
 static fl_module *load_checked(fl_runtime *rt, const uint8_t *bytes, size_t n,
                                const uint8_t sha[FL_SNAPSHOT_KEY_LEN], bool adopt_mapping,
-                               const volatile int *cancel, const char *what, char *msg,
-                               size_t len) {
+                               const char *native, const volatile int *cancel,
+                               const char *what, char *msg, size_t len) {
     char record[PATH_MAX];
     bool recorded = validated_path(rt, sha, record, sizeof record);
     fl_load_opts opts = {.interrupt = cancel,
                          .trusted = recorded && access(record, F_OK) == 0,
                          .adopt_mapping = adopt_mapping};
     fl_error err = {0};
-    fl_module *m = fl_module_load_opts(bytes, n, &opts, &err);
+    fl_module *m = fl_aot_module_load(bytes, n, sha, native, rt->cfg.tier, &opts, NULL, &err);
     if (m && recorded && !opts.trusted) {
         /* an empty file says it; made beside, then renamed into place */
         char dir[PATH_MAX];
@@ -509,7 +516,10 @@ static fn_version *version_get(fl_runtime *rt, const char *user, const char *fun
     snprintf(what, sizeof what, "%s/%s", user, func);
     uint8_t sha[FL_SNAPSHOT_KEY_LEN];
     fl__sha256(bytes, n, sha);
-    fl_module *loaded = load_checked(rt, bytes, n, sha, false, cancel, what, msg, len);
+    char native[PATH_MAX];
+    bool has_native = native_dir(rt, native, sizeof native);
+    fl_module *loaded = load_checked(rt, bytes, n, sha, false, has_native ? native : NULL,
+                                     cancel, what, msg, len);
     if (!loaded) {
         free(bytes);
         return NULL;
@@ -608,7 +618,11 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
     }
     uint8_t sha[FL_SNAPSHOT_KEY_LEN];
     file_sha256(rt, &st, bytes, n, sha);
-    fl_module *loaded = load_checked(rt, bytes, n, sha, true, cancel, path, msg, len);
+    /* CPython's machine code is the runtime's own: beside it, in native/
+     * (make python generates it) */
+    char native[PATH_MAX];
+    snprintf(native, sizeof native, "%s/native", rt->cfg.python_dir);
+    fl_module *loaded = load_checked(rt, bytes, n, sha, true, native, cancel, path, msg, len);
     if (!loaded)
         return NULL;
     pthread_mutex_lock(&rt->py_lock);
@@ -673,7 +687,12 @@ static fn_version *python_version_get(fl_runtime *rt, const char *user, const ch
 
 int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
                           const uint8_t *bytes, size_t len, fl_error *err) {
-    fl_module *m = fl_module_load(bytes, len, err);
+    uint8_t sha[FL_SNAPSHOT_KEY_LEN];
+    fl__sha256(bytes, len, sha);
+    char native[PATH_MAX];
+    bool has_native = native_dir(rt, native, sizeof native);
+    fl_module *m = fl_aot_module_load(bytes, len, sha, has_native ? native : NULL, rt->cfg.tier,
+                                      NULL, NULL, err);
     if (!m)
         return -1;
     if (fl_runtime_check_module(m, err->message, sizeof err->message) < 0) {
@@ -682,11 +701,8 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
         return -2;
     }
     fn_version *v = version_new(m, m, false, NULL);
-    if (v) {
-        uint8_t sha[FL_SNAPSHOT_KEY_LEN];
-        fl__sha256(bytes, len, sha);
+    if (v)
         version_disk(rt, v, user, func, sha);
-    }
     v = v ? version_install(rt, user, func, false, v, true) : NULL;
     if (!v)
         return fl_error_set(err, 0, "out of memory");

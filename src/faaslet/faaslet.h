@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aot/aot.h"
 #include "engine/module.h"
 #include "engine/runtime.h"
 #include "sched/sched.h"
@@ -125,6 +126,9 @@ typedef struct fl_runtime_config {
     const char *state_dir;     /* the global state tier persists here (values and
                                 * appended lists: fl_global_mem_open); NULL: in
                                 * memory only, gone with the runtime */
+    fl_tier_choice tier;       /* what runs modules (default FL_TIER_AUTO: machine code
+                                * when the function store's native/ has it, else the
+                                * interpreter; FL_TIER_AOT generates it first) */
 } fl_runtime_config;
 
 /* Fills `c` with the defaults: 2 threads, no limits but the engine's, no
