@@ -133,7 +133,7 @@ $(SDK_LIB): $(SDK_OBJ)
 $(BUILD)/unit-tests: $(TEST_OBJ) $(LIB) $(BUILD)/obj/src/cli/files.o
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/obj/src/cli/files.o $(LIB) $(LDLIBS) -lcriterion
 
-unit: deps $(BUILD)/unit-tests
+unit: deps $(BUILD)/unit-tests $(CODEGEN)
 	@echo "unit: linear memory $(if $(filter 1,$(SANITIZE)),bounds-checked (FL_MEMORY_GUARDED=0): the guard-page tests are not built,guarded: the guard-page tests included)"
 	$(BUILD)/unit-tests --jobs 2
 
