@@ -137,19 +137,25 @@ unit: deps $(BUILD)/unit-tests $(CODEGEN)
 	@echo "unit: linear memory $(if $(filter 1,$(SANITIZE)),bounds-checked (FL_MEMORY_GUARDED=0): the guard-page tests are not built,guarded: the guard-page tests included)"
 	$(BUILD)/unit-tests --jobs 2
 
-spec: deps $(FAASLET)
+spec: deps $(FAASLET) $(CODEGEN)
 	@sh scripts/spec.sh $(FAASLET) $(BUILD)/spec
 
 sdktest: deps $(FAASLET)
 	@sh tests/sdk/check.sh $(FAASLET)
 
 # WASI preview1 programs under faaslet and node:wasi, sandbox escapes included
-wasitest: deps $(FAASLET)
-	@sh tests/wasi/run.sh $(FAASLET) $(BUILD)/wasitest
+wasitest: deps $(FAASLET) $(CODEGEN)
+	@FAASLET_TIER=interp sh tests/wasi/run.sh $(FAASLET) $(BUILD)/wasitest
+	@echo "wasitest: again on machine code"
+	@rm -rf $(BUILD)/wasitest-aot/home
+	@FAASLET_TIER=aot FAASLET_HOME=$(abspath $(BUILD))/wasitest-aot/home \
+	    sh tests/wasi/run.sh $(FAASLET) $(BUILD)/wasitest-aot
 
 # faaslet run end to end: func/ and tests/func/ through the executor
 functest: deps $(FAASLET) python
-	@sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
+	@FAASLET_TIER=interp sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
+	@echo "functest: again on machine code"
+	@FAASLET_TIER=aot sh tests/func/run.sh $(FAASLET) $(BUILD)/functest-aot
 
 # Functions written as Faasm's demos are (tests/faasm/*.c, *.cpp), built
 # with faaslet cc's defaults only, and the cases of tests/faasm/*.cases

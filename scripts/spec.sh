@@ -6,7 +6,8 @@
 # A .wast that wast2json cannot convert fails the run (status 1, before any
 # test runs); otherwise the exit status is the runner's.  FAASLET_SPEC_DIR
 # overrides where the .wast files are; extra runner options (e.g. -v) can be
-# passed in FAASLET_SPEC_FLAGS.
+# passed in FAASLET_SPEC_FLAGS.  Runs on the interpreter and on machine code
+# (FAASLET_SPEC_TIERS="interp aot"); the status is 1 when either failed.
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -65,7 +66,13 @@ if [ "$failed" -ne 0 ]; then
     exit 1
 fi
 
-set +e
-# shellcheck disable=SC2086
-"$faaslet" spec-test --allow "$allow" ${FAASLET_SPEC_FLAGS:-} $jsons
-exit $?
+# every tier: the interpreter, then machine code (generated once per
+# module into OUTDIR/native, kept across runs); FAASLET_SPEC_TIERS picks
+status=0
+for tier in ${FAASLET_SPEC_TIERS:-interp aot}; do
+    echo "spec.sh: tier $tier"
+    # shellcheck disable=SC2086
+    "$faaslet" spec-test --tier "$tier" --cache "$outdir/native" --allow "$allow" \
+        ${FAASLET_SPEC_FLAGS:-} $jsons || status=1
+done
+exit $status

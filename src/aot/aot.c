@@ -169,16 +169,19 @@ static void aot_release(fl_module *m) {
     m->tier_data = NULL;
 }
 
-/* The lowest stack address generated code may use: what fl_invoke keeps
- * for a host call below it (budget.h) stays free. */
+/* The lowest stack address generated code may use: half of what
+ * fl_invoke keeps free (budget.h) stays free below it, for the host
+ * functions it calls (the deepest seen takes 15 KiB); being half, a
+ * host->guest re-entry loop meets fl_invoke's own check first, and ends
+ * with its words ("host->guest calls nested too deeply"). */
 static uintptr_t stack_limit(void) {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     size_t left = fl_cstack_left();
     if (left > ((size_t)1 << 30)) /* unknown: assume the smallest common stack */
         left = (size_t)1 << 20;
-    if (left < FL_CSTACK_ENTRY_RESERVE)
+    if (left < FL_CSTACK_ENTRY_RESERVE / 2)
         return here;
-    return here - left + FL_CSTACK_ENTRY_RESERVE;
+    return here - left + FL_CSTACK_ENTRY_RESERVE / 2;
 }
 
 static fl_trap aot_call(fl_exec *ex, fl_funcinst *f, const fl_value *args, fl_value *results) {
