@@ -174,8 +174,12 @@ pytest: deps $(FAASLET) python
 
 # The security and limit cases (../shared/security-cases and tests/security/
 # cases/): each attack built, run and its outcome asserted, with a table
-securitytest: deps $(FAASLET)
-	@SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest
+securitytest: deps $(FAASLET) $(CODEGEN)
+	@FAASLET_TIER=interp SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest
+	@echo "securitytest: again on machine code"
+	@rm -rf $(BUILD)/securitytest-aot/home
+	@FAASLET_TIER=aot FAASLET_HOME=$(abspath $(BUILD))/securitytest-aot/home \
+	    SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest-aot
 
 test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec
 

@@ -428,6 +428,10 @@ int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], con
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return fl_error_set(err, 0, "waiting for faaslet-codegen: %s", strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == FL_AOT_EXIT_LIMIT) {
+        fl_error_set(err, 0, "%.190s", last);
+        return -2;
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return fl_error_set(err, 0, "code generation failed (%s %d)%s%.150s",
                             WIFEXITED(status) ? "exit status" : "signal",
@@ -478,7 +482,23 @@ static int generate_checked(const uint8_t *bytes, size_t len, const uint8_t key[
                             FL_SIMD_UNSUPPORTED ": a v128 or 0xFD instruction at byte 0x%zx", simd_at);
     if (fl_durable_make_dirs(dir, 0755) < 0)
         return fl_error_set(err, 0, "cannot make %s: %s", dir, strerror(errno));
-    return fl_aot_generate(bytes, len, key, path, progress, err);
+    /* a module past the generator's limits is remembered as such
+     * (PATH.limit holds why), not tried again on every load */
+    char limit[PATH_MAX + 8];
+    snprintf(limit, sizeof limit, "%s.limit", path);
+    int fd = open(limit, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char why[190] = "";
+        ssize_t n = read(fd, why, sizeof why - 1);
+        close(fd);
+        why[n > 0 ? n : 0] = '\0';
+        fl_error_set(err, 0, "%s", why);
+        return -2;
+    }
+    int rc = fl_aot_generate(bytes, len, key, path, progress, err);
+    if (rc == -2)
+        fl_durable_replace(limit, (const uint8_t *)err->message, strlen(err->message), 0644, 0755);
+    return rc;
 }
 
 int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
@@ -493,8 +513,9 @@ int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const ch
         fl_aot_close(c);
         return 1;
     }
-    if (generate_checked(bytes, len, key, dir, path, NULL, progress, err) < 0)
-        return -1;
+    int rc = generate_checked(bytes, len, key, dir, path, NULL, progress, err);
+    if (rc < 0)
+        return rc;
     c = fl_aot_open(path, key, err);
     if (!c)
         return -1;
@@ -521,11 +542,13 @@ fl_module *fl_aot_module_load(const uint8_t *bytes, size_t len, const uint8_t *s
         fl_error why = {0};
         c = fl_aot_open(path, key, &why);
         if (!c && choice == FL_TIER_AOT) {
-            if (generate_checked(bytes, len, key, dir, path, &o, false, err) < 0)
+            int rc = generate_checked(bytes, len, key, dir, path, &o, false, err);
+            if (rc == -1)
                 goto fail;
             o.trusted = true; /* these very bytes validated just now */
-            if (!(c = fl_aot_open(path, key, err)))
+            if (rc == 0 && !(c = fl_aot_open(path, key, err)))
                 goto fail;
+            /* rc -2: past the generator's limits, interpreted */
         }
     }
     if (c) {

@@ -53,21 +53,27 @@ fl_aot_code *fl_aot_open(const char *path, const uint8_t key[32], fl_error *err)
 /* Drops the caller's reference. */
 void fl_aot_close(fl_aot_code *c);
 
+/* faaslet-codegen's exit status for a module past its limits. */
+#define FL_AOT_EXIT_LIMIT 3
+
 /* Runs faaslet-codegen on bytes[0..len) and writes `path` for `key`
  * (progress on the terminal when asked).  The program is found beside the
- * running binary, or at $FAASLET_CODEGEN.  0, or -1 with err filled. */
+ * running binary, or at $FAASLET_CODEGEN.  0, or -1 with err filled, or
+ * -2 (err filled) when the module passes a limit of the generator. */
 int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], const char *path,
                     bool progress, fl_error *err);
 
 /* Makes sure cache folder `dir` holds machine code for bytes[0..len)
  * (SHA-256 `sha`, NULL: computed): validates and generates it when it
  * does not (progress on stderr when asked).  1 when it was there, 0 when
- * generated now, -1 with err filled. */
+ * generated now, -1 with err filled (-2: past the generator's limits). */
 int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
                   bool progress, fl_error *err);
 
 /* fl_module_load_opts with the tier `choice` asks for, machine code from
- * (and generated into) cache folder `dir` (NULL: the interpreter).  `sha`
+ * (and generated into) cache folder `dir` (NULL: the interpreter).  A
+ * module past the generator's limits runs on the interpreter even when
+ * `choice` is FL_TIER_AOT.  `sha`
  * is the SHA-256 of the bytes (NULL: computed).  A module generated for
  * is validated here first: its errors are the validator's.  *used_aot
  * (may be NULL) says what runs. */

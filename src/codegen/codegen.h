@@ -28,7 +28,10 @@ typedef struct fl_codegen_opts {
 
 /* Generates machine code for validated module m.  Returns 0, or -1 with
  * err filled (a feature codegen does not handle, LLVM or the linker
- * failed); nothing is left at out_path then. */
+ * failed), or FL_CODEGEN_LIMIT when the module passes one of the
+ * generator's limits (it runs on the interpreter); nothing is left at
+ * out_path then. */
+#define FL_CODEGEN_LIMIT (-2)
 int fl_codegen(const fl_module *m, const fl_codegen_opts *opts, fl_error *err);
 
 #endif

@@ -26,7 +26,15 @@ typedef struct cg_module {
     unsigned md_invariant;   /* kind id of !invariant.load */
     LLVMValueRef empty_md;
     bool bounds_checked;     /* explicit bounds checks (FL_MEMORY_GUARDED=0) */
+    uint64_t *switch_cases;  /* br_table targets in the whole module so far (atomic) */
+    bool *over_limit;        /* set when the module passes a limit of the generator */
 } cg_module;
+
+/* br_table targets a module may have in all: each becomes a switch case,
+ * and LLVM's time and memory grow far faster than the interpreter's with
+ * them (1000 tables of 65,520 took 40 s and 3.4 GB).  Past it the module
+ * is left to the interpreter. */
+#define CG_MAX_SWITCH_CASES (1u << 20)
 
 /* Fills the partition's types and declarations.  Returns 0 or -1. */
 int cg_module_init(cg_module *cg, const fl_module *m, LLVMContextRef ctx, const char *name);

@@ -46,6 +46,8 @@ typedef struct job {
     atomic_uint next_part;
     atomic_uint funcs_done;
     atomic_int failed;
+    uint64_t switch_cases;   /* br_table targets so far (cg_module.switch_cases) */
+    bool over_limit;
     pthread_mutex_t lock;    /* err and the progress line */
     fl_error *err;
     char cpu[64];
@@ -92,6 +94,8 @@ static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
         fail(j, "%s", "out of memory");
         goto out;
     }
+    cg.switch_cases = &j->switch_cases;
+    cg.over_limit = &j->over_limit;
     LLVMSetTarget(cg.mod, j->triple);
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
     LLVMSetModuleDataLayout(cg.mod, td);
@@ -285,8 +289,11 @@ int fl_codegen(const fl_module *m, const fl_codegen_opts *opts, fl_error *err) {
     for (unsigned t = 0; t < nthreads; t++)
         pthread_join(th[t], NULL);
     progress(&j, true);
-    if (atomic_load(&j.failed))
+    if (atomic_load(&j.failed)) {
+        if (j.over_limit)
+            rc = FL_CODEGEN_LIMIT;
         goto out_dir;
+    }
 
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp%ld", opts->out_path, (long)getpid());

@@ -4,13 +4,17 @@
  *     faaslet-codegen [--progress] [--threads N] [-O N] --key HEX IN.wasm|- OUT.so
  *
  * Decodes and validates the module (from stdin with "-"), generates its
- * machine code and writes OUT.so atomically.  faaslet runs it (src/aot):
+ * machine code and writes OUT.so atomically (exit status 0; 1 when it
+ * cannot, FL_AOT_EXIT_LIMIT for a module past the generator's limits,
+ * which then runs interpreted).  Memory and CPU time are capped (16 GiB of
+ * address space, 30 minutes).  faaslet runs it (src/aot):
  * a crash or an abort inside LLVM ends this process, never the runtime.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "aot/aot.h"
@@ -39,6 +43,10 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
+    /* whatever a module makes LLVM do, it does in bounded memory and time */
+    struct rlimit as = {(rlim_t)16 << 30, (rlim_t)16 << 30}, cpu = {1800, 1800};
+    setrlimit(RLIMIT_AS, &as);
+    setrlimit(RLIMIT_CPU, &cpu);
     fl_codegen_opts o = {.opt_level = 2};
     const char *key = NULL, *in = NULL;
     int i = 1;
@@ -86,7 +94,7 @@ int main(int argc, char **argv) {
     fl_module_free(m);
     if (rc < 0) {
         fprintf(stderr, "faaslet-codegen: %s: %s\n", in, err.message);
-        return 1;
+        return rc == FL_CODEGEN_LIMIT ? FL_AOT_EXIT_LIMIT : 1;
     }
     return 0;
 }

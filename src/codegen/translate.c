@@ -955,15 +955,37 @@ static int body(fn *f, const fl_func *fd) {
             break;
         }
         case FL_OP_BR_TABLE: {
-            LLVMValueRef i = pop(f);
-            frame *def = &f->fr[f->nfr - 1 - labels[nlabels]];
-            add_edge(f, def);
-            LLVMValueRef sw = LLVMBuildSwitch(f->b, i, label_bb(def), nlabels);
-            for (uint32_t k = 0; k < nlabels; k++) {
-                frame *fr = &f->fr[f->nfr - 1 - labels[k]];
-                add_edge(f, fr);
-                LLVMAddCase(sw, c32(f, k), label_bb(fr));
+            if (cg->switch_cases &&
+                __atomic_add_fetch(cg->switch_cases, nlabels + 1, __ATOMIC_RELAXED) >
+                    CG_MAX_SWITCH_CASES) {
+                *cg->over_limit = true;
+                fl_error_set(f->err, fl_reader_offset(&r),
+                             "codegen limit: more than %u br_table targets in the module",
+                             CG_MAX_SWITCH_CASES);
+                goto out;
             }
+            /* every case goes to one landing block per distinct label,
+             * which alone feeds the label's phis: a table of T cases to
+             * a block of K results costs T + K, not T x K incoming values */
+            LLVMValueRef i = pop(f);
+            LLVMBasicBlockRef *land = calloc(f->nfr, sizeof *land);
+            uint32_t *order = malloc((nlabels + 1) * sizeof *order), nland = 0;
+            for (uint32_t k = 0; k <= nlabels; k++)
+                if (!land[labels[k]]) {
+                    land[labels[k]] = LLVMAppendBasicBlockInContext(cg->ctx, f->func, "");
+                    order[nland++] = labels[k];
+                }
+            LLVMValueRef sw = LLVMBuildSwitch(f->b, i, land[labels[nlabels]], nlabels);
+            for (uint32_t k = 0; k < nlabels; k++)
+                LLVMAddCase(sw, c32(f, k), land[labels[k]]);
+            for (uint32_t k = 0; k < nland; k++) {
+                frame *fr = &f->fr[f->nfr - 1 - order[k]];
+                LLVMPositionBuilderAtEnd(f->b, land[order[k]]);
+                add_edge(f, fr);
+                LLVMBuildBr(f->b, label_bb(fr));
+            }
+            free(land);
+            free(order);
             set_dead(f);
             break;
         }
