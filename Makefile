@@ -12,6 +12,7 @@
 #   make bench      interpreter vs native on compute kernels
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
+#   make fuzz-diff  both tiers on generated modules, results compared (SECONDS=60)
 #   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60;
 #                   FUZZ=entry: inputs run as functions through the runtime)
 #
@@ -228,7 +229,12 @@ bench-python: deps $(FAASLET) python
 fuzz: deps
 	@sh fuzz/run.sh $(SECONDS) $(FUZZ)
 
+# the interpreter against machine code on generated modules (fuzz/diff.sh)
+.PHONY: fuzz-diff
+fuzz-diff: deps $(FAASLET) $(CODEGEN)
+	@sh fuzz/diff.sh $(SECONDS)
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-fuzz-diff
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -47,6 +47,10 @@ LLVMValueRef cg_func(cg_module *cg, uint32_t def);
  * with err filled (a body the generator does not handle, e.g. SIMD). */
 int cg_translate(cg_module *cg, uint32_t def, fl_error *err);
 
+/* Makes volatile every load of the (mem2reg'd) module whose value nothing
+ * with an effect uses, so that LLVM keeps it and it still traps. */
+void cg_keep_trapping_loads(cg_module *cg);
+
 /* Defines the exported symbols in this partition: fl_aot_info (with `key`
  * and `cpu`), fl_aot_entries and the natives table.  Exactly one partition
  * calls it. */

@@ -127,7 +127,12 @@ static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
     char passes[32];
     snprintf(passes, sizeof passes, "default<O%u>", j->opts->opt_level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(cg.mod, passes, tm, pbo);
+    /* locals into SSA first, so the loads nothing uses can be found */
+    LLVMErrorRef e = LLVMRunPasses(cg.mod, "function(mem2reg)", tm, pbo);
+    if (!e) {
+        cg_keep_trapping_loads(&cg);
+        e = LLVMRunPasses(cg.mod, passes, tm, pbo);
+    }
     LLVMDisposePassBuilderOptions(pbo);
     if (e) {
         char *em = LLVMGetErrorMessage(e);

@@ -15,6 +15,7 @@
 
 #include "codegen/abi.h"
 #include "codegen/codegen_int.h"
+#include "engine/decode.h"
 #include "engine/reader.h"
 
 /* ---- the partition's module ---- */
@@ -642,94 +643,6 @@ static LLVMValueRef global_ptr(fn *f, uint32_t g) {
 
 /* ---- the body ---- */
 
-typedef struct imm {
-    uint32_t a, b;
-    int64_t s;
-    uint64_t bits;
-} imm;
-
-/* Reads the immediates of `op` (validated already: reads cannot fail but
- * are checked anyway).  br_table's labels go to *labels. */
-static int read_imm(fn *f, fl_reader *r, uint32_t op, imm *im, uint32_t **labels, uint32_t *nlabels,
-                    uint32_t *lcap) {
-    fl_error *err = f->err;
-    uint8_t byte;
-    switch (fl_opinfo_table[op].imm) {
-    case IMM_NONE:
-        return 0;
-    case IMM_BLOCKTYPE:
-        return fl_read_sleb(r, 33, &im->s, err);
-    case IMM_LABEL:
-    case IMM_FUNC:
-    case IMM_LOCAL:
-    case IMM_GLOBAL:
-    case IMM_TABLE:
-    case IMM_DATA:
-    case IMM_ELEM:
-        return fl_read_u32(r, &im->a, err);
-    case IMM_BR_TABLE: {
-        uint32_t n;
-        if (fl_read_u32(r, &n, err) < 0)
-            return -1;
-        if (n + 1 > *lcap) {
-            *lcap = n + 1;
-            *labels = realloc(*labels, *lcap * sizeof **labels);
-        }
-        for (uint32_t i = 0; i <= n; i++)
-            if (fl_read_u32(r, &(*labels)[i], err) < 0)
-                return -1;
-        *nlabels = n;
-        return 0;
-    }
-    case IMM_CALL_INDIRECT:
-    case IMM_MEMARG:
-    case IMM_TABLE_INIT:
-    case IMM_TABLE_COPY:
-        if (fl_read_u32(r, &im->a, err) < 0)
-            return -1;
-        return fl_read_u32(r, &im->b, err);
-    case IMM_MEMIDX:
-        return fl_read_u8(r, &byte, err);
-    case IMM_MEMORY_INIT:
-        if (fl_read_u32(r, &im->a, err) < 0)
-            return -1;
-        return fl_read_u8(r, &byte, err);
-    case IMM_MEMORY_COPY:
-        if (fl_read_u8(r, &byte, err) < 0)
-            return -1;
-        return fl_read_u8(r, &byte, err);
-    case IMM_I32: {
-        int32_t v;
-        if (fl_read_s32(r, &v, err) < 0)
-            return -1;
-        im->bits = (uint32_t)v;
-        return 0;
-    }
-    case IMM_I64:
-        if (fl_read_s64(r, &im->s, err) < 0)
-            return -1;
-        im->bits = (uint64_t)im->s;
-        return 0;
-    case IMM_F32: {
-        uint32_t v;
-        if (fl_read_bytes(r, &v, 4, err) < 0)
-            return -1;
-        im->bits = v;
-        return 0;
-    }
-    case IMM_F64:
-        return fl_read_bytes(r, &im->bits, 8, err);
-    case IMM_SELECT_T:
-        if (fl_read_u32(r, &im->a, err) < 0)
-            return -1;
-        return fl_read_u8(r, &byte, err);
-    case IMM_REFTYPE:
-        return fl_read_u8(r, &byte, err);
-    default:
-        return fl_error_set(err, fl_reader_offset(r), "instruction not supported by codegen");
-    }
-}
-
 static void binop(fn *f, LLVMValueRef (*build)(LLVMBuilderRef, LLVMValueRef, LLVMValueRef, const char *)) {
     LLVMValueRef b = pop(f), a = pop(f);
     push(f, build(f->b, a, b, ""));
@@ -852,23 +765,32 @@ static int body(fn *f, const fl_func *fd) {
             fl_error_set(f->err, fl_reader_offset(&r), "unexpected end");
             goto out;
         }
-        uint32_t op = *r.pos++;
-        if (op == 0xfc) {
-            uint32_t sub;
-            if (fl_read_u32(&r, &sub, f->err) < 0)
-                goto out;
-            op = 0x100 + sub;
-        } else if (op == 0xfd) {
-            fl_error_set(f->err, fl_reader_offset(&r), FL_SIMD_UNSUPPORTED ": codegen");
+        fl_instr in;
+        if (fl_read_instr(&r, &in, f->err) < 0)
+            goto out;
+        uint32_t op = in.op;
+        if (op == FL_OP_SIMD) {
+            fl_error_set(f->err, in.offset, FL_SIMD_UNSUPPORTED ": codegen");
             goto out;
         }
-        if (op >= FL_OP_COUNT || !fl_opinfo_table[op].name) {
-            fl_error_set(f->err, fl_reader_offset(&r), "illegal opcode");
-            goto out;
+        struct {
+            uint32_t a, b;
+            int64_t s;
+            uint64_t bits;
+        } im = {in.a, in.b, in.blocktype, in.bits};
+        if (op == FL_OP_BR_TABLE) {
+            /* its labels, then the default (in.a) last */
+            if (in.count + 1 > lcap) {
+                lcap = in.count + 1;
+                labels = realloc(labels, lcap * sizeof *labels);
+            }
+            fl_reader lr = {in.vec, r.pos, r.base};
+            for (uint32_t k = 0; k < in.count; k++)
+                if (fl_read_u32(&lr, &labels[k], f->err) < 0)
+                    goto out;
+            labels[in.count] = in.a;
+            nlabels = in.count;
         }
-        imm im = {0};
-        if (read_imm(f, &r, op, &im, &labels, &nlabels, &lcap) < 0)
-            goto out;
 
         if (f->dead) {
             if (op == FL_OP_BLOCK || op == FL_OP_LOOP || op == FL_OP_IF)
@@ -1415,4 +1337,51 @@ void cg_define_tables(cg_module *cg, const uint8_t key[32], const char *cpu) {
     LLVMSetAlignment(g, 8);
 
     LLVMSetInitializer(cg->rt, LLVMConstNull(LLVMArrayType(cg->ptr, FL_AOT_RT_COUNT)));
+}
+
+/* ---- loads that must stay ----
+ * A wasm load traps when out of bounds even when its value is never used;
+ * LLVM deletes an unused load.  After mem2reg, every load that nothing
+ * with an effect depends on (a store, a call, a terminator: ADCE's roots)
+ * is made volatile, which LLVM keeps; the loads whose values are used stay
+ * free to optimise.  (A value made dead later by algebra, x * 0, is not
+ * seen here.) */
+
+static void mark_live(LLVMValueRef v, LLVMValueRef **work, size_t *n, size_t *cap,
+                      unsigned live_kind, LLVMValueRef live_md) {
+    if (!LLVMIsAInstruction(v) || LLVMGetMetadata(v, live_kind))
+        return;
+    LLVMSetMetadata(v, live_kind, live_md);
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 256;
+        *work = realloc(*work, *cap * sizeof **work);
+    }
+    (*work)[(*n)++] = v;
+}
+
+void cg_keep_trapping_loads(cg_module *cg) {
+    unsigned live_kind = LLVMGetMDKindIDInContext(cg->ctx, "faaslet.live", 12);
+    LLVMValueRef live_md = cg->empty_md;
+    LLVMValueRef *work = NULL;
+    size_t n = 0, cap = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn)) {
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                if (LLVMIsATerminatorInst(i) || LLVMIsAStoreInst(i) || LLVMIsACallInst(i) ||
+                    (LLVMIsALoadInst(i) && LLVMGetVolatile(i)))
+                    mark_live(i, &work, &n, &cap, live_kind, live_md);
+        while (n) {
+            LLVMValueRef i = work[--n];
+            int k = LLVMGetNumOperands(i);
+            for (int j = 0; j < k; j++)
+                mark_live(LLVMGetOperand(i, (unsigned)j), &work, &n, &cap, live_kind, live_md);
+        }
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                if (LLVMIsALoadInst(i) && !LLVMGetMetadata(i, live_kind))
+                    LLVMSetVolatile(i, 1);
+                LLVMSetMetadata(i, live_kind, NULL);
+            }
+    }
+    free(work);
 }

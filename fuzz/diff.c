@@ -1,0 +1,276 @@
+/*
+ * diff.c: differential testing of the two tiers.  Runs one module on the
+ * interpreter and as machine code (generated into CACHE) and compares
+ * everything observable: instantiation's outcome, then for every exported
+ * function called with the same arguments its results (NaNs compared as
+ * NaNs: their bits are not specified), its trap, every call it made to an
+ * imported function (arguments logged), and afterwards the hash of memory
+ * 0 and every global.
+ *
+ *     fuzz-diff MODULE.wasm CACHE
+ *
+ * Exit 0: the same (or nothing comparable: a module the generator does not
+ * take, imports other than functions); 1: a difference, printed; 2: usage
+ * or I/O.  Outcomes that depend on how deep each tier may recurse (call
+ * stack exhausted) or on time (interrupted after 2 s) end the comparison
+ * of that module as inconclusive, not as a difference.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "aot/aot.h"
+#include "engine/module.h"
+#include "engine/runtime.h"
+
+#define LOG_MAX (1 << 16)
+
+typedef struct side {
+    char log[LOG_MAX];
+    size_t len;
+} side;
+
+static void logf_(side *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(side *s, const char *fmt, ...) {
+    if (s->len >= LOG_MAX - 256)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    s->len += (size_t)vsnprintf(s->log + s->len, LOG_MAX - s->len, fmt, ap);
+    va_end(ap);
+}
+
+static void log_value(side *s, uint8_t t, fl_value v) {
+    switch (t) {
+    case FL_I32:
+        logf_(s, " i32:%" PRIu32, v.i32);
+        break;
+    case FL_I64:
+        logf_(s, " i64:%" PRIu64, v.i64);
+        break;
+    case FL_F32:
+        if (isnan(v.f32))
+            logf_(s, " f32:nan");
+        else
+            logf_(s, " f32:%08" PRIx32, v.i32);
+        break;
+    case FL_F64:
+        if (isnan(v.f64))
+            logf_(s, " f64:nan");
+        else
+            logf_(s, " f64:%016" PRIx64, v.i64);
+        break;
+    default:
+        logf_(s, " ref:%s", v.ref ? "non-null" : "null");
+    }
+}
+
+typedef struct import_ctx {
+    side *s;
+    const fl_import *imp;
+    const fl_functype *t;
+} import_ctx;
+
+/* Every imported function logs its arguments and returns zeros. */
+static fl_trap imported(fl_host_call *call, fl_value *v) {
+    import_ctx *c = call->data;
+    logf_(c->s, "  import %s.%s", c->imp->module, c->imp->name);
+    for (uint32_t i = 0; i < c->t->nparams; i++)
+        log_value(c->s, c->t->params[i], v[i]);
+    logf_(c->s, "\n");
+    for (uint32_t i = 0; i < c->t->nresults; i++)
+        v[i].i64 = 0;
+    return FL_TRAP_NONE;
+}
+
+typedef struct watch {
+    fl_exec *ex;
+    volatile int done;
+} watch;
+
+static void *watchdog(void *arg) {
+    watch *w = arg;
+    for (int i = 0; i < 200 && !w->done; i++)
+        usleep(10000);
+    if (!w->done)
+        w->ex->interrupt = 1;
+    return NULL;
+}
+
+/* Arguments for call number k: a few edge values, the same on both sides. */
+static fl_value arg(uint8_t t, uint32_t k, uint32_t i) {
+    static const uint64_t ints[] = {0, 1, 2, 0xffffffffu, 0x80000000u, 7, 0xffffffffffffffffull, 100};
+    static const double floats[] = {0.0, 1.5, -2.25, 1e10, -0.0, 3.0, NAN, INFINITY};
+    fl_value v = {.i64 = 0};
+    uint32_t n = (k * 3 + i) % 8;
+    switch (t) {
+    case FL_I32:
+        v.i32 = (uint32_t)ints[n];
+        break;
+    case FL_I64:
+        v.i64 = ints[n];
+        break;
+    case FL_F32:
+        v.f32 = (float)floats[n];
+        break;
+    case FL_F64:
+        v.f64 = floats[n];
+        break;
+    }
+    return v;
+}
+
+static bool inconclusive;
+
+/* Runs the module on one tier, writing what it observes into s.
+ * Returns -1 when it cannot be run as asked (no machine code). */
+static int run_side(const uint8_t *bytes, size_t len, const char *cache, bool aot, side *s) {
+    fl_error err = {0};
+    bool used = false;
+    fl_module *m = fl_aot_module_load(bytes, len, NULL, cache, aot ? FL_TIER_AOT : FL_TIER_INTERP,
+                                      NULL, &used, &err);
+    if (!m || used != aot) {
+        if (getenv("FUZZ_DIFF_VERBOSE"))
+            fprintf(stderr, "%s: %s\n", aot ? "machine code" : "interpreter",
+                    m ? "not generated" : err.message);
+        fl_module_free(m);
+        return -1;
+    }
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].kind != FL_EXTERN_FUNC) {
+            fl_module_free(m);
+            return -1;
+        }
+    fl_store_limits lim = {.max_memory_pages = 1024};
+    fl_store *st = fl_store_new(&lim);
+    fl_linker *l = fl_linker_new(st);
+    fl_exec *ex = fl_exec_new(0);
+    fl_host_def *defs = calloc(m->nimports + 1, sizeof *defs);
+    import_ctx *ctx = calloc(m->nimports + 1, sizeof *ctx);
+    char (*sigs)[64] = calloc(m->nimports + 1, sizeof *sigs);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const fl_functype *t = &m->types[m->imports[i].desc.func_type];
+        static const char letter[256] = {[FL_I32] = 'i', [FL_I64] = 'I', [FL_F32] = 'f',
+                                         [FL_F64] = 'F', [FL_FUNCREF] = 'r', [FL_EXTERNREF] = 'e'};
+        size_t k = 0;
+        for (uint32_t j = 0; j < t->nparams && k < 60; j++)
+            sigs[i][k++] = letter[t->params[j]];
+        sigs[i][k++] = ':';
+        for (uint32_t j = 0; j < t->nresults && k < 62; j++)
+            sigs[i][k++] = letter[t->results[j]];
+        ctx[i] = (import_ctx){s, &m->imports[i], t};
+        defs[i] = (fl_host_def){m->imports[i].module, m->imports[i].name, sigs[i], imported, &ctx[i]};
+    }
+    fl_linker_define_host(l, defs, m->nimports);
+
+    watch w = {ex, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, watchdog, &w);
+    fl_instance *inst = NULL;
+    fl_inst_status is = fl_instantiate(st, m, l, ex, &inst, &err);
+    logf_(s, "instantiate: %d\n", (int)is);
+    for (uint32_t e = 0; is == FL_INST_OK && e < m->nexports && !inconclusive; e++) {
+        const fl_export *x = &m->exports[e];
+        if (x->kind != FL_EXTERN_FUNC)
+            continue;
+        fl_funcinst *f = inst->funcs[x->index];
+        const fl_functype *t = f->type;
+        for (uint32_t k = 0; k < 2; k++) {
+            size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+            fl_value *v = calloc(n + 1, sizeof *v);
+            for (uint32_t i = 0; i < t->nparams; i++)
+                v[i] = arg(t->params[i], k, i);
+            logf_(s, "call %s #%u\n", x->name, k);
+            fl_trap trap = fl_invoke(ex, f, v, t->nparams, v, t->nresults);
+            if (trap == FL_TRAP_STACK_EXHAUSTED || trap == FL_TRAP_INTERRUPTED) {
+                inconclusive = true; /* depth and time differ between tiers */
+                free(v);
+                break;
+            }
+            logf_(s, "  -> %s", trap ? fl_trap_message(trap) : "ok");
+            for (uint32_t i = 0; !trap && i < t->nresults; i++)
+                log_value(s, t->results[i], v[i]);
+            logf_(s, "\n");
+            free(v);
+        }
+    }
+    w.done = 1;
+    pthread_join(th, NULL);
+    if (inst && !inconclusive) {
+        if (inst->module->nimported_memories + inst->module->nmemories) {
+            fl_memory *mem = inst->memories[0];
+            logf_(s, "memory: %u pages, xxh3 %016" PRIx64 "\n", mem->pages,
+                  XXH3_64bits(mem->base, mem->size));
+        }
+        uint32_t ng = fl_module_total_globals(m);
+        for (uint32_t g = 0; g < ng; g++) {
+            logf_(s, "global %u:", g);
+            log_value(s, inst->globals[g]->type.valtype, inst->globals[g]->value);
+            logf_(s, "\n");
+        }
+    }
+    fl_exec_free(ex);
+    fl_linker_free(l);
+    fl_store_free(st);
+    fl_module_free(m);
+    free(defs);
+    free(ctx);
+    free(sigs);
+    return 0;
+}
+
+static uint8_t *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: fuzz-diff MODULE.wasm CACHE\n");
+        return 2;
+    }
+    size_t len;
+    uint8_t *bytes = read_file(argv[1], &len);
+    if (!bytes) {
+        perror(argv[1]);
+        return 2;
+    }
+    static side interp, aot;
+    if (run_side(bytes, len, argv[2], false, &interp) < 0 ||
+        run_side(bytes, len, argv[2], true, &aot) < 0) {
+        printf("skipped (not comparable)\n");
+        free(bytes);
+        return 0;
+    }
+    free(bytes);
+    if (inconclusive) {
+        printf("inconclusive (call stack exhausted or interrupted)\n");
+        return 0;
+    }
+    if (interp.len != aot.len || memcmp(interp.log, aot.log, interp.len) != 0) {
+        printf("DIFFERENCE in %s\n--- interpreter\n%s--- machine code\n%s", argv[1], interp.log,
+               aot.log);
+        return 1;
+    }
+    printf("same (%zu bytes observed)\n", interp.len);
+    return 0;
+}

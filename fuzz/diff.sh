@@ -1,0 +1,49 @@
+#!/bin/sh
+# fuzz/diff.sh SECONDS: differential testing of the two tiers for SECONDS.
+# binaryen's wasm-opt -ttf turns random bytes into valid modules (no SIMD,
+# which the tiers do not run yet); fuzz/diff.c runs each on the
+# interpreter and as machine code and compares results, traps, calls to
+# imports, memory and globals.  A module that differs is kept in
+# build-fuzz-diff/diffs/ and the run fails; the summary counts modules
+# compared, inconclusive (stack depth or time) and skipped.
+set -eu
+
+SECONDS_=${1:-60}
+cd "$(dirname "$0")/.."
+OUT=build-fuzz-diff
+LIB=build/libfaaslet.a
+[ -f "$LIB" ] && [ -x build/faaslet-codegen ] || { echo "fuzz-diff: build first (make)" >&2; exit 2; }
+mkdir -p "$OUT/diffs" "$OUT/work"
+clang-19 -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -D_GNU_SOURCE -pthread fuzz/diff.c \
+    "$LIB" -lcjson -lxxhash -lcrypto -lm -lpthread -o "$OUT/fuzz-diff"
+# the cache is per run: thousands of modules, each used once
+rm -rf "$OUT/cache"
+export FAASLET_CODEGEN=$(pwd)/build/faaslet-codegen
+
+FEATURES="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-multivalue --enable-mutable-globals"
+end=$(($(date +%s) + SECONDS_))
+n=0 same=0 inconclusive=0 skipped=0 diffs=0
+while [ "$(date +%s)" -lt "$end" ]; do
+    n=$((n + 1))
+    size=$(( (n * 7919) % 6000 + 200 ))
+    head -c "$size" /dev/urandom >"$OUT/work/in.dat"
+    # shellcheck disable=SC2086
+    if ! wasm-opt -ttf $FEATURES "$OUT/work/in.dat" -o "$OUT/work/m.wasm" 2>/dev/null; then
+        skipped=$((skipped + 1))
+        continue
+    fi
+    out=$("$OUT/fuzz-diff" "$OUT/work/m.wasm" "$OUT/cache") && rc=0 || rc=$?
+    case "$out" in
+    same*) same=$((same + 1)) ;;
+    inconclusive*) inconclusive=$((inconclusive + 1)) ;;
+    skipped*) skipped=$((skipped + 1)) ;;
+    *)
+        diffs=$((diffs + 1))
+        cp "$OUT/work/m.wasm" "$OUT/diffs/diff-$n.wasm"
+        printf '%s\n' "$out" | head -40 >&2
+        echo "fuzz-diff: kept as $OUT/diffs/diff-$n.wasm (exit $rc)" >&2 ;;
+    esac
+    rm -rf "$OUT/cache"
+done
+echo "fuzz-diff: $n modules in ${SECONDS_} s: $same the same on both tiers, $inconclusive inconclusive, $skipped skipped, $diffs different"
+[ "$diffs" -eq 0 ]
