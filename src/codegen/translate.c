@@ -952,9 +952,15 @@ static int body(fn *f, const fl_func *fd) {
             push(f, LLVMBuildLoad2(f->b, ltype(cg, gt.valtype), global_ptr(f, im.a), ""));
             break;
         }
-        case FL_OP_GLOBAL_SET:
-            LLVMBuildStore(f->b, pop(f), global_ptr(f, im.a));
+        case FL_OP_GLOBAL_SET: {
+            LLVMValueRef st = LLVMBuildStore(f->b, pop(f), global_ptr(f, im.a));
+            /* the C stack pointer is written when wasm writes it, not left
+             * to a later store: a trap reads it to tell a stack overflow
+             * (src/faaslet) */
+            if (m->has_stack_pointer && im.a == m->stack_pointer)
+                LLVMSetVolatile(st, 1);
             break;
+        }
         case FL_OP_TABLE_GET: {
             LLVMValueRef i = pop(f);
             LLVMValueRef tab = table_ptr(f, im.a);
