@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 OUT=build-fuzz-diff
 LIB=build/libfaaslet.a
 [ -f "$LIB" ] && [ -x build/faaslet-codegen ] || { echo "fuzz-diff: build first (make)" >&2; exit 2; }
+# binaryen only here: with wasm-opt in PATH, clang runs it after linking and
+# drops the name section faaslet cc's functions need (stack overflow reports)
+command -v wasm-opt >/dev/null 2>&1 || apt-get install -y binaryen >/dev/null
 mkdir -p "$OUT/diffs" "$OUT/work"
 clang-19 -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -D_GNU_SOURCE -pthread fuzz/diff.c \
     "$LIB" -lcjson -lxxhash -lcrypto -lm -lpthread -o "$OUT/fuzz-diff"

@@ -379,7 +379,7 @@ int fl_cli_cc(int argc, char **argv) {
     if (!driver || !*driver)
         driver = s.cxx ? CXX_DEFAULT : CC_DEFAULT;
 
-    size_t cap = (size_t)argc + 17 + COUNT(DEFINES) + COUNT(LINK_OPTS) + COUNT(LINK_LIBS);
+    size_t cap = (size_t)argc + 16 + COUNT(DEFINES) + COUNT(LINK_OPTS) + COUNT(LINK_LIBS);
     const char **av = calloc(cap, sizeof *av);
     char *inc = malloc(strlen(sdk) + 9), *pinc = malloc(strlen(posix) + 9);
     int rc = 1;
@@ -394,10 +394,6 @@ int fl_cli_cc(int argc, char **argv) {
     size_t n = 0;
     av[n++] = driver;
     av[n++] = CC_TARGET;
-    /* clang runs binaryen's wasm-opt after linking when it finds one in
-     * PATH, which drops the name section (how a trap tells a stack
-     * overflow): the same output whatever else is installed */
-    av[n++] = "--no-wasm-opt";
     av[n++] = "-nostdlibinc";
     av[n++] = inc;
     av[n++] = pinc;
