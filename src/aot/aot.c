@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -351,7 +354,7 @@ static int codegen_program(char *buf, size_t size) {
 }
 
 int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], const char *path,
-                    bool progress, fl_error *err) {
+                    bool progress, const volatile int *cancel, fl_error *err) {
     char prog[PATH_MAX], hex[65];
     if (codegen_program(prog, sizeof prog) < 0)
         return fl_error_set(err, 0, "cannot find faaslet-codegen");
@@ -400,10 +403,26 @@ int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], con
         close(errpipe[1]);
     char msg[512] = "";
     size_t got = 0;
+    bool cancelled = false;
     if (rc == 0 && errpipe[0] >= 0) {
-        char buf[512];
-        ssize_t r;
-        while ((r = read(errpipe[0], buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR)) {
+        /* read until EOF, looking at `cancel` between reads */
+        for (;;) {
+            if (cancel && *cancel) {
+                cancelled = true;
+                break;
+            }
+            struct pollfd pfd = {.fd = errpipe[0], .events = POLLIN};
+            int pr = poll(&pfd, 1, cancel ? 100 : -1);
+            if (pr < 0 && errno != EINTR)
+                break;
+            if (pr <= 0)
+                continue;
+            char buf[512];
+            ssize_t r = read(errpipe[0], buf, sizeof buf);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
             /* keep the last bytes */
             for (ssize_t k = 0; k < r; k++) {
                 if (got == sizeof msg - 1) {
@@ -425,9 +444,21 @@ int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], con
     if (!strncmp(last, "faaslet-codegen: -: ", 20))
         last += 20;
     int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
+    for (;;) {
+        if (cancelled || (cancel && *cancel)) {
+            cancelled = true;
+            kill(pid, SIGKILL);
+        }
+        pid_t w = waitpid(pid, &status, cancel && !cancelled ? WNOHANG : 0);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR)
             return fl_error_set(err, 0, "waiting for faaslet-codegen: %s", strerror(errno));
+        if (w == 0)
+            nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+    }
+    if (cancelled)
+        return fl_error_set(err, 0, "code generation cancelled");
     if (WIFEXITED(status) && WEXITSTATUS(status) == FL_AOT_EXIT_LIMIT) {
         fl_error_set(err, 0, "%.190s", last);
         return -2;
@@ -495,14 +526,14 @@ static int generate_checked(const uint8_t *bytes, size_t len, const uint8_t key[
         fl_error_set(err, 0, "%s", why);
         return -2;
     }
-    int rc = fl_aot_generate(bytes, len, key, path, progress, err);
+    int rc = fl_aot_generate(bytes, len, key, path, progress, opts ? opts->interrupt : NULL, err);
     if (rc == -2)
         fl_durable_replace(limit, (const uint8_t *)err->message, strlen(err->message), 0644, 0755);
     return rc;
 }
 
 int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
-                  bool progress, fl_error *err) {
+                  bool progress, const volatile int *cancel, fl_error *err) {
     uint8_t key[32];
     char path[PATH_MAX];
     if (cache_path(bytes, len, sha, dir, key, path, err) < 0)
@@ -513,7 +544,8 @@ int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const ch
         fl_aot_close(c);
         return 1;
     }
-    int rc = generate_checked(bytes, len, key, dir, path, NULL, progress, err);
+    fl_load_opts o = {.interrupt = cancel};
+    int rc = generate_checked(bytes, len, key, dir, path, &o, progress, err);
     if (rc < 0)
         return rc;
     c = fl_aot_open(path, key, err);

@@ -58,17 +58,19 @@ void fl_aot_close(fl_aot_code *c);
 
 /* Runs faaslet-codegen on bytes[0..len) and writes `path` for `key`
  * (progress on the terminal when asked).  The program is found beside the
- * running binary, or at $FAASLET_CODEGEN.  0, or -1 with err filled, or
- * -2 (err filled) when the module passes a limit of the generator. */
+ * running binary, or at $FAASLET_CODEGEN.  A non-zero *cancel (cancel may
+ * be NULL) kills it within 100 ms.  0, or -1 with err filled, or -2 (err
+ * filled) when the module passes a limit of the generator. */
 int fl_aot_generate(const uint8_t *bytes, size_t len, const uint8_t key[32], const char *path,
-                    bool progress, fl_error *err);
+                    bool progress, const volatile int *cancel, fl_error *err);
 
 /* Makes sure cache folder `dir` holds machine code for bytes[0..len)
  * (SHA-256 `sha`, NULL: computed): validates and generates it when it
- * does not (progress on stderr when asked).  1 when it was there, 0 when
+ * does not (progress on stderr when asked; cancel as for fl_aot_generate,
+ * may be NULL).  1 when it was there, 0 when
  * generated now, -1 with err filled (-2: past the generator's limits). */
 int fl_aot_ensure(const uint8_t *bytes, size_t len, const uint8_t *sha, const char *dir,
-                  bool progress, fl_error *err);
+                  bool progress, const volatile int *cancel, fl_error *err);
 
 /* fl_module_load_opts with the tier `choice` asks for, machine code from
  * (and generated into) cache folder `dir` (NULL: the interpreter).  A

@@ -56,7 +56,7 @@ int fl_cli_codegen_bytes(const char *what, const uint8_t *bytes, size_t len, con
     }
     fl_error err = {0};
     double t0 = now();
-    int got = fl_aot_ensure(bytes, len, NULL, dir, isatty(2), &err);
+    int got = fl_aot_ensure(bytes, len, NULL, dir, isatty(2), NULL, &err);
     if (got < 0) {
         fprintf(stderr, "faaslet codegen: %s: %s\n", what, err.message);
         return 1;

@@ -30,6 +30,7 @@
 #include "faaslet/call_tmp.h"
 #include "faaslet/faaslet.h"
 #include "faaslet/snapshot_key.h"
+#include "faaslet/tierup.h"
 #include "store/durable.h"
 #include "host/host.h"
 
@@ -57,9 +58,16 @@ typedef struct fn_version {
     char *snap_path;       /* where its snapshot is kept on disk (NULL: nowhere) */
     uint8_t key[FL_SNAPSHOT_KEY_LEN]; /* ... and under which key */
     atomic_bool retired;   /* replaced: found no more, its Faaslets not pooled again */
+    uint8_t sha[FL_SNAPSHOT_KEY_LEN]; /* C functions: the SHA-256 of the module's bytes */
     faaslet *idle_head, *idle_tail; /* idle warm Faaslets, most recently used first */
     unsigned nidle;
 } fn_version;
+
+/* A module kept until the runtime is freed. */
+typedef struct retired_module {
+    fl_module *module;
+    struct retired_module *next;
+} retired_module;
 
 /* user/func (and whether it is a Python function) -> its current version. */
 typedef struct fn_entry {
@@ -96,8 +104,11 @@ struct fl_runtime {
     atomic_uint_fast64_t idle_bytes;   /* estimated cost of every idle Faaslet */
     struct {
         atomic_uint_fast64_t built, restored, reused, pooled, evicted;
-        atomic_uint_fast64_t disk_loaded, disk_refused, disk_saved;
+        atomic_uint_fast64_t disk_loaded, disk_refused, disk_saved, tiered_up;
     } stats;
+    fl__tierup *tierup;                /* background code generation (NULL: none) */
+    retired_module *py_retired;        /* Python runtimes replaced by machine code: kept
+                                        * while their last Faaslets may run (until freed) */
     char tmp_parent[PATH_MAX]; /* where Faaslets' private /tmp folders are made */
     pthread_mutex_t tmp_lock;
     fl__call_tmp spare_tmp[TMP_SPARES]; /* empty folders freed Faaslets left */
@@ -419,6 +430,13 @@ static fl_module *load_checked(fl_runtime *rt, const uint8_t *bytes, size_t n,
     return m;
 }
 
+/* Whether module `m`, loaded from a store with cache folder `native`, is
+ * interpreted for want of machine code that a background generation could
+ * give it (--tier auto, in a runtime that generates). */
+static bool wants_tierup(const fl_runtime *rt, const fl_module *m, const char *native) {
+    return rt->tierup && native && rt->cfg.tier == FL_TIER_AUTO && m->tier != &fl_aot_tier;
+}
+
 /* The environment every guest sees (FAASM_ENV less what the config sets,
  * then the config's) into envp[0..NFAASM_ENV + envc); returns the count. */
 static size_t guest_env(const fl_runtime_config *c, const char **envp) {
@@ -524,9 +542,13 @@ static fn_version *version_get(fl_runtime *rt, const char *user, const char *fun
         free(bytes);
         return NULL;
     }
+    if (wants_tierup(rt, loaded, native))
+        fl__tierup_request(rt->tierup, bytes, n, sha, native, user, func, false);
     v = version_new(loaded, loaded, false, NULL);
-    if (v)
+    if (v) {
+        memcpy(v->sha, sha, sizeof sha);
         version_disk(rt, v, user, func, sha);
+    }
     free(bytes);
     v = v ? version_install(rt, user, func, false, v, false) : NULL;
     if (!v)
@@ -625,6 +647,8 @@ static const fl_module *python_module(fl_runtime *rt, const volatile int *cancel
     fl_module *loaded = load_checked(rt, bytes, n, sha, true, native, cancel, path, msg, len);
     if (!loaded)
         return NULL;
+    if (wants_tierup(rt, loaded, native)) /* the module holds the mapping: bytes still there */
+        fl__tierup_request(rt->tierup, bytes, n, sha, native, NULL, NULL, true);
     pthread_mutex_lock(&rt->py_lock);
     if (!atomic_load(&rt->py_module)) {
         memcpy(rt->py_sha, sha, sizeof sha);
@@ -700,9 +724,13 @@ int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
         fl_module_free(m);
         return -2;
     }
+    if (wants_tierup(rt, m, has_native ? native : NULL))
+        fl__tierup_request(rt->tierup, bytes, len, sha, native, user, func, false);
     fn_version *v = version_new(m, m, false, NULL);
-    if (v)
+    if (v) {
+        memcpy(v->sha, sha, sizeof sha);
         version_disk(rt, v, user, func, sha);
+    }
     v = v ? version_install(rt, user, func, false, v, true) : NULL;
     if (!v)
         return fl_error_set(err, 0, "out of memory");
@@ -1611,6 +1639,99 @@ void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st) {
     st->disk_loaded = atomic_load(&rt->stats.disk_loaded);
     st->disk_refused = atomic_load(&rt->stats.disk_refused);
     st->disk_saved = atomic_load(&rt->stats.disk_saved);
+    st->tiered_up = atomic_load(&rt->stats.tiered_up);
+}
+
+/* ---- machine code ready: new calls switch to it ---- */
+
+/* C function job->user/func: a version on the machine code replaces the
+ * interpreted one if that is still current (not replaced meanwhile). */
+static void function_tierup(fl_runtime *rt, const fl__tierup_job *job) {
+    char msg[256];
+    fl_module *m = load_checked(rt, job->bytes, job->len, job->sha, false, job->dir, NULL,
+                                job->func, msg, sizeof msg);
+    if (m && m->tier != &fl_aot_tier) {
+        fl_module_free(m);
+        m = NULL;
+    }
+    fn_version *v = m ? version_new(m, m, false, NULL) : NULL;
+    if (!v)
+        return;
+    memcpy(v->sha, job->sha, sizeof v->sha);
+    version_disk(rt, v, job->user, job->func, job->sha);
+    fn_shard *sh = shard_of(rt, job->user, job->func, false);
+    fn_version *old = NULL;
+    pthread_mutex_lock(&sh->lock);
+    fn_entry *e = entry_find(sh, job->user, job->func, false);
+    if (e && !atomic_load(&e->ver->retired) && e->ver->module->tier != &fl_aot_tier &&
+        !memcmp(e->ver->sha, job->sha, sizeof job->sha)) {
+        old = e->ver;
+        e->ver = v; /* takes the reference version_new gave */
+        v = NULL;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    if (old) {
+        atomic_fetch_add(&rt->stats.tiered_up, 1);
+        version_drain(rt, old, true);
+        version_unref(old);
+    }
+    version_unref(v);
+}
+
+/* Python's runtime: the machine-code module becomes py_module and every
+ * Python version is retired, so that the next call of each makes a new
+ * one on it.  The interpreted module stays until the runtime is freed:
+ * calls under way still run on it. */
+static void python_tierup(fl_runtime *rt, const fl__tierup_job *job) {
+    char msg[256];
+    fl_module *m = load_checked(rt, job->bytes, job->len, job->sha, false, job->dir, NULL,
+                                "Python", msg, sizeof msg);
+    retired_module *r = malloc(sizeof *r);
+    if (!m || !r || m->tier != &fl_aot_tier) {
+        fl_module_free(m);
+        free(r);
+        return;
+    }
+    pthread_mutex_lock(&rt->py_lock);
+    fl_module *old = atomic_load(&rt->py_module);
+    if (!old || old->tier == &fl_aot_tier || memcmp(rt->py_sha, job->sha, sizeof job->sha)) {
+        pthread_mutex_unlock(&rt->py_lock);
+        fl_module_free(m);
+        free(r);
+        return;
+    }
+    r->module = old;
+    r->next = rt->py_retired;
+    rt->py_retired = r;
+    atomic_store_explicit(&rt->py_module, m, memory_order_release);
+    pthread_mutex_unlock(&rt->py_lock);
+    atomic_fetch_add(&rt->stats.tiered_up, 1);
+    for (size_t i = 0; i < FN_SHARDS; i++) {
+        fn_shard *sh = &rt->shards[i];
+        for (;;) { /* one at a time, drained outside the shard's lock */
+            fn_version *v = NULL;
+            pthread_mutex_lock(&sh->lock);
+            for (fn_entry *e = sh->head; e && !v; e = e->next)
+                if (e->python && !atomic_load(&e->ver->retired))
+                    v = version_ref(e->ver);
+            pthread_mutex_unlock(&sh->lock);
+            if (!v)
+                break;
+            version_drain(rt, v, true);
+            version_unref(v);
+        }
+    }
+}
+
+static void tierup_ready(void *ctx, const fl__tierup_job *job) {
+    if (job->python)
+        python_tierup(ctx, job);
+    else
+        function_tierup(ctx, job);
+}
+
+bool fl_runtime_codegen_wait(fl_runtime *rt, unsigned timeout_ms) {
+    return !rt->tierup || fl__tierup_wait_idle(rt->tierup, timeout_ms);
 }
 
 /* ---- the runtime ---- */
@@ -1663,6 +1784,10 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
     fl_state_set_quota(rt->state, (uint64_t)rt->cfg.max_state_mib << 20);
     if (!rt->cfg.no_private_tmp)
         fl__call_tmp_sweep(rt->tmp_parent);
+    if (rt->cfg.background_codegen && !(rt->tierup = fl__tierup_new(tierup_ready, rt))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     rt->sched = fl_sched_new(rt->cfg.threads, run_call, rt);
     if (!rt->sched) {
         snprintf(err, errlen, "cannot start %u executor threads", rt->cfg.threads);
@@ -1679,6 +1804,7 @@ void fl_runtime_free(fl_runtime *rt) {
         return;
     if (rt->sched)
         fl_sched_free(rt->sched, FL_SCHED_DRAIN);
+    fl__tierup_free(rt->tierup); /* no call left to ask; one under way is killed */
     if (rt->state)
         fl_state_free(rt->state);
     if (rt->global_made)
@@ -1696,6 +1822,11 @@ void fl_runtime_free(fl_runtime *rt) {
         pthread_mutex_destroy(&rt->shards[i].lock);
     }
     fl_module_free(atomic_load(&rt->py_module));
+    for (retired_module *r = rt->py_retired, *next; r; r = next) {
+        next = r->next;
+        fl_module_free(r->module);
+        free(r);
+    }
     for (python_dir *d = rt->py_dirs, *next; d; d = next) {
         next = d->next;
         free(d->user);

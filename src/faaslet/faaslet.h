@@ -129,6 +129,10 @@ typedef struct fl_runtime_config {
     fl_tier_choice tier;       /* what runs modules (default FL_TIER_AUTO: machine code
                                 * when the function store's native/ has it, else the
                                 * interpreter; FL_TIER_AOT generates it first) */
+    bool background_codegen;   /* with FL_TIER_AUTO: a module loaded without machine code
+                                * gets it generated in the background, one module at a
+                                * time, and new calls switch to it when it is ready (for
+                                * long-lived runtimes; a one-shot run would not use it) */
 } fl_runtime_config;
 
 /* Fills `c` with the defaults: 2 threads, no limits but the engine's, no
@@ -270,8 +274,13 @@ typedef struct fl_pool_stats {
     uint64_t disk_loaded;  /* snapshots loaded from snapshot_dir */
     uint64_t disk_refused; /* ... found there but refused (other inputs, truncated, corrupt) */
     uint64_t disk_saved;   /* snapshots written there */
+    uint64_t tiered_up;    /* modules switched to machine code generated in the background */
 } fl_pool_stats;
 void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st);
+
+/* Waits until background code generation has nothing queued or under way,
+ * at most timeout_ms; true when it has not (or the runtime does none). */
+bool fl_runtime_codegen_wait(fl_runtime *rt, unsigned timeout_ms);
 
 /* The executor and the local state tier, borrowed (for stats and tests). */
 fl_sched *fl_runtime_sched(fl_runtime *rt);

@@ -277,3 +277,18 @@ Test(aot, the_cache_refuses_corrupt_truncated_and_foreign_files) {
     cr_assert_neq(again->tier, &fl_aot_tier, "auto: another module's code is not run");
     fl_module_free(again);
 }
+
+/* A raised cancel flag kills the generator at once (a runtime being freed
+ * does not wait for a generation under way) and leaves no file. */
+Test(aot, generation_is_killed_by_its_cancel_flag) {
+    volatile int cancel = 1;
+    uint8_t key[32] = {0};
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/cancelled.so", cache);
+    fl_error err = {0};
+    int rc = fl_aot_generate(aot_semantics_wasm, sizeof aot_semantics_wasm, key, path, false,
+                             &cancel, &err);
+    cr_assert_eq(rc, -1);
+    cr_assert(strstr(err.message, "cancelled"), "%s", err.message);
+    cr_assert_neq(access(path, F_OK), 0, "no machine code left behind");
+}

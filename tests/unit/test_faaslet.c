@@ -734,6 +734,7 @@ static void put_file(const char *path, const void *bytes, size_t len) {
 }
 
 static char py_tmp[64], py_path[200], py_fn_dir[200];
+static bool py_background; /* python_runtime generates machine code in the background */
 
 /* A runtime on the folders start_python_with makes (and function store
  * fs, when given), with pu/pf added. */
@@ -742,6 +743,7 @@ static void python_runtime(fl_fnstore *fs) {
     fl_runtime_config_init(&c);
     c.python_dir = py_path;
     c.fnstore = fs;
+    c.background_codegen = py_background;
     char err[200] = "";
     rt = fl_runtime_new(&c, err, sizeof err);
     cr_assert_not_null(rt, "%s", err);
@@ -1436,4 +1438,51 @@ Test(faaslet, snapshot_on_disk_is_reused_and_rebuilt_when_anything_changes) {
     char cmd[PATH_MAX * 2 + 16];
     snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, root);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* --tier auto in a long-lived runtime: a module without machine code runs
+ * interpreted at once while its code is generated in the background, then
+ * new calls switch to it: a C function and Python's runtime alike, with
+ * the same outcomes (a trap's kind and message included). */
+Test(faaslet, auto_tier_generates_in_the_background_and_switches_new_calls) {
+    char dir[] = "/tmp/faaslet-tierup-XXXXXX", p[300];
+    cr_assert_not_null(mkdtemp(dir));
+    int rc;
+    fl_fnstore *fs = fl_fnstore_open(dir, &rc);
+    cr_assert_not_null(fs);
+    py_background = true;
+    start_python_with(fs); /* t/g added: its generation is asked for */
+    fl_call_result r;
+    expect_ok_call();
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    fl_call_result_free(&r);
+
+    cr_assert(fl_runtime_codegen_wait(rt, 300000), "the generations end");
+    fl_pool_stats st;
+    fl_runtime_pool_stats(rt, &st);
+    cr_assert_eq(st.tiered_up, 2, "t/g and Python's runtime switched (%llu)",
+                 (unsigned long long)st.tiered_up);
+    uint64_t built = st.built;
+
+    /* the interpreted versions' warm Faaslets are gone: new ones run the
+     * machine code */
+    expect_ok_call();
+    call("r", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_eq(r.trap, FL_TRAP_STACK_EXHAUSTED, "%s", r.error);
+    cr_assert(strstr(r.error, "call stack exhausted"), "%s", r.error);
+    fl_call_result_free(&r);
+    await_result(fl_runtime_submit_python(rt, "pu", "pf", NULL, 0), &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.retval, 7);
+    fl_call_result_free(&r);
+    fl_runtime_pool_stats(rt, &st);
+    cr_assert_geq(st.built, built + 2, "new Faaslets on the new versions");
+
+    py_background = false;
+    stop();
+    fl_fnstore_close(fs);
+    snprintf(p, sizeof p, "rm -rf %s %s", dir, py_tmp);
+    cr_assert_eq(system(p), 0);
 }
