@@ -1001,16 +1001,20 @@ static fl_trap run_entry(fl_exec *ex, fl_instance *inst, int32_t func_ptr, int *
  * name for the C stack pointer), a mutable i32, holds a negative value.
  * With the stack first in memory (faaslet cc's default, as Faasm's) the
  * stack's lowest address is 0, so a frame pushed past it wraps the pointer
- * below 0 and its first access lands past the memory's end.  A stripped
- * name section, or a leaf function that keeps the lowered pointer in a
- * local only, leaves the plain out-of-bounds message.  The pointer goes
- * to *sp. */
+ * below 0 and its first access lands past the memory's end.  Without a
+ * name section (wasm-opt strips it) the module's first global stands in
+ * when it is its own: wasm-ld always puts the stack pointer there.  A leaf
+ * function that keeps the lowered pointer in a local only leaves the plain
+ * out-of-bounds message.  The pointer goes to *sp. */
 static bool stack_overflowed(const fl_instance *inst, int32_t *sp) {
     const fl_module *m = inst ? inst->module : NULL;
-    if (!m || !m->has_stack_pointer ||
-        m->stack_pointer >= m->nimported_globals + m->nglobals)
+    if (!m)
         return false;
-    const fl_global *g = inst->globals[m->stack_pointer];
+    uint32_t idx = m->has_stack_pointer ? m->stack_pointer
+                   : !m->nimported_globals && m->nglobals ? 0 : UINT32_MAX;
+    if (idx >= m->nimported_globals + m->nglobals)
+        return false;
+    const fl_global *g = inst->globals[idx];
     if (!g || g->type.valtype != FL_I32 || !g->type.mutable_)
         return false;
     *sp = (int32_t)g->value.i32;

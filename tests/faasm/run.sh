@@ -34,6 +34,9 @@ for src in "$HERE"/*.c "$HERE"/*.cpp; do
     "$FAASLET" upload --local faasm "$name" "$W/$name.wasm" >"$B/up.log" 2>&1 ||
         bad "upload $name" "$B/up.log"
 done
+# the same overflow without a name section (as wasm-opt leaves a module)
+llvm-objcopy-19 --remove-section=name "$W/stack_overflow.wasm" "$W/stack_overflow_noname.wasm" ||
+    bad "strip the name section of stack_overflow.wasm"
 
 # ---- the cases ----
 for cases in "$HERE"/*.cases; do
