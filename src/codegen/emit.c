@@ -36,6 +36,11 @@
 extern char **environ;
 
 #define PART_BYTES (96u << 10)
+/* A function this big (wasm code bytes) is a partition of its own, built
+ * with O0 (after mem2reg): such giants are generated initialisation code (CPython's
+ * deep-frozen objects, 550 KB when LTO inlines them into one function),
+ * and O2 on them costs more than the whole rest of the module. */
+#define GIANT_BYTES (256u << 10)
 
 typedef struct job {
     const fl_module *m;
@@ -43,6 +48,7 @@ typedef struct job {
     char dir[64];            /* temporary folder of the objects */
     uint32_t nparts;
     uint32_t *part_start;    /* nparts + 1 function indices */
+    uint32_t *part_order;    /* partitions by size, largest first: no long tail */
     atomic_uint next_part;
     atomic_uint funcs_done;
     atomic_int failed;
@@ -125,7 +131,9 @@ static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
     LLVMDisposeMessage(msg);
 
     char passes[32];
-    snprintf(passes, sizeof passes, "default<O%u>", j->opts->opt_level);
+    bool giant = j->m->funcs[j->part_start[p]].code_len >= GIANT_BYTES;
+    unsigned level = giant ? 0 : j->opts->opt_level;
+    snprintf(passes, sizeof passes, "default<O%u>", level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     /* locals into SSA first, so the loads nothing uses can be found */
     LLVMErrorRef e = LLVMRunPasses(cg.mod, "function(mem2reg)", tm, pbo);
@@ -170,10 +178,10 @@ static void *worker(void *arg) {
                                 levels[j->opts->opt_level > 3 ? 3 : j->opts->opt_level],
                                 LLVMRelocPIC, LLVMCodeModelDefault);
     for (;;) {
-        uint32_t p = atomic_fetch_add(&j->next_part, 1);
-        if (p >= j->nparts || atomic_load(&j->failed))
+        uint32_t k = atomic_fetch_add(&j->next_part, 1);
+        if (k >= j->nparts || atomic_load(&j->failed))
             break;
-        if (compile_part(j, p, tm) < 0)
+        if (compile_part(j, j->part_order[k], tm) < 0)
             break;
     }
     LLVMDisposeTargetMachine(tm);
@@ -262,20 +270,46 @@ int fl_codegen(const fl_module *m, const fl_codegen_opts *opts, fl_error *err) {
     j.features = LLVMGetHostCPUFeatures();
     j.triple = LLVMGetDefaultTargetTriple();
 
-    /* partitions of about PART_BYTES of code, in index order */
+    int rc = -1;
+    /* partitions of about PART_BYTES of code, in index order; a giant
+     * function alone */
     j.part_start = malloc((m->nfuncs + 2) * sizeof *j.part_start);
+    j.part_order = malloc((m->nfuncs + 1) * sizeof *j.part_order);
+    uint64_t *part_bytes = calloc(m->nfuncs + 1, sizeof *part_bytes);
+    if (!j.part_start || !j.part_order || !part_bytes) {
+        free(part_bytes);
+        fl_error_set(err, 0, "out of memory");
+        goto out;
+    }
     uint64_t acc = 0;
     j.part_start[0] = 0;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
+        bool giant = m->funcs[i].code_len >= GIANT_BYTES;
+        if (giant && acc) { /* close the partition before it */
+            part_bytes[j.nparts] = acc;
+            j.part_start[++j.nparts] = i;
+            acc = 0;
+        }
         acc += m->funcs[i].code_len + 16;
-        if (acc >= PART_BYTES && i + 1 < m->nfuncs) {
+        if ((acc >= PART_BYTES || giant) && i + 1 < m->nfuncs) {
+            part_bytes[j.nparts] = acc;
             j.part_start[++j.nparts] = i + 1;
             acc = 0;
         }
     }
+    part_bytes[j.nparts] = acc;
     j.part_start[++j.nparts] = m->nfuncs;
+    /* largest first (insertion sort: a few hundred partitions at most) */
+    for (uint32_t p = 0; p < j.nparts; p++) {
+        uint32_t k = p;
+        while (k && part_bytes[j.part_order[k - 1]] < part_bytes[p]) {
+            j.part_order[k] = j.part_order[k - 1];
+            k--;
+        }
+        j.part_order[k] = p;
+    }
+    free(part_bytes);
 
-    int rc = -1;
     snprintf(j.dir, sizeof j.dir, "/tmp/faaslet-codegen-XXXXXX");
     if (!mkdtemp(j.dir)) {
         fl_error_set(err, 0, "cannot make a temporary folder: %s", strerror(errno));
@@ -324,6 +358,7 @@ out:
     LLVMDisposeMessage(j.features);
     LLVMDisposeMessage(j.triple);
     free(j.part_start);
+    free(j.part_order);
     pthread_mutex_destroy(&j.lock);
     return rc;
 }
