@@ -131,7 +131,8 @@ static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
     LLVMDisposeMessage(msg);
 
     char passes[32];
-    bool giant = j->m->funcs[j->part_start[p]].code_len >= GIANT_BYTES;
+    uint32_t first = j->part_start[p]; /* == nfuncs: a module of no functions */
+    bool giant = first < j->m->nfuncs && j->m->funcs[first].code_len >= GIANT_BYTES;
     unsigned level = giant ? 0 : j->opts->opt_level;
     snprintf(passes, sizeof passes, "default<O%u>", level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();

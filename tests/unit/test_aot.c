@@ -292,3 +292,16 @@ Test(aot, generation_is_killed_by_its_cancel_flag) {
     cr_assert(strstr(err.message, "cancelled"), "%s", err.message);
     cr_assert_neq(access(path, F_OK), 0, "no machine code left behind");
 }
+}
+
+/* A module that defines no function (imports and a memory only) still
+ * gets machine code: the generator once read its first function. */
+Test(aot, a_module_without_functions_is_generated) {
+    static const uint8_t bytes[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, /* magic, version */
+        0x05, 0x03, 0x01, 0x00, 0x01,                   /* memory 1 page */
+        0x07, 0x07, 0x01, 0x03, 'm', 'e', 'm', 0x02, 0x00, /* export "mem" */
+    };
+    fl_module *m = load(bytes, sizeof bytes, true);
+    fl_module_free(m);
+}
