@@ -4,6 +4,7 @@
  * tier's entry, the cache and running the generator.
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 #include "budget/budget.h"
 #include "codegen/abi.h"
 #include "engine/bulk.h"
+#include "engine/runtime_int.h"
 #include "store/durable.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -41,7 +43,36 @@ struct fl_aot_code {
     const fl_aot_entry *entries;
     uint32_t nfuncs;
     int refs; /* atomic */
+    const void *text[4]; /* its executable segments, registered for kicks */
+    size_t ntext;
 };
+
+/* Registers the executable segments of the object loaded at `base` as
+ * machine code (engine/interrupt.c: a kick landing there ends the call). */
+typedef struct text_find {
+    uintptr_t base;
+    fl_aot_code *c;
+    bool found, missed; /* the object; an executable segment not registered */
+} text_find;
+
+static int register_text(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    text_find *t = arg;
+    if (info->dlpi_addr != t->base)
+        return 0;
+    t->found = true;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        const void *start = (const void *)(info->dlpi_addr + ph->p_vaddr);
+        if (t->c->ntext < 4 && fl__code_register(start, ph->p_memsz) == 0)
+            t->c->text[t->c->ntext++] = start;
+        else
+            t->missed = true;
+    }
+    return 1;
+}
 
 /* ---- helpers generated code calls ---- */
 
@@ -59,6 +90,10 @@ static void rt_call(fl_instance *inst, fl_exec *ex, fl_funcinst *f, fl_value *sl
     }
     if (t != FL_TRAP_NONE)
         rt_trap(ex, t);
+    /* machine code does not poll the flag: a stop raised meanwhile ends
+     * the call here rather than at the next kick */
+    if (__atomic_load_n(&ex->interrupt, __ATOMIC_RELAXED))
+        rt_trap(ex, FL_TRAP_INTERRUPTED);
 }
 
 static uint32_t rt_memory_grow(fl_instance *inst, uint32_t delta) {
@@ -319,6 +354,21 @@ fl_aot_code *fl_aot_open(const char *path, const uint8_t key[32], fl_error *err)
         fl_error_set(err, 0, "out of memory");
         goto out;
     }
+    struct link_map *lm = NULL;
+    text_find tf = {0, c, false, false};
+    if (dlinfo(dl, RTLD_DI_LINKMAP, &lm) == 0 && lm) {
+        tf.base = (uintptr_t)lm->l_addr;
+        dl_iterate_phdr(register_text, &tf);
+    }
+    if (!tf.found || tf.missed) { /* code no kick could stop: refuse it */
+        for (size_t i = 0; i < c->ntext; i++)
+            fl__code_unregister(c->text[i]);
+        free(c);
+        c = NULL;
+        dlclose(dl);
+        fl_error_set(err, 0, "cannot register machine code for interruption");
+        goto out;
+    }
     *rt = helpers;
     c->dl = dl;
     c->entries = entries;
@@ -331,6 +381,8 @@ out:
 
 void fl_aot_close(fl_aot_code *c) {
     if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        for (size_t i = 0; i < c->ntext; i++)
+            fl__code_unregister(c->text[i]);
         dlclose(c->dl);
         free(c);
     }

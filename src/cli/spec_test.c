@@ -245,7 +245,7 @@ static void *watchdog_main(void *arg) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec > w->deadline.tv_sec ||
             (now.tv_sec == w->deadline.tv_sec && now.tv_nsec >= w->deadline.tv_nsec)) {
-            w->ex->interrupt = 1;
+            fl_exec_interrupt(w->ex);
             w->armed = false;
         }
     }

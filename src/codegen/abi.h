@@ -24,7 +24,8 @@
  * instance's funcs, tables, memories and globals arrays and its module's
  * type_ids; a memory's base, size and pages; a table's elems and size; a
  * global's value; a function instance's type_id, instance and def_index;
- * the exec's interrupt flag and native_stack_limit.
+ * the exec's native_stack_limit (not its interrupt flag: machine code is
+ * stopped by a kick, engine/interrupt.c).
  */
 #ifndef FL_CODEGEN_ABI_H
 #define FL_CODEGEN_ABI_H
@@ -35,7 +36,7 @@
 #include "engine/runtime.h"
 
 /* Bumped whenever what generated code does or expects changes. */
-#define FL_AOT_VERSION 1u
+#define FL_AOT_VERSION 3u
 
 /* The version and every offset generated code relies on, as one number
  * (any change makes another cache key). */

@@ -24,6 +24,7 @@ typedef struct cg_module {
     LLVMValueRef natives;    /* [nfuncs x ptr] of every f<i>, declared */
     LLVMTypeRef rt_types[16]; /* each helper's LLVM function type, by position */
     unsigned md_invariant;   /* kind id of !invariant.load */
+    unsigned md_wasm_load;   /* kind id marking loads from linear memory (they may trap) */
     LLVMValueRef empty_md;
     bool bounds_checked;     /* explicit bounds checks (FL_MEMORY_GUARDED=0) */
     uint64_t *switch_cases;  /* br_table targets in the whole module so far (atomic) */

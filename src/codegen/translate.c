@@ -40,6 +40,7 @@ int cg_module_init(cg_module *cg, const fl_module *m, LLVMContextRef ctx, const 
         return -1;
     cg->bounds_checked = !FL_MEMORY_GUARDED;
     cg->md_invariant = LLVMGetMDKindIDInContext(ctx, "invariant.load", 14);
+    cg->md_wasm_load = LLVMGetMDKindIDInContext(ctx, "faaslet.wasm_load", 17);
     cg->empty_md = LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, NULL, 0));
 
     /* the helper table, in fl_aot_rt's order */
@@ -102,17 +103,23 @@ static LLVMTypeRef ret_type(cg_module *cg, const fl_functype *t) {
     return LLVMStructTypeInContext(cg->ctx, el, t->nresults, 0);
 }
 
-/* The LLVM type of a function of module type `ti`: RET (inst, ex, PARAMS). */
+/* Parameters of every function before the wasm ones: inst, ex, base. */
+#define NHIDDEN 3
+
+/* The LLVM type of a function of module type `ti`: RET (inst, ex, base,
+ * PARAMS).  Memory 0's base travels in a register from call to call (it
+ * never moves) rather than through three dependent loads at each entry. */
 static LLVMTypeRef functype(cg_module *cg, uint32_t ti) {
     if (cg->functypes[ti])
         return cg->functypes[ti];
     const fl_functype *t = &cg->m->types[ti];
-    LLVMTypeRef *ps = malloc((t->nparams + 2) * sizeof *ps);
+    LLVMTypeRef *ps = malloc((t->nparams + NHIDDEN) * sizeof *ps);
     ps[0] = cg->ptr;
     ps[1] = cg->ptr;
+    ps[2] = cg->ptr;
     for (uint32_t i = 0; i < t->nparams; i++)
-        ps[i + 2] = ltype(cg, t->params[i]);
-    cg->functypes[ti] = LLVMFunctionType(ret_type(cg, t), ps, t->nparams + 2, 0);
+        ps[i + NHIDDEN] = ltype(cg, t->params[i]);
+    cg->functypes[ti] = LLVMFunctionType(ret_type(cg, t), ps, t->nparams + NHIDDEN, 0);
     free(ps);
     return cg->functypes[ti];
 }
@@ -263,13 +270,6 @@ static LLVMValueRef intrinsic2(fn *f, const char *name, LLVMValueRef a, LLVMValu
 
 static LLVMValueRef bool_i32(fn *f, LLVMValueRef i1) { return LLVMBuildZExt(f->b, i1, f->cg->i32, ""); }
 
-/* The interrupt flag: a timeout stops the call at the next check. */
-static void check_interrupt(fn *f) {
-    LLVMValueRef flag = load_at(f, f->cg->i32, f->ex, offsetof(fl_exec, interrupt), false);
-    LLVMSetVolatile(flag, 1);
-    trap_if(f, LLVMBuildICmp(f->b, LLVMIntNE, flag, c32(f, 0), ""), FL_TRAP_INTERRUPTED);
-}
-
 /* ---- control ---- */
 
 static frame *push_frame(fn *f, uint8_t kind, uint32_t np, const uint8_t *pt, uint32_t nr,
@@ -416,6 +416,7 @@ static void do_load(fn *f, LLVMTypeRef mt, LLVMTypeRef rt, int ext, uint32_t off
     LLVMValueRef a = mem_addr(f, pop(f), offset, size);
     LLVMValueRef v = LLVMBuildLoad2(f->b, mt, a, "");
     LLVMSetAlignment(v, 1);
+    LLVMSetMetadata(v, f->cg->md_wasm_load, f->cg->empty_md);
     if (ext > 0)
         v = LLVMBuildSExt(f->b, v, rt, "");
     else if (ext < 0)
@@ -495,13 +496,14 @@ static LLVMValueRef float_const(fn *f, LLVMTypeRef ft, uint64_t bits) {
 
 /* ---- calls ---- */
 
-/* Pops a call's arguments into args[2..] (after inst and ex). */
+/* Pops a call's arguments into args[NHIDDEN..] (after inst, ex, base). */
 static void pop_args(fn *f, const fl_functype *t, LLVMValueRef *args) {
     args[0] = f->inst;
     args[1] = f->ex;
+    args[2] = f->mem_base;
     f->sp -= t->nparams;
     for (uint32_t i = 0; i < t->nparams; i++)
-        args[i + 2] = f->stack[f->sp + i];
+        args[i + NHIDDEN] = f->stack[f->sp + i];
 }
 
 static void push_results(fn *f, const fl_functype *t, LLVMValueRef r) {
@@ -525,7 +527,7 @@ static void call_slow(fn *f, const fl_functype *t, LLVMValueRef callee, LLVMValu
     for (uint32_t i = 0; i < t->nparams; i++) {
         LLVMValueRef idx = c64(f, i);
         LLVMValueRef at = LLVMBuildInBoundsGEP2(f->b, f->cg->i64, slots, &idx, 1, "");
-        LLVMBuildStore(f->b, args[i + 2], at);
+        LLVMBuildStore(f->b, args[i + NHIDDEN], at);
     }
     LLVMValueRef rargs[4] = {f->inst, f->ex, callee, slots};
     call_rt(f, 1, rargs, 4);
@@ -549,14 +551,14 @@ static void do_call(fn *f, uint32_t index) {
     const fl_module *m = f->m;
     uint32_t ti = m->func_type_indices[index];
     const fl_functype *t = &m->types[ti];
-    LLVMValueRef *args = malloc((t->nparams + 2) * sizeof *args);
+    LLVMValueRef *args = malloc((t->nparams + NHIDDEN) * sizeof *args);
     pop_args(f, t, args);
     if (index < m->nimported_funcs) {
         call_slow(f, t, funcinst(f, c32(f, index)), args);
     } else {
         uint32_t def = index - m->nimported_funcs;
         LLVMValueRef r = LLVMBuildCall2(f->b, functype(f->cg, ti), cg_func(f->cg, def), args,
-                                        t->nparams + 2, "");
+                                        t->nparams + NHIDDEN, "");
         push_results(f, t, r);
     }
     free(args);
@@ -572,7 +574,7 @@ static LLVMValueRef table_ptr(fn *f, uint32_t ti) {
 static void do_call_indirect(fn *f, uint32_t ti, uint32_t table) {
     const fl_functype *t = &f->m->types[ti];
     LLVMValueRef i = pop(f);
-    LLVMValueRef *args = malloc((t->nparams + 2) * sizeof *args);
+    LLVMValueRef *args = malloc((t->nparams + NHIDDEN) * sizeof *args);
     pop_args(f, t, args);
     LLVMValueRef tab = table_ptr(f, table);
     LLVMValueRef size = load_at(f, f->cg->i32, tab, offsetof(fl_table, size), false);
@@ -609,7 +611,7 @@ static void do_call_indirect(fn *f, uint32_t ti, uint32_t table) {
         f->b, LLVMArrayType(f->cg->ptr, f->m->nfuncs), f->cg->natives, nidx, 2, "");
     LLVMValueRef nat = LLVMBuildLoad2(f->b, f->cg->ptr, nat_at, "");
     LLVMSetMetadata(nat, f->cg->md_invariant, f->cg->empty_md);
-    LLVMValueRef r = LLVMBuildCall2(f->b, functype(f->cg, ti), nat, args, t->nparams + 2, "");
+    LLVMValueRef r = LLVMBuildCall2(f->b, functype(f->cg, ti), nat, args, t->nparams + NHIDDEN, "");
     uint32_t base = f->sp;
     push_results(f, t, r);
     LLVMBasicBlockRef fast_end = LLVMGetInsertBlock(f->b);
@@ -837,7 +839,6 @@ static int body(fn *f, const fl_func *fd) {
                 LLVMAddIncoming(fr->phis[i], &v, &from, 1);
                 f->stack[fr->height + i] = fr->phis[i];
             }
-            check_interrupt(f);
             break;
         }
         case FL_OP_IF: {
@@ -1199,6 +1200,15 @@ out:
     return rc;
 }
 
+/* Memory 0's base for instance `inst` (NULL without a memory). */
+static LLVMValueRef memory_base(fn *f, LLVMValueRef inst) {
+    if (!(f->cg->m->nimported_memories + f->cg->m->nmemories))
+        return LLVMConstNull(f->cg->ptr);
+    LLVMValueRef mems = load_at(f, f->cg->ptr, inst, offsetof(fl_instance, memories), true);
+    LLVMValueRef mem0 = load_at(f, f->cg->ptr, mems, 0, true);
+    return load_at(f, f->cg->ptr, mem0, offsetof(fl_memory, base), true);
+}
+
 /* A conservative size of f's frame: every local and operand spilled. */
 static uint64_t frame_estimate(const fl_func *fd, const fl_functype *t) {
     return 256 + 16 * ((uint64_t)fd->nlocals + t->nparams) + 4 * (uint64_t)fd->code_len;
@@ -1216,16 +1226,17 @@ static void define_entry(cg_module *cg, uint32_t def) {
     add_fn_attr(cg, e, "nounwind");
     LLVMBuilderRef b = cg->b;
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(cg->ctx, e, ""));
-    LLVMValueRef *args = malloc((t->nparams + 2) * sizeof *args);
+    LLVMValueRef *args = malloc((t->nparams + NHIDDEN) * sizeof *args);
     args[0] = LLVMGetParam(e, 0);
     args[1] = LLVMGetParam(e, 1);
+    args[2] = memory_base(&(fn){.cg = cg, .b = b}, args[0]);
     for (uint32_t i = 0; i < t->nparams; i++) {
         LLVMValueRef idx = LLVMConstInt(cg->i64, i, 0);
         LLVMValueRef at = LLVMBuildInBoundsGEP2(b, cg->i64, LLVMGetParam(e, 2), &idx, 1, "");
-        args[i + 2] = LLVMBuildLoad2(b, ltype(cg, t->params[i]), at, "");
+        args[i + NHIDDEN] = LLVMBuildLoad2(b, ltype(cg, t->params[i]), at, "");
     }
     LLVMValueRef r = LLVMBuildCall2(b, functype(cg, fd->type_index), cg_func(cg, def), args,
-                                    t->nparams + 2, "");
+                                    t->nparams + NHIDDEN, "");
     for (uint32_t i = 0; i < t->nresults; i++) {
         LLVMValueRef v = t->nresults == 1 ? r : LLVMBuildExtractValue(b, r, i, "");
         LLVMValueRef idx = LLVMConstInt(cg->i64, i, 0);
@@ -1260,7 +1271,7 @@ int cg_translate(cg_module *cg, uint32_t def, fl_error *err) {
     for (uint32_t i = 0; i < f.nlocals; i++) {
         LLVMTypeRef lt = ltype(cg, f.local_types[i]);
         f.locals[i] = LLVMBuildAlloca(f.b, lt, "");
-        LLVMBuildStore(f.b, i < t->nparams ? LLVMGetParam(f.func, i + 2) : LLVMConstNull(lt),
+        LLVMBuildStore(f.b, i < t->nparams ? LLVMGetParam(f.func, i + NHIDDEN) : LLVMConstNull(lt),
                        f.locals[i]);
     }
     /* the native stack: enough left for this frame and a host call? */
@@ -1270,13 +1281,12 @@ int cg_translate(cg_module *cg, uint32_t def, fl_error *err) {
     LLVMValueRef need = LLVMBuildAdd(f.b, limit, c64(&f, frame_estimate(fd, t)), "");
     if (m->nimported_memories + m->nmemories) {
         LLVMValueRef mems = inst_array(&f, offsetof(fl_instance, memories));
-        f.mem0 = load_at(&f, cg->ptr, mems, 0, true);
-        f.mem_base = load_at(&f, cg->ptr, f.mem0, offsetof(fl_memory, base), true);
+        f.mem0 = load_at(&f, cg->ptr, mems, 0, true); /* unused loads are dropped */
     }
+    f.mem_base = LLVMGetParam(f.func, 2);
     LLVMValueRef body_start = LLVMBuildAlloca(f.b, cg->i8, "mark"); /* entry-block anchor */
     (void)body_start;
     trap_if(&f, LLVMBuildICmp(f.b, LLVMIntULT, sp, need, ""), FL_TRAP_STACK_EXHAUSTED);
-    check_interrupt(&f);
 
     push_frame(&f, K_FUNC, 0, NULL, t->nresults, t->results);
     if (body(&f, fd) < 0)
@@ -1349,7 +1359,8 @@ void cg_define_tables(cg_module *cg, const uint8_t key[32], const char *cpu) {
  * A wasm load traps when out of bounds even when its value is never used;
  * LLVM deletes an unused load.  After mem2reg, every load that nothing
  * with an effect depends on (a store, a call, a terminator: ADCE's roots)
- * is made volatile, which LLVM keeps; the loads whose values are used stay
+ * and that reads linear memory (the runtime's own loads cannot trap) is made
+ * volatile, which LLVM keeps; the loads whose values are used stay
  * free to optimise.  (A value made dead later by algebra, x * 0, is not
  * seen here.) */
 
@@ -1384,7 +1395,8 @@ void cg_keep_trapping_loads(cg_module *cg) {
         }
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
             for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
-                if (LLVMIsALoadInst(i) && !LLVMGetMetadata(i, live_kind))
+                if (LLVMIsALoadInst(i) && !LLVMGetMetadata(i, live_kind) &&
+                    LLVMGetMetadata(i, cg->md_wasm_load))
                     LLVMSetVolatile(i, 1);
                 LLVMSetMetadata(i, live_kind, NULL);
             }

@@ -123,6 +123,7 @@ fl_exec *fl_exec_new(size_t stack_slots) {
 void fl_exec_free(fl_exec *ex) {
     if (!ex)
         return;
+    fl__kick_forget(ex);
     stack_put(ex->stack, ex->stack_slots);
     free(ex);
 }
@@ -150,6 +151,7 @@ fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void
 
     sigjmp_buf jb;
     fl_trap trap;
+    fl__guest_enter(ex);
     int code = sigsetjmp(jb, 0); /* 0: no sigprocmask syscall per call */
     if (code == 0) {
         ex->fault_jmp = &jb;
@@ -157,7 +159,10 @@ fl_trap fl_exec_guarded(fl_exec *ex, fl_trap (*fn)(fl_exec *ex, void *arg), void
         trap = fn(ex, arg);
     } else {
         trap = (fl_trap)code;
+        if (trap == FL_TRAP_INTERRUPTED)
+            fl__kick_landed();
     }
+    fl__guest_leave(ex);
 
     fl__current_exec = saved_current;
     ex->fault_jmp = saved_jmp;

@@ -14,6 +14,7 @@
 #ifndef FL_ENGINE_RUNTIME_H
 #define FL_ENGINE_RUNTIME_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -163,12 +164,23 @@ struct fl_exec {
     char trap_detail[256];  /* a message beyond the trap's own wording, or "" */
     sigjmp_buf *fault_jmp;  /* where a memory fault in guest code lands */
     void *user_data;
+    /* which thread runs its guest code, for fl_exec_interrupt's kicks */
+    pthread_t guest_thread;
+    unsigned guest_entries;  /* nested fl_exec_guarded calls (touched by that thread only) */
+    _Atomic int guest_running;
 };
 
 /* Creates an exec with `stack_slots` value slots (0 = default) and the
  * default depth limit.  Caller frees with fl_exec_free(). */
 fl_exec *fl_exec_new(size_t stack_slots);
 void fl_exec_free(fl_exec *ex);
+/* Stops ex's guest code from any thread: raises its interrupt flag (which
+ * the interpreter polls) and kicks the thread running it with a signal
+ * (machine code has no polls: the kick ends it), again every few ms while
+ * it runs guest code with the flag raised.  The call ends with
+ * FL_TRAP_INTERRUPTED.  Clear ex->interrupt before its next call. */
+void fl_exec_interrupt(fl_exec *ex);
+
 /* Sets trap_detail (printf-style) and returns FL_TRAP_HOST. */
 fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,6 +1,7 @@
 /*
- * runtime_int.h: what runtime.c, memory.c and link.c share and nobody else
- * calls.  The engine's interface is runtime.h; names here carry `fl__`.
+ * runtime_int.h: what runtime.c, memory.c, interrupt.c and link.c share,
+ * and the machine-code tier (src/aot) registers its code through; nobody
+ * else calls it.  The engine's interface is runtime.h; names carry `fl__`.
  */
 #ifndef FL_ENGINE_RUNTIME_INT_H
 #define FL_ENGINE_RUNTIME_INT_H
@@ -17,6 +18,20 @@ extern __thread fl_exec *fl__current_exec __attribute__((tls_model("initial-exec
  * thread an alternate signal stack (once per thread).  A no-op in the
  * bounds-checked build. */
 void fl__fault_prepare_thread(void);
+
+/* Machine code's address ranges: a kick (fl_exec_interrupt) that lands in
+ * one ends the call.  register: 0, or -1 when the registry is full. */
+int fl__code_register(const void *start, size_t len);
+void fl__code_unregister(const void *start);
+
+/* fl_exec_guarded's bracket around guest code: which thread to kick. */
+void fl__guest_enter(fl_exec *ex);
+void fl__guest_leave(fl_exec *ex);
+/* After a call ended with FL_TRAP_INTERRUPTED: the kick's handler left
+ * through the landing pad with the signal blocked; unblocks it. */
+void fl__kick_landed(void);
+/* Drops ex from the kicker's list (fl_exec_free). */
+void fl__kick_forget(fl_exec *ex);
 
 /* Hands `obj` to the store, which calls free_fn(obj) in fl_store_free().
  * Returns 0, or -1 (out of memory) after calling free_fn(obj) itself. */

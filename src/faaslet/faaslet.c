@@ -1504,11 +1504,15 @@ static bool pool_put(fl_runtime *rt, faaslet *f) {
     return kept;
 }
 
+/* The executor stops a call (timeout, cancel): its guest stops at once,
+ * machine code included. */
+static void exec_interrupt(void *ex) { fl_exec_interrupt(ex); }
+
 /* After a call: a warm Faaslet is reset and pooled, any other freed.  Runs
  * while the call's budget is alive (the reset moves charges off it). */
 static void faaslet_release(fl_runtime *rt, faaslet *f, bool healthy) {
     fn_version *v = f->ver;
-    fl_call_watch(f->sink, NULL);
+    fl_call_watch_fn(f->sink, NULL, NULL);
     if (healthy && rt->cfg.reuse == FL_REUSE_WARM && f->inst) {
         pthread_mutex_lock(&v->lock);
         fl_snapshot *snap = v->retired ? NULL : fl_snapshot_ref(v->snap);
@@ -1557,7 +1561,7 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         f->sink = sink;
         goto out;
     }
-    fl_call_watch(sink, &f->ex->interrupt);
+    fl_call_watch_fn(sink, exec_interrupt, f->ex);
     if (!f->inst && faaslet_instance(f, sink, msg, sizeof msg) < 0)
         goto out;
 

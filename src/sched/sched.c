@@ -75,6 +75,8 @@ struct call {
     pthread_cond_t done;
     volatile int cancel;
     volatile int *watch;                /* fl_call_watch's flag, raised with cancel */
+    void (*watch_fn)(void *);           /* fl_call_watch_fn's, called with cancel */
+    void *watch_arg;
     /* the message (freed when the run ends) */
     char *user;
     char *function;
@@ -378,6 +380,8 @@ static void raise_cancel(struct call *c) {
     __atomic_store_n(&c->cancel, 1, __ATOMIC_RELAXED);
     if (c->watch)
         __atomic_store_n(c->watch, 1, __ATOMIC_RELAXED);
+    if (c->watch_fn)
+        c->watch_fn(c->watch_arg);
     struct worker *r = c->runner;
     if (r && r->current == c && r->waiting_on)
         pthread_cond_broadcast(&r->waiting_on->done);
@@ -571,6 +575,7 @@ static void finish(fl_sched *s, struct call *c) {
     }
     c->runner = NULL;
     c->watch = NULL;
+    c->watch_fn = NULL;
     pthread_cond_broadcast(&c->done);
     if (c->in_table && !(c->flags & FL_CALL_KEEP)) {
         if (c->chainer) {
@@ -1271,6 +1276,16 @@ void fl_call_fail(fl_call_sink *sink, int reason, const char *fmt, ...) {
     va_start(ap, fmt);
     set_error(sink, reason, fmt, ap);
     va_end(ap);
+}
+
+void fl_call_watch_fn(fl_call_sink *sink, void (*fn)(void *arg), void *arg) {
+    fl_sched *s = sink->s;
+    pthread_mutex_lock(&s->lock);
+    sink->c->watch_fn = fn;
+    sink->c->watch_arg = arg;
+    if (fn && __atomic_load_n(&sink->c->cancel, __ATOMIC_RELAXED))
+        fn(arg);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void fl_call_watch(fl_call_sink *sink, volatile int *flag) {

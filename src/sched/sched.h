@@ -270,4 +270,10 @@ void fl_call_fail(fl_call_sink *sink, int reason, const char *fmt, ...)
  * stack).  If the cancel flag is already raised, *flag is raised at once. */
 void fl_call_watch(fl_call_sink *sink, volatile int *flag);
 
+/* The same with a function: fn(arg) is called (under the scheduler's lock:
+ * it must not block or call back into the scheduler) whenever the call's
+ * cancel flag is raised, at once if it already is; e.g. fl_exec_interrupt.
+ * NULL unhooks it; the scheduler forgets it when the call finishes. */
+void fl_call_watch_fn(fl_call_sink *sink, void (*fn)(void *arg), void *arg);
+
 #endif

@@ -177,7 +177,7 @@ typedef struct stopper {
 static void *stop_later(void *arg) {
     stopper *s = arg;
     usleep(s->ms * 1000);
-    s->ex->interrupt = 1;
+    fl_exec_interrupt(s->ex);
     return NULL;
 }
 
@@ -291,7 +291,6 @@ Test(aot, generation_is_killed_by_its_cancel_flag) {
     cr_assert_eq(rc, -1);
     cr_assert(strstr(err.message, "cancelled"), "%s", err.message);
     cr_assert_neq(access(path, F_OK), 0, "no machine code left behind");
-}
 }
 
 /* A module that defines no function (imports and a memory only) still
