@@ -164,13 +164,19 @@ faasmtest: deps $(FAASLET) python
 	@sh tests/faasm/run.sh $(FAASLET) $(BUILD)/faasmtest
 
 # Python under faaslet: python -c/-m/script and the examples, CPython's own
-# regression tests (the Python issue's 20 files) inside py_func (after
+# regression tests (the Python issue's 20 files) inside py_func, each on both tiers (after
 # regrtest.sh's own verdicts on a stand-in runner), and
 # `faaslet python add-package` (fetches python3-* packages from Debian)
 pytest: deps $(FAASLET) python
-	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/check.sh $(BUILD)/python
+	@FAASLET_TIER=interp RUNNER=faaslet FAASLET=$(FAASLET) sh python/check.sh $(BUILD)/python
 	@sh tests/python/regrtest_verdicts.sh
-	@RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
+	@FAASLET_TIER=interp RUNNER=faaslet FAASLET=$(FAASLET) sh python/regrtest.sh $(BUILD)/python
+	@echo "pytest: again on machine code"
+	@mkdir -p $(BUILD)/pytest-aot && ln -sfn $(abspath $(BUILD)/python/native) $(BUILD)/pytest-aot/native
+	@FAASLET_HOME=$(BUILD)/pytest-aot FAASLET_TIER=aot RUNNER=faaslet FAASLET=$(FAASLET) \
+	    sh python/check.sh $(BUILD)/python
+	@FAASLET_HOME=$(BUILD)/pytest-aot FAASLET_TIER=aot RUNNER=faaslet FAASLET=$(FAASLET) \
+	    sh python/regrtest.sh $(BUILD)/python
 	@sh tests/python/add_package.sh $(FAASLET) $(BUILD)/python
 
 # The security and limit cases (../shared/security-cases and tests/security/
