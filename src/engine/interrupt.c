@@ -26,47 +26,13 @@
 
 #define KICK_EVERY_MS 2
 
-/* ---- the registry of machine code: read by the handler, lock-free ---- */
+/* ---- the machine code: its ranges, read by the handler ---- */
 
-#define CODE_SLOTS 4096
-static _Atomic uintptr_t code_start[CODE_SLOTS];
-static _Atomic size_t code_len[CODE_SLOTS];
-static _Atomic size_t code_high;
+FL__RANGES_DEFINE(code, 4096);
 
-int fl__code_register(const void *start, size_t len) {
-    for (size_t i = 0; i < CODE_SLOTS; i++) {
-        uintptr_t expected = 0;
-        if (atomic_load_explicit(&code_start[i], memory_order_relaxed) ||
-            !atomic_compare_exchange_strong(&code_start[i], &expected, (uintptr_t)start))
-            continue;
-        atomic_store(&code_len[i], len);
-        size_t high = atomic_load(&code_high);
-        while (high < i + 1 && !atomic_compare_exchange_weak(&code_high, &high, i + 1))
-            ;
-        return 0;
-    }
-    return -1;
-}
+int fl__code_register(const void *start, size_t len) { return fl__ranges_add(&code, start, len); }
 
-void fl__code_unregister(const void *start) {
-    size_t high = atomic_load(&code_high);
-    for (size_t i = 0; i < high; i++)
-        if (atomic_load(&code_start[i]) == (uintptr_t)start) {
-            atomic_store(&code_len[i], 0);
-            atomic_store(&code_start[i], 0);
-            return;
-        }
-}
-
-static bool code_contains(uintptr_t pc) {
-    size_t high = atomic_load(&code_high);
-    for (size_t i = 0; i < high; i++) {
-        uintptr_t s = atomic_load(&code_start[i]);
-        if (s && pc >= s && pc - s < atomic_load(&code_len[i]))
-            return true;
-    }
-    return false;
-}
+void fl__code_unregister(const void *start) { fl__ranges_remove(&code, start); }
 
 /* ---- the signal ---- */
 
@@ -94,7 +60,7 @@ static void kick_handler(int sig, siginfo_t *si, void *uctx) {
     (void)sig, (void)si;
     fl_exec *ex = fl__current_exec;
     if (ex && ex->fault_jmp && __atomic_load_n(&ex->interrupt, __ATOMIC_RELAXED) &&
-        code_contains(interrupted_pc(uctx)))
+        fl__ranges_contain(&code, interrupted_pc(uctx)))
         siglongjmp(*ex->fault_jmp, FL_TRAP_INTERRUPTED);
 }
 

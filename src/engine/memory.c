@@ -22,52 +22,48 @@
 
 __thread fl_exec *fl__current_exec __attribute__((tls_model("initial-exec")));
 
-/* ---- the registry of guarded reservations ----
- * The fault handler reads it, so it is a fixed array of atomic pairs: no
- * locks, no allocation.  16384 slots of 8 GiB fill a 47-bit address space. */
+/* ---- address ranges a signal handler reads (runtime_int.h) ---- */
 
-#define REGISTRY_SLOTS 16384
-static _Atomic uintptr_t reg_base[REGISTRY_SLOTS];
-static _Atomic size_t reg_size[REGISTRY_SLOTS];
-static _Atomic size_t reg_high; /* slots [0, reg_high) have ever been used */
-
-static int registry_add(void *base, size_t size) {
-    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
+int fl__ranges_add(fl__ranges *r, const void *start, size_t len) {
+    for (size_t i = 0; i < r->slots; i++) {
         uintptr_t expected = 0;
-        if (atomic_load_explicit(&reg_base[i], memory_order_relaxed) != 0)
+        if (atomic_load_explicit(&r->start[i], memory_order_relaxed) != 0)
             continue;
-        if (!atomic_compare_exchange_strong(&reg_base[i], &expected, (uintptr_t)base))
+        if (!atomic_compare_exchange_strong(&r->start[i], &expected, (uintptr_t)start))
             continue;
-        atomic_store(&reg_size[i], size);
-        size_t high = atomic_load(&reg_high);
-        while (high < i + 1 && !atomic_compare_exchange_weak(&reg_high, &high, i + 1))
+        atomic_store(&r->len[i], len);
+        size_t high = atomic_load(&r->high);
+        while (high < i + 1 && !atomic_compare_exchange_weak(&r->high, &high, i + 1))
             ;
         return 0;
     }
     return -1;
 }
 
-static void registry_remove(void *base) {
-    size_t high = atomic_load(&reg_high);
+void fl__ranges_remove(fl__ranges *r, const void *start) {
+    size_t high = atomic_load(&r->high);
     for (size_t i = 0; i < high; i++) {
-        if (atomic_load(&reg_base[i]) == (uintptr_t)base) {
-            atomic_store(&reg_size[i], 0);
-            atomic_store(&reg_base[i], 0);
+        if (atomic_load(&r->start[i]) == (uintptr_t)start) {
+            atomic_store(&r->len[i], 0);
+            atomic_store(&r->start[i], 0);
             return;
         }
     }
 }
 
-/* Async-signal-safe. */
-static bool registry_contains(uintptr_t addr) {
-    size_t high = atomic_load(&reg_high);
+bool fl__ranges_contain(fl__ranges *r, uintptr_t addr) {
+    size_t high = atomic_load(&r->high);
     for (size_t i = 0; i < high; i++) {
-        uintptr_t base = atomic_load(&reg_base[i]);
-        if (base && addr >= base && addr - base < atomic_load(&reg_size[i]))
+        uintptr_t start = atomic_load(&r->start[i]);
+        if (start && addr >= start && addr - start < atomic_load(&r->len[i]))
             return true;
     }
     return false;
 }
+
+/* The guarded reservations: 16384 slots of 8 GiB fill a 47-bit address
+ * space. */
+FL__RANGES_DEFINE(reservations, 16384);
 
 /* ---- the fault handler ---- */
 
@@ -82,7 +78,7 @@ static __thread bool thread_prepared;
 static void fault_handler(int sig, siginfo_t *si, void *uctx) {
     (void)uctx;
     fl_exec *ex = fl__current_exec;
-    if (ex && ex->fault_jmp && registry_contains((uintptr_t)si->si_addr))
+    if (ex && ex->fault_jmp && fl__ranges_contain(&reservations, (uintptr_t)si->si_addr))
         siglongjmp(*ex->fault_jmp, FL_TRAP_MEMORY_OOB);
     /* Not a guest access: put back what was there and return, so the
      * faulting instruction runs again and crashes as it would have. */
@@ -187,7 +183,7 @@ static bool drop_pages(void *base, size_t used) {
 }
 
 static void release_reservation(void *base) {
-    registry_remove(base);
+    fl__ranges_remove(&reservations, base);
     munmap(base, FL_GUARDED_RESERVATION);
 }
 
@@ -277,7 +273,7 @@ static void memory_free(void *obj) {
                   ((mo->image_id && pool_put_image(mo)) || pool_put(mo->m.base, mo->m.size));
     if (!pooled) {
         if (FL_MEMORY_GUARDED)
-            registry_remove(mo->m.base);
+            fl__ranges_remove(&reservations, mo->m.base);
         munmap(mo->m.base, mo->m.reserved);
     }
     fl__store_release(mo->store, pages_bytes(mo->m.pages));
@@ -330,7 +326,7 @@ fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
     size_t size = (size_t)limits.min * FL_PAGE_SIZE;
     if (size && mprotect(base, size, PROT_READ | PROT_WRITE) < 0)
         goto fail_map;
-    if (FL_MEMORY_GUARDED && !pooled && registry_add(base, reserve) < 0)
+    if (FL_MEMORY_GUARDED && !pooled && fl__ranges_add(&reservations, base, reserve) < 0)
         goto fail_map;
 
     mo->m.base = base;
@@ -347,7 +343,7 @@ fl_memory *fl_memory_new(fl_store *s, fl_limits limits) {
 
 fail_map:
     if (pooled)
-        registry_remove(base);
+        fl__ranges_remove(&reservations, base);
     munmap(base, reserve);
 fail_obj:
     free(mo);

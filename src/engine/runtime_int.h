@@ -6,6 +6,9 @@
 #ifndef FL_ENGINE_RUNTIME_INT_H
 #define FL_ENGINE_RUNTIME_INT_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "engine/runtime.h"
@@ -18,6 +21,24 @@ extern __thread fl_exec *fl__current_exec __attribute__((tls_model("initial-exec
  * thread an alternate signal stack (once per thread).  A no-op in the
  * bounds-checked build. */
 void fl__fault_prepare_thread(void);
+
+/* A set of address ranges a signal handler reads: fixed arrays of atomic
+ * pairs, no locks, no allocation (memory.c's guarded reservations, which
+ * its fault handler looks up; interrupt.c's machine code).  add: 0, or -1
+ * when every slot is taken.  contain is async-signal-safe. */
+typedef struct fl__ranges {
+    _Atomic uintptr_t *start;
+    _Atomic size_t *len;
+    size_t slots;
+    _Atomic size_t high; /* slots [0, high) have ever been used */
+} fl__ranges;
+#define FL__RANGES_DEFINE(name, nslots)                                                           \
+    static _Atomic uintptr_t name##_start[nslots];                                              \
+    static _Atomic size_t name##_len[nslots];                                                    \
+    static fl__ranges name = {name##_start, name##_len, nslots, 0}
+int fl__ranges_add(fl__ranges *r, const void *start, size_t len);
+void fl__ranges_remove(fl__ranges *r, const void *start);
+bool fl__ranges_contain(fl__ranges *r, uintptr_t addr);
 
 /* Machine code's address ranges: a kick (fl_exec_interrupt) that lands in
  * one ends the call.  register: 0, or -1 when the registry is full. */
