@@ -42,7 +42,7 @@ void fl__code_unregister(const void *start) { fl__ranges_remove(&code, start); }
  * overflowed; standard signals pending for a thread merge into one.
  * SIGURG: ignored by default, and nothing else here uses it (Go's runtime
  * preempts goroutines with it for the same reason). */
-static int kick_signal(void) { return SIGURG; }
+#define KICK_SIGNAL SIGURG
 
 static uintptr_t interrupted_pc(void *uctx) {
     const ucontext_t *uc = uctx;
@@ -76,7 +76,7 @@ static bool kicker_running;
 /* Sends the signal to ex's thread while it runs guest code (lock held). */
 static void kick_now(fl_exec *ex) {
     if (atomic_load(&ex->guest_running))
-        pthread_kill(ex->guest_thread, kick_signal());
+        pthread_kill(ex->guest_thread, KICK_SIGNAL);
 }
 
 static void *kicker_main(void *arg) {
@@ -117,7 +117,7 @@ static void kick_install(void) {
      * RESTART: the host calls a kick lands in carry on. */
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(kick_signal(), &sa, NULL);
+    sigaction(KICK_SIGNAL, &sa, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -137,7 +137,7 @@ static void kick_prepare(void) { pthread_once(&kick_once, kick_install); }
 void fl__kick_landed(void) {
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, kick_signal());
+    sigaddset(&set, KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 

@@ -74,7 +74,6 @@ struct call {
     struct timespec deadline;
     pthread_cond_t done;
     volatile int cancel;
-    volatile int *watch;                /* fl_call_watch's flag, raised with cancel */
     void (*watch_fn)(void *);           /* fl_call_watch_fn's, called with cancel */
     void *watch_arg;
     /* the message (freed when the run ends) */
@@ -374,12 +373,10 @@ static void call_unref(fl_sched *s, struct call *c) {
         call_destroy(c);
 }
 
-/* Raises the call's cancel flag (and its watched flag); a call blocked in
+/* Raises the call's cancel flag (and calls its watcher); a call blocked in
  * an await is woken so that the await returns -ECANCELED. */
 static void raise_cancel(struct call *c) {
     __atomic_store_n(&c->cancel, 1, __ATOMIC_RELAXED);
-    if (c->watch)
-        __atomic_store_n(c->watch, 1, __ATOMIC_RELAXED);
     if (c->watch_fn)
         c->watch_fn(c->watch_arg);
     struct worker *r = c->runner;
@@ -574,7 +571,6 @@ static void finish(fl_sched *s, struct call *c) {
         c->opaque_free = NULL;
     }
     c->runner = NULL;
-    c->watch = NULL;
     c->watch_fn = NULL;
     pthread_cond_broadcast(&c->done);
     if (c->in_table && !(c->flags & FL_CALL_KEEP)) {
@@ -1285,14 +1281,5 @@ void fl_call_watch_fn(fl_call_sink *sink, void (*fn)(void *arg), void *arg) {
     sink->c->watch_arg = arg;
     if (fn && __atomic_load_n(&sink->c->cancel, __ATOMIC_RELAXED))
         fn(arg);
-    pthread_mutex_unlock(&s->lock);
-}
-
-void fl_call_watch(fl_call_sink *sink, volatile int *flag) {
-    fl_sched *s = sink->s;
-    pthread_mutex_lock(&s->lock);
-    sink->c->watch = flag;
-    if (flag && __atomic_load_n(&sink->c->cancel, __ATOMIC_RELAXED))
-        __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&s->lock);
 }

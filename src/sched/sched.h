@@ -263,17 +263,11 @@ void fl_call_set_error(fl_call_sink *sink, const char *fmt, ...)
 void fl_call_fail(fl_call_sink *sink, int reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Also raise *flag (set it to 1) whenever the call's cancel flag is raised,
- * e.g. the wasm exec's interrupt field.  NULL unhooks it; the scheduler
- * forgets it when the call finishes.  The flag is borrowed: unhook it
- * before its memory goes (before returning, for a flag on the callback's
- * stack).  If the cancel flag is already raised, *flag is raised at once. */
-void fl_call_watch(fl_call_sink *sink, volatile int *flag);
-
-/* The same with a function: fn(arg) is called (under the scheduler's lock:
- * it must not block or call back into the scheduler) whenever the call's
- * cancel flag is raised, at once if it already is; e.g. fl_exec_interrupt.
- * NULL unhooks it; the scheduler forgets it when the call finishes. */
+/* Calls fn(arg) whenever the call's cancel flag is raised (under the
+ * scheduler's lock: it must not block or call back into the scheduler), at
+ * once if it already is; e.g. fl_exec_interrupt.  NULL unhooks it; the
+ * scheduler forgets it when the call finishes.  arg is borrowed: unhook
+ * before it goes. */
 void fl_call_watch_fn(fl_call_sink *sink, void (*fn)(void *arg), void *arg);
 
 #endif

@@ -35,6 +35,9 @@ static long elapsed_ms(const struct timespec *t0) {
     return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* fl_call_watch_fn's watcher in spin_watch: raises the callback's own flag */
+static void raise_flag(void *flag) { __atomic_store_n((volatile int *)flag, 1, __ATOMIC_RELAXED); }
+
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
@@ -128,13 +131,13 @@ static void run(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         volatile int *flag = call->cancel;
         __atomic_store_n(&g_spinning, 1, __ATOMIC_RELEASE);
         if (!strcmp(fn, "spin_watch")) {
-            fl_call_watch(sink, &mine);
+            fl_call_watch_fn(sink, raise_flag, (void *)&mine);
             flag = &mine;
         }
         for (int i = 0; i < 30000 && !__atomic_load_n(flag, __ATOMIC_RELAXED); i++)
             sleep_ms(1);
         if (flag == &mine)
-            fl_call_watch(sink, NULL);
+            fl_call_watch_fn(sink, NULL, NULL);
         if (__atomic_load_n(flag, __ATOMIC_RELAXED))
             __atomic_store_n(&g_saw_cancel, 1, __ATOMIC_RELEASE);
         fl_call_set_output(sink, "stopped", 7);
