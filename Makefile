@@ -13,6 +13,7 @@
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
 #   make fuzz-diff  both tiers on generated modules, results compared (SECONDS=60)
+#   make fuzz-found the modules fuzz-diff once found different (fuzz/found/), again (in make test)
 #   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60;
 #                   FUZZ=entry: inputs run as functions through the runtime)
 #
@@ -188,7 +189,7 @@ securitytest: deps $(FAASLET) $(CODEGEN)
 	@FAASLET_TIER=aot FAASLET_HOME=$(abspath $(BUILD))/securitytest-aot/home \
 	    SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest-aot
 
-test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec
+test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec fuzz-found
 
 # The engine knows execution tiers only through engine/tier.h: nothing under
 # src/engine may include a tier's header (src/interp, later src/codegen).
@@ -236,6 +237,15 @@ fuzz: deps
 	@sh fuzz/run.sh $(SECONDS) $(FUZZ)
 
 # the interpreter against machine code on generated modules (fuzz/diff.sh)
+$(BUILD)/fuzz-diff: fuzz/diff.c $(LIB)
+	$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+# the modules fuzz-diff once found different (fuzz/found/), compared again
+.PHONY: fuzz-found
+fuzz-found: deps $(BUILD)/fuzz-diff $(CODEGEN)
+	@FUZZ_DIFF=$(BUILD)/fuzz-diff FUZZ_DIFF_OUT=$(BUILD)/fuzz-found \
+	    FAASLET_CODEGEN=$(abspath $(CODEGEN)) sh fuzz/diff.sh 0
+
 .PHONY: fuzz-diff
 fuzz-diff: deps $(FAASLET) $(CODEGEN)
 	@sh fuzz/diff.sh $(SECONDS)

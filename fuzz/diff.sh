@@ -1,5 +1,7 @@
 #!/bin/sh
 # fuzz/diff.sh SECONDS: differential testing of the two tiers for SECONDS.
+# First the modules it once found different (fuzz/found/, each fixed since)
+# are run again; SECONDS=0 runs only those (make test does).
 # binaryen's wasm-opt -ttf turns random bytes into valid modules (no SIMD,
 # which the tiers do not run yet); fuzz/diff.c runs each on the
 # interpreter and as machine code and compares results, traps, calls to
@@ -10,18 +12,37 @@ set -eu
 
 SECONDS_=${1:-60}
 cd "$(dirname "$0")/.."
-OUT=build-fuzz-diff
-LIB=build/libfaaslet.a
-[ -f "$LIB" ] && [ -x build/faaslet-codegen ] || { echo "fuzz-diff: build first (make)" >&2; exit 2; }
+OUT=${FUZZ_DIFF_OUT:-build-fuzz-diff}
+mkdir -p "$OUT/diffs" "$OUT/work"
+# the comparer: $FUZZ_DIFF when make built it, else built here
+if [ -z "${FUZZ_DIFF:-}" ]; then
+    LIB=build/libfaaslet.a
+    [ -f "$LIB" ] && [ -x build/faaslet-codegen ] || { echo "fuzz-diff: build first (make)" >&2; exit 2; }
+    FUZZ_DIFF=$OUT/fuzz-diff
+    clang-19 -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -D_GNU_SOURCE -pthread fuzz/diff.c \
+        "$LIB" -lcjson -lxxhash -lcrypto -lm -lpthread -o "$FUZZ_DIFF"
+fi
+# the cache is per run: thousands of modules, each used once
+rm -rf "$OUT/cache"
+export FAASLET_CODEGEN=${FAASLET_CODEGEN:-$(pwd)/build/faaslet-codegen}
+
+found=0
+for f in fuzz/found/*.wasm; do
+    out=$("$FUZZ_DIFF" "$f" "$OUT/cache") || {
+        printf '%s\n' "$out" | head -40 >&2
+        echo "fuzz-diff: $f, a difference found and fixed before, is back" >&2
+        exit 1
+    }
+    case "$out" in same*) ;; *) echo "fuzz-diff: $f: not compared: $out" >&2; exit 1 ;; esac
+    found=$((found + 1))
+    rm -rf "$OUT/cache"
+done
+echo "fuzz-diff: the $found modules of fuzz/found/ are the same on both tiers"
+[ "$SECONDS_" -gt 0 ] || exit 0
+
 # binaryen only here: with wasm-opt in PATH, clang runs it after linking and
 # drops the name section faaslet cc's functions need (stack overflow reports)
 command -v wasm-opt >/dev/null 2>&1 || apt-get install -y binaryen >/dev/null
-mkdir -p "$OUT/diffs" "$OUT/work"
-clang-19 -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -D_GNU_SOURCE -pthread fuzz/diff.c \
-    "$LIB" -lcjson -lxxhash -lcrypto -lm -lpthread -o "$OUT/fuzz-diff"
-# the cache is per run: thousands of modules, each used once
-rm -rf "$OUT/cache"
-export FAASLET_CODEGEN=$(pwd)/build/faaslet-codegen
 
 FEATURES="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-multivalue --enable-mutable-globals"
 end=$(($(date +%s) + SECONDS_))
@@ -35,7 +56,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
         skipped=$((skipped + 1))
         continue
     fi
-    out=$("$OUT/fuzz-diff" "$OUT/work/m.wasm" "$OUT/cache") && rc=0 || rc=$?
+    out=$("$FUZZ_DIFF" "$OUT/work/m.wasm" "$OUT/cache") && rc=0 || rc=$?
     case "$out" in
     same*) same=$((same + 1)) ;;
     inconclusive*) inconclusive=$((inconclusive + 1)) ;;

@@ -24,7 +24,8 @@ typedef struct cg_module {
     LLVMValueRef natives;    /* [nfuncs x ptr] of every f<i>, declared */
     LLVMTypeRef rt_types[16]; /* each helper's LLVM function type, by position */
     unsigned md_invariant;   /* kind id of !invariant.load */
-    unsigned md_wasm_load;   /* kind id marking loads from linear memory (they may trap) */
+    unsigned md_wasm_load;   /* kind id marking loads from linear memory (they may trap): !{i32 id} */
+    uint32_t nloads;         /* wasm loads so far: the next one's id */
     LLVMValueRef empty_md;
     bool bounds_checked;     /* explicit bounds checks (FL_MEMORY_GUARDED=0) */
     uint64_t *switch_cases;  /* br_table targets in the whole module so far (atomic) */
@@ -51,6 +52,12 @@ int cg_translate(cg_module *cg, uint32_t def, fl_error *err);
 /* Makes volatile every load of the (mem2reg'd) module whose value nothing
  * with an effect uses, so that LLVM keeps it and it still traps. */
 void cg_keep_trapping_loads(cg_module *cg);
+
+/* Given `probe`, a clone of cg->mod that LLVM simplified: makes volatile,
+ * in cg->mod, every wasm load LLVM deleted from the probe (its value
+ * folded away, or merged into an equal load: this cannot tell them apart).
+ * Returns how many it marked. */
+size_t cg_keep_folded_loads(cg_module *cg, LLVMModuleRef probe);
 
 /* Defines the exported symbols in this partition: fl_aot_info (with `key`
  * and `cpu`), fl_aot_entries and the natives table.  Exactly one partition

@@ -24,6 +24,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -90,6 +91,30 @@ static void fail(job *j, const char *fmt, const char *detail) {
     pthread_mutex_unlock(&j->lock);
 }
 
+/* ---- loads that trap ----
+ * A wasm load traps when out of bounds, but LLVM takes loads for pure: it
+ * deletes one whose value it folds away (x & 0, a narrow load shifted out)
+ * and moves one past a branch into the only block that uses it.  So:
+ * loads no effect depends on are volatile from the start (translate.c);
+ * a probe, the module's clone simplified by the folding passes (and
+ * dead-argument elimination: an unused parameter's argument dies at every
+ * call), shows which loads LLVM would delete, and those become volatile too (a load
+ * GVN merges into an equal one is marked as well: a small cost); inlining
+ * is off (translate.c); and LLVM's code-sinking steps (instcombine's,
+ * the machine sinker, x86's cmov-to-branch) are off for the process. */
+#define PROBE_PASSES                                                                    \
+    "ipsccp,deadargelim,function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg," \
+    "sccp,instcombine<no-verify-fixpoint>,adce),deadargelim,function(adce)"
+
+static pthread_once_t llvm_options_once = PTHREAD_ONCE_INIT;
+
+static void set_llvm_options(void) {
+    const char *argv[] = {"faaslet", "-instcombine-code-sinking=false", "-disable-machine-sink",
+                          /* a cmov from memory always loads; a branch around a load not */
+                          "-x86-cmov-converter-force-mem-operand=false"};
+    LLVMParseCommandLineOptions(sizeof argv / sizeof *argv, argv, NULL);
+}
+
 static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
     LLVMContextRef ctx = LLVMContextCreate();
     cg_module cg;
@@ -138,10 +163,17 @@ static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     /* locals into SSA first, so the loads nothing uses can be found */
     LLVMErrorRef e = LLVMRunPasses(cg.mod, "function(mem2reg)", tm, pbo);
-    if (!e) {
+    if (!e)
         cg_keep_trapping_loads(&cg);
-        e = LLVMRunPasses(cg.mod, passes, tm, pbo);
+    if (!e && level > 0) {
+        LLVMModuleRef probe = LLVMCloneModule(cg.mod);
+        e = LLVMRunPasses(probe, PROBE_PASSES, tm, pbo);
+        if (!e)
+            cg_keep_folded_loads(&cg, probe);
+        LLVMDisposeModule(probe);
     }
+    if (!e)
+        e = LLVMRunPasses(cg.mod, passes, tm, pbo);
     LLVMDisposePassBuilderOptions(pbo);
     if (e) {
         char *em = LLVMGetErrorMessage(e);
@@ -262,6 +294,7 @@ int fl_codegen(const fl_module *m, const fl_codegen_opts *opts, fl_error *err) {
         return fl_error_set(err, m->simd_offset, FL_SIMD_UNSUPPORTED ": codegen");
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
+    pthread_once(&llvm_options_once, set_llvm_options);
 
     job j = {.m = m, .opts = opts, .err = err, .t0 = now()};
     pthread_mutex_init(&j.lock, NULL);

@@ -137,6 +137,10 @@ LLVMValueRef cg_func(cg_module *cg, uint32_t def) {
     LLVMValueRef fn = LLVMAddFunction(cg->mod, name, functype(cg, cg->m->funcs[def].type_index));
     LLVMSetVisibility(fn, LLVMHiddenVisibility);
     add_fn_attr(cg, fn, "nounwind");
+    /* an inlined copy of a load can lose its value (and its trap) in one
+     * caller while the callee keeps it, out of the probe's sight (emit.c);
+     * the producer inlined already, and CPython runs faster without */
+    add_fn_attr(cg, fn, "noinline");
     cg->funcs[def] = fn;
     return fn;
 }
@@ -416,7 +420,9 @@ static void do_load(fn *f, LLVMTypeRef mt, LLVMTypeRef rt, int ext, uint32_t off
     LLVMValueRef a = mem_addr(f, pop(f), offset, size);
     LLVMValueRef v = LLVMBuildLoad2(f->b, mt, a, "");
     LLVMSetAlignment(v, 1);
-    LLVMSetMetadata(v, f->cg->md_wasm_load, f->cg->empty_md);
+    LLVMMetadataRef id = LLVMValueAsMetadata(c32(f, f->cg->nloads++)); /* for the probe */
+    LLVMMetadataRef node = LLVMMDNodeInContext2(f->cg->ctx, &id, 1);
+    LLVMSetMetadata(v, f->cg->md_wasm_load, LLVMMetadataAsValue(f->cg->ctx, node));
     if (ext > 0)
         v = LLVMBuildSExt(f->b, v, rt, "");
     else if (ext < 0)
@@ -1361,8 +1367,8 @@ void cg_define_tables(cg_module *cg, const uint8_t key[32], const char *cpu) {
  * with an effect depends on (a store, a call, a terminator: ADCE's roots)
  * and that reads linear memory (the runtime's own loads cannot trap) is made
  * volatile, which LLVM keeps; the loads whose values are used stay
- * free to optimise.  (A value made dead later by algebra, x * 0, is not
- * seen here.) */
+ * free to optimise.  (A value made dead later by algebra, x * 0, is found
+ * by the probe: cg_keep_folded_loads.) */
 
 static void mark_live(LLVMValueRef v, LLVMValueRef **work, size_t *n, size_t *cap,
                       unsigned live_kind, LLVMValueRef live_md) {
@@ -1402,4 +1408,38 @@ void cg_keep_trapping_loads(cg_module *cg) {
             }
     }
     free(work);
+}
+
+/* A wasm load's id, from its !faaslet.wasm_load, or UINT32_MAX. */
+static uint32_t load_id(cg_module *cg, LLVMValueRef i) {
+    LLVMValueRef md = LLVMIsALoadInst(i) ? LLVMGetMetadata(i, cg->md_wasm_load) : NULL;
+    if (!md || LLVMGetMDNodeNumOperands(md) != 1)
+        return UINT32_MAX;
+    LLVMValueRef op;
+    LLVMGetMDNodeOperands(md, &op);
+    return (uint32_t)LLVMConstIntGetZExtValue(op);
+}
+
+size_t cg_keep_folded_loads(cg_module *cg, LLVMModuleRef probe) {
+    uint8_t *kept = calloc(cg->nloads / 8 + 1, 1); /* NULL: every load is kept volatile */
+    for (LLVMValueRef fn = kept ? LLVMGetFirstFunction(probe) : NULL; fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                uint32_t id = load_id(cg, i);
+                if (id < cg->nloads)
+                    kept[id / 8] |= (uint8_t)(1u << id % 8);
+            }
+    size_t marked = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                uint32_t id = load_id(cg, i);
+                if (id < cg->nloads && (!kept || !(kept[id / 8] & 1u << id % 8)) &&
+                    !LLVMGetVolatile(i)) {
+                    LLVMSetVolatile(i, 1);
+                    marked++;
+                }
+            }
+    free(kept);
+    return marked;
 }
