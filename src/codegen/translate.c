@@ -9,6 +9,7 @@
  * helper; the semantics mirror the interpreter's (src/interp/exec.c,
  * numeric.h) instruction by instruction.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -676,7 +677,10 @@ static void keep_loads(fn *f, LLVMValueRef v, int depth) {
 /* A constant LLVM would fold away as an identity (x+-0, x-0, x*1, x/1,
  * x/-1, -0-x), hidden behind an empty asm: the operation then still runs
  * and quiets a signalling NaN, as wasm requires (and the interpreter
- * does).  Real code rarely holds such constants, so this costs nothing. */
+ * does).  NaN and infinite constants too: LLVM folds c - NaN, inf - inf
+ * or 0 * inf to a NaN of another sign or payload than the CPU makes (the
+ * interpreter's), which a store would show.  Real code rarely holds such
+ * constants in arithmetic, so this costs nothing. */
 static LLVMValueRef opaque(fn *f, LLVMValueRef v) {
     LLVMTypeRef t = LLVMTypeOf(v);
     LLVMTypeRef ft = LLVMFunctionType(t, &t, 1, 0);
@@ -689,7 +693,7 @@ static LLVMValueRef opaque_identity(fn *f, LLVMValueRef v) {
         return v;
     LLVMBool lost;
     double d = LLVMConstRealGetDouble(v, &lost);
-    return d == 0.0 || d == 1.0 || d == -1.0 ? opaque(f, v) : v;
+    return d == 0.0 || d == 1.0 || d == -1.0 || isnan(d) || isinf(d) ? opaque(f, v) : v;
 }
 
 static void float_binop(fn *f,

@@ -20,6 +20,13 @@
   (func (export "load8_shr8") (param i32) (result i32)
     (i32.shr_u (i32.load8_u (local.get 0)) (i32.const 8)))
   (func (export "drop_call_load") (param i32) (drop (call $load (local.get 0))))
+  ;; NaNs LLVM would fold with another sign or payload than the CPU's
+  (func (export "nan_minus") (result i64)
+    (i64.reinterpret_f64 (f64.sub (f64.const 17179869184) (f64.const -nan:0xfffffffffffb7))))
+  (func (export "inf_minus_inf") (result i64)
+    (i64.reinterpret_f64 (f64.sub (f64.const inf) (f64.const inf))))
+  (func (export "zero_times_inf") (result i32)
+    (i32.reinterpret_f32 (f32.mul (f32.const 0) (f32.const -inf))))
   (func $ignore (param i32) (result i32) (i32.const 7))
   (func (export "unused_arg_load") (param i32) (result i32) (call $ignore (i32.load (local.get 0))))
   (func (export "load_then_return") (param i32 i32) (result i32) (local i32)
