@@ -7,11 +7,13 @@
 #   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
 #   make spec       the official wasm spec suite only
 #   make securitytest  the attacks that once got through, each outcome asserted
+#   make servetest  faaslet serve end to end (curl and the client, free loopback ports)
 #   make demo       the main job on the embedded default
 #   make python     CPython for wasm32-wasi and its runtime root
 #   make bench      interpreter vs native on compute kernels
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
+#   make bench-serve   faaslet serve under wrk: requests/s, p50/p99, a 100,000-call load test
 #   make fuzz-diff  both tiers on generated modules, results compared (SECONDS=60)
 #   make fuzz-found the modules fuzz-diff once found different (fuzz/found/), again (in make test)
 #   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60;
@@ -28,7 +30,7 @@ FUZZ     ?= module
 
 CFLAGS   := -std=gnu11 -g -Wall -Wextra -Werror -Wno-unused-parameter \
             -Isrc -D_GNU_SOURCE -fno-strict-aliasing -pthread
-LDLIBS   := -lcjson -lxxhash -lcrypto -lm -lpthread
+LDLIBS   := -lcjson -lxxhash -lcrypto -lmicrohttpd -lcurl -lm -lpthread
 
 ifeq ($(SANITIZE),1)
   # Bounds-checked memory: guard-page faults and ASan's handler do not mix.
@@ -40,7 +42,7 @@ else
 endif
 
 LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/aot/*.c src/tiers/*.c src/sched/*.c src/state/*.c src/store/*.c \
-                                src/wasi/*.c src/host/*.c src/faaslet/*.c))
+                                src/wasi/*.c src/host/*.c src/faaslet/*.c src/server/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 # The code generator links LLVM and is a program of its own (faaslet runs
 # it when machine code must be made; loading LLVM costs a process ~70 ms).
@@ -154,6 +156,11 @@ wasitest: deps $(FAASLET) $(CODEGEN)
 	    sh tests/wasi/run.sh $(FAASLET) $(BUILD)/wasitest-aot
 
 # faaslet run end to end: func/ and tests/func/ through the executor
+# faaslet serve end to end: every endpoint and error, on free loopback ports
+.PHONY: servetest
+servetest: deps $(FAASLET) python
+	@sh tests/serve/run.sh $(FAASLET) $(BUILD)/servetest
+
 functest: deps $(FAASLET) python
 	@FAASLET_TIER=interp sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
 	@echo "functest: again on machine code"
@@ -189,7 +196,7 @@ securitytest: deps $(FAASLET) $(CODEGEN)
 	@FAASLET_TIER=aot FAASLET_HOME=$(abspath $(BUILD))/securitytest-aot/home \
 	    SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest-aot
 
-test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec fuzz-found
+test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec fuzz-found servetest
 
 # The engine knows execution tiers only through engine/tier.h: nothing under
 # src/engine may include a tier's header (src/interp, later src/codegen).
@@ -228,6 +235,12 @@ bench-start: deps $(FAASLET) $(SDK_LIB) $(SDK_INIT) python
 	$(FAASLET) cc -O2 -o $(BUILD)/bench/noop.wasm bench/noop.c
 	$(BUILD)/bench/start $(BUILD)/bench/noop.wasm $(BUILD)/python func/python/hello.py $(FAASLET)
 
+# faaslet serve under wrk: /ping, a no-op C function, python hello; a
+# 100,000-call load test (bench/serve.sh)
+.PHONY: bench-serve
+bench-serve: deps $(FAASLET) python
+	@sh bench/serve.sh $(FAASLET) $(BUILD)/bench-serve
+
 # CPU-bound Python programs (python/bench/): each ratio and the geometric mean
 .PHONY: bench-python
 bench-python: deps $(FAASLET) python
@@ -253,4 +266,4 @@ fuzz-diff: deps $(FAASLET) $(CODEGEN)
 clean:
 	rm -rf build build-asan build-fuzz build-fuzz-diff
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CODEGEN_OBJ:.o=.d)

@@ -116,3 +116,72 @@ void fl_cli_python_dir(const char *given, char *buf, size_t size) {
         *slash = 0;
     snprintf(buf, size, "%s/python", exe);
 }
+
+/* Makes folder `path` and its missing parents (mode 0755).  Returns 0 or
+ * -1 with errno set. */
+static int make_folders(const char *path) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        if (!c)
+            break;
+        *p = c;
+    }
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* What Faasm's runtime root holds that functions read, written into the
+ * store's runtime root when missing (an operator's own versions stay):
+ * the one user every function runs as (the SDK's getpwuid answers the
+ * same) and the loopback host names.  python/build.sh writes the same
+ * into the Python runtime root. */
+static const char *const ROOT_FILES[][2] = {
+    {"etc/passwd", "faasm:x:1000:1000:faasm:/:/bin/sh\n"},
+    {"etc/group", "faasm:x:1000:\n"},
+    {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
+};
+
+/* Writes ROOT_FILES missing from root; a root it cannot write to is left as
+ * it is (the operator's). */
+static void seed_root(const char *root) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/etc", root);
+    mkdir(path, 0755);
+    for (size_t i = 0; i < sizeof ROOT_FILES / sizeof ROOT_FILES[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, ROOT_FILES[i][0]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            continue;
+        size_t len = strlen(ROOT_FILES[i][1]);
+        if (write(fd, ROOT_FILES[i][1], len) != (ssize_t)len)
+            unlink(path);
+        close(fd);
+    }
+}
+
+int fl_cli_store_runtime_root(const char *store_dir, char *buf, size_t size) {
+    if (snprintf(buf, size, "%s/runtime", store_dir) >= (int)size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (make_folders(buf) < 0)
+        return -1;
+    seed_root(buf);
+    return 0;
+}

@@ -29,4 +29,10 @@ uint8_t *fl_cli_read_file(const char *path, size_t max, size_t *len, char *err, 
  * it exists: a Python call then fails to load, saying so). */
 void fl_cli_python_dir(const char *given, char *buf, size_t size);
 
+/* The function store's runtime root, STORE/runtime, into buf: made when
+ * missing and holding what Faasm's root holds that functions read
+ * (etc/passwd, etc/group, etc/hosts; an operator's own versions stay).
+ * Returns 0, or -1 with errno set. */
+int fl_cli_store_runtime_root(const char *store_dir, char *buf, size_t size);
+
 #endif

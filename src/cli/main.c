@@ -7,9 +7,11 @@
 #include <sys/resource.h>
 
 #include "cli/cc.h"
+#include "cli/client.h"
 #include "cli/codegen.h"
 #include "cli/python.h"
 #include "cli/run.h"
+#include "cli/serve.h"
 #include "cli/spec_test.h"
 #include "cli/upload.h"
 
@@ -26,8 +28,17 @@ static const command commands[] = {
     {"cc", fl_cli_cc, fl_cli_cc_usage, "compile a C/C++ function to wasm with the Faasm SDK"},
     {"run", fl_cli_run, fl_cli_run_usage,
      "run a function: FILE.wasm, FILE.py, or USER FUNC [--py] from the store"},
+    {"serve", fl_cli_serve, fl_cli_serve_usage,
+     "run the platform: Faasm's HTTP upload and invoke endpoints"},
     {"upload", fl_cli_upload, fl_cli_upload_usage,
-     "store a function: upload --local USER FUNC FILE [--py]"},
+     "send a function to a server: upload USER FUNC FILE [--py] (--local: the store)"},
+    {"invoke", fl_cli_invoke, fl_cli_invoke_usage,
+     "call a function on a server: invoke USER FUNC [--py] [--input TEXT] [--async]"},
+    {"status", fl_cli_status, fl_cli_status_usage, "an async call's status on a server: status ID"},
+    {"flush", fl_cli_flush, fl_cli_flush_usage, "make a server drop its warm Faaslets"},
+    {"state", fl_cli_state, fl_cli_state_usage,
+     "global state on a server: state get|set USER KEY"},
+    {"file", fl_cli_file, fl_cli_file_usage, "shared files on a server: file put|get ... PATH"},
     {"python", fl_cli_python, fl_cli_python_usage,
      "Python runtime tools: python add-package NAME (a Debian python3-* package)"},
     {"codegen", fl_cli_codegen, fl_cli_codegen_usage,

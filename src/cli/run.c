@@ -615,64 +615,6 @@ static void name_of_file(const char *path, char *buf, size_t size) {
         snprintf(buf, size, "main");
 }
 
-/* Makes folder `path` and its missing parents (mode 0755).  Returns 0 or
- * -1 with errno set. */
-static int make_folders(const char *path) {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p)
-            continue;
-        char c = *p;
-        *p = 0;
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        if (!c)
-            break;
-        *p = c;
-    }
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
-/* What Faasm's runtime root holds that functions read, written into the
- * store's runtime root when missing (an operator's own versions stay):
- * the one user every function runs as (the SDK's getpwuid answers the
- * same) and the loopback host names.  python/build.sh writes the same
- * into the Python runtime root. */
-static const char *const ROOT_FILES[][2] = {
-    {"etc/passwd", "faasm:x:1000:1000:faasm:/:/bin/sh\n"},
-    {"etc/group", "faasm:x:1000:\n"},
-    {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
-};
-
-/* Writes ROOT_FILES missing from root; a root it cannot write to is left as
- * it is (the operator's). */
-static void seed_root(const char *root) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/etc", root);
-    mkdir(path, 0755);
-    for (size_t i = 0; i < sizeof ROOT_FILES / sizeof ROOT_FILES[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", root, ROOT_FILES[i][0]);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0)
-            continue;
-        size_t len = strlen(ROOT_FILES[i][1]);
-        if (write(fd, ROOT_FILES[i][1], len) != (ssize_t)len)
-            unlink(path);
-        close(fd);
-    }
-}
-
 /* The runtime root into buf: --runtime-root (which must be a folder), else
  * STORE/runtime (made when missing, holding ROOT_FILES), else "" when there
  * is no store.
@@ -693,13 +635,11 @@ static int runtime_root(const run_opts *o, const fl_fnstore *fnstore, char *buf,
     }
     if (!fnstore)
         return 0;
-    if (snprintf(buf, size, "%s/runtime", fl_fnstore_dir(fnstore)) >= (int)size ||
-        make_folders(buf) < 0) {
+    if (fl_cli_store_runtime_root(fl_fnstore_dir(fnstore), buf, size) < 0) {
         fprintf(stderr, "faaslet: load: the runtime root %s: %s (see --runtime-root)\n", buf,
                 strerror(errno));
         return FL_RUN_LOAD_ERROR;
     }
-    seed_root(buf);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/client.h"
 #include "cli/codegen.h"
 #include "cli/files.h"
 #include "cli/upload.h"
@@ -26,9 +27,17 @@ enum {
 
 void fl_cli_upload_usage(FILE *out) {
     fprintf(out,
-            "usage: faaslet upload --local USER FUNC FILE [--py]\n"
+            "usage: faaslet upload USER FUNC FILE [--py] [SERVER OPTIONS]\n"
+            "       faaslet upload --local USER FUNC FILE [--py]\n"
             "\n"
-            "Stores FILE as function USER/FUNC in the local function store:\n"
+            "Sends FILE to a running `faaslet serve` as function USER/FUNC (PUT\n"
+            "/f/USER/FUNC on its upload port, or /p/USER/FUNC with --py); the server\n"
+            "validates it (nothing stored when it refuses) and prints its answer.\n"
+            "\n");
+    fl_cli_remote_usage(out);
+    fprintf(out,
+            "\n"
+            "With --local, stores FILE as function USER/FUNC in the local function store:\n"
             "  <root>/functions/USER/FUNC/function.wasm   (FILE must be a valid wasm module\n"
             "                                             whose entry exports have the\n"
             "                                             types the runtime calls)\n"
@@ -38,10 +47,9 @@ void fl_cli_upload_usage(FILE *out) {
             "function of that name is replaced atomically.  Names: 1-128 bytes, no '/',\n"
             "no \"..\", not starting with '.'.\n"
             "\n"
-            "(Uploading to a running server is for later: --local is required.)\n"
-            "\n"
-            "Exit status: 0 stored, 1 I/O error, 3 invalid module or entry types\n"
-            "(nothing stored), 64 bad usage.\n");
+            "Exit status: 0 stored, 1 I/O error or (to a server) refused by the server,\n"
+            "2 no server answered, 3 (--local) invalid module or entry types (nothing\n"
+            "stored), 64 bad usage.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -53,16 +61,23 @@ static int usage_error(const char *fmt, const char *arg) {
 }
 
 int fl_cli_upload(int argc, char **argv) {
-    bool local = false, py = false;
+    bool local = false, py = false, remote_opt = false;
+    fl_cli_remote remote = {0};
     const char *pos[3];
     int npos = 0;
+    char err[160];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fl_cli_upload_usage(stdout);
             return UPLOAD_OK;
         }
-        if (!strcmp(a, "--local"))
+        int got = fl_cli_remote_option(&remote, argc, argv, &i, err, sizeof err);
+        if (got < 0)
+            return usage_error("%s", err);
+        if (got > 0)
+            remote_opt = true;
+        else if (!strcmp(a, "--local"))
             local = true;
         else if (!strcmp(a, "--py") || !strcmp(a, "--python"))
             py = true;
@@ -76,7 +91,10 @@ int fl_cli_upload(int argc, char **argv) {
     if (npos < 3)
         return usage_error("%s", "needs USER FUNC FILE");
     if (!local)
-        return usage_error("%s", "uploading to a server is not available yet; pass --local");
+        return fl_cli_client_upload(&remote, pos[0], pos[1], pos[2], py);
+    if (remote_opt)
+        return usage_error("%s", "--host, --upload-port, --invoke-port and --token are for a "
+                                 "server, not --local");
     const char *user = pos[0], *func = pos[1], *file = pos[2];
     const char *why = fl_fnstore_check_name(user, strlen(user));
     if (why) {

@@ -1852,12 +1852,19 @@ void fl_runtime_free(fl_runtime *rt) {
 /* Submits the root of a new call tree with a fresh budget from the config
  * (its deadline counts from now); takes ownership of extra.  Returns the
  * call id or 0. */
+/* The lower of a runtime limit and a call's own (0: none asked). */
+static uint32_t lower_limit(uint32_t runtime, uint32_t asked) {
+    return asked && (!runtime || asked < runtime) ? asked : runtime;
+}
+
 static uint32_t submit_root(fl_runtime *rt, const char *user, const char *func,
-                            const uint8_t *input, size_t len, chain_extra *extra) {
+                            const uint8_t *input, size_t len, chain_extra *extra,
+                            uint32_t timeout_ms, uint32_t max_memory_mib) {
     const fl_runtime_config *c = &rt->cfg;
+    timeout_ms = lower_limit(c->timeout_ms, timeout_ms);
     fl_budget_limits lim = {
-        .timeout_ms = c->timeout_ms,
-        .memory_bytes = (uint64_t)c->max_memory_mib << 20,
+        .timeout_ms = timeout_ms,
+        .memory_bytes = (uint64_t)lower_limit(c->max_memory_mib, max_memory_mib) << 20,
         .fds = c->max_fds,
         .disk_bytes = (uint64_t)c->max_disk_mib << 20,
         .calls = c->max_calls,
@@ -1877,7 +1884,7 @@ static uint32_t submit_root(fl_runtime *rt, const char *user, const char *func,
         .input_len = len,
         .opaque = extra,
         .opaque_free = extra ? extra_free : NULL,
-        .timeout_ms = c->timeout_ms,
+        .timeout_ms = timeout_ms,
         .deadline_ns = fl_budget_deadline_ns(budget),
         .budget = budget,
         .flags = FL_CALL_KEEP,
@@ -1892,7 +1899,7 @@ out:
 
 uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
                            const uint8_t *input, size_t len) {
-    return submit_root(rt, user, func, input, len, NULL);
+    return submit_root(rt, user, func, input, len, NULL, 0, 0);
 }
 
 int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
@@ -1947,7 +1954,15 @@ uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const cha
     chain_extra *extra = python_extra(entry && *entry ? entry : NULL);
     if (!extra)
         return 0;
-    return submit_root(rt, user, func, input, len, extra);
+    return submit_root(rt, user, func, input, len, extra, 0, 0);
+}
+
+uint32_t fl_runtime_submit_with(fl_runtime *rt, const fl_submit *s) {
+    chain_extra *extra = NULL;
+    if (s->python && !(extra = python_extra(s->entry && *s->entry ? s->entry : NULL)))
+        return 0;
+    return submit_root(rt, s->user, s->func, s->input, s->len, extra, s->timeout_ms,
+                       s->max_memory_mib);
 }
 
 const char *fl_outcome_name(fl_outcome o) {

@@ -207,6 +207,24 @@ uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *
 uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const char *func,
                                      const char *entry, const uint8_t *input, size_t len);
 
+/* A call from outside with every choice: the function (a Python one with
+ * `python`, entered at `entry`), its input, and limits of its own for its
+ * tree, which may only lower the runtime's (0: the runtime's). */
+typedef struct fl_submit {
+    const char *user;
+    const char *func;
+    const uint8_t *input; /* copied */
+    size_t len;
+    bool python;
+    const char *entry;       /* Python entry; NULL or "": faasm_main */
+    uint32_t timeout_ms;     /* 0, or above the runtime's: the runtime's */
+    uint32_t max_memory_mib; /* likewise */
+} fl_submit;
+
+/* Submits the call `s` says as the root of a new call tree.  Returns the
+ * call id, or 0 when the executor refuses it or out of memory. */
+uint32_t fl_runtime_submit_with(fl_runtime *rt, const fl_submit *s);
+
 /* How a call ended: set where it happens (the Faaslet, or the executor for
  * deadlines and cancels), never parsed back from a message. */
 typedef enum fl_outcome {

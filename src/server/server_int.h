@@ -1,0 +1,118 @@
+/*
+ * server_int.h: what the server's files share.  server.c owns the daemons
+ * and the upload routes, invoke.c the invoke route and the results of
+ * async calls, metrics.c the counters, /metrics and the call log,
+ * tokens.c access control.
+ */
+#ifndef FL_SERVER_SERVER_INT_H
+#define FL_SERVER_SERVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "faaslet/faaslet.h"
+#include "server/server.h"
+
+typedef enum srv_port { SRV_UPLOAD, SRV_INVOKE } srv_port;
+
+/* One listening daemon (the handler's closure). */
+typedef struct srv_daemon {
+    fl_server *server;
+    srv_port port;
+    struct MHD_Daemon *daemon;
+    int bound_port;
+} srv_daemon;
+
+/* Calls by (user, function, outcome), durations, responses by class. */
+#define SRV_DURATION_BUCKETS 12
+typedef struct srv_series {
+    char *user, *func;
+    fl_outcome outcome;
+    uint64_t n;
+} srv_series;
+typedef struct srv_metrics {
+    pthread_mutex_t lock;
+    srv_series *series;
+    size_t nseries, cap;
+    uint64_t buckets[SRV_DURATION_BUCKETS + 1]; /* the last is +Inf */
+    double seconds_sum;
+    uint64_t calls;
+    uint64_t responses[6]; /* by status / 100 */
+} srv_metrics;
+
+/* An async call's result, kept until fetched results expire. */
+typedef struct srv_result {
+    uint32_t id;
+    char *user;              /* whose call (for its token) */
+    char *func;
+    bool python;
+    uint64_t started_ns, done_ns; /* done_ns 0: still running */
+    fl_call_result res;
+} srv_result;
+typedef struct srv_results {
+    pthread_mutex_t lock;
+    srv_result *v; /* oldest first */
+    size_t n, cap;
+    pthread_t reaper;
+    bool reaper_started, stop;
+} srv_results;
+
+typedef struct srv_tokens srv_tokens;
+
+struct fl_server {
+    fl_server_config cfg;
+    srv_daemon upload, invoke;
+    atomic_bool stopping;
+    atomic_int in_flight; /* requests between their first byte and their response */
+    srv_metrics metrics;
+    srv_results results;
+    srv_tokens *tokens;
+};
+
+/* What the invoke route answers: status, body (malloc'd), its type, and
+ * up to three headers. */
+typedef struct srv_reply {
+    unsigned status;
+    char *body;
+    size_t len;
+    const char *type;
+    char headers[3][2][32];
+    int nheaders;
+} srv_reply;
+
+/* Makes r a JSON error {"error": ...} with `status`. */
+void srv_reply_error(srv_reply *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void srv_reply_free(srv_reply *r);
+
+/* POST / on the invoke port: body[0..len) is the JSON message, auth the
+ * Authorization header (may be NULL). */
+void srv_invoke(fl_server *s, const uint8_t *body, size_t len, const char *auth, srv_reply *r);
+
+/* The results of async calls and the thread that collects them. */
+int srv_results_start(fl_server *s, char *err, size_t errlen);
+void srv_results_stop(fl_server *s);
+
+void srv_metrics_init(srv_metrics *m);
+void srv_metrics_free(srv_metrics *m);
+void srv_metrics_response(srv_metrics *m, unsigned status);
+/* Counts a finished call and writes its log line (one JSON line on stderr). */
+void srv_metrics_call(fl_server *s, uint32_t id, const char *user, const char *func, bool python,
+                      const fl_call_result *res, uint64_t started_ns, uint64_t done_ns);
+/* The Prometheus text of everything (malloc'd), or NULL. */
+char *srv_metrics_text(fl_server *s);
+
+/* Tokens: lines "USER TOKEN" ('#' starts a comment). */
+srv_tokens *srv_tokens_load(const char *path, char *err, size_t errlen);
+void srv_tokens_free(srv_tokens *t);
+/* Whether `token` is user's (user NULL: any user's); constant time in the token. */
+bool srv_tokens_check(const srv_tokens *t, const char *user, const char *token);
+/* The user an "Authorization: Bearer ..." value belongs to may act for `user`. */
+bool srv_authorized(const fl_server *s, const char *auth, const char *user);
+
+uint64_t srv_now_ns(void);
+
+#endif

@@ -1,0 +1,340 @@
+#!/bin/sh
+# run.sh: end-to-end tests of `faaslet serve`, driven with curl and the
+# faaslet client on free loopback ports.
+#
+#   tests/serve/run.sh FAASLET BUILD_DIR
+#
+# Builds func/echo.c, func/hello.c, func/state.c, func/chain.c and
+# tests/serve/sleepy.c with `faaslet cc`, starts servers (port 0: the
+# kernel picks free ones; the ports are read from the line the server
+# prints) over a fresh store under BUILD_DIR, and checks every endpoint
+# and error of server/server.h.  Every server started is stopped with
+# SIGTERM and must exit 0.  Prints "N passed, N failed" last; exits 1 on
+# any failure.
+set -u
+
+FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
+B=${2:?usage: run.sh FAASLET BUILD_DIR}
+case "$FAASLET" in /*) ;; *) FAASLET=$(pwd)/$FAASLET ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+mkdir -p "$B" && B=$(cd "$B" && pwd)
+W=$B/wasm
+export FAASLET_HOME=$B/home
+export FAASLET_SDK=$ROOT/sdk
+rm -rf "$FAASLET_HOME"
+mkdir -p "$W"
+pass=0
+fail=0
+PIDS=""
+trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done' EXIT INT TERM
+
+ok() { pass=$((pass + 1)); }
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
+}
+# check NAME WANT GOT: equal strings
+check() {
+    if [ "$2" = "$3" ]; then ok; else
+        fail=$((fail + 1))
+        echo "FAIL $1: want \"$2\", got \"$3\""
+    fi
+}
+# contains NAME NEEDLE FILE
+contains() {
+    if grep -q -- "$2" "$3"; then ok; else bad "$1: no \"$2\" in" "$3"; fi
+}
+
+for src in "$ROOT"/func/echo.c "$ROOT"/func/hello.c "$ROOT"/func/state.c "$ROOT"/func/chain.c \
+    "$HERE"/sleepy.c; do
+    name=$(basename "$src" .c)
+    if [ ! -f "$W/$name.wasm" ] || [ "$src" -nt "$W/$name.wasm" ] || [ "$FAASLET" -nt "$W/$name.wasm" ]; then
+        "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
+    fi
+done
+
+# start NAME [OPTIONS]: a server; sets PID, UP, IN (ports) and U, I (URLs)
+start() {
+    name=$1
+    shift
+    "$FAASLET" serve --upload-port 0 --invoke-port 0 "$@" >"$B/$name.out" 2>"$B/$name.err" &
+    PID=$!
+    PIDS="$PIDS $PID"
+    i=0
+    while [ $i -lt 200 ] && ! grep -q "^faaslet serve: upload" "$B/$name.out"; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    UP=$(sed -n 's|^faaslet serve: upload http://127.0.0.1:\([0-9]*\),.*|\1|p' "$B/$name.out")
+    IN=$(sed -n 's|.*invoke http://127.0.0.1:\([0-9]*\) .*|\1|p' "$B/$name.out")
+    U=http://127.0.0.1:$UP
+    I=http://127.0.0.1:$IN
+    [ -n "$UP" ] && [ -n "$IN" ] || bad "server $name did not start" "$B/$name.err"
+}
+# stop: SIGTERM, which must end it with status 0
+stop() {
+    kill -TERM "$PID"
+    wait "$PID"
+    check "server stops with status 0 on SIGTERM" 0 $?
+}
+# req METHOD URL [CURL ARGS]: CODE is the status, $B/body the body
+req() {
+    m=$1 url=$2
+    shift 2
+    CODE=$(curl -s -o "$B/body" -w '%{http_code}' -X "$m" "$@" "$url")
+}
+body() { cat "$B/body"; }
+# invoke JSON: POST / on the invoke port
+invoke() { req POST "$I/" -H 'Content-Type: application/json' --data-binary "$1"; }
+
+# ---- one server: endpoints, errors, Python, state, chaining, async ----
+start main --result-ttl 2 --max-body 1 --timeout 10
+req GET "$U/ping"
+check "GET /ping on upload" "200 PONG" "$CODE $(body)"
+req GET "$I/ping"
+check "GET /ping on invoke" "200 PONG" "$CODE $(body)"
+
+req PUT "$U/f/demo/echo" --data-binary @"$W/echo.wasm"
+check "upload echo" "200 Function upload complete" "$CODE $(body)"
+req GET "$U/f/demo/echo"
+cmp -s "$B/body" "$W/echo.wasm" && ok || bad "GET /f/demo/echo gives the module back"
+invoke '{"user": "demo", "function": "echo", "input_data": "hello there"}'
+check "invoke echo" "200 hello there" "$CODE $(body)"
+curl -s -D "$B/headers" -o /dev/null --data-binary '{"user":"demo","function":"echo"}' "$I/"
+contains "the call's id in a header" "X-Faaslet-Call-Id: " "$B/headers"
+contains "the call's outcome in a header" "X-Faaslet-Outcome: ok" "$B/headers"
+
+# binary input and output, byte for byte
+head -c 4096 /dev/urandom >"$B/random.bin"
+printf '\0\0\377\n' >>"$B/random.bin"
+invoke "{\"user\": \"demo\", \"function\": \"echo\", \"input_b64\": \"$(base64 -w0 "$B/random.bin")\"}"
+check "binary echo status" 200 "$CODE"
+cmp -s "$B/body" "$B/random.bin" && ok || bad "binary input comes back byte for byte"
+
+# errors: each with its status and a JSON message, nothing stored
+req PUT "$U/f/demo/broken" --data-binary 'not wasm at all'
+check "invalid module: 400" 400 "$CODE"
+contains "invalid module: the validator's words" '"error":"invalid module: magic header not detected' "$B/body"
+req GET "$U/f/demo/broken"
+check "invalid module: nothing stored" 404 "$CODE"
+invoke '{"user": "demo", "function": "nosuch"}'
+check "unknown function: 404" 404 "$CODE"
+contains "unknown function: says which" 'no function demo/nosuch' "$B/body"
+invoke '{"user": "demo", "function": '
+check "malformed JSON: 400" 400 "$CODE"
+contains "malformed JSON: JSON error" '{"error":' "$B/body"
+invoke '{"user": "demo"}'
+check "no function field: 400" 400 "$CODE"
+invoke '{"user": "..", "function": "echo"}'
+check "user .. refused" 400 "$CODE"
+invoke '{"user": "demo", "function": "a/b"}'
+check "function with / refused" 400 "$CODE"
+req PUT "$U/f/demo/a%00b" --data-binary @"$W/echo.wasm"
+check "NUL in a name refused" 400 "$CODE"
+contains "NUL in a name: says so" 'NUL' "$B/body"
+req PUT "$U/f/demo/a%2Fb" --data-binary @"$W/echo.wasm"
+check "escaped / in a name refused" 400 "$CODE"
+req PUT "$U/f/%2E%2E/x" --data-binary @"$W/echo.wasm"
+check "escaped .. refused" 400 "$CODE"
+ls "$FAASLET_HOME/functions" >"$B/ls" 2>&1
+check "refused uploads stored nothing" "demo" "$(cat "$B/ls")"
+head -c 1100000 /dev/zero >"$B/big.bin"
+req PUT "$U/f/demo/big" --data-binary @"$B/big.bin"
+check "body over --max-body: 413" 413 "$CODE"
+req DELETE "$U/f/demo/echo"
+check "wrong method: 405" 405 "$CODE"
+req GET "$I/"
+check "GET / on invoke: 405" 405 "$CODE"
+req GET "$U/nowhere"
+check "unknown route: 400" 400 "$CODE"
+req GET "$U/f/demo/echo"
+check "still serving after the errors" 200 "$CODE"
+
+# a call that traps: 500 with the outcome
+req PUT "$U/f/demo/sleepy" --data-binary @"$W/sleepy.wasm"
+invoke '{"user": "demo", "function": "sleepy", "input_data": "3000", "timeout_ms": 200}'
+check "a call's own timeout_ms: 500" 500 "$CODE"
+contains "timeout: said" 'timeout' "$B/body"
+
+# state: set and get through the server, and read by a function
+req PUT "$U/s/demo/greeting" --data-binary 'state value'
+check "PUT state" "200 State upload complete" "$CODE $(body)"
+req GET "$U/s/demo/greeting"
+check "GET state" "200 state value" "$CODE $(body)"
+req GET "$U/s/demo/never-set"
+check "unknown state key: 404" 404 "$CODE"
+
+# shared files
+req PUT "$U/file" -H 'FilePath: data/shared.txt' --data-binary 'shared bytes'
+check "PUT /file" "200 File upload complete" "$CODE $(body)"
+req GET "$U/file" -H 'FilePath: data/shared.txt'
+check "GET /file" "200 shared bytes" "$CODE $(body)"
+req GET "$U/file" -H 'FilePath: ../etc/passwd'
+check "FilePath with .. refused" 400 "$CODE"
+req GET "$U/file"
+check "no FilePath: 400" 400 "$CODE"
+
+# chaining through the server
+req PUT "$U/f/demo/chain" --data-binary @"$W/chain.wasm"
+invoke '{"user": "demo", "function": "chain"}'
+check "chain runs" 200 "$CODE"
+
+# Python, in Faasm's form and the short one
+if [ -f "$ROOT/build/python/py_func.wasm" ] || [ -n "${FAASLET_PYTHON:-}" ]; then
+    req PUT "$U/p/python/hello" --data-binary @"$ROOT/func/python/hello.py"
+    check "upload Python hello" "200 Python function upload complete" "$CODE $(body)"
+    invoke '{"user": "python", "function": "py_func", "python": true, "py_user": "python", "py_func": "hello"}'
+    case "$(body)" in "Hello! Running Python version 3.11"*) ok ;; *) bad "Python hello (Faasm's form): $CODE $(body)" ;; esac
+    invoke '{"user": "python", "function": "hello", "python": true}'
+    case "$(body)" in "Hello! Running Python version 3.11"*) ok ;; *) bad "Python hello: $CODE $(body)" ;; esac
+    req PUT "$U/p/python/echo" --data-binary @"$ROOT/func/python/echo.py"
+    invoke '{"user": "python", "function": "echo", "python": true, "input_data": "py in"}'
+    check "Python echo" "200 py in" "$CODE $(body)"
+else
+    bad "Python: no runtime (make python)"
+fi
+
+# async with status polling, then expiry after --result-ttl 2
+invoke '{"user": "demo", "function": "sleepy", "input_data": "300", "async": true}'
+check "async: 202" 202 "$CODE"
+id=$(body)
+invoke "{\"status\": true, \"id\": $id}"
+check "async: running at first" "200 RUNNING" "$CODE $(body)"
+i=0
+while [ $i -lt 100 ]; do
+    invoke "{\"status\": true, \"id\": $id}"
+    [ "$(body)" != RUNNING ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+check "async: its result" "200 SUCCESS: slept 300" "$CODE $(body)"
+sleep 3
+invoke "{\"status\": true, \"id\": $id}"
+check "async: the result expires" 404 "$CODE"
+invoke '{"status": true, "id": 999999}'
+check "status of an unknown id: 404" 404 "$CODE"
+invoke '{"user": "demo", "function": "sleepy", "input_data": "x", "async": true, "timeout_ms": 1}'
+fid=$(body)
+sleep 0.5
+invoke "{\"status\": true, \"id\": $fid}"
+case "$(body)" in "FAILED: "*) ok ;; *) bad "async failure: FAILED: ..., got $(body)" ;; esac
+
+invoke '{"flush": true}'
+check "flush" "200 Flushed" "$CODE $(body)"
+invoke '{"user": "demo", "function": "echo", "input_data": "after flush"}'
+check "calls run after a flush" "200 after flush" "$CODE $(body)"
+
+# re-upload while a call runs: it finishes on the old version
+req PUT "$U/f/demo/swap" --data-binary @"$W/sleepy.wasm"
+curl -s -o "$B/inflight" --data-binary '{"user":"demo","function":"swap","input_data":"700"}' "$I/" &
+cpid=$!
+sleep 0.3
+req PUT "$U/f/demo/swap" --data-binary @"$W/echo.wasm"
+check "re-upload while a call runs" 200 "$CODE"
+invoke '{"user": "demo", "function": "swap", "input_data": "new version"}'
+check "new calls run the new version" "200 new version" "$CODE $(body)"
+wait $cpid
+check "the call in flight finished on the old version" "slept 700" "$(cat "$B/inflight")"
+
+# a client that goes away mid-call harms nothing
+curl -s -m 0.2 -o /dev/null --data-binary '{"user":"demo","function":"sleepy","input_data":"600"}' "$I/"
+invoke '{"user": "demo", "function": "echo", "input_data": "still here"}'
+check "after a client left mid-call" "200 still here" "$CODE $(body)"
+
+# a slow client (slowloris) does not hold up others
+python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+time.sleep(3)' "$IN" >/dev/null 2>&1 &
+slow=$!
+sleep 0.2
+invoke '{"user": "demo", "function": "echo", "input_data": "not blocked"}'
+check "others go on beside a slow client" "200 not blocked" "$CODE $(body)"
+kill $slow 2>/dev/null
+
+# metrics and the call log
+req GET "$U/metrics"
+contains "metrics: calls by function and outcome" 'faaslet_calls_total{user="demo",function="echo",outcome="ok"}' "$B/body"
+contains "metrics: duration histogram" 'faaslet_call_duration_seconds_bucket{le="+Inf"}' "$B/body"
+contains "metrics: queue depth" '^faaslet_queue_depth ' "$B/body"
+contains "metrics: memory" '^faaslet_resident_memory_bytes ' "$B/body"
+req GET "$I/metrics"
+check "metrics on the invoke port" 200 "$CODE"
+contains "one log line per call" '"user":"demo","function":"echo","duration_ms":' "$B/main.err"
+
+# the client commands against the same server
+export FAASLET_UPLOAD_PORT=$UP FAASLET_INVOKE_PORT=$IN
+"$FAASLET" upload demo echo2 "$W/echo.wasm" >"$B/cli.out" 2>&1
+check "client: upload" 0 $?
+"$FAASLET" invoke demo echo2 --input "from the client" >"$B/cli.out" 2>&1
+check "client: invoke" "from the client" "$(cat "$B/cli.out")"
+"$FAASLET" invoke demo echo2 --input-file "$B/random.bin" >"$B/cli.bin" 2>"$B/cli.err"
+cmp -s "$B/cli.bin" "$B/random.bin" && ok || bad "client: binary input and output byte for byte" "$B/cli.err"
+"$FAASLET" invoke demo sleepy --input 200 --async --poll >"$B/cli.out" 2>&1
+check "client: async with polling" "slept 200" "$(cat "$B/cli.out")"
+id=$("$FAASLET" invoke demo echo2 --input later --async)
+sleep 0.3
+check "client: status" "SUCCESS: later" "$("$FAASLET" status "$id")"
+"$FAASLET" invoke demo nosuch >"$B/cli.out" 2>&1
+check "client: unknown function, exit 1" 1 $?
+contains "client: the server's message" "no function demo/nosuch" "$B/cli.out"
+"$FAASLET" upload demo broken "$B/big.bin" >"$B/cli.out" 2>&1
+check "client: invalid module refused" 1 $?
+"$FAASLET" state set demo ckey --value "client state" >/dev/null 2>&1
+check "client: state set then get" "client state" "$("$FAASLET" state get demo ckey)"
+printf 'file bytes' >"$B/local.txt"
+"$FAASLET" file put "$B/local.txt" data/client.txt >/dev/null 2>&1
+check "client: file put then get" "file bytes" "$("$FAASLET" file get data/client.txt)"
+"$FAASLET" flush >/dev/null 2>&1
+check "client: flush" 0 $?
+if [ -f "$ROOT/build/python/py_func.wasm" ] || [ -n "${FAASLET_PYTHON:-}" ]; then
+    "$FAASLET" upload python echo2 "$ROOT/func/python/echo.py" --py >/dev/null 2>&1
+    check "client: Python" "py bytes" "$("$FAASLET" invoke python echo2 --py --input 'py bytes')"
+fi
+FAASLET_INVOKE_PORT=1 "$FAASLET" invoke demo echo2 >"$B/cli.out" 2>&1
+check "client: no server, exit 2" 2 $?
+contains "client: no server, says so" "no server at http://127.0.0.1:1" "$B/cli.out"
+unset FAASLET_UPLOAD_PORT FAASLET_INVOKE_PORT
+
+# SIGTERM with calls in flight: each is answered, then exit 0
+curl -s -o "$B/late1" --data-binary '{"user":"demo","function":"sleepy","input_data":"800"}' "$I/" &
+c1=$!
+curl -s -o "$B/late2" --data-binary '{"user":"demo","function":"sleepy","input_data":"600"}' "$I/" &
+c2=$!
+sleep 0.3
+stop
+wait $c1 $c2
+check "SIGTERM: the first call in flight answered" "slept 800" "$(cat "$B/late1")"
+check "SIGTERM: the second call in flight answered" "slept 600" "$(cat "$B/late2")"
+curl -s -m 1 "$U/ping" >/dev/null 2>&1 && bad "the server still answers after its stop" || ok
+
+# ---- access control ----
+printf '# user token\ndemo demo-token-0123456789\nalice alice-token-0123456789\n' >"$B/tokens"
+start tokens --tokens "$B/tokens"
+req PUT "$U/f/demo/echo" --data-binary @"$W/echo.wasm"
+check "tokens: no token, 401" 401 "$CODE"
+req PUT "$U/f/demo/echo" -H 'Authorization: Bearer alice-token-0123456789' --data-binary @"$W/echo.wasm"
+check "tokens: another user's token, 401" 401 "$CODE"
+req PUT "$U/f/demo/echo" -H 'Authorization: Bearer demo-token-0123456789' --data-binary @"$W/echo.wasm"
+check "tokens: the user's token" 200 "$CODE"
+invoke '{"user": "demo", "function": "echo", "input_data": "x"}'
+check "tokens: invoke without token, 401" 401 "$CODE"
+req POST "$I/" -H 'Authorization: Bearer demo-token-0123456789' --data-binary '{"user":"demo","function":"echo","input_data":"x"}'
+check "tokens: invoke with the token" "200 x" "$CODE $(body)"
+req PUT "$U/s/demo/k" -H 'Authorization: Bearer demo-token-0123456789' --data-binary 'secret'
+req GET "$U/s/demo/k" -H 'Authorization: Bearer alice-token-0123456789'
+check "tokens: another user's state is out of reach" 401 "$CODE"
+req GET "$U/s/demo/k" -H 'Authorization: Bearer demo-token-0123456789'
+check "tokens: the user's own state" "200 secret" "$CODE $(body)"
+stop
+
+# ---- a server that cannot start says why ----
+"$FAASLET" serve --upload-port "$UP" --invoke-port 0 --listen 999.1.2.3 >"$B/badstart.out" 2>&1
+check "bad --listen: exit 1" 1 $?
+contains "bad --listen: says why" "bad listen address" "$B/badstart.out"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
