@@ -4,7 +4,9 @@
 #      and called by name with `faaslet run FILE --invoke NAME ARGS`;
 #   2. Faasm-style functions from func/ (input, output, chaining, state),
 #      compiled with `faaslet cc` and run as calls of the embedded executor;
-#   3. Python functions from func/python/ run in CPython compiled to wasm.
+#   3. Python functions from func/python/ run in CPython compiled to wasm;
+#   4. the platform: `faaslet serve` in the background, functions uploaded
+#      and invoked with the client and with curl, /metrics, then stopped.
 # Outputs go to the build folder's examples/.  Safe to run again.
 set -eu
 
@@ -94,3 +96,43 @@ show "echo.py: binary-safe input and output through pyfaasm" \
     run func/python/echo.py --input hello-from-python
 show "chain.py: chain_this_with_input / await_call between Python entries" \
     run func/python/chain.py --threads 2
+
+echo
+echo "== the platform: faaslet serve, Faasm's workflow (upload, then invoke over HTTP)"
+SERVE_HOME="$OUT/serve-home"
+rm -rf "$SERVE_HOME"
+FAASLET_HOME="$SERVE_HOME" "$FAASLET" serve --upload-port 0 --invoke-port 0 \
+    >"$OUT/serve.out" 2>"$OUT/serve.log" &
+SERVE_PID=$!
+trap 'kill -TERM $SERVE_PID 2>/dev/null || true' EXIT INT TERM
+i=0
+while [ $i -lt 200 ] && ! grep -q "^faaslet serve: upload" "$OUT/serve.out"; do sleep 0.05; i=$((i + 1)); done
+cat "$OUT/serve.out"
+UP=$(sed -n 's|^faaslet serve: upload http://127.0.0.1:\([0-9]*\),.*|\1|p' "$OUT/serve.out")
+IN=$(sed -n 's|.*invoke http://127.0.0.1:\([0-9]*\) .*|\1|p' "$OUT/serve.out")
+export FAASLET_UPLOAD_PORT=$UP FAASLET_INVOKE_PORT=$IN
+show "upload python hello --py (Faasm: inv upload python hello --py)" \
+    upload python hello func/python/hello.py --py
+show "invoke python hello --py (Faasm: inv invoke python hello --py)" \
+    invoke python hello --py
+show "upload a C function" upload demo echo "$OUT/echo.wasm"
+show "invoke it with input" invoke demo echo --input hello-over-http
+echo
+echo "# the same with curl"
+echo "\$ curl -d '{\"user\": \"demo\", \"function\": \"echo\", \"input_data\": \"from curl\"}' localhost:$IN/"
+curl -s -d '{"user": "demo", "function": "echo", "input_data": "from curl"}' "http://127.0.0.1:$IN/"
+echo
+echo "\$ curl -d '{\"user\": \"python\", \"function\": \"py_func\", \"python\": true, \"py_user\": \"python\", \"py_func\": \"hello\"}' localhost:$IN/"
+curl -s -d '{"user": "python", "function": "py_func", "python": true, "py_user": "python", "py_func": "hello"}' "http://127.0.0.1:$IN/"
+echo
+echo
+echo "# GET /metrics (calls by function and outcome, a few of the lines)"
+curl -s "http://127.0.0.1:$IN/metrics" | grep -E '^faaslet_calls_total|^faaslet_call_duration_seconds_count|^faaslet_resident'
+echo
+echo "# the server's log: one JSON line per call"
+cat "$OUT/serve.log"
+kill -TERM $SERVE_PID
+rc=0
+wait $SERVE_PID || rc=$?
+trap - EXIT INT TERM
+echo "(server stopped with SIGTERM, exit status $rc)"

@@ -110,6 +110,7 @@ struct fl_runtime {
     retired_module *py_retired;        /* Python runtimes replaced by machine code: kept
                                         * while their last Faaslets may run (until freed) */
     char tmp_parent[PATH_MAX]; /* where Faaslets' private /tmp folders are made */
+    char shared_dir[PATH_MAX]; /* the store's shared files, guests' faasm:// ("": none) */
     pthread_mutex_t tmp_lock;
     fl__call_tmp spare_tmp[TMP_SPARES]; /* empty folders freed Faaslets left */
     size_t nspare_tmp;
@@ -486,6 +487,7 @@ static void version_disk(fl_runtime *rt, fn_version *v, const char *user, const 
         fl__snapshot_key_u64(k, c->preopens[i].read_only);
     }
     fl__snapshot_key_u64(k, c->no_private_tmp);
+    fl__snapshot_key_u64(k, rt->shared_dir[0] != '\0'); /* the faasm: preopen in libc's table */
     if (v->python) {
         char path[PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/.stamp-root", c->python_dir);
@@ -1141,7 +1143,7 @@ static faaslet *faaslet_new(fl_runtime *rt, fn_version *v, const char *user, con
     const fl_runtime_config *c = &rt->cfg;
     faaslet *f = calloc(1, sizeof *f);
     const char **envp = calloc(NFAASM_ENV + c->envc, sizeof *envp);
-    fl_wasi_preopen *preopens = calloc(c->npreopens + 3, sizeof *preopens);
+    fl_wasi_preopen *preopens = calloc(c->npreopens + 4, sizeof *preopens);
     char py_root[PATH_MAX], py_guest[PATH_MAX];
     if (!f || !envp || !preopens)
         goto oom;
@@ -1171,6 +1173,12 @@ static faaslet *faaslet_new(fl_runtime *rt, fn_version *v, const char *user, con
         preopens[npre++] =
             (fl_wasi_preopen){.host_path = f->tmp.path, .guest_path = "/tmp", .disk_quota = true};
     }
+    /* the store's shared files, read-only, as Faasm's faasm://PATH:
+     * wasi-libc takes the longest preopen prefix, "faasm:", and opens the
+     * rest (leading slashes dropped) beneath it */
+    if (rt->shared_dir[0])
+        preopens[npre++] =
+            (fl_wasi_preopen){.host_path = rt->shared_dir, .guest_path = "/faasm:", .read_only = true};
     const char *argv0 = v->python ? func : FUNCTION_ARGV0;
     fl_wasi_config wc;
     fl_wasi_config_init(&wc);
@@ -1771,6 +1779,15 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
     if (!parent || !parent[0])
         parent = "/tmp";
     snprintf(rt->tmp_parent, sizeof rt->tmp_parent, "%s", parent);
+    /* shared files: made now so every Faaslet can open it (a store that
+     * cannot hold it gives guests no faasm://) */
+    if (rt->cfg.fnstore) {
+        char dir[PATH_MAX];
+        int n = snprintf(dir, sizeof dir, "%s/shared", fl_fnstore_dir(rt->cfg.fnstore));
+        if (n < (int)sizeof dir && (mkdir(dir, 0755) == 0 || errno == EEXIST) &&
+            access(dir, R_OK | X_OK) == 0)
+            memcpy(rt->shared_dir, dir, (size_t)n + 1);
+    }
     pthread_mutex_init(&rt->py_lock, NULL);
     pthread_mutex_init(&rt->tmp_lock, NULL);
     for (size_t i = 0; i < FN_SHARDS; i++)

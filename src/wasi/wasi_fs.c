@@ -751,6 +751,31 @@ static int stat_path(fl_host_call *call, const fl__wasi_fd *d, const char *path,
     return rc;
 }
 
+/* Faasm's shared files: "faasm://PATH" (wasi-libc resolves it against
+ * whichever preopen it likes, the root "/" here) opens PATH beneath the
+ * "/faasm:" preopen, read-only, when the context has one.  Returns
+ * whether it did. */
+static bool faasm_shared(fl_wasi *w, fl__wasi_fd **d, const char **path, uint32_t *len) {
+    if (*len < 7 || memcmp(*path, "faasm:/", 7))
+        return false;
+    for (uint32_t i = 0; i < w->nfds; i++)
+        if (w->fds[i].used && w->fds[i].preopen && !strcmp(w->fds[i].preopen, "/faasm:")) {
+            const char *p = *path + 6;
+            uint32_t n = *len - 6;
+            while (n && *p == '/')
+                p++, n--;
+            if (!n) {
+                p = ".";
+                n = 1;
+            }
+            *d = &w->fds[i];
+            *path = p;
+            *len = n;
+            return true;
+        }
+    return false;
+}
+
 static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     uint32_t lookup = A32(1), oflags = A32(4), fdflags = A32(7);
     uint64_t base = A64(5), inh = A64(6);
@@ -762,8 +787,14 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     GET_FD(d, 0, need);
     uint8_t *res = fl__wasi_mem(call, A32(8), 4);
     const char *path = (const char *)fl__wasi_mem(call, A32(2), A32(3));
+    uint32_t plen = A32(3);
     if (!res || !path)
         return RET(W_EFAULT);
+    if (faasm_shared(CTX, &d, &path, &plen)) {
+        /* the rights asked were masked with the other preopen's */
+        base &= d->inherit;
+        inh &= d->inherit;
+    }
     if (d->type != W_FT_DIRECTORY)
         return RET(W_ENOTDIR);
     /* The new fd may hold only what the directory passes on (witx:
@@ -816,7 +847,7 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
     bool exists = false, named = false;
     bool quota_counts = d->quota && (flags & (O_CREAT | O_TRUNC));
     if ((flags & O_TRUNC) || quota_counts)
-        exists = stat_path(call, d, path, A32(3), follow, &before) == 0;
+        exists = stat_path(call, d, path, plen, follow, &before) == 0;
     /* a blocked file is refused before an O_TRUNC could empty it */
     if ((flags & O_TRUNC) && exists && is_blocked(&before)) {
         e = W_EACCES;
@@ -829,7 +860,7 @@ static fl_trap w_path_open(fl_host_call *call, fl_value *args_results) {
         named = true;
     }
     int fd;
-    int rc = fl__sandbox_open(d->host, path, A32(3), flags, 0666, follow, CTX->no_openat2, &fd);
+    int rc = fl__sandbox_open(d->host, path, plen, flags, 0666, follow, CTX->no_openat2, &fd);
     if (rc < 0) {
         e = sandbox_errno(rc);
         goto fail;

@@ -234,9 +234,11 @@ if [ $all_refused -eq 1 ] && [ ! -e "$W/x" ] && [ ! -e "$H/functions/x" ]; then
 else
     bad "upload: bad names" "$W/log"
 fi
-FAASLET_HOME="$H" "$FAASLET" upload demo hello "$W/hello.wasm" >"$W/log" 2>&1
-[ $? -eq 64 ] && ok "upload without --local: usage error (server upload not yet)" ||
-    bad "upload without --local" "$W/log"
+# without --local it goes to a server: none listens on port 1
+FAASLET_HOME="$H" "$FAASLET" upload --upload-port 1 demo hello "$W/hello.wasm" >"$W/log" 2>&1
+[ $? -eq 2 ] && grep -q "no server at http://127.0.0.1:1" "$W/log" &&
+    ok "upload without --local and no server: exit 2, says so" ||
+    bad "upload without --local and no server" "$W/log"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]

@@ -48,7 +48,7 @@ contains() {
 }
 
 for src in "$ROOT"/func/echo.c "$ROOT"/func/hello.c "$ROOT"/func/state.c "$ROOT"/func/chain.c \
-    "$HERE"/sleepy.c; do
+    "$HERE"/sleepy.c "$HERE"/readfile.c; do
     name=$(basename "$src" .c)
     if [ ! -f "$W/$name.wasm" ] || [ "$src" -nt "$W/$name.wasm" ] || [ "$FAASLET" -nt "$W/$name.wasm" ]; then
         "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
@@ -171,6 +171,12 @@ req PUT "$U/file" -H 'FilePath: data/shared.txt' --data-binary 'shared bytes'
 check "PUT /file" "200 File upload complete" "$CODE $(body)"
 req GET "$U/file" -H 'FilePath: data/shared.txt'
 check "GET /file" "200 shared bytes" "$CODE $(body)"
+req PUT "$U/f/demo/readfile" --data-binary @"$W/readfile.wasm"
+invoke '{"user": "demo", "function": "readfile", "input_data": "faasm://data/shared.txt"}'
+check "guests read shared files as faasm://PATH, never write them" \
+    "200 shared bytes | create refused" "$CODE $(body)"
+invoke '{"user": "demo", "function": "readfile", "input_data": "faasm://../home/functions/demo/echo/function.wasm"}'
+check "faasm:// does not climb out of the shared files" "200 cannot open | create refused" "$CODE $(body)"
 req GET "$U/file" -H 'FilePath: ../etc/passwd'
 check "FilePath with .. refused" 400 "$CODE"
 req GET "$U/file"
@@ -215,7 +221,7 @@ invoke "{\"status\": true, \"id\": $id}"
 check "async: the result expires" 404 "$CODE"
 invoke '{"status": true, "id": 999999}'
 check "status of an unknown id: 404" 404 "$CODE"
-invoke '{"user": "demo", "function": "sleepy", "input_data": "x", "async": true, "timeout_ms": 1}'
+invoke '{"user": "demo", "function": "sleepy", "input_data": "5000", "async": true, "timeout_ms": 100}'
 fid=$(body)
 sleep 0.5
 invoke "{\"status\": true, \"id\": $fid}"
