@@ -32,8 +32,6 @@ typedef struct request {
     srv_port port;
     uint8_t *body;
     size_t len, cap;
-    bool too_big;  /* answered 413 */
-    bool counted; /* in s->in_flight until the response is sent */
 } request;
 
 /* ---- responses ---- */
@@ -314,7 +312,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (!rq)
             return MHD_NO;
         rq->port = d->port;
-        rq->counted = true;
         atomic_fetch_add(&s->in_flight, 1);
         *con_cls = rq;
         /* refuse a declared oversized body before reading it */
@@ -373,7 +370,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 too_big:
     /* answered at once: the rest of the body is never read (the daemon
      * closes the connection after the answer) */
-    rq->too_big = true;
     return send_error(c, s, 413, "the body is over the limit of %zu bytes", s->cfg.max_body);
 }
 
@@ -385,8 +381,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     request *rq = *con_cls;
     if (!rq)
         return;
-    if (rq->counted)
-        atomic_fetch_sub(&d->server->in_flight, 1);
+    atomic_fetch_sub(&d->server->in_flight, 1); /* counted from its first call */
     free(rq->body);
     free(rq);
     *con_cls = NULL;
