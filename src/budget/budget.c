@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct fl_budget {
@@ -16,6 +17,10 @@ struct fl_budget {
     uint64_t peak[FL_BUDGET_KINDS];
     bool refused[FL_BUDGET_KINDS];
     uint64_t deadline_ns; /* 0: none */
+    pthread_mutex_t log_lock;
+    uint8_t *log; /* grows by doubling up to limits.log_bytes */
+    size_t log_len, log_cap;
+    uint64_t log_dropped;
 };
 
 uint64_t fl_monotonic_ns(void) {
@@ -40,6 +45,8 @@ static fl_budget_limits with_defaults(const fl_budget_limits *in) {
         l.chain_depth = FL_BUDGET_DEFAULT_CHAIN_DEPTH;
     if (!l.chained_per_call)
         l.chained_per_call = FL_BUDGET_DEFAULT_CHAINED_PER_CALL;
+    if (!l.log_bytes)
+        l.log_bytes = FL_BUDGET_DEFAULT_LOG;
     return l;
 }
 
@@ -55,6 +62,7 @@ fl_budget *fl_budget_new(const fl_budget_limits *limits) {
     b->limit[FL_BUDGET_CALLS] = b->limits.calls;
     if (b->limits.timeout_ms)
         b->deadline_ns = fl_monotonic_ns() + b->limits.timeout_ms * 1000000u;
+    pthread_mutex_init(&b->log_lock, NULL);
     return b;
 }
 
@@ -65,8 +73,11 @@ fl_budget *fl_budget_ref(fl_budget *b) {
 }
 
 void fl_budget_unref(fl_budget *b) {
-    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        pthread_mutex_destroy(&b->log_lock);
+        free(b->log);
         free(b);
+    }
 }
 
 fl_budget_limits fl_budget_get_limits(const fl_budget *b) {
@@ -149,6 +160,60 @@ int64_t fl_budget_remaining_ms(const fl_budget *b) {
         return 0;
     uint64_t ms = (b->deadline_ns - now + 999999u) / 1000000u;
     return (int64_t)ms;
+}
+
+/* ---- the log ---- */
+
+void fl_budget_log_append(fl_budget *b, const void *bytes, size_t len) {
+    if (!b || !len)
+        return;
+    pthread_mutex_lock(&b->log_lock);
+    size_t room = b->limits.log_bytes - b->log_len, keep = len < room ? len : room;
+    if (keep && b->log_len + keep > b->log_cap) {
+        size_t cap = b->log_cap ? b->log_cap : 1024;
+        while (cap < b->log_len + keep)
+            cap *= 2;
+        if (cap > b->limits.log_bytes)
+            cap = b->limits.log_bytes;
+        uint8_t *grown = NULL;
+        /* the buffer is what costs memory: its growth is charged */
+        if (fl_budget_charge(b, FL_BUDGET_MEMORY, cap - b->log_cap) == 0) {
+            grown = realloc(b->log, cap);
+            if (!grown)
+                fl_budget_release(b, FL_BUDGET_MEMORY, cap - b->log_cap);
+        }
+        if (grown) {
+            b->log = grown;
+            b->log_cap = cap;
+        } else
+            keep = b->log_cap - b->log_len;
+    }
+    if (keep)
+        memcpy(b->log + b->log_len, bytes, keep);
+    b->log_len += keep;
+    b->log_dropped += len - keep;
+    pthread_mutex_unlock(&b->log_lock);
+}
+
+uint8_t *fl_budget_log_take(fl_budget *b, size_t *len, uint64_t *dropped) {
+    *len = 0;
+    *dropped = 0;
+    if (!b)
+        return NULL;
+    pthread_mutex_lock(&b->log_lock);
+    uint8_t *log = b->log;
+    *len = b->log_len;
+    *dropped = b->log_dropped;
+    fl_budget_release(b, FL_BUDGET_MEMORY, b->log_cap);
+    b->log = NULL;
+    b->log_len = b->log_cap = 0;
+    b->log_dropped = 0;
+    pthread_mutex_unlock(&b->log_lock);
+    if (log && !*len) {
+        free(log);
+        log = NULL;
+    }
+    return log;
 }
 
 /* ---- the C stack ---- */

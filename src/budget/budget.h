@@ -27,9 +27,14 @@
  * there is no deadline), so engine-only users (spec tests, benchmarks) need
  * none.
  *
+ * The budget also holds the tree's log: what its guests wrote to a
+ * captured stdout or stderr (wasi/wasi.h, FL_WASI_STDIO_CAPTURE), kept up
+ * to limits.log_bytes for the root's result.
+ *
  * Threads: every function is thread-safe (atomics only, no locks, no
- * allocation after fl_budget_new), so it may be called from a guest's
- * thread, the executor's, or a signal-free watchdog.  Layering: libc only;
+ * allocation after fl_budget_new; the log alone takes a mutex and
+ * allocates), so it may be called from a guest's thread, the executor's,
+ * or a signal-free watchdog.  Layering: libc only;
  * every other module may include it.
  */
 #ifndef FL_BUDGET_BUDGET_H
@@ -54,6 +59,7 @@ typedef enum fl_budget_kind {
 #define FL_BUDGET_DEFAULT_CALLS 100000u
 #define FL_BUDGET_DEFAULT_CHAIN_DEPTH 64u
 #define FL_BUDGET_DEFAULT_CHAINED_PER_CALL 10000u
+#define FL_BUDGET_DEFAULT_LOG ((uint32_t)64 << 10)
 
 typedef struct fl_budget_limits {
     uint64_t timeout_ms;         /* the whole tree, from fl_budget_new; 0: none */
@@ -63,6 +69,7 @@ typedef struct fl_budget_limits {
     uint32_t calls;              /* FL_BUDGET_CALLS */
     uint32_t chain_depth;        /* chained calls nested beneath the root */
     uint32_t chained_per_call;   /* calls one call may chain */
+    uint32_t log_bytes;          /* captured stdout/stderr kept for the tree */
 } fl_budget_limits;
 
 typedef struct fl_budget fl_budget;
@@ -107,6 +114,22 @@ uint64_t fl_budget_deadline_ns(const fl_budget *b);
 /* Milliseconds left before the deadline: > 0, 0 when it has passed, or
  * -1 when there is no deadline. */
 int64_t fl_budget_remaining_ms(const fl_budget *b);
+
+/* ---- the tree's log ----
+ *
+ * Bytes its guests wrote to a captured stdout or stderr, both streams and
+ * every call of the tree in the order written.  The first log_bytes are
+ * kept, each charged to FL_BUDGET_MEMORY until taken; what does not fit
+ * (or what the memory budget refuses) is counted as dropped, never an
+ * error: a guest's print never fails a call. */
+
+/* Appends bytes[0..len) to b's log (NULL b: dropped uncounted). */
+void fl_budget_log_append(fl_budget *b, const void *bytes, size_t len);
+
+/* Takes the log: a malloc'd copy (NULL when empty) whose length is *len,
+ * and the bytes dropped so far in *dropped; the log starts again empty
+ * (its memory charge is given back). */
+uint8_t *fl_budget_log_take(fl_budget *b, size_t *len, uint64_t *dropped);
 
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t fl_monotonic_ns(void);

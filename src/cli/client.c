@@ -1,8 +1,8 @@
 /*
  * client.c: the subcommands that talk to `faaslet serve` (client.h).  One
- * helper, request(), sends a request and collects the status, the headers
- * the subcommands read and the body; each subcommand builds its request,
- * calls it and turns the reply into output and an exit status.  Bodies for
+ * helper, request(), sends a request and collects the status and the body;
+ * each subcommand builds its request, calls it and turns the reply into
+ * output and an exit status.  Bodies for
  * the invoke port are JSON built with cJSON.  Names go into URL paths
  * percent-encoded and otherwise unchecked: the server judges them, so the
  * client and the server cannot disagree about what a good name is.
@@ -56,7 +56,9 @@ void fl_cli_invoke_usage(FILE *out) {
             "                      [--async [--poll]] [--timeout MS] [SERVER OPTIONS]\n"
             "\n"
             "Calls function USER/FUNC on a running `faaslet serve` (POST / on its invoke\n"
-            "port), waits for it and writes its output bytes to stdout exactly.\n"
+            "port), waits for it and writes its output bytes to stdout exactly, and what\n"
+            "the function printed (its stdout and stderr, captured by the server) to\n"
+            "stderr.\n"
             "\n"
             "options:\n"
             "  --py               USER/FUNC is a Python function (uploaded with\n"
@@ -424,9 +426,6 @@ typedef struct buf {
 typedef struct reply {
     long status;
     buf body;
-    char call_id[32]; /* X-Faaslet-Call-Id, "" when absent */
-    char outcome[32]; /* X-Faaslet-Outcome, "" when absent */
-    char retval[16];  /* X-Faaslet-Return (main's return value), "" when absent */
 } reply;
 
 static void reply_free(reply *r) {
@@ -486,14 +485,6 @@ static void one_line(const char *s, size_t n, char *out, size_t size) {
     if (k < n && size > 4)
         memcpy(out + size - 4, "...", 3), k = size - 1;
     out[k] = '\0';
-}
-
-/* The value of response header `name` into out, "" when absent. */
-static void copy_header(CURL *k, const char *name, char *out, size_t size) {
-    struct curl_header *h;
-    out[0] = '\0';
-    if (curl_easy_header(k, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
-        one_line(h->value, strlen(h->value), out, size);
 }
 
 /* Appends a header line; false (the list kept) when out of memory. */
@@ -605,9 +596,6 @@ static int request(client *c, const req *q, reply *r) {
         goto out;
     }
     curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &r->status);
-    copy_header(k, "X-Faaslet-Call-Id", r->call_id, sizeof r->call_id);
-    copy_header(k, "X-Faaslet-Outcome", r->outcome, sizeof r->outcome);
-    copy_header(k, "X-Faaslet-Return", r->retval, sizeof r->retval);
     status = 0;
 
 out:
@@ -783,6 +771,9 @@ static char *call_json(const call *k) {
         ok = cJSON_AddItemToObject(o, "input_b64", cJSON_CreateStringReference(k->input_b64));
     if (ok && k->async)
         ok = cJSON_AddTrueToObject(o, "async") != NULL;
+    /* a waited-for call answers with its report: output and what it printed */
+    if (ok && !k->async)
+        ok = cJSON_AddTrueToObject(o, "log") != NULL;
     if (ok && k->timeout_ms)
         ok = cJSON_AddNumberToObject(o, "timeout_ms", k->timeout_ms) != NULL;
     if (ok)
@@ -804,6 +795,80 @@ static char *base64(const uint8_t *p, size_t n) {
 
 /* What a status answer says. */
 typedef enum verdict { ST_RUNNING, ST_SUCCESS, ST_FAILED, ST_UNEXPECTED } verdict;
+
+/* Decodes base64 text into a malloc'd buffer (*n bytes); NULL when
+ * malformed or out of memory. */
+static uint8_t *unbase64(const char *text, size_t *n) {
+    size_t len = strlen(text);
+    if (len % 4 || len > (size_t)INT_MAX)
+        return NULL;
+    uint8_t *out = malloc(len / 4 * 3 + 1);
+    int got = out && len ? EVP_DecodeBlock(out, (const unsigned char *)text, (int)len) : 0;
+    if (!out || got < 0) {
+        free(out);
+        return NULL;
+    }
+    /* EVP_DecodeBlock counts the padding as bytes */
+    *n = (size_t)got - (len && text[len - 1] == '=') - (len > 1 && text[len - 2] == '=');
+    return out;
+}
+
+/* A call's report (the server's answer to "log": true): what the function
+ * printed goes to stderr as it printed it, then its output to stdout (exit
+ * status: its return value, as `faaslet run`) or the failure's line.
+ * *verdict says which; ST_RUNNING prints nothing. */
+static int print_report(const client *c, const reply *r, verdict *v) {
+    cJSON *j = r->body.len ? cJSON_ParseWithLength(r->body.data, r->body.len) : NULL;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
+    const char *word = cJSON_IsString(st) ? st->valuestring : "";
+    int status = FL_CLIENT_FAILED;
+    *v = !strcmp(word, "RUNNING")   ? ST_RUNNING
+         : !strcmp(word, "SUCCESS") ? ST_SUCCESS
+         : !strcmp(word, "FAILED")  ? ST_FAILED
+                                    : ST_UNEXPECTED;
+    const cJSON *log = cJSON_GetObjectItemCaseSensitive(j, "log");
+    const cJSON *out = cJSON_GetObjectItemCaseSensitive(j, "output_b64");
+    const cJSON *ret = cJSON_GetObjectItemCaseSensitive(j, "return");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
+    char msg[MAX_MESSAGE];
+    if (*v == ST_RUNNING) {
+        status = 0;
+    } else if (*v == ST_UNEXPECTED || !cJSON_IsString(out) || !cJSON_IsNumber(ret)) {
+        /* the server's own error ({"error": ...}), or not a report at all */
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "error")))
+            http_error(c, r);
+        else {
+            one_line(r->body.data ? r->body.data : "", r->body.len, msg, sizeof msg);
+            fail(c, "unexpected answer (HTTP %ld): %s", r->status, msg);
+        }
+        *v = ST_UNEXPECTED;
+    } else {
+        if (cJSON_IsString(log) && log->valuestring[0]) {
+            fputs(log->valuestring, stderr);
+            fflush(stderr);
+        }
+        if (*v == ST_SUCCESS) {
+            size_t n = 0;
+            uint8_t *bytes = unbase64(out->valuestring, &n);
+            if (!bytes)
+                fail(c, "the server's output_b64 is not base64");
+            else if (!(status = write_output(c, NULL, bytes, n))) {
+                double rv = ret->valuedouble;
+                status = rv == 0 ? 0 : rv > 0 && rv < 256 ? (int)rv : 1;
+            }
+            free(bytes);
+        } else {
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "outcome");
+            const char *text = cJSON_IsString(e) ? e->valuestring : "";
+            one_line(text, strlen(text), msg, sizeof msg);
+            fail(c, "call %.0f failed (%s): %s", cJSON_IsNumber(id) ? id->valuedouble : 0.0,
+                 cJSON_IsString(o) ? o->valuestring : "?", msg);
+        }
+    }
+    cJSON_Delete(j);
+    return status;
+}
 
 /* Reads a status answer (200): *rest and *n are the output after
  * "SUCCESS: " or the error after "FAILED: ". */
@@ -828,12 +893,14 @@ static verdict read_status(const reply *r, const char **rest, size_t *n) {
     return strcmp(word, "RUNNING") ? ST_UNEXPECTED : ST_RUNNING;
 }
 
-/* POSTs {"status": true, "id": ID}; as request(). */
-static int ask_status(client *c, const char *id, reply *r) {
+/* POSTs {"status": true, "id": ID} (and "log": true for the call's
+ * report with `report`); as request(). */
+static int ask_status(client *c, const char *id, bool report, reply *r) {
     cJSON *o = cJSON_CreateObject();
     char *json = NULL;
     /* raw: the id's digits exactly, not a double's */
-    if (o && cJSON_AddTrueToObject(o, "status") && cJSON_AddRawToObject(o, "id", id))
+    if (o && cJSON_AddTrueToObject(o, "status") && cJSON_AddRawToObject(o, "id", id) &&
+        (!report || cJSON_AddTrueToObject(o, "log")))
         json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!json) {
@@ -855,41 +922,26 @@ static void sleep_ms(unsigned ms) {
     }
 }
 
-/* Asks for call ID's result until it is there, then prints it as a
+/* Asks for call ID's report until it has ended, then prints it as a
  * synchronous call does.  Returns the exit status. */
 static int poll_result(client *c, const char *id) {
     unsigned delay = POLL_FIRST_MS;
-    char msg[MAX_MESSAGE];
     for (;;) {
         reply r;
-        const char *rest = NULL;
-        size_t n = 0;
-        int status = ask_status(c, id, &r);
+        verdict v = ST_UNEXPECTED;
+        int status = ask_status(c, id, true, &r);
         if (status == 0 && r.status == 404) {
             fail(c, "call %s: no result (an unknown id, or the result expired)", id);
             status = FL_CLIENT_FAILED;
         } else if (status == 0 && r.status != 200) {
             status = http_error(c, &r);
         } else if (status == 0) {
-            switch (read_status(&r, &rest, &n)) {
-            case ST_RUNNING:
+            status = print_report(c, &r, &v);
+            if (v == ST_RUNNING) {
                 reply_free(&r);
                 sleep_ms(delay);
                 delay = delay * 2 < POLL_MAX_MS ? delay * 2 : POLL_MAX_MS;
                 continue;
-            case ST_SUCCESS:
-                status = write_output(c, NULL, rest, n);
-                break;
-            case ST_FAILED:
-                one_line(rest, n, msg, sizeof msg);
-                fail(c, "call %s failed: %s", id, msg);
-                status = FL_CLIENT_FAILED;
-                break;
-            case ST_UNEXPECTED:
-                one_line(r.body.data ? r.body.data : "", r.body.len, msg, sizeof msg);
-                fail(c, "call %s: unexpected status answer: %s", id, msg);
-                status = FL_CLIENT_FAILED;
-                break;
             }
         }
         reply_free(&r);
@@ -897,22 +949,14 @@ static int poll_result(client *c, const char *id) {
     }
 }
 
-/* A synchronous call's reply: the output, or the failure's line. */
+/* A synchronous call's reply: its report (200 when it succeeded, 500 when
+ * it failed), else the server's refusal. */
 static int call_result(const client *c, const reply *r) {
-    if (r->status == 200) {
-        int st = write_output(c, NULL, r->body.data, r->body.len);
-        /* as `faaslet run`: main's value is the exit status (one it cannot
-         * carry is 1) */
-        long v = strtol(r->retval, NULL, 10);
-        return st ? st : v == 0 ? 0 : v > 0 && v < 256 ? (int)v : 1;
-    }
-    if (r->status != 500)
+    if (r->status != 200 && r->status != 500)
         return http_error(c, r);
-    char msg[MAX_MESSAGE];
-    reply_message(r, msg, sizeof msg);
-    fail(c, "call%s%s failed%s%s%s: %s", r->call_id[0] ? " " : "", r->call_id,
-         r->outcome[0] ? " (" : "", r->outcome, r->outcome[0] ? ")" : "", msg);
-    return FL_CLIENT_FAILED;
+    verdict v;
+    int status = print_report(c, r, &v);
+    return v == ST_RUNNING ? FL_CLIENT_FAILED : status;
 }
 
 /* An asynchronous call's reply, its id: printed, or polled with `poll`. */
@@ -1025,7 +1069,7 @@ int fl_cli_status(int argc, char **argv) {
     reply r;
     if ((status = client_open(&c, me.name, &remote)))
         return status;
-    if ((status = ask_status(&c, id, &r)))
+    if ((status = ask_status(&c, id, false, &r)))
         goto out;
     if (r.status == 404) {
         fail(&c, "call %s: an unknown id, or its result expired", id);

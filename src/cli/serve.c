@@ -39,6 +39,7 @@ void fl_cli_serve_usage(FILE *out) {
             "  --timeout S          each call tree's time limit, seconds (default 60; 0: none)\n"
             "  --max-memory MIB     each call tree's memory (default 4096)\n"
             "  --max-body MIB       largest request body (default 64)\n"
+            "  --max-log KIB        guests' stdout and stderr kept per call (default 64)\n"
             "  --connections N      open connections at most (default 512)\n"
             "  --client-timeout S   a connection idle or slow this long is closed (default 30)\n"
             "  --result-ttl S       how long async results are kept (default 600)\n"
@@ -51,7 +52,9 @@ void fl_cli_serve_usage(FILE *out) {
             "                       it is made, in the background)\n"
             "\n"
             "When listening it prints one line: \"faaslet serve: upload http://ADDR:PORT,\n"
-            "invoke http://ADDR:PORT\".  One JSON line per call goes to stderr.\n"
+            "invoke http://ADDR:PORT\".  One JSON line per call goes to stderr.  Guests'\n"
+            "stdout and stderr are captured per call: kept with its result (\"log\": true\n"
+            "in a call or status message) and in its log line, never on the server's.\n"
             "Exit status: 0 after a graceful stop, 1 when it cannot start, 64 bad usage.\n");
 }
 
@@ -77,7 +80,7 @@ static bool parse_count(const char *text, unsigned long max, unsigned long *out)
 int fl_cli_serve(int argc, char **argv) {
     fl_server_config sc = {.upload_port = -1, .invoke_port = -1};
     const char *python = NULL;
-    unsigned long threads = 2, timeout_s = 60, memory = 0, body_mib = 64;
+    unsigned long threads = 2, timeout_s = 60, memory = 0, body_mib = 64, log_kib = 64;
     fl_tier_choice tier = FL_TIER_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -104,6 +107,8 @@ int fl_cli_serve(int argc, char **argv) {
             memory = n;
         else if (!strcmp(a, "--max-body") && num && n >= 1 && n <= 4096)
             body_mib = n;
+        else if (!strcmp(a, "--max-log") && num && n >= 1 && n <= 1u << 20)
+            log_kib = n;
         else if (!strcmp(a, "--connections") && num && n >= 1 && n <= 65536)
             sc.max_connections = (unsigned)n;
         else if (!strcmp(a, "--client-timeout") && num && n >= 1)
@@ -140,8 +145,9 @@ int fl_cli_serve(int argc, char **argv) {
     snprintf(statedir, sizeof statedir, "%s/state", dir);
     snprintf(snapdir, sizeof snapdir, "%s/snapshots", dir);
     fl_cli_python_dir(python, pydir, sizeof pydir);
-    /* guests' stdout and stderr never reach the server's own */
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    /* guests read no stdin; their stdout and stderr go to each call's log,
+     * never to the server's own */
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     fl_runtime_config rc_cfg;
     fl_runtime_config_init(&rc_cfg);
@@ -155,7 +161,9 @@ int fl_cli_serve(int argc, char **argv) {
     rc_cfg.python_dir = pydir;
     rc_cfg.tier = tier;
     rc_cfg.background_codegen = true;
-    rc_cfg.stdio[0] = rc_cfg.stdio[1] = rc_cfg.stdio[2] = devnull;
+    rc_cfg.stdio[0] = devnull;
+    rc_cfg.stdio[1] = rc_cfg.stdio[2] = FL_WASI_STDIO_CAPTURE;
+    rc_cfg.max_log_kib = (uint32_t)log_kib;
 
     /* the signals that stop it are taken by sigwait alone: blocked before
      * any thread starts, so every thread inherits the mask */

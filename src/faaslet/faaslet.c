@@ -1887,6 +1887,7 @@ static uint32_t submit_root(fl_runtime *rt, const char *user, const char *func,
         .calls = c->max_calls,
         .chain_depth = c->max_chain_depth,
         .chained_per_call = c->max_chained,
+        .log_bytes = c->max_log_kib > (UINT32_MAX >> 10) ? UINT32_MAX : c->max_log_kib << 10,
     };
     fl_budget *budget = fl_budget_new(&lim);
     uint32_t id = 0;
@@ -2037,6 +2038,9 @@ int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
         if (!res->error)
             res->error = strdup("call failed");
     }
+    fl_budget *b = fl_sched_budget(rt->sched, id);
+    res->log = fl_budget_log_take(b, &res->log_len, &res->log_dropped);
+    fl_budget_unref(b);
     fl_sched_release(rt->sched, id);
     return 0;
 }
@@ -2044,6 +2048,7 @@ int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
 void fl_call_result_free(fl_call_result *res) {
     free(res->output);
     free(res->error);
+    free(res->log);
     memset(res, 0, sizeof *res);
 }
 

@@ -113,7 +113,10 @@ typedef struct fl_runtime_config {
     const char *tmp_parent;   /* where each call's private /tmp is made; NULL: $TMPDIR, else /tmp */
     bool no_private_tmp;      /* give calls no /tmp of their own */
     bool no_openat2;          /* WASI paths by the portable walk, never openat2 (tests) */
-    int stdio[3];            /* host fds behind the guests' 0, 1, 2 */
+    int stdio[3];            /* host fds behind the guests' 0, 1, 2; for 1 and 2 also
+                              * FL_WASI_STDIO_CAPTURE: into the call tree's log, which
+                              * the root's result carries (fl_call_result.log) */
+    uint32_t max_log_kib;    /* captured stdout/stderr kept per call tree; 0: 64 */
     const fl_fnstore *fnstore; /* where named functions are loaded from; may be NULL */
     const char *python_dir;    /* Python calls: folder holding py_func.wasm and root/;
                                 * NULL: Python calls fail to load */
@@ -259,6 +262,10 @@ typedef struct fl_call_result {
     size_t output_len;
     char *error;       /* one-line message when outcome != OK (malloc'd), else NULL;
                         * it does not repeat the outcome's name */
+    uint8_t *log;      /* what the tree's guests wrote to captured stdio until the root
+                        * ended, both streams in order (malloc'd, NULL when empty) */
+    size_t log_len;
+    uint64_t log_dropped; /* bytes written past max_log_kib (or refused memory): not kept */
 } fl_call_result;
 
 /* Waits for call `id` (from fl_runtime_submit) and moves its result into

@@ -1129,6 +1129,16 @@ char *fl_sched_error(fl_sched *s, uint32_t id) {
     return e;
 }
 
+fl_budget *fl_sched_budget(fl_sched *s, uint32_t id) {
+    if (!s || id == 0)
+        return NULL;
+    pthread_mutex_lock(&s->lock);
+    struct call *c = table_find(s, id);
+    fl_budget *b = c ? fl_budget_ref(c->budget) : NULL;
+    pthread_mutex_unlock(&s->lock);
+    return b;
+}
+
 int fl_sched_reason(fl_sched *s, uint32_t id) {
     if (!s || id == 0)
         return FL_REASON_NONE;

@@ -235,6 +235,11 @@ int fl_sched_reason(fl_sched *s, uint32_t id);
 int fl_sched_fail_tree(fl_sched *s, int reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A new reference to the budget of call `id` (the scheduler holds its
+ * own until the result is dropped); NULL when unknown or it has none.
+ * Release with fl_budget_unref. */
+fl_budget *fl_sched_budget(fl_sched *s, uint32_t id);
+
 /* Drops the result of call `id`; a call not yet finished still runs, its
  * result is dropped when it ends.  Returns 0 or -ENOENT. */
 int fl_sched_release(fl_sched *s, uint32_t id);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ static void reply_text(srv_reply *r, unsigned status, const char *prefix, const 
 static void add_header(srv_reply *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void add_header(srv_reply *r, const char *name, const char *fmt, ...) {
-    if (r->nheaders == 3)
+    if (r->nheaders == (int)(sizeof r->headers / sizeof r->headers[0]))
         return;
     snprintf(r->headers[r->nheaders][0], sizeof r->headers[0][0], "%s", name);
     va_list ap;
@@ -76,6 +77,90 @@ static void add_header(srv_reply *r, const char *name, const char *fmt, ...) {
     vsnprintf(r->headers[r->nheaders][1], sizeof r->headers[0][1], fmt, ap);
     va_end(ap);
     r->nheaders++;
+}
+
+/* The length of the UTF-8 sequence at p[0..n), 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF are not). */
+static size_t utf8_seq(const uint8_t *p, size_t n) {
+    uint8_t c = p[0];
+    if (c > 0 && c < 0x80)
+        return 1;
+    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : (c & 0xf0) == 0xe0 ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+char *srv_text(const uint8_t *bytes, size_t len) {
+    /* a bad byte (1) becomes U+FFFD (3) */
+    char *out = malloc(3 * len + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq(bytes + i, len - i);
+        if (k) {
+            memcpy(o, bytes + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Base64 of p[0..n) (malloc'd), or NULL when out of memory. */
+static char *base64_encode(const uint8_t *p, size_t n) {
+    if (n > (size_t)INT_MAX / 4 * 3) /* EVP_EncodeBlock counts in int */
+        return NULL;
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    return out;
+}
+
+/* The JSON report of call `id` (what "log": true asks for): its status
+ * word, and once it has ended its outcome, return value, error, output
+ * (base64) and captured stdout/stderr as text.  res NULL: still running. */
+static void reply_report(srv_reply *r, unsigned status, uint32_t id, const fl_call_result *res) {
+    cJSON *o = cJSON_CreateObject();
+    char *b64 = NULL, *log = NULL;
+    bool ok = o && cJSON_AddNumberToObject(o, "id", id) &&
+              cJSON_AddStringToObject(o, "status", !res                          ? "RUNNING"
+                                                   : res->outcome == FL_OUTCOME_OK ? "SUCCESS"
+                                                                                   : "FAILED");
+    if (ok && res) {
+        ok = (b64 = base64_encode(res->output, res->output_len)) &&
+             (log = srv_text(res->log, res->log_len)) &&
+             cJSON_AddStringToObject(o, "outcome", fl_outcome_name(res->outcome)) &&
+             cJSON_AddNumberToObject(o, "return", res->retval) &&
+             (!res->error || cJSON_AddStringToObject(o, "error", res->error)) &&
+             cJSON_AddStringToObject(o, "output_b64", b64) &&
+             cJSON_AddStringToObject(o, "log", log) &&
+             cJSON_AddNumberToObject(o, "log_dropped", (double)res->log_dropped);
+    }
+    free(b64);
+    free(log);
+    char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text) {
+        srv_reply_error(r, 500, "%s", "out of memory");
+        return;
+    }
+    free(r->body);
+    r->body = text;
+    r->len = strlen(text);
+    r->status = status;
+    r->type = "application/json";
 }
 
 /* ---- async results ---- */
@@ -207,7 +292,7 @@ void srv_results_stop(fl_server *s) {
     rs->reaper_started = false;
 }
 
-static void status_of(fl_server *s, uint32_t id, const char *auth, srv_reply *r) {
+static void status_of(fl_server *s, uint32_t id, bool report, const char *auth, srv_reply *r) {
     srv_results *rs = &s->results;
     pthread_mutex_lock(&rs->lock);
     srv_result *res = find_result(rs, id);
@@ -222,7 +307,9 @@ static void status_of(fl_server *s, uint32_t id, const char *auth, srv_reply *r)
         srv_reply_error(r, 401, "call %" PRIu32 ": a valid bearer token of its user is needed", id);
         return;
     }
-    if (!res->done_ns)
+    if (report)
+        reply_report(r, 200, id, res->done_ns ? &res->res : NULL);
+    else if (!res->done_ns)
         reply_text(r, 200, "RUNNING", NULL, 0);
     else if (res->res.outcome == FL_OUTCOME_OK)
         reply_text(r, 200, "SUCCESS: ", res->res.output, res->res.output_len);
@@ -384,7 +471,9 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
         return;
     }
     srv_metrics_call(s, id, user, func, python, &res, started, done);
-    if (res.outcome == FL_OUTCOME_OK) {
+    if (bool_field(msg, "log")) {
+        reply_report(r, res.outcome == FL_OUTCOME_OK ? 200 : 500, id, &res);
+    } else if (res.outcome == FL_OUTCOME_OK) {
         r->status = 200;
         r->body = (char *)res.output; /* moved */
         r->len = res.output_len;
@@ -396,6 +485,7 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
     add_header(r, "X-Faaslet-Call-Id", "%" PRIu32, id);
     add_header(r, "X-Faaslet-Outcome", "%s", fl_outcome_name(res.outcome));
     add_header(r, "X-Faaslet-Return", "%d", res.retval);
+    add_header(r, "X-Faaslet-Log-Bytes", "%" PRIu64, (uint64_t)res.log_len + res.log_dropped);
     fl_call_result_free(&res);
 }
 
@@ -420,7 +510,7 @@ void srv_invoke(fl_server *s, const uint8_t *body, size_t len, const char *auth,
         if (!uint_field(msg, "id", &id) || !id)
             srv_reply_error(r, 400, "%s", "a status message needs the call's \"id\"");
         else
-            status_of(s, id, auth, r);
+            status_of(s, id, bool_field(msg, "log"), auth, r);
     } else {
         call(s, msg, auth, r);
     }

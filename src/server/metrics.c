@@ -18,6 +18,9 @@
  * user "_other" so a client cannot grow the table without bound. */
 #define MAX_SERIES 1000
 
+/* The bytes of a call's captured stdout/stderr its log line shows. */
+#define LOG_LINE_MAX 2048
+
 static const double BUCKETS[SRV_DURATION_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                      0.05,   0.1,   0.25,   0.5,   1,    5};
 
@@ -102,6 +105,15 @@ void srv_metrics_call(fl_server *s, uint32_t id, const char *user, const char *f
     cJSON_AddNumberToObject(o, "output_bytes", (double)res->output_len);
     if (res->error)
         cJSON_AddStringToObject(o, "error", res->error);
+    if (res->log_len || res->log_dropped) {
+        /* what the guests printed: its head here, all of it with the result */
+        size_t shown = res->log_len < LOG_LINE_MAX ? res->log_len : LOG_LINE_MAX;
+        char *text = srv_text(res->log, shown);
+        if (text)
+            cJSON_AddStringToObject(o, "log", text);
+        free(text);
+        cJSON_AddNumberToObject(o, "log_bytes", (double)(res->log_len + res->log_dropped));
+    }
     char *line = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (line) {

@@ -27,12 +27,21 @@
  *     lower the server's limits.
  *     Synchronous: 200 with the output bytes, or 500 with a JSON error (the
  *     call failed); headers X-Faaslet-Call-Id, X-Faaslet-Outcome (ok, trap,
- *     timeout, load, memory, limit, cancelled) and X-Faaslet-Return (main's
- *     return value).
+ *     timeout, load, memory, limit, cancelled), X-Faaslet-Return (main's
+ *     return value) and X-Faaslet-Log-Bytes (what its guests printed).
+ *     With "log": true, 200 or 500 with the call's report instead:
+ *     {"id", "status": "SUCCESS"|"FAILED", "outcome", "return", "error"
+ *     (failed), "output_b64", "log": its guests' stdout and stderr as text
+ *     (bytes not UTF-8 become U+FFFD), "log_dropped": bytes past the cap}.
  *     "async": true: 202 with the call id as text.
  *   {"status": true, "id": N}: 200 "RUNNING", "SUCCESS: <output>" or
- *     "FAILED: <error>"; 404 when the id is unknown or its result expired
+ *     "FAILED: <error>"; with "log": true the report ("status": "RUNNING"
+ *     alone while it runs); 404 when the id is unknown or its result expired
  *     (results of async calls are kept result_ttl_s, at most max_results).
+ *
+ * Guests' stdout and stderr (the runtime's stdio 1 and 2 set to
+ * FL_WASI_STDIO_CAPTURE) are kept per call tree with its result and shown
+ * (the first 2 KiB) in its log line; never written to the server's own.
  *   {"flush": true}: drops warm Faaslets; 200 "Flushed".
  *
  * Both ports: GET /metrics (Prometheus text format), GET /ping.

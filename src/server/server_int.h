@@ -73,13 +73,13 @@ struct fl_server {
 };
 
 /* What the invoke route answers: status, body (malloc'd), its type, and
- * up to three headers. */
+ * up to four headers. */
 typedef struct srv_reply {
     unsigned status;
     char *body;
     size_t len;
     const char *type;
-    char headers[3][2][32];
+    char headers[4][2][32];
     int nheaders;
 } srv_reply;
 
@@ -114,5 +114,9 @@ bool srv_tokens_check(const srv_tokens *t, const char *user, const char *token);
 bool srv_authorized(const fl_server *s, const char *auth, const char *user);
 
 uint64_t srv_now_ns(void);
+
+/* bytes[0..len) as NUL-terminated UTF-8 for JSON text (malloc'd): bytes
+ * that are not UTF-8, and NULs, become U+FFFD.  NULL when out of memory. */
+char *srv_text(const uint8_t *bytes, size_t len);
 
 #endif

@@ -172,8 +172,10 @@ int64_t fl__wasi_fd_add_at(fl_wasi *w, fl__wasi_fd f, uint32_t min) {
     w->fds[i] = f;
     return i;
 fail:
-    close(f.host);
-    fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+    if (f.host >= 0) { /* a captured stdio's copy holds none */
+        close(f.host);
+        fl_budget_release(w->budget, FL_BUDGET_FDS, 1);
+    }
     return -(int64_t)err;
 }
 
@@ -256,6 +258,11 @@ static void free_strings(char **s, size_t n) {
  * 0 or -1 with a message in err. */
 static int add_stdio(fl_wasi *w, int i, int host, char *err, size_t errlen) {
     struct stat st;
+    if (host == FL_WASI_STDIO_CAPTURE && i > 0) {
+        w->fds[i] = (fl__wasi_fd){.used = true, .host = -1, .capture = true,
+                                  .type = W_FT_CHARACTER_DEVICE, .rights = W_R_STDOUT};
+        return 0;
+    }
     if (host < 0) {
         w->fds[i] = (fl__wasi_fd){.used = true, .host = -1};
         return 0;
@@ -325,7 +332,7 @@ static int open_table(fl_wasi *w, char *err, size_t errlen) {
         }
     }
     for (int i = 0; i < 3; i++)
-        if (w->fds[i].host < 0)
+        if (w->fds[i].host < 0 && !w->fds[i].capture)
             w->fds[i].used = false;
     /* remembered, so a reset can tell whether the guest changed the table */
     uint32_t n = 3 + (uint32_t)w->npreopens;
@@ -817,6 +824,12 @@ static fl_trap w_poll_oneoff(fl_host_call *call, fl_value *args_results) {
                 put_event(out + (size_t)nev++ * EVENT_SIZE, ud, err, tag, 0, 0);
                 continue;
             }
+            if (f->capture) {
+                /* the log always takes a write; it has nothing to read */
+                put_event(out + (size_t)nev++ * EVENT_SIZE, ud,
+                          tag == EV_FD_WRITE ? 0 : W_EBADF, tag, 0, 0);
+                continue;
+            }
             pfds[npfd] = (struct pollfd){.fd = f->host,
                                          .events = tag == EV_FD_READ ? POLLIN : POLLOUT};
             pidx[npfd++] = i;
@@ -923,6 +936,15 @@ static fl_trap w_fd_dup(fl_host_call *call, fl_value *args_results) {
     uint8_t *out = fl__wasi_mem(call, A32(2), 4);
     if (!out)
         return RET(W_EFAULT);
+    if (f->capture) {
+        /* a captured stdio has no host fd to duplicate: the copy writes to the log too */
+        fl__wasi_fd copy = *f;
+        int64_t nfd = fl__wasi_fd_add_at(w, copy, A32(1));
+        if (nfd < 0)
+            return RET(-nfd);
+        fl__st32(out, (uint32_t)nfd);
+        return RET(0);
+    }
     if ((e = fl__wasi_fd_charge(w)))
         return RET(e);
     int host = fcntl(f->host, F_DUPFD_CLOEXEC, 0);

@@ -55,6 +55,14 @@ typedef struct fl_wasi_preopen {
                              * renamed or linked across its edge: EXDEV) */
 } fl_wasi_preopen;
 
+/* A stdio fd (1 or 2) whose writes go to the bound budget's log
+ * (fl_budget_log_append), kept with the call's result, never to a host fd.
+ * The guest sees a character device without seek or tell (a terminal to
+ * wasi-libc's isatty), so its libc flushes it line by line: what a call
+ * printed before it trapped or timed out is kept.  With no budget bound
+ * the bytes are dropped. */
+#define FL_WASI_STDIO_CAPTURE (-2)
+
 typedef struct fl_wasi_config {
     const char *const *argv; /* argc strings; argv[0] is the program name */
     size_t argc;
@@ -62,7 +70,8 @@ typedef struct fl_wasi_config {
     size_t envc;
     const fl_wasi_preopen *preopens; /* become guest fds 3, 4, ... in order */
     size_t npreopens;
-    int stdio[3];    /* host fds behind guest fds 0, 1, 2 (duplicated); -1 = closed */
+    int stdio[3];    /* host fds behind guest fds 0, 1, 2 (duplicated); -1 = closed;
+                      * FL_WASI_STDIO_CAPTURE (1 and 2 only): the call tree's log */
     bool no_openat2; /* use the portable path walk even where openat2 exists (tests) */
     fl_budget *budget; /* the call tree's: host fds are charged to FL_BUDGET_FDS, bytes
                         * written beneath a disk_quota preopen to FL_BUDGET_DISK;

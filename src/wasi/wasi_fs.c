@@ -99,6 +99,9 @@ static uint16_t get_iovs(fl_host_call *call, uint32_t iovs, uint32_t n, struct i
     return 0;
 }
 
+/* Linux's MAX_RW_COUNT: the most one transfer moves. */
+#define CAPTURE_MAX_WRITE ((size_t)0x7ffff000)
+
 /* The shared body of fd_read, fd_write, fd_pread and fd_pwrite. */
 static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, bool positioned) {
     uint64_t rights = (write ? W_R_FD_WRITE : W_R_FD_READ) | (positioned ? W_R_FD_SEEK : 0);
@@ -115,6 +118,20 @@ static fl_trap transfer(fl_host_call *call, fl_value *args_results, bool write, 
     uint16_t e = get_iovs(call, A32(1), A32(2), &v, &n);
     if (e)
         return RET(e);
+    if (f->capture) { /* only fd_write has the rights */
+        /* at most what one write(2) moves on Linux, as a host fd would:
+         * overlapping buffers cannot make the count wrap */
+        size_t total = 0;
+        for (int i = 0; i < n && total < CAPTURE_MAX_WRITE; i++) {
+            size_t len = v[i].iov_len < CAPTURE_MAX_WRITE - total ? v[i].iov_len
+                                                                  : CAPTURE_MAX_WRITE - total;
+            fl_budget_log_append(CTX->budget, v[i].iov_base, len);
+            total += len;
+        }
+        free(v);
+        fl__st32(res, (uint32_t)total);
+        return RET(0);
+    }
     ssize_t got;
     int err = 0;
     uint64_t size = 0, charged = 0;
@@ -223,7 +240,7 @@ static fl_trap w_fd_fdstat_get(fl_host_call *call, fl_value *args_results) {
     uint8_t *p = fl__wasi_mem(call, A32(1), 24);
     if (!p)
         return RET(W_EFAULT);
-    int fl = fcntl(f->host, F_GETFL);
+    int fl = f->capture ? 0 : fcntl(f->host, F_GETFL);
     if (fl < 0)
         return RET(ERRNO());
     uint16_t flags = 0;
@@ -295,7 +312,10 @@ static fl_trap w_fd_filestat_get(fl_host_call *call, fl_value *args_results) {
     if (!p)
         return RET(W_EFAULT);
     struct stat st;
-    if (fstat(f->host, &st) < 0)
+    if (f->capture) {
+        memset(&st, 0, sizeof st); /* no file behind it: a bare character device */
+        st.st_mode = S_IFCHR;
+    } else if (fstat(f->host, &st) < 0)
         return RET(ERRNO());
     put_filestat(p, &st);
     if (f->type == W_FT_SOCKET_DGRAM || f->type == W_FT_SOCKET_STREAM)

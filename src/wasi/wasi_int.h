@@ -159,6 +159,7 @@ typedef struct fl__wasi_fd {
     uint8_t type;      /* W_FT_* */
     bool read_only;    /* beneath a read-only preopen */
     bool shared;       /* a dup of the host's stdio: its file status flags are the host's */
+    bool capture;      /* stdio captured into the budget's log: no host fd (host -1) */
     bool stream;       /* a pipe, FIFO, socket or character device: a transfer may
                         * block, so it waits in slices (io.c) */
     bool no_nowait;    /* the kernel refused RWF_NOWAIT on it (io.c) */

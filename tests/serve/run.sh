@@ -48,7 +48,7 @@ contains() {
 }
 
 for src in "$ROOT"/func/echo.c "$ROOT"/func/hello.c "$ROOT"/func/state.c "$ROOT"/func/chain.c \
-    "$HERE"/sleepy.c "$HERE"/readfile.c; do
+    "$HERE"/sleepy.c "$HERE"/readfile.c "$HERE"/printer.c; do
     name=$(basename "$src" .c)
     if [ ! -f "$W/$name.wasm" ] || [ "$src" -nt "$W/$name.wasm" ] || [ "$FAASLET" -nt "$W/$name.wasm" ]; then
         "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
@@ -158,6 +158,30 @@ invoke '{"user": "demo", "function": "sleepy", "input_data": "3000", "timeout_ms
 check "a call's own timeout_ms: 500" 500 "$CODE"
 contains "timeout: said" 'timeout' "$B/body"
 
+# guests' stdout and stderr: captured per call, kept with the result, logged
+req PUT "$U/f/demo/printer" --data-binary @"$W/printer.wasm"
+invoke '{"user": "demo", "function": "printer", "input_data": "hi", "log": true}'
+check "log: a report" 200 "$CODE"
+python3 -c '
+import base64, json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == "SUCCESS" and r["outcome"] == "ok" and r["return"] == 0, r
+assert base64.b64decode(r["output_b64"]) == b"printed", r
+assert r["log"] == "stdout says hi\nstderr says \ufffd bye\n", repr(r["log"])
+assert r["log_dropped"] == 0, r' "$B/body" >"$B/py.err" 2>&1 && ok || bad "log: the report holds output and stdio" "$B/py.err"
+curl -s -D "$B/headers" -o "$B/body" --data-binary '{"user":"demo","function":"printer","input_data":"plain"}' "$I/"
+check "log: a plain call's output is the output alone" "printed" "$(body)"
+contains "log: its size in a header" "X-Faaslet-Log-Bytes: 36" "$B/headers"
+contains "log: the call's log line holds it" '"log":"stdout says plain\\nstderr says' "$B/main.err"
+invoke '{"user": "demo", "function": "printer", "input_data": "later", "async": true}'
+aid=$(body)
+sleep 0.3
+invoke "{\"status\": true, \"id\": $aid, \"log\": true}"
+contains "log: kept with an async result" '"log":"stdout says later\\n' "$B/body"
+invoke "{\"status\": true, \"id\": $aid}"
+check "log: Faasm's status answer unchanged" "SUCCESS: printed" "$(body)"
+if grep -q "says" "$B/main.out"; then bad "log: guests' prints reached the server's stdout" "$B/main.out"; else ok; fi
+
 # state: set and get through the server, and read by a function
 req PUT "$U/s/demo/greeting" --data-binary 'state value'
 check "PUT state" "200 State upload complete" "$CODE $(body)"
@@ -195,6 +219,9 @@ if [ -f "$ROOT/build/python/py_func.wasm" ] || [ -n "${FAASLET_PYTHON:-}" ]; the
     case "$(body)" in "Hello! Running Python version 3.11"*) ok ;; *) bad "Python hello (Faasm's form): $CODE $(body)" ;; esac
     invoke '{"user": "python", "function": "hello", "python": true}'
     case "$(body)" in "Hello! Running Python version 3.11"*) ok ;; *) bad "Python hello: $CODE $(body)" ;; esac
+    req PUT "$U/p/python/printer" --data-binary @"$HERE/printer.py"
+    invoke '{"user": "python", "function": "printer", "python": true, "log": true}'
+    contains "Python: print() captured" '"log":"python stdout\\npython stderr\\n"' "$B/body"
     req PUT "$U/p/python/echo" --data-binary @"$ROOT/func/python/echo.py"
     invoke '{"user": "python", "function": "echo", "python": true, "input_data": "py in"}'
     check "Python echo" "200 py in" "$CODE $(body)"
@@ -284,6 +311,12 @@ check "client: async with polling" "slept 200" "$(cat "$B/cli.out")"
 id=$("$FAASLET" invoke demo echo2 --input later --async)
 sleep 0.3
 check "client: status" "SUCCESS: later" "$("$FAASLET" status "$id")"
+"$FAASLET" invoke demo printer --input cli >"$B/cli.out" 2>"$B/cli.err"
+check "client: output on stdout" "printed" "$(cat "$B/cli.out")"
+contains "client: what it printed on stderr" "stdout says cli" "$B/cli.err"
+"$FAASLET" invoke demo printer --input polled --async --poll >"$B/cli.out" 2>"$B/cli.err"
+check "client: polled output on stdout" "printed" "$(cat "$B/cli.out")"
+contains "client: polled, what it printed on stderr" "stdout says polled" "$B/cli.err"
 "$FAASLET" invoke demo nosuch >"$B/cli.out" 2>&1
 check "client: unknown function, exit 1" 1 $?
 contains "client: the server's message" "no function demo/nosuch" "$B/cli.out"

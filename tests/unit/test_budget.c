@@ -5,6 +5,8 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "budget/budget.h"
 
@@ -124,4 +126,38 @@ Test(budget, cstack_left_is_measured_on_each_thread) {
     pthread_attr_destroy(&a);
     cr_assert(seen[0] <= (1 << 20) && seen[0] > (900 << 10), "a 1 MiB thread starts with %zu", seen[0]);
     cr_assert(seen[1] < (64 << 10), "the descent stopped at %zu left, without a crash", seen[1]);
+}
+
+Test(budget, the_log_keeps_its_cap_and_charges_the_memory_it_holds) {
+    fl_budget_limits l = {.log_bytes = 3000, .memory_bytes = 1 << 20};
+    fl_budget *b = fl_budget_new(&l);
+    char chunk[1000];
+    memset(chunk, 'a', sizeof chunk);
+    for (int i = 0; i < 4; i++)
+        fl_budget_log_append(b, chunk, sizeof chunk);
+    cr_assert_geq(fl_budget_used(b, FL_BUDGET_MEMORY), 3000, "the buffer is charged");
+    size_t len;
+    uint64_t dropped;
+    uint8_t *log = fl_budget_log_take(b, &len, &dropped);
+    cr_assert_eq(len, 3000);
+    cr_assert_eq(dropped, 1000);
+    cr_assert_eq(log[2999], 'a');
+    free(log);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0, "taking it gives the charge back");
+    cr_assert_null(fl_budget_log_take(b, &len, &dropped), "and leaves it empty");
+    cr_assert_eq(len, 0);
+    fl_budget_unref(b);
+}
+
+Test(budget, a_log_the_memory_budget_refuses_is_dropped) {
+    fl_budget_limits l = {.log_bytes = 1 << 20, .memory_bytes = 4096};
+    fl_budget *b = fl_budget_new(&l);
+    cr_assert_eq(fl_budget_charge(b, FL_BUDGET_MEMORY, 4096), 0);
+    fl_budget_log_append(b, "hello", 5);
+    size_t len;
+    uint64_t dropped;
+    cr_assert_null(fl_budget_log_take(b, &len, &dropped));
+    cr_assert_eq(dropped, 5);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 4096);
+    fl_budget_unref(b);
 }

@@ -1486,3 +1486,102 @@ Test(faaslet, auto_tier_generates_in_the_background_and_switches_new_calls) {
     snprintf(p, sizeof p, "rm -rf %s %s", dir, py_tmp);
     cr_assert_eq(system(p), 0);
 }
+
+/* ---- captured stdio ---- */
+
+#include "capture_guest.wasm.h"
+
+/* A runtime whose guests' stdout and stderr go to their call tree's log,
+ * with capture_guest as t/cap. */
+static void start_capturing(uint32_t max_log_kib) {
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.stdio[1] = c.stdio[2] = FL_WASI_STDIO_CAPTURE;
+    c.max_log_kib = max_log_kib;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "cap", capture_guest_wasm, sizeof capture_guest_wasm,
+                                       &e), 0, "%s", e.message);
+}
+
+static void call_cap(const char *mode, fl_call_result *res) {
+    uint32_t id = fl_runtime_submit(rt, "t", "cap", (const uint8_t *)mode, strlen(mode));
+    cr_assert_neq(id, 0);
+    cr_assert_eq(fl_runtime_await(rt, id, res), 0);
+}
+
+Test(faaslet, captured_stdio_holds_the_trees_prints_in_order) {
+    start_capturing(0);
+    /* twice: the second call (a warm Faaslet) sees only its own */
+    for (int i = 0; i < 2; i++) {
+        fl_call_result r;
+        call_cap("p", &r);
+        cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+        const char *want = "out\nerr\nchild\n";
+        cr_assert_eq(r.log_len, strlen(want), "call %d: %zu bytes", i, r.log_len);
+        cr_assert_arr_eq(r.log, want, strlen(want));
+        cr_assert_eq(r.log_dropped, 0);
+        fl_call_result_free(&r);
+    }
+    stop();
+}
+
+Test(faaslet, captured_stdio_keeps_what_was_printed_before_a_trap) {
+    start_capturing(0);
+    fl_call_result r;
+    call_cap("t", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_TRAP);
+    cr_assert_eq(r.log_len, 16);
+    cr_assert_arr_eq(r.log, "before the trap\n", 16);
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, captured_stdio_past_its_cap_is_counted_not_kept) {
+    start_capturing(1);
+    fl_call_result r;
+    call_cap("f", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.log_len, 1024);
+    cr_assert_eq(r.log_dropped, 3000 - 1024);
+    for (size_t i = 0; i < r.log_len; i++)
+        cr_assert_eq(r.log[i], 'x');
+    uint32_t nwritten;
+    cr_assert_eq(r.output_len, 4);
+    memcpy(&nwritten, r.output, 4);
+    cr_assert_eq(nwritten, 1000, "the guest is told every byte went");
+    fl_call_result_free(&r);
+    stop();
+}
+
+Test(faaslet, captured_stdio_is_a_writable_character_device) {
+    start_capturing(0);
+    fl_call_result r;
+    call_cap("s", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.output_len, 4);
+    cr_assert_eq(r.output[0], 2, "filetype %d: want character_device", r.output[0]);
+    cr_assert_eq(r.output[1], 1, "one event");
+    cr_assert_eq(r.output[2], 0, "errno %d", r.output[2]);
+    cr_assert_eq(r.output[3], 2, "an fd_write event");
+    fl_call_result_free(&r);
+    stop();
+}
+
+/* A guest that floods its stdout with 6.25 GiB (overlapping buffers) gets
+ * its cap kept, the rest counted, and no more memory. */
+Test(faaslet, a_flood_of_captured_stdio_keeps_only_its_cap) {
+    start_capturing(1);
+    fl_call_result r;
+    call_cap("F", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.log_len, 1024);
+    cr_assert_eq(r.log_dropped, 100ull * 1024 * 65536 - 1024);
+    uint32_t nwritten;
+    memcpy(&nwritten, r.output, 4);
+    cr_assert_eq(nwritten, 1024u * 65536, "each write says it all went");
+    fl_call_result_free(&r);
+    stop();
+}
