@@ -327,6 +327,13 @@ static fn_version *version_find(fl_runtime *rt, const char *user, const char *fu
     return v;
 }
 
+bool fl_runtime_has_function(fl_runtime *rt, const char *user, const char *func, bool python) {
+    fn_version *v = version_find(rt, user, func, python);
+    bool has = v != NULL;
+    version_unref(v);
+    return has;
+}
+
 /* Makes `v` (one reference, taken) the version of user/func.  With
  * `replace`, an existing version is retired and replaced; without, an
  * existing one wins and `v` is dropped.  Returns the version now current
@@ -2028,20 +2035,21 @@ static fl_outcome outcome_of(int reason, fl_trap *trap) {
 
 int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res) {
     memset(res, 0, sizeof *res);
-    int rc = fl_sched_await_output(rt->sched, id, -1, &res->retval, &res->output,
-                                   &res->output_len);
+    fl_call_taken t;
+    int rc = fl_sched_take(rt->sched, id, -1, &t);
     if (rc < 0)
         return rc;
-    if (fl_sched_status(rt->sched, id) == FL_CALL_FAILED) {
-        res->outcome = outcome_of(fl_sched_reason(rt->sched, id), &res->trap);
-        res->error = fl_sched_error(rt->sched, id);
-        if (!res->error)
-            res->error = strdup("call failed");
+    res->retval = t.retval;
+    res->output = t.output;
+    res->output_len = t.output_len;
+    if (t.status == FL_CALL_FAILED) {
+        res->outcome = outcome_of(t.reason, &res->trap);
+        res->error = t.error ? t.error : strdup("call failed");
+    } else {
+        free(t.error);
     }
-    fl_budget *b = fl_sched_budget(rt->sched, id);
-    res->log = fl_budget_log_take(b, &res->log_len, &res->log_dropped);
-    fl_budget_unref(b);
-    fl_sched_release(rt->sched, id);
+    res->log = fl_budget_log_take(t.budget, &res->log_len, &res->log_dropped);
+    fl_budget_unref(t.budget);
     return 0;
 }
 

@@ -171,6 +171,10 @@ int fl_runtime_check_module(const fl_module *m, char *msg, size_t len);
 int fl_runtime_add_module(fl_runtime *rt, const char *user, const char *func,
                           const uint8_t *bytes, size_t len, fl_error *err);
 
+/* Whether user/func (a Python function with `python`) is loaded now: a
+ * lookup in memory, no I/O (a function only in the store is not). */
+bool fl_runtime_has_function(fl_runtime *rt, const char *user, const char *func, bool python);
+
 /* Submits a call of user/func (its module cached, or loaded from the
  * function store when it runs) with input[0..len) (copied), the root of a
  * new call tree with a fresh budget.  Returns the call id, or 0 when the

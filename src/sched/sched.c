@@ -816,7 +816,13 @@ fl_sched *fl_sched_new_config(const fl_sched_config *cfg) {
     if (!s->buckets || !s->workers)
         goto fail_alloc;
 
-    pthread_mutex_init(&s->lock, NULL);
+    /* adaptive: held for microseconds at a time, by many threads (every
+     * waiter wakes into it), so a short spin beats a sleep and a wake */
+    pthread_mutexattr_t mattr;
+    pthread_mutexattr_init(&mattr);
+    pthread_mutexattr_settype(&mattr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&s->lock, &mattr);
+    pthread_mutexattr_destroy(&mattr);
     pthread_condattr_init(&s->cattr);
     pthread_condattr_setclock(&s->cattr, CLOCK_MONOTONIC);
     pthread_cond_init(&s->work, &s->cattr);
@@ -997,7 +1003,7 @@ uint32_t fl_sched_submit(fl_sched *s, const fl_call_msg *msg) {
 /* The common await: waits for call `id`, helping it along when it is queued
  * and we are one of its workers; copies the output when `out` is given. */
 static int await_call(fl_sched *s, uint32_t id, int timeout_ms, int *retval,
-                      uint8_t **out, size_t *out_len) {
+                      uint8_t **out, size_t *out_len, fl_call_taken *take) {
     if (out) {
         *out = NULL;
         *out_len = 0;
@@ -1078,7 +1084,26 @@ static int await_call(fl_sched *s, uint32_t id, int timeout_ms, int *retval,
             break;
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && take) {
+        /* moved, not copied; the output's charge goes back to its tree */
+        take->status = c->status;
+        take->reason = c->status == FL_CALL_FAILED ? c->reason : FL_REASON_NONE;
+        take->retval = c->retval;
+        fl_budget_release(c->budget, FL_BUDGET_MEMORY, c->output_len);
+        take->output = c->output;
+        take->output_len = c->output_len;
+        take->error = c->error;
+        take->budget = fl_budget_ref(c->budget);
+        c->output = NULL;
+        c->output_len = 0;
+        c->error = NULL;
+        if (c->in_table) { /* as fl_sched_release */
+            table_remove(s, c);
+            if (c->in_history)
+                hist_remove(s, c);
+            call_unref(s, c);
+        }
+    } else if (rc == 0) {
         if (retval)
             *retval = c->retval;
         if (out && c->output_len) {
@@ -1097,14 +1122,19 @@ static int await_call(fl_sched *s, uint32_t id, int timeout_ms, int *retval,
 }
 
 int fl_sched_await(fl_sched *s, uint32_t id, int timeout_ms, int *retval) {
-    return await_call(s, id, timeout_ms, retval, NULL, NULL);
+    return await_call(s, id, timeout_ms, retval, NULL, NULL, NULL);
+}
+
+int fl_sched_take(fl_sched *s, uint32_t id, int timeout_ms, fl_call_taken *t) {
+    memset(t, 0, sizeof *t);
+    return await_call(s, id, timeout_ms, NULL, NULL, NULL, t);
 }
 
 int fl_sched_await_output(fl_sched *s, uint32_t id, int timeout_ms, int *retval,
                           uint8_t **out, size_t *out_len) {
     if (!out || !out_len)
         return -EINVAL;
-    return await_call(s, id, timeout_ms, retval, out, out_len);
+    return await_call(s, id, timeout_ms, retval, out, out_len, NULL);
 }
 
 fl_call_status fl_sched_status(fl_sched *s, uint32_t id) {
@@ -1127,16 +1157,6 @@ char *fl_sched_error(fl_sched *s, uint32_t id) {
         e = strdup(c->error);
     pthread_mutex_unlock(&s->lock);
     return e;
-}
-
-fl_budget *fl_sched_budget(fl_sched *s, uint32_t id) {
-    if (!s || id == 0)
-        return NULL;
-    pthread_mutex_lock(&s->lock);
-    struct call *c = table_find(s, id);
-    fl_budget *b = c ? fl_budget_ref(c->budget) : NULL;
-    pthread_mutex_unlock(&s->lock);
-    return b;
 }
 
 int fl_sched_reason(fl_sched *s, uint32_t id) {

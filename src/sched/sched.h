@@ -213,6 +213,24 @@ int fl_sched_await(fl_sched *s, uint32_t id, int timeout_ms, int *retval);
 int fl_sched_await_output(fl_sched *s, uint32_t id, int timeout_ms, int *retval,
                           uint8_t **out, size_t *out_len);
 
+/* Everything a finished call left, moved out of the scheduler. */
+typedef struct fl_call_taken {
+    fl_call_status status; /* FL_CALL_SUCCESS or FL_CALL_FAILED */
+    int reason;            /* FL_REASON_*: FL_REASON_NONE when it succeeded */
+    int retval;
+    uint8_t *output; /* malloc'd (caller frees), NULL when empty */
+    size_t output_len;
+    char *error;       /* malloc'd (caller frees), or NULL */
+    fl_budget *budget; /* a reference to the call's budget (fl_budget_unref), or NULL */
+} fl_call_taken;
+
+/* fl_sched_await, then in the same locked step the result moved into *t
+ * (the output's charge given back to its budget) and the record dropped as
+ * fl_sched_release does: one lock round where await, status, reason, error
+ * and release take five.  Returns as fl_sched_await; *t is filled only
+ * when it returns 0 (else it is empty and the record stays). */
+int fl_sched_take(fl_sched *s, uint32_t id, int timeout_ms, fl_call_taken *t);
+
 /* The current status of call `id` (FL_CALL_UNKNOWN when no record). */
 fl_call_status fl_sched_status(fl_sched *s, uint32_t id);
 
@@ -234,11 +252,6 @@ int fl_sched_reason(fl_sched *s, uint32_t id);
  * Returns 0, or -EINVAL outside a call. */
 int fl_sched_fail_tree(fl_sched *s, int reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* A new reference to the budget of call `id` (the scheduler holds its
- * own until the result is dropped); NULL when unknown or it has none.
- * Release with fl_budget_unref. */
-fl_budget *fl_sched_budget(fl_sched *s, uint32_t id);
 
 /* Drops the result of call `id`; a call not yet finished still runs, its
  * result is dropped when it ends.  Returns 0 or -ENOENT. */

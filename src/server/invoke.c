@@ -221,6 +221,7 @@ static int add_result(fl_server *s, uint32_t id, const char *user, const char *f
         goto out;
     }
     rs->n++;
+    pthread_cond_signal(&rs->added);
 out:
     pthread_mutex_unlock(&rs->lock);
     return rc;
@@ -233,6 +234,10 @@ static void *collector(void *arg) {
     fl_sched *sched = fl_runtime_sched(s->cfg.rt);
     pthread_mutex_lock(&rs->lock);
     while (!rs->stop) {
+        if (!rs->n) { /* nothing to collect or expire: no polling */
+            pthread_cond_wait(&rs->added, &rs->lock);
+            continue;
+        }
         uint64_t now = srv_now_ns();
         uint64_t ttl = (uint64_t)s->cfg.result_ttl_s * 1000000000u;
         for (size_t i = 0; i < rs->n;) {
@@ -266,8 +271,10 @@ static void *collector(void *arg) {
 int srv_results_start(fl_server *s, char *err, size_t errlen) {
     srv_results *rs = &s->results;
     pthread_mutex_init(&rs->lock, NULL);
+    pthread_cond_init(&rs->added, NULL);
     if (pthread_create(&rs->reaper, NULL, collector, s)) {
         snprintf(err, errlen, "%s", "cannot start a thread");
+        pthread_cond_destroy(&rs->added);
         pthread_mutex_destroy(&rs->lock);
         return -1;
     }
@@ -281,6 +288,7 @@ void srv_results_stop(fl_server *s) {
         return;
     pthread_mutex_lock(&rs->lock);
     rs->stop = true;
+    pthread_cond_signal(&rs->added);
     pthread_mutex_unlock(&rs->lock);
     pthread_join(rs->reaper, NULL);
     /* calls still running keep their results in the executor, which the
@@ -288,6 +296,7 @@ void srv_results_stop(fl_server *s) {
     while (rs->n)
         drop_result(rs, rs->n - 1);
     free(rs->v);
+    pthread_cond_destroy(&rs->added);
     pthread_mutex_destroy(&rs->lock);
     rs->reaper_started = false;
 }
@@ -424,7 +433,9 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
         srv_reply_error(r, 401, "user %s: a valid bearer token is needed", user);
         return;
     }
-    if (!fl_fnstore_exists(s->cfg.fnstore, python ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM, user, func)) {
+    /* loaded functions need no look at the store */
+    if (!fl_runtime_has_function(s->cfg.rt, user, func, python) &&
+        !fl_fnstore_exists(s->cfg.fnstore, python ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM, user, func)) {
         srv_reply_error(r, 404, "no %sfunction %s/%s (upload it first)", python ? "Python " : "",
                                user, func);
         return;

@@ -54,6 +54,7 @@ typedef struct srv_result {
 } srv_result;
 typedef struct srv_results {
     pthread_mutex_t lock;
+    pthread_cond_t added; /* the collector sleeps on it while it holds nothing */
     srv_result *v; /* oldest first */
     size_t n, cap;
     pthread_t reaper;

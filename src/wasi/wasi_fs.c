@@ -556,6 +556,23 @@ static fl_trap w_path_unlink_file(fl_host_call *call, fl_value *args_results) {
 }
 
 static fl_trap w_path_filestat_get(fl_host_call *call, fl_value *args_results) {
+    {
+        /* "." is the directory itself: no walk, no fd (wasi-libc's stat and
+         * chdir of a preopen's own path ask this, as every function's
+         * SDK start does for /tmp) */
+        GET_FD(d, 0, W_R_PATH_FILESTAT_GET);
+        const char *path = (const char *)fl__wasi_mem(call, A32(2), A32(3));
+        if (d->type == W_FT_DIRECTORY && path && A32(3) == 1 && path[0] == '.') {
+            uint8_t *p = fl__wasi_mem(call, A32(4), 64);
+            struct stat st;
+            if (!p)
+                return RET(W_EFAULT);
+            if (fstat(d->host, &st) < 0)
+                return RET(ERRNO());
+            put_filestat(p, &st);
+            return RET(0);
+        }
+    }
     RESOLVE(d, 0, W_R_PATH_FILESTAT_GET, A32(2), A32(3), A32(1) & W_LOOKUP_SYMLINK_FOLLOW);
     uint8_t *p = fl__wasi_mem(call, A32(4), 64);
     struct stat st;

@@ -323,6 +323,42 @@ Test(sched, simple_call) {
     fl_sched_free(s, FL_SCHED_DRAIN);
 }
 
+/* fl_sched_take: the result moved out and the record gone, in one step;
+ * the output's budget charge goes back with it. */
+Test(sched, take_moves_the_result_out_and_drops_the_record) {
+    fl_sched *s = make(1, 0, 0);
+    fl_budget *b = fl_budget_new(NULL);
+    fl_call_msg m = {.function = "echo", .input = (const uint8_t *)"hello", .input_len = 5,
+                     .budget = b, .flags = FL_CALL_KEEP};
+    uint32_t id = fl_sched_submit(s, &m);
+    cr_assert_neq(id, 0);
+    fl_call_taken t;
+    cr_assert_eq(fl_sched_take(s, id, -1, &t), 0);
+    cr_assert_eq(t.status, FL_CALL_SUCCESS);
+    cr_assert_eq(t.reason, FL_REASON_NONE);
+    cr_assert_eq(t.retval, 5);
+    cr_assert_eq(t.output_len, 5);
+    cr_assert(memcmp(t.output, "hello", 5) == 0);
+    cr_assert_null(t.error);
+    cr_assert_eq(t.budget, b);
+    cr_assert_eq(fl_budget_used(b, FL_BUDGET_MEMORY), 0, "the output is the taker's now");
+    cr_assert_eq(fl_sched_status(s, id), FL_CALL_UNKNOWN, "the record is dropped");
+    free(t.output);
+    fl_budget_unref(t.budget);
+    cr_assert_eq(fl_sched_take(s, id, 0, &t), -ENOENT);
+    cr_assert_null(t.output);
+    fl_call_msg f = {.function = "fail", .user = "u", .flags = FL_CALL_KEEP};
+    id = fl_sched_submit(s, &f);
+    cr_assert_eq(fl_sched_take(s, id, -1, &t), 0);
+    cr_assert_eq(t.status, FL_CALL_FAILED);
+    cr_assert_eq(t.reason, FL_REASON_ERROR);
+    cr_assert_eq(t.retval, 7);
+    cr_assert_str_eq(t.error, "boom u");
+    free(t.error);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+    fl_budget_unref(b);
+}
+
 Test(sched, empty_output_and_input) {
     fl_sched *s = make(1, 0, 0);
     uint32_t id = submit(s, "echo", NULL, 0, 0, 0);
