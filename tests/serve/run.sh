@@ -5,7 +5,7 @@
 #   tests/serve/run.sh FAASLET BUILD_DIR
 #
 # Builds func/echo.c, func/hello.c, func/state.c, func/chain.c and
-# tests/serve/sleepy.c with `faaslet cc`, starts servers (port 0: the
+# tests/serve/*.c with `faaslet cc`, starts servers (port 0: the
 # kernel picks free ones; the ports are read from the line the server
 # prints) over a fresh store under BUILD_DIR, and checks every endpoint
 # and error of server/server.h.  Every server started is stopped with
@@ -48,7 +48,7 @@ contains() {
 }
 
 for src in "$ROOT"/func/echo.c "$ROOT"/func/hello.c "$ROOT"/func/state.c "$ROOT"/func/chain.c \
-    "$HERE"/sleepy.c "$HERE"/readfile.c "$HERE"/printer.c; do
+    "$HERE"/sleepy.c "$HERE"/readfile.c "$HERE"/printer.c "$HERE"/statekv.c; do
     name=$(basename "$src" .c)
     if [ ! -f "$W/$name.wasm" ] || [ "$src" -nt "$W/$name.wasm" ] || [ "$FAASLET" -nt "$W/$name.wasm" ]; then
         "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
@@ -189,6 +189,16 @@ req GET "$U/s/demo/greeting"
 check "GET state" "200 state value" "$CODE $(body)"
 req GET "$U/s/demo/never-set"
 check "unknown state key: 404" 404 "$CODE"
+req PUT "$U/f/demo/statekv" --data-binary @"$W/statekv.wasm"
+invoke '{"user": "demo", "function": "statekv", "input_data": "greeting"}'
+check "state set over HTTP, read by a function" "200 state value" "$CODE $(body)"
+invoke '{"user": "demo", "function": "statekv", "input_data": "from_fn=written by a function"}'
+check "a function writes state" "200 written" "$CODE $(body)"
+req GET "$U/s/demo/from_fn"
+check "state a function wrote, read over HTTP" "200 written by a function" "$CODE $(body)"
+req PUT "$U/f/demo/state" --data-binary @"$W/state.wasm"
+invoke '{"user": "demo", "function": "state"}'
+check "the state API through the server" "200 state: all 7 checks passed" "$CODE $(body)"
 
 # shared files
 req PUT "$U/file" -H 'FilePath: data/shared.txt' --data-binary 'shared bytes'
