@@ -30,7 +30,7 @@ FUZZ     ?= module
 
 CFLAGS   := -std=gnu11 -g -Wall -Wextra -Werror -Wno-unused-parameter \
             -Isrc -D_GNU_SOURCE -fno-strict-aliasing -pthread
-LDLIBS   := -lcjson -lxxhash -lcrypto -lmicrohttpd -lcurl -lm -lpthread
+LDLIBS   := -lcjson -lxxhash -lcrypto -lmicrohttpd -lcurl -lhiredis -lm -lpthread
 
 ifeq ($(SANITIZE),1)
   # Bounds-checked memory: guard-page faults and ASan's handler do not mix.

@@ -18,6 +18,7 @@
 #include "cli/serve.h"
 #include "faaslet/faaslet.h"
 #include "server/server.h"
+#include "state/state.h"
 #include "store/store.h"
 
 enum { SERVE_OK = 0, SERVE_FAILED = 1, SERVE_USAGE = 64 };
@@ -50,6 +51,9 @@ void fl_cli_serve_usage(FILE *out) {
             "                       python/ next to the binary)\n"
             "  --tier T             interp, aot or auto (default auto: machine code once\n"
             "                       it is made, in the background)\n"
+            "  --redis URL          the global state tier on this Redis server, shared with\n"
+            "                       every host given the same one: redis://HOST[:PORT][/DB]\n"
+            "                       (default $FAASLET_REDIS; none: in process, in the store)\n"
             "\n"
             "When listening it prints one line: \"faaslet serve: upload http://ADDR:PORT,\n"
             "invoke http://ADDR:PORT\".  One JSON line per call goes to stderr.  Guests'\n"
@@ -79,7 +83,7 @@ static bool parse_count(const char *text, unsigned long max, unsigned long *out)
 
 int fl_cli_serve(int argc, char **argv) {
     fl_server_config sc = {.upload_port = -1, .invoke_port = -1};
-    const char *python = NULL;
+    const char *python = NULL, *redis = getenv("FAASLET_REDIS");
     unsigned long threads = 2, timeout_s = 60, memory = 0, body_mib = 64, log_kib = 64;
     fl_tier_choice tier = FL_TIER_AUTO;
     for (int i = 1; i < argc; i++) {
@@ -121,6 +125,8 @@ int fl_cli_serve(int argc, char **argv) {
             sc.tokens_file = v;
         else if (!strcmp(a, "--python"))
             python = v;
+        else if (!strcmp(a, "--redis"))
+            redis = v;
         else if (!strcmp(a, "--tier")) {
             if (fl_tier_choice_parse(v, &tier) < 0)
                 return usage_error("bad --tier %s (want interp, aot or auto)", v);
@@ -161,6 +167,7 @@ int fl_cli_serve(int argc, char **argv) {
     rc_cfg.python_dir = pydir;
     rc_cfg.tier = tier;
     rc_cfg.background_codegen = true;
+    rc_cfg.redis_url = redis && redis[0] ? redis : NULL;
     rc_cfg.stdio[0] = devnull;
     rc_cfg.stdio[1] = rc_cfg.stdio[2] = FL_WASI_STDIO_CAPTURE;
     rc_cfg.max_log_kib = (uint32_t)log_kib;
@@ -178,6 +185,21 @@ int fl_cli_serve(int argc, char **argv) {
     if (!rt) {
         fprintf(stderr, "faaslet serve: %s\n", err);
         goto out;
+    }
+    if (rc_cfg.redis_url) {
+        /* a Redis that is not there yet is no reason to stop: state calls
+         * fail with a clear error until it is */
+        fl_global_tier probe;
+        int up = fl_global_redis_open(rc_cfg.redis_url, 0, &probe, err, sizeof err) == 0
+                     ? fl_global_redis_ping(&probe)
+                     : -EINVAL;
+        if (up == 0)
+            fl_global_redis_free(&probe);
+        else if (up != -EINVAL) {
+            fl_global_redis_free(&probe);
+            fprintf(stderr, "faaslet serve: warning: Redis at %s: %s (state calls fail until it answers)\n",
+                    rc_cfg.redis_url, strerror(-up));
+        }
     }
     sc.rt = rt;
     sc.fnstore = store;

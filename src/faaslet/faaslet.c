@@ -1804,7 +1804,14 @@ fl_runtime *fl_runtime_new(const fl_runtime_config *c, char *err, size_t errlen)
         rt->cfg.pool_max_mib = FL_RUNTIME_DEFAULT_POOL_MIB;
     if (!rt->cfg.pool_per_function)
         rt->cfg.pool_per_function = FL_RUNTIME_DEFAULT_POOL_PER_FUNCTION;
-    if (fl_global_mem_open(rt->cfg.state_dir, &rt->global) < 0) {
+    if (rt->cfg.redis_url) {
+        char why[300];
+        if (fl_global_redis_open(rt->cfg.redis_url, rt->cfg.redis_timeout_ms, &rt->global, why,
+                                 sizeof why) < 0) {
+            snprintf(err, errlen, "global state tier: %s", why);
+            goto fail;
+        }
+    } else if (fl_global_mem_open(rt->cfg.state_dir, &rt->global) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -1839,7 +1846,9 @@ void fl_runtime_free(fl_runtime *rt) {
     fl__tierup_free(rt->tierup); /* no call left to ask; one under way is killed */
     if (rt->state)
         fl_state_free(rt->state);
-    if (rt->global_made)
+    if (rt->global_made && rt->cfg.redis_url)
+        fl_global_redis_free(&rt->global);
+    else if (rt->global_made)
         fl_global_mem_free(&rt->global);
     /* the executor is gone: every Faaslet is idle now */
     for (size_t i = 0; rt->shards_made && i < FN_SHARDS; i++) {

@@ -129,6 +129,10 @@ typedef struct fl_runtime_config {
     const char *state_dir;     /* the global state tier persists here (values and
                                 * appended lists: fl_global_mem_open); NULL: in
                                 * memory only, gone with the runtime */
+    const char *redis_url;     /* the global state tier on this Redis server instead
+                                * (redis://HOST[:PORT][/DB], fl_global_redis_open),
+                                * shared with every runtime given the same one */
+    unsigned redis_timeout_ms; /* its deadline per operation; 0: 2000 */
     fl_tier_choice tier;       /* what runs modules (default FL_TIER_AUTO: machine code
                                 * when the function store's native/ has it, else the
                                 * interpreter; FL_TIER_AOT generates it first) */

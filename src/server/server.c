@@ -204,13 +204,25 @@ static enum MHD_Result get_function(fl_server *s, struct MHD_Connection *c, fl_f
     return ok;
 }
 
+/* The status for a state error: the user's quota 413, a tier out of
+ * replicas or a global tier (Redis) that cannot be reached 503. */
+static unsigned state_status(int rc) {
+    switch (-rc) {
+    case EDQUOT: return 413;
+    case EMFILE:
+    case ECONNREFUSED:
+    case ECONNRESET:
+    case ETIMEDOUT: return 503;
+    default: return 500;
+    }
+}
+
 static enum MHD_Result state_route(fl_server *s, struct MHD_Connection *c, bool put,
                                    const char *user, const char *key, request *rq) {
     fl_state_kv *kv;
     int rc = fl_state_lookup(fl_runtime_state(s->cfg.rt), user, key, &kv);
     if (rc < 0)
-        return send_error(c, s, rc == -EMFILE ? 503 : 500, "state %s/%s: %s", user, key,
-                          strerror(-rc));
+        return send_error(c, s, state_status(rc), "state %s/%s: %s", user, key, strerror(-rc));
     if (put) {
         if (rq->len > fl_state_max_write(kv, NULL))
             return send_error(c, s, 413, "state %s/%s: %zu bytes are over the user's quota",
@@ -221,7 +233,7 @@ static enum MHD_Result state_route(fl_server *s, struct MHD_Connection *c, bool 
             rc = fl_state_push(kv);
         fl_state_unlock_write(kv);
         if (rc < 0)
-            return send_error(c, s, rc == -EDQUOT ? 413 : 500, "state %s/%s: %s", user, key,
+            return send_error(c, s, state_status(rc), "state %s/%s: %s", user, key,
                               strerror(-rc));
         return send_text(c, 200, "State upload complete", s);
     }
@@ -235,7 +247,8 @@ static enum MHD_Result state_route(fl_server *s, struct MHD_Connection *c, bool 
     if (rc == -ENOENT)
         return send_error(c, s, 404, "no state %s/%s", user, key);
     if (rc < 0 || !buf)
-        return send_error(c, s, 500, "state %s/%s: %s", user, key, strerror(rc < 0 ? -rc : ENOMEM));
+        return send_error(c, s, rc < 0 ? state_status(rc) : 500, "state %s/%s: %s", user, key,
+                          strerror(rc < 0 ? -rc : ENOMEM));
     enum MHD_Result ok = send_bytes(c, 200, buf, (size_t)size, "application/octet-stream", s);
     free(buf);
     return ok;

@@ -42,7 +42,8 @@
  * (guests choose key names: the rest is for everything else); past that
  * fl_state_lookup of a new key answers -EMFILE.
  *
- * Layering: libc and budget/budget.h only.  Link with -pthread.
+ * Layering: libc and budget/budget.h; the Redis tier hiredis.  Link with
+ * -pthread (and -lhiredis).
  */
 #ifndef FL_STATE_STATE_H
 #define FL_STATE_STATE_H
@@ -108,6 +109,24 @@ int fl_global_mem_open(const char *dir, fl_global_tier *out);
 
 /* Frees the ctx made by fl_global_mem_new and every value in it. */
 void fl_global_mem_free(fl_global_tier *g);
+
+/* The global tier on a Redis server (global_redis.c), shared by every
+ * process given the same server: url is redis://HOST[:PORT][/DB] (port
+ * 6379, db 0 by default).  A value is the Redis string fl:v:{USER}:KEY,
+ * its appended list the Redis list fl:l:{USER}:KEY.  Nothing is connected
+ * yet: each operation takes a pooled connection or makes one, and fails
+ * with -ECONNREFUSED, -ETIMEDOUT (no reply within timeout_ms; 0: 2000),
+ * -ECONNRESET or -EIO (an error reply; -EFBIG a value past the server's
+ * limit) when the server is down, slow or refuses, and works again once
+ * it is back.  Returns 0, or -1 with a message (a malformed URL).  Free
+ * with fl_global_redis_free. */
+int fl_global_redis_open(const char *url, unsigned timeout_ms, fl_global_tier *out, char *err,
+                         size_t errlen);
+
+/* One PING round trip: 0, or the error an operation would give. */
+int fl_global_redis_ping(const fl_global_tier *g);
+
+void fl_global_redis_free(fl_global_tier *g);
 
 /* ---- local tier ---- */
 

@@ -380,6 +380,58 @@ req GET "$U/s/demo/k" -H 'Authorization: Bearer demo-token-0123456789'
 check "tokens: the user's own state" "200 secret" "$CODE $(body)"
 stop
 
+# ---- two servers (two hosts, stores of their own) sharing state through Redis ----
+RPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$B/redis"
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
+    --logfile redis.log &
+RPID=$!
+PIDS="$PIDS $RPID"
+i=0
+until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+HOME1=$FAASLET_HOME
+export FAASLET_HOME=$B/host1
+start host1 --redis "redis://127.0.0.1:$RPORT"
+P1=$PID U1=$U I1=$I
+export FAASLET_HOME=$B/host2
+FAASLET_REDIS="redis://127.0.0.1:$RPORT" start host2
+P2=$PID U2=$U I2=$I
+export FAASLET_HOME=$HOME1
+req PUT "$U1/s/demo/shared" --data-binary 'set on host 1'
+check "redis: state set on host 1" 200 "$CODE"
+req GET "$U2/s/demo/shared"
+check "redis: read on host 2 (FAASLET_REDIS)" "200 set on host 1" "$CODE $(body)"
+req PUT "$U2/f/demo/statekv" --data-binary @"$W/statekv.wasm"
+I=$I2 invoke '{"user": "demo", "function": "statekv", "input_data": "shared"}'
+check "redis: a function on host 2 reads it" "200 set on host 1" "$CODE $(body)"
+I=$I2 invoke '{"user": "demo", "function": "statekv", "input_data": "back=from host 2"}'
+req GET "$U1/s/demo/back"
+check "redis: what a function on host 2 wrote, read on host 1" "200 from host 2" "$CODE $(body)"
+kill "$RPID"
+wait "$RPID" 2>/dev/null
+req GET "$U1/s/demo/shared"
+check "redis down: 503" 503 "$CODE"
+contains "redis down: says why" "Connection re" "$B/body" # refused, or reset on a pooled connection
+I=$I2 invoke '{"user": "demo", "function": "statekv", "input_data": "shared"}'
+check "redis down: a call that needs state fails" 500 "$CODE"
+req GET "$U2/ping"
+check "redis down: the host goes on" "200 PONG" "$CODE $(body)"
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
+    --logfile redis.log &
+RPID=$!
+PIDS="$PIDS $RPID"
+i=0
+until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+req PUT "$U1/s/demo/shared" --data-binary 'after the restart'
+req GET "$U2/s/demo/shared"
+check "redis back: the hosts recover" "200 after the restart" "$CODE $(body)"
+PID=$P1
+stop
+PID=$P2
+stop
+kill "$RPID"
+wait "$RPID" 2>/dev/null
+
 # ---- a server that cannot start says why ----
 "$FAASLET" serve --upload-port "$UP" --invoke-port 0 --listen 999.1.2.3 >"$B/badstart.out" 2>&1
 check "bad --listen: exit 1" 1 $?

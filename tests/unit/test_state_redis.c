@@ -1,0 +1,217 @@
+/*
+ * test_state_redis.c: the global tier on Redis (state/state.h,
+ * fl_global_redis_open) against a real redis-server, started for each test
+ * on a free loopback port with a temporary folder and stopped after it:
+ * values and lists byte for byte, where they live in Redis, two local
+ * tiers (two hosts) sharing state through it, and a server that goes away,
+ * stalls, and comes back.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state/state.h"
+
+static pid_t redis_pid;
+static int redis_port;
+static char redis_dir[64];
+static char url[64];
+static fl_global_tier g;
+
+/* A loopback port nothing listens on now. */
+static int free_port(void) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static long ms_since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Starts redis-server on redis_port (no persistence) and waits for it. */
+static void redis_start(void) {
+    char port[16];
+    snprintf(port, sizeof port, "%d", redis_port);
+    redis_pid = fork();
+    cr_assert_geq(redis_pid, 0);
+    if (redis_pid == 0) {
+        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
+               redis_dir, "--save", "", "--appendonly", "no", "--logfile", "redis.log",
+               (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        redisContext *c = redisConnect("127.0.0.1", redis_port);
+        bool up = c && !c->err;
+        if (c)
+            redisFree(c);
+        if (up)
+            return;
+        struct timespec t = {0, 25 * 1000 * 1000};
+        nanosleep(&t, NULL);
+    }
+    cr_assert_fail("redis-server did not start on port %d (is it installed?)", redis_port);
+}
+
+static void redis_stop(void) {
+    if (redis_pid > 0) {
+        kill(redis_pid, SIGCONT);
+        kill(redis_pid, SIGTERM);
+        waitpid(redis_pid, NULL, 0);
+        redis_pid = 0;
+    }
+}
+
+static void setup(void) {
+    snprintf(redis_dir, sizeof redis_dir, "/tmp/faaslet-redis-XXXXXX");
+    cr_assert_not_null(mkdtemp(redis_dir));
+    redis_port = free_port();
+    redis_start();
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis_port);
+    char err[200];
+    cr_assert_eq(fl_global_redis_open(url, 300, &g, err, sizeof err), 0, "%s", err);
+}
+
+static void teardown(void) {
+    fl_global_redis_free(&g);
+    redis_stop();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", redis_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", redis_dir);
+}
+
+TestSuite(redis, .init = setup, .fini = teardown);
+
+Test(redis, values_byte_for_byte) {
+    cr_assert_eq(g.size(g.ctx, "alice/k"), -ENOENT);
+    char buf[16];
+    cr_assert_eq(g.get(g.ctx, "alice/k", buf, sizeof buf), -ENOENT);
+    cr_assert_eq(g.set(g.ctx, "alice/k", "a\0b\xff", 4), 0);
+    cr_assert_eq(g.size(g.ctx, "alice/k"), 4);
+    memset(buf, 0, sizeof buf);
+    cr_assert_eq(g.get(g.ctx, "alice/k", buf, sizeof buf), 4);
+    cr_assert_arr_eq(buf, "a\0b\xff", 4);
+    cr_assert_eq(g.get(g.ctx, "alice/k", buf, 2), 4, "a short buffer still learns the size");
+    /* set_range past the end pads with zeros, on a new key too */
+    cr_assert_eq(g.set_range(g.ctx, "alice/r", 3, "xy", 2), 0);
+    memset(buf, 7, sizeof buf);
+    cr_assert_eq(g.get(g.ctx, "alice/r", buf, sizeof buf), 5);
+    cr_assert_arr_eq(buf, "\0\0\0xy", 5);
+    /* an empty value exists */
+    cr_assert_eq(g.set(g.ctx, "alice/e", "", 0), 0);
+    cr_assert_eq(g.size(g.ctx, "alice/e"), 0);
+    /* users are apart */
+    cr_assert_eq(g.size(g.ctx, "bob/k"), -ENOENT);
+}
+
+Test(redis, lists_in_order) {
+    cr_assert_eq(g.append(g.ctx, "u/l", "one", 3), 0);
+    cr_assert_eq(g.append(g.ctx, "u/l", "", 0), 0);
+    cr_assert_eq(g.append(g.ctx, "u/l", "three", 5), 0);
+    char buf[16] = {0};
+    cr_assert_eq(g.read_list(g.ctx, "u/l", 3, buf, sizeof buf), 8);
+    cr_assert_str_eq(buf, "onethree");
+    cr_assert_eq(g.read_list(g.ctx, "u/l", 4, buf, sizeof buf), -ENODATA);
+    cr_assert_eq(g.read_list(g.ctx, "u/l", 3, buf, 4), -ENOSPC);
+    cr_assert_eq(g.size(g.ctx, "u/l"), -ENOENT, "a list makes no value");
+    cr_assert_eq(g.clear_list(g.ctx, "u/l"), 0);
+    cr_assert_eq(g.read_list(g.ctx, "u/l", 1, buf, sizeof buf), -ENODATA);
+    cr_assert_eq(g.clear_list(g.ctx, "u/l"), 0, "clearing nothing is fine");
+}
+
+/* Where a value lives in Redis: one hash slot per user (Redis Cluster). */
+Test(redis, keys_are_tagged_by_user) {
+    cr_assert_eq(g.set(g.ctx, "alice/some key", "v", 1), 0);
+    cr_assert_eq(g.append(g.ctx, "alice/some key", "e", 1), 0);
+    redisContext *c = redisConnect("127.0.0.1", redis_port);
+    cr_assert(c && !c->err);
+    redisReply *r = redisCommand(c, "GET %s", "fl:v:{alice}:some key");
+    cr_assert_eq(r->type, REDIS_REPLY_STRING);
+    cr_assert_str_eq(r->str, "v");
+    freeReplyObject(r);
+    r = redisCommand(c, "LLEN %s", "fl:l:{alice}:some key");
+    cr_assert_eq(r->integer, 1);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+/* Two local tiers (two hosts) over one Redis: one pushes, the other pulls. */
+Test(redis, two_hosts_share_state) {
+    fl_state *host1, *host2;
+    cr_assert_eq(fl_state_new(&g, &host1), 0);
+    cr_assert_eq(fl_state_new(&g, &host2), 0);
+    fl_state_kv *a, *b;
+    cr_assert_eq(fl_state_lookup(host1, "u", "shared", &a), 0);
+    cr_assert_eq(fl_state_lookup(host2, "u", "shared", &b), 0);
+    cr_assert_eq(fl_state_write(a, "from host 1", 11, NULL), 0);
+    cr_assert_eq(fl_state_push(a), 0);
+    char buf[32] = {0};
+    cr_assert_eq(fl_state_pull(b, NULL), 0);
+    cr_assert_eq(fl_state_read(b, buf, sizeof buf), 11);
+    cr_assert_str_eq(buf, "from host 1");
+    cr_assert_eq(fl_state_append(b, "x", 1, NULL), 0);
+    memset(buf, 0, sizeof buf);
+    cr_assert_eq(fl_state_read_appended(a, 1, buf, sizeof buf), 1);
+    cr_assert_str_eq(buf, "x");
+    fl_state_free(host1);
+    fl_state_free(host2);
+}
+
+/* A server that goes away: clear errors at once; back: it works again. */
+Test(redis, down_then_back) {
+    cr_assert_eq(g.set(g.ctx, "u/k", "v", 1), 0);
+    redis_stop();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ssize_t rc = g.size(g.ctx, "u/k");
+    cr_assert(rc == -ECONNREFUSED || rc == -ECONNRESET, "rc %zd", rc);
+    cr_assert_eq(g.set(g.ctx, "u/k", "w", 1), -ECONNREFUSED);
+    cr_assert_eq(fl_global_redis_ping(&g), -ECONNREFUSED);
+    cr_assert_lt(ms_since(&t0), 1000);
+    redis_start();
+    cr_assert_eq(fl_global_redis_ping(&g), 0);
+    cr_assert_eq(g.set(g.ctx, "u/k", "back", 4), 0);
+    cr_assert_eq(g.size(g.ctx, "u/k"), 4);
+}
+
+/* A server that stalls: each operation ends at the deadline (300 ms). */
+Test(redis, a_stalled_server_times_out) {
+    cr_assert_eq(fl_global_redis_ping(&g), 0);
+    kill(redis_pid, SIGSTOP);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_eq(g.size(g.ctx, "u/k"), -ETIMEDOUT);
+    long ms = ms_since(&t0);
+    cr_assert(ms >= 250 && ms < 2000, "%ld ms", ms);
+    kill(redis_pid, SIGCONT);
+    cr_assert_eq(fl_global_redis_ping(&g), 0);
+}
+
+Test(redis, bad_urls_are_refused) {
+    fl_global_tier x;
+    char err[200];
+    cr_assert_eq(fl_global_redis_open("http://h:1", 0, &x, err, sizeof err), -1);
+    cr_assert(strstr(err, "redis://"), "%s", err);
+    cr_assert_eq(fl_global_redis_open("redis://h:99999", 0, &x, err, sizeof err), -1);
+    cr_assert_eq(fl_global_redis_open("redis://:1", 0, &x, err, sizeof err), -1);
+    cr_assert_eq(fl_global_redis_open("redis://h:1/x", 0, &x, err, sizeof err), -1);
+    cr_assert_eq(fl_global_redis_open("redis://h/3", 0, &x, err, sizeof err), 0);
+    fl_global_redis_free(&x);
+}
