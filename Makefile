@@ -41,7 +41,7 @@ else
   CFLAGS  += -O2
 endif
 
-LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/aot/*.c src/tiers/*.c src/sched/*.c src/redis/*.c src/state/*.c src/store/*.c \
+LIB_SRC    := $(sort $(wildcard src/budget/*.c src/engine/*.c src/interp/*.c src/aot/*.c src/tiers/*.c src/sched/*.c src/redis/*.c src/cluster/*.c src/state/*.c src/store/*.c \
                                 src/wasi/*.c src/host/*.c src/faaslet/*.c src/server/*.c))
 CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 # The code generator links LLVM and is a program of its own (faaslet runs

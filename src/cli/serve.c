@@ -16,6 +16,7 @@
 
 #include "cli/files.h"
 #include "cli/serve.h"
+#include "cluster/cluster.h"
 #include "faaslet/faaslet.h"
 #include "server/server.h"
 #include "state/state.h"
@@ -51,9 +52,10 @@ void fl_cli_serve_usage(FILE *out) {
             "                       python/ next to the binary)\n"
             "  --tier T             interp, aot or auto (default auto: machine code once\n"
             "                       it is made, in the background)\n"
-            "  --redis URL          the global state tier on this Redis server, shared with\n"
-            "                       every host given the same one: redis://HOST[:PORT][/DB]\n"
-            "                       (default $FAASLET_REDIS; none: in process, in the store)\n"
+            "  --redis URL          a host of the cluster on this Redis server: functions,\n"
+            "                       files and global state shared with every host given\n"
+            "                       the same one: redis://HOST[:PORT][/DB] (default\n"
+            "                       $FAASLET_REDIS; none: alone, state in the store)\n"
             "\n"
             "When listening it prints one line: \"faaslet serve: upload http://ADDR:PORT,\n"
             "invoke http://ADDR:PORT\".  One JSON line per call goes to stderr.  Guests'\n"
@@ -201,12 +203,20 @@ int fl_cli_serve(int argc, char **argv) {
                     rc_cfg.redis_url, strerror(-up));
         }
     }
+    fl_cluster *cluster = NULL;
+    if (rc_cfg.redis_url && !(cluster = fl_cluster_open(rc_cfg.redis_url, 0, err, sizeof err))) {
+        fprintf(stderr, "faaslet serve: %s\n", err);
+        fl_runtime_free(rt);
+        goto out;
+    }
+    sc.cluster = cluster;
     sc.rt = rt;
     sc.fnstore = store;
     fl_server *srv = fl_server_start(&sc, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "faaslet serve: %s\n", err);
         fl_runtime_free(rt);
+        fl_cluster_close(cluster);
         goto out;
     }
     const char *addr = sc.listen_addr ? sc.listen_addr : "127.0.0.1";
@@ -221,6 +231,7 @@ int fl_cli_serve(int argc, char **argv) {
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     fl_server_stop(srv);
     fl_runtime_free(rt); /* runs what is queued, waits for every call */
+    fl_cluster_close(cluster);
     fprintf(stderr, "faaslet serve: stopped\n");
     status = SERVE_OK;
 out:

@@ -64,18 +64,13 @@ int fl_redis_context_errno(const redisContext *c) {
     }
 }
 
-redisContext *fl_redis_connect(fl_redis *r, bool timed, int *rc) {
+redisContext *fl_redis_connect(fl_redis *r, int *rc) {
     redisContext *c = redisConnectWithTimeout(r->host, r->port, r->timeout);
-    if (!c || c->err || (timed && redisSetTimeout(c, r->timeout) != REDIS_OK)) {
+    if (!c || c->err || redisSetTimeout(c, r->timeout) != REDIS_OK) {
         *rc = fl_redis_context_errno(c);
         if (c)
             redisFree(c);
         return NULL;
-    }
-    if (!timed) {
-        /* connecting had a deadline; the replies the caller waits for do not */
-        struct timeval none = {0, 0};
-        redisSetTimeout(c, none);
     }
     if (r->db) {
         redisReply *rep = redisCommand(c, "SELECT %u", r->db);
@@ -95,7 +90,7 @@ static redisContext *take(fl_redis *r, int *rc) {
     pthread_mutex_lock(&r->mu);
     redisContext *c = r->nidle ? r->idle[--r->nidle] : NULL;
     pthread_mutex_unlock(&r->mu);
-    return c ? c : fl_redis_connect(r, true, rc);
+    return c ? c : fl_redis_connect(r, rc);
 }
 
 /* Gives c back: pooled when healthy, else freed. */

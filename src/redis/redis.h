@@ -59,10 +59,9 @@ int fl_redis_request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **
 /* One command: fl_redis_request with n = 1. */
 int fl_redis_command(fl_redis *r, const fl_redis_cmd *cmd, redisReply **reply);
 
-/* A connection of the caller's own (for SUBSCRIBE): replies wait at most
- * the deadline when `timed`, else for ever.  NULL with *rc set.  Free with
- * redisFree. */
-redisContext *fl_redis_connect(fl_redis *r, bool timed, int *rc);
+/* A connection of the caller's own (for SUBSCRIBE), with the deadline on
+ * its connect and replies.  NULL with *rc set.  Free with redisFree. */
+redisContext *fl_redis_connect(fl_redis *r, int *rc);
 
 /* The errno of a failed context. */
 int fl_redis_context_errno(const redisContext *c);

@@ -150,42 +150,34 @@ static bool allowed(fl_server *s, struct MHD_Connection *c, const char *user) {
 
 /* ---- upload routes ---- */
 
+/* Keeps an upload: in the cluster first (when this server is a host of
+ * one), then in this host's store and runtime. */
+static enum MHD_Result put_upload(fl_server *s, struct MHD_Connection *c, fl_cluster_kind kind,
+                                  const char *user, const char *name, request *rq,
+                                  const char *done) {
+    char why[512];
+    if (s->cfg.cluster) {
+        int rc = fl_cluster_put(s->cfg.cluster, kind, user, name, rq->body, rq->len);
+        if (rc < 0)
+            return send_error(c, s, 503, "the cluster's Redis at %s: %s; nothing stored",
+                              fl_cluster_where(s->cfg.cluster), strerror(-rc));
+    }
+    if (srv_install(s, kind, user, name, rq->body, rq->len, why, sizeof why) < 0)
+        return send_error(c, s, 500, "%s", why);
+    return send_text(c, 200, done, s);
+}
+
 static enum MHD_Result put_wasm(fl_server *s, struct MHD_Connection *c, const char *user,
                                 const char *func, request *rq) {
-    fl_load_opts lo = {.tier = &fl_validate_only_tier};
-    fl_error err = {0};
-    fl_module *m = fl_module_load_opts(rq->body, rq->len, &lo, &err);
-    if (!m)
-        return send_error(c, s, 400, "invalid module: %s (at byte %zu); nothing stored",
-                          err.message, err.offset);
-    char why[256];
-    int bad = fl_runtime_check_module(m, why, sizeof why);
-    fl_module_free(m);
-    if (bad < 0)
-        return send_error(c, s, 400, "cannot run as a function: %s; nothing stored", why);
-    int rc = fl_fnstore_put_wasm(s->cfg.fnstore, user, func, rq->body, rq->len);
-    if (rc < 0)
-        return send_error(c, s, 500, "storing %s/%s: %s", user, func, strerror(-rc));
-    /* swaps the runtime's version (calls in flight keep theirs) and queues
-     * its machine code */
-    if (fl_runtime_add_module(s->cfg.rt, user, func, rq->body, rq->len, &err) < 0)
-        return send_error(c, s, 500, "stored, but the runtime refused it: %s", err.message);
-    return send_text(c, 200, "Function upload complete", s);
+    char why[512];
+    if (srv_check_wasm(rq->body, rq->len, why, sizeof why))
+        return send_error(c, s, 400, "%s; nothing stored", why);
+    return put_upload(s, c, FL_CLUSTER_WASM, user, func, rq, "Function upload complete");
 }
 
 static enum MHD_Result put_python(fl_server *s, struct MHD_Connection *c, const char *user,
                                   const char *func, request *rq) {
-    int rc = fl_fnstore_put(s->cfg.fnstore, FL_FNSTORE_PYTHON, user, func, rq->body, rq->len);
-    char path[4096];
-    if (rc == 0)
-        rc = fl_fnstore_path(s->cfg.fnstore, FL_FNSTORE_PYTHON, user, func, path, sizeof path);
-    if (rc < 0)
-        return send_error(c, s, 500, "storing %s/%s: %s", user, func, strerror(-rc));
-    /* new calls get the new file and a new snapshot */
-    *strrchr(path, '/') = '\0';
-    if (fl_runtime_add_python(s->cfg.rt, user, func, path) < 0)
-        return send_error(c, s, 500, "%s", "out of memory");
-    return send_text(c, 200, "Python function upload complete", s);
+    return put_upload(s, c, FL_CLUSTER_PYTHON, user, func, rq, "Python function upload complete");
 }
 
 static enum MHD_Result get_function(fl_server *s, struct MHD_Connection *c, fl_fnstore_kind kind,
@@ -193,6 +185,14 @@ static enum MHD_Result get_function(fl_server *s, struct MHD_Connection *c, fl_f
     uint8_t *bytes;
     size_t len;
     int rc = fl_fnstore_get(s->cfg.fnstore, kind, user, func, &bytes, &len);
+    if (rc == -ENOENT && s->cfg.cluster) {
+        fl_cluster_kind ck = kind == FL_FNSTORE_PYTHON ? FL_CLUSTER_PYTHON : FL_CLUSTER_WASM;
+        if ((rc = srv_fetch(s, ck, user, func)) == 0)
+            rc = fl_fnstore_get(s->cfg.fnstore, kind, user, func, &bytes, &len);
+        else if (rc != -ENOENT)
+            return send_error(c, s, 503, "the cluster's Redis at %s: %s",
+                              fl_cluster_where(s->cfg.cluster), strerror(-rc));
+    }
     if (rc == -ENOENT)
         return send_error(c, s, 404, "no %sfunction %s/%s", kind == FL_FNSTORE_PYTHON ? "Python " : "",
                           user, func);
@@ -263,15 +263,18 @@ static enum MHD_Result file_route(fl_server *s, struct MHD_Connection *c, bool p
         return send_error(c, s, 400, "bad FilePath: %s", why);
     if (!allowed(s, c, NULL))
         return send_error(c, s, 401, "%s", "a valid bearer token is needed");
-    if (put) {
-        int rc = fl_fnstore_put_shared(s->cfg.fnstore, path, rq->body, rq->len);
-        if (rc < 0)
-            return send_error(c, s, 500, "storing %s: %s", path, strerror(-rc));
-        return send_text(c, 200, "File upload complete", s);
-    }
+    if (put)
+        return put_upload(s, c, FL_CLUSTER_FILE, "", path, rq, "File upload complete");
     uint8_t *bytes;
     size_t len;
     int rc = fl_fnstore_get_shared(s->cfg.fnstore, path, &bytes, &len);
+    if (rc == -ENOENT && s->cfg.cluster) {
+        if ((rc = srv_fetch(s, FL_CLUSTER_FILE, "", path)) == 0)
+            rc = fl_fnstore_get_shared(s->cfg.fnstore, path, &bytes, &len);
+        else if (rc != -ENOENT)
+            return send_error(c, s, 503, "the cluster's Redis at %s: %s",
+                              fl_cluster_where(s->cfg.cluster), strerror(-rc));
+    }
     if (rc == -ENOENT || rc == -EISDIR)
         return send_error(c, s, 404, "no file %s", path);
     if (rc < 0)
@@ -469,6 +472,8 @@ fl_server *fl_server_start(const fl_server_config *c, char *err, size_t errlen) 
         goto fail;
     if (srv_results_start(s, err, errlen) < 0)
         goto fail;
+    if (srv_cluster_start(s, err, errlen) < 0)
+        goto fail;
     s->upload.port = SRV_UPLOAD;
     s->invoke.port = SRV_INVOKE;
     s->upload.daemon = start_daemon(s, &s->upload, s->cfg.listen_addr,
@@ -485,6 +490,7 @@ fl_server *fl_server_start(const fl_server_config *c, char *err, size_t errlen) 
 fail:
     if (s->upload.daemon)
         MHD_stop_daemon(s->upload.daemon);
+    srv_cluster_stop(s);
     srv_results_stop(s);
     srv_tokens_free(s->tokens);
     srv_metrics_free(&s->metrics);
@@ -515,6 +521,7 @@ void fl_server_stop(fl_server *s) {
     }
     MHD_stop_daemon(s->upload.daemon);
     MHD_stop_daemon(s->invoke.daemon);
+    srv_cluster_stop(s);
     srv_results_stop(s);
     srv_tokens_free(s->tokens);
     srv_metrics_free(&s->metrics);

@@ -56,6 +56,11 @@
  * user needs "Authorization: Bearer TOKEN" with that user's token; shared
  * files need the token of any user.
  *
+ * A host of a cluster (cluster set): an upload goes to Redis first (503,
+ * nothing stored, when Redis cannot take it), and a function or file this
+ * host has no copy of is fetched from Redis when asked for; every host
+ * follows the others' uploads (cluster/cluster.h).
+
  * HTTP threads never run guest code: they submit calls to the runtime's
  * executor and wait on them (a connection waits; other connections go
  * on), so a slow or stuck function never blocks the server.  Slow clients
@@ -67,6 +72,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cluster/cluster.h"
 #include "faaslet/faaslet.h"
 #include "store/store.h"
 
@@ -86,6 +92,8 @@ typedef struct fl_server_config {
     const fl_fnstore *fnstore;   /* borrowed: where uploads go (the runtime's) */
     uint32_t timeout_ms;         /* the runtime's per-call limits, for clamping */
     uint32_t max_memory_mib;
+    fl_cluster *cluster;         /* borrowed: this server is one host of that cluster
+                                  * (uploads shared through Redis, sync.c); NULL: alone */
 } fl_server_config;
 
 /* Starts listening.  Returns the server, or NULL with a message in

@@ -114,6 +114,19 @@ bool srv_tokens_check(const srv_tokens *t, const char *user, const char *token);
 /* The user an "Authorization: Bearer ..." value belongs to may act for `user`. */
 bool srv_authorized(const fl_server *s, const char *auth, const char *user);
 
+/* sync.c: the server as one host of a cluster. */
+/* Why bytes[0..len) cannot be a function (into why), or NULL when they can. */
+const char *srv_check_wasm(const uint8_t *bytes, size_t len, char *why, size_t whylen);
+/* Puts an upload into this host's store and runtime.  0, or -errno with why. */
+int srv_install(fl_server *s, fl_cluster_kind kind, const char *user, const char *name,
+                const uint8_t *bytes, size_t len, char *why, size_t whylen);
+/* Fetches what this host has no copy of from the cluster: 0, -ENOENT
+ * (nowhere, or no cluster), or -errno (Redis cannot be reached). */
+int srv_fetch(fl_server *s, fl_cluster_kind kind, const char *user, const char *name);
+/* Brings this host's copies in step and follows the cluster's uploads. */
+int srv_cluster_start(fl_server *s, char *err, size_t errlen);
+void srv_cluster_stop(fl_server *s);
+
 uint64_t srv_now_ns(void);
 
 /* bytes[0..len) as NUL-terminated UTF-8 for JSON text (malloc'd): bytes
