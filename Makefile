@@ -8,6 +8,7 @@
 #   make spec       the official wasm spec suite only
 #   make securitytest  the attacks that once got through, each outcome asserted
 #   make servetest  faaslet serve end to end (curl and the client, free loopback ports)
+#   make clustertest  three faaslet serve hosts on one redis-server (free loopback ports)
 #   make demo       the main job on the embedded default
 #   make python     CPython for wasm32-wasi and its runtime root
 #   make bench      interpreter vs native on compute kernels
@@ -157,9 +158,12 @@ wasitest: deps $(FAASLET) $(CODEGEN)
 
 # faaslet run end to end: func/ and tests/func/ through the executor
 # faaslet serve end to end: every endpoint and error, on free loopback ports
-.PHONY: servetest
+.PHONY: servetest clustertest
 servetest: deps $(FAASLET) python
 	@sh tests/serve/run.sh $(FAASLET) $(BUILD)/servetest
+
+clustertest: deps $(FAASLET)
+	@sh tests/cluster/run.sh $(FAASLET) $(BUILD)/clustertest
 
 functest: deps $(FAASLET) python
 	@FAASLET_TIER=interp sh tests/func/run.sh $(FAASLET) $(BUILD)/functest
@@ -196,7 +200,7 @@ securitytest: deps $(FAASLET) $(CODEGEN)
 	@FAASLET_TIER=aot FAASLET_HOME=$(abspath $(BUILD))/securitytest-aot/home \
 	    SECURITY_SLOW=$(if $(filter 1,$(SANITIZE)),4,1) sh tests/security/run.sh $(FAASLET) $(BUILD)/securitytest-aot
 
-test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec fuzz-found servetest
+test: layering unit sdktest wasitest functest faasmtest securitytest pytest spec fuzz-found servetest clustertest
 
 # The engine knows execution tiers only through engine/tier.h: nothing under
 # src/engine may include a tier's header (src/interp, later src/codegen).

@@ -111,6 +111,21 @@ void fl_cli_flush_usage(FILE *out) {
                  "Exit status: 0 flushed, 1 refused, 2 no server answered, 64 bad usage.\n");
 }
 
+void fl_cli_hosts_usage(FILE *out) {
+    fprintf(out,
+            "usage: faaslet hosts [SERVER OPTIONS]\n"
+            "\n"
+            "Lists the hosts of the cluster a running `faaslet serve --redis URL` belongs\n"
+            "to (GET /hosts), one per line: name, calls running / slots, seconds since\n"
+            "its last heartbeat, and \"gone\" for a host not heard from for 5 s; the host\n"
+            "asked is marked with *.\n"
+            "\n");
+    fl_cli_remote_usage(out);
+    fprintf(out, "\n"
+                 "Exit status: 0 listed, 1 refused (not a cluster), 2 no server answered,\n"
+                 "64 bad usage.\n");
+}
+
 void fl_cli_state_usage(FILE *out) {
     fprintf(out,
             "usage: faaslet state get USER KEY [--output FILE] [SERVER OPTIONS]\n"
@@ -1119,6 +1134,51 @@ int fl_cli_flush(int argc, char **argv) {
                      &r);
     if (status == 0)
         status = r.status == 200 ? print_answer(&c, &r, NULL) : http_error(&c, &r);
+    reply_free(&r);
+    client_close(&c);
+    return status;
+}
+
+int fl_cli_hosts(int argc, char **argv) {
+    static const cmd me = {"hosts", fl_cli_hosts_usage};
+    const opt opts[] = {{NULL, NULL, NULL}};
+    const char *pos[1];
+    fl_cli_remote remote = {0};
+    int npos;
+    int status = parse_args(&me, argc, argv, opts, &remote, pos, 0, &npos);
+    if (status != PARSED)
+        return status;
+    client c;
+    reply r;
+    if ((status = client_open(&c, me.name, &remote)))
+        return status;
+    status = request(&c, &(req){.method = "GET", .port = INVOKE_PORT, .path = "/hosts"}, &r);
+    if (status == 0 && r.status != 200)
+        status = http_error(&c, &r);
+    else if (status == 0) {
+        cJSON *j = cJSON_ParseWithLength(r.body.data ? r.body.data : "", r.body.len);
+        const cJSON *h;
+        if (!cJSON_IsArray(j)) {
+            fail(&c, "the server's answer is not a list of hosts");
+            status = FL_CLIENT_FAILED;
+        }
+        cJSON_ArrayForEach(h, j) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(h, "name");
+            const cJSON *busy = cJSON_GetObjectItemCaseSensitive(h, "busy");
+            const cJSON *slots = cJSON_GetObjectItemCaseSensitive(h, "slots");
+            const cJSON *seen = cJSON_GetObjectItemCaseSensitive(h, "seen_ms_ago");
+            if (!cJSON_IsString(name) || !cJSON_IsNumber(busy) || !cJSON_IsNumber(slots) ||
+                !cJSON_IsNumber(seen))
+                continue;
+            printf("%s %-40s %3.0f/%-3.0f %5.1f s%s\n",
+                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "self")) ? "*" : " ",
+                   name->valuestring, busy->valuedouble, slots->valuedouble,
+                   seen->valuedouble / 1000,
+                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "alive")) ? "" : "  gone");
+        }
+        cJSON_Delete(j);
+        fflush(stdout);
+    }
     reply_free(&r);
     client_close(&c);
     return status;

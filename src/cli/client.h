@@ -61,6 +61,8 @@ int fl_cli_status(int argc, char **argv);
 void fl_cli_status_usage(FILE *out);
 int fl_cli_flush(int argc, char **argv);
 void fl_cli_flush_usage(FILE *out);
+int fl_cli_hosts(int argc, char **argv);
+void fl_cli_hosts_usage(FILE *out);
 int fl_cli_state(int argc, char **argv);
 void fl_cli_state_usage(FILE *out);
 int fl_cli_file(int argc, char **argv);

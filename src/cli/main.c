@@ -36,6 +36,7 @@ static const command commands[] = {
      "call a function on a server: invoke USER FUNC [--py] [--input TEXT] [--async]"},
     {"status", fl_cli_status, fl_cli_status_usage, "an async call's status on a server: status ID"},
     {"flush", fl_cli_flush, fl_cli_flush_usage, "make a server drop its warm Faaslets"},
+    {"hosts", fl_cli_hosts, fl_cli_hosts_usage, "list a cluster's hosts and their load"},
     {"state", fl_cli_state, fl_cli_state_usage,
      "global state on a server: state get|set USER KEY"},
     {"file", fl_cli_file, fl_cli_file_usage, "shared files on a server: file put|get ... PATH"},

@@ -55,7 +55,10 @@ void fl_cli_serve_usage(FILE *out) {
             "  --redis URL          a host of the cluster on this Redis server: functions,\n"
             "                       files and global state shared with every host given\n"
             "                       the same one: redis://HOST[:PORT][/DB] (default\n"
-            "                       $FAASLET_REDIS; none: alone, state in the store)\n"
+            "                       $FAASLET_REDIS; none: alone, state in the store).  A\n"
+            "                       full host hands calls to a host with capacity.\n"
+            "  --takeover S         with --redis: a call whose host went silent this long\n"
+            "                       is run by another (default 10; it may run twice)\n"
             "\n"
             "When listening it prints one line: \"faaslet serve: upload http://ADDR:PORT,\n"
             "invoke http://ADDR:PORT\".  One JSON line per call goes to stderr.  Guests'\n"
@@ -129,6 +132,8 @@ int fl_cli_serve(int argc, char **argv) {
             python = v;
         else if (!strcmp(a, "--redis"))
             redis = v;
+        else if (!strcmp(a, "--takeover") && num && n >= 1 && n <= 3600)
+            sc.takeover_ms = (unsigned)n * 1000;
         else if (!strcmp(a, "--tier")) {
             if (fl_tier_choice_parse(v, &tier) < 0)
                 return usage_error("bad --tier %s (want interp, aot or auto)", v);
@@ -161,7 +166,9 @@ int fl_cli_serve(int argc, char **argv) {
     fl_runtime_config_init(&rc_cfg);
     rc_cfg.threads = (unsigned)threads;
     rc_cfg.timeout_ms = (uint32_t)(timeout_s * 1000);
+    sc.timeout_ms = rc_cfg.timeout_ms;
     rc_cfg.max_memory_mib = (uint32_t)memory;
+    sc.max_memory_mib = rc_cfg.max_memory_mib;
     rc_cfg.runtime_root = root;
     rc_cfg.fnstore = store;
     rc_cfg.state_dir = statedir;

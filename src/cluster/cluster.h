@@ -79,6 +79,114 @@ int fl_cluster_sha(fl_cluster *c, fl_cluster_kind kind, const char *user, const 
  * strings (free each, then the array).  Returns 0 or -errno. */
 int fl_cluster_files(fl_cluster *c, char ***paths, size_t *n);
 
+/* ---- hosts ----
+ *
+ * A host that joins writes a heartbeat every second to the hash fl:hosts
+ * (its name -> "SLOTS BUSY UNIX_MS") and removes it when it leaves; a host
+ * not heard from for FL_CLUSTER_HOST_TTL_MS is gone. */
+
+#define FL_CLUSTER_HOST_MAX 128
+#define FL_CLUSTER_HOST_TTL_MS 5000u
+
+/* How many calls this host runs now (its load, for the heartbeat). */
+typedef unsigned (*fl_cluster_load_fn)(void *ctx);
+
+/* Joins as host `name` (copied; unique in the cluster: e.g. hostname-pid)
+ * that runs up to `slots` calls at once, with a heartbeat thread calling
+ * load(ctx) each second.  Returns 0 or -errno (Redis unreachable is not an
+ * error: the heartbeat goes on trying). */
+int fl_cluster_join(fl_cluster *c, const char *name, unsigned slots, fl_cluster_load_fn load,
+                    void *ctx);
+
+/* Stops the heartbeat and removes this host from fl:hosts.  No-op when not
+ * joined. */
+void fl_cluster_leave(fl_cluster *c);
+
+/* This host's name ("" before join). */
+const char *fl_cluster_host(const fl_cluster *c);
+
+/* Other live hosts at the last heartbeat (no round trip). */
+unsigned fl_cluster_peers(const fl_cluster *c);
+
+typedef struct fl_cluster_host_info {
+    char name[FL_CLUSTER_HOST_MAX];
+    unsigned slots, busy;
+    unsigned long long seen_ms_ago;
+    int alive; /* heard from within FL_CLUSTER_HOST_TTL_MS */
+} fl_cluster_host_info;
+
+/* Every host in fl:hosts, sorted by name: *hosts malloc'd (NULL when
+ * none).  Returns 0 or -errno. */
+int fl_cluster_hosts(fl_cluster *c, fl_cluster_host_info **hosts, size_t *n);
+
+/* ---- calls handed from host to host ----
+ *
+ * A host with no capacity left hands a call to the cluster: an entry of
+ * the stream fl:calls, read by the consumer group "hosts" (each host a
+ * consumer), so exactly one host with capacity takes it.  The host that
+ * runs it posts the result to the list fl:res:ID (kept FL_CLUSTER_RESULT_TTL_S)
+ * and acknowledges the entry in the same round trip; the host that handed
+ * it on waits on that list.  A running host touches its entries; an entry
+ * nobody touched for a while (its host died) is taken over by another
+ * (fl_cluster_reclaim): such a call may run twice, and only then. */
+
+#define FL_CLUSTER_RESULT_TTL_S 600u
+#define FL_CLUSTER_NAME_MAX 256
+
+/* A call as it travels: no pointers but its own input. */
+typedef struct fl_cluster_call {
+    char id[FL_CLUSTER_HOST_MAX + 24];   /* "HOST/N": unique in the cluster */
+    char user[FL_CLUSTER_NAME_MAX], func[FL_CLUSTER_NAME_MAX];
+    int python;
+    char entry[FL_CLUSTER_NAME_MAX];     /* Python entry; "": faasm_main */
+    uint8_t *input;                      /* malloc'd when received */
+    size_t len;
+    unsigned timeout_ms, max_memory_mib; /* the caller's own limits (0: the runner's) */
+    char stream_id[64];                  /* the entry, when received */
+} fl_cluster_call;
+
+/* A finished call's result as it travels back. */
+typedef struct fl_cluster_result {
+    int outcome;          /* fl_outcome */
+    int retval;
+    uint8_t *output;      /* malloc'd when received; NULL when empty */
+    size_t output_len;
+    char *error;          /* malloc'd or NULL */
+    uint8_t *log;         /* malloc'd or NULL */
+    size_t log_len;
+    unsigned long long log_dropped;
+    char host[FL_CLUSTER_HOST_MAX]; /* where it ran */
+} fl_cluster_result;
+
+/* Hands `call` to the cluster (XADD), setting call->stream_id.  Returns 0
+ * or -errno. */
+int fl_cluster_send(fl_cluster *c, fl_cluster_call *call);
+
+/* Takes the next call handed to the cluster for this (joined) host,
+ * waiting up to block_ms (< the deadline): 0 with *call filled (free with
+ * fl_cluster_call_free), -EAGAIN when none came, or -errno. */
+int fl_cluster_receive(fl_cluster *c, unsigned block_ms, fl_cluster_call *call);
+
+/* Takes over one call whose host has not touched it for min_idle_ms (a
+ * host that died): 0 with *call, -EAGAIN when there is none, or -errno. */
+int fl_cluster_reclaim(fl_cluster *c, unsigned min_idle_ms, fl_cluster_call *call);
+
+/* Says this host still runs `call` (resets its idle time). */
+int fl_cluster_touch(fl_cluster *c, const fl_cluster_call *call);
+
+/* Posts the result of `call` and acknowledges its entry, in one round trip. */
+int fl_cluster_finish(fl_cluster *c, const fl_cluster_call *call, const fl_cluster_result *r);
+
+/* Waits up to timeout_ms (0: for ever) for the result of `call` (sent):
+ * 0 with *r (free with fl_cluster_result_free), -ETIMEDOUT, -ENOENT when
+ * the call is lost (neither its entry nor its result is in Redis any
+ * more: a Redis restarted without them), or -errno. */
+int fl_cluster_wait(fl_cluster *c, const fl_cluster_call *call, unsigned timeout_ms,
+                    fl_cluster_result *r);
+
+void fl_cluster_call_free(fl_cluster_call *call);
+void fl_cluster_result_free(fl_cluster_result *r);
+
 /* "host:port" of the cluster's Redis, for messages. */
 const char *fl_cluster_where(const fl_cluster *c);
 

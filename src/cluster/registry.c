@@ -5,7 +5,7 @@
  * An announcement is "KIND\nSHA\nUSER\nNAME": the name last, so that a
  * shared path may hold anything but a NUL.
  */
-#include "cluster/cluster.h"
+#include "cluster/cluster_int.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -19,21 +19,11 @@
 
 #include <openssl/evp.h>
 
-#include "redis/redis.h"
 
 #define CHANNEL "fl:uploads"
 #define WATCH_SLICE_MS 500 /* how often the watcher looks at its stop flag, or retries */
 
 static const char *const KIND_NAMES[] = {"wasm", "py", "file"};
-
-struct fl_cluster {
-    fl_redis *redis;
-    fl_cluster_on_upload on_upload;
-    void *ctx;
-    pthread_t watcher;
-    bool watching;
-    atomic_bool stop;
-};
 
 void fl_cluster_hash(const uint8_t *bytes, size_t len, char sha[FL_CLUSTER_SHA_HEX]) {
     unsigned char md[32];
@@ -266,6 +256,7 @@ void fl_cluster_close(fl_cluster *c) {
     if (!c)
         return;
     fl_cluster_unwatch(c);
+    fl_cluster_leave(c);
     fl_redis_close(c->redis);
     free(c);
 }

@@ -107,7 +107,8 @@ static void give(fl_redis *r, redisContext *c, bool healthy) {
         redisFree(c);
 }
 
-int fl_redis_request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **replies) {
+static int request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **replies,
+                   bool errors_fail) {
     int rc = 0;
     redisContext *c = take(r, &rc);
     if (!c)
@@ -125,7 +126,7 @@ int fl_redis_request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **
     }
     /* every reply was read: the connection is in step even after an error reply */
     give(r, c, rc == 0);
-    for (int i = 0; rc == 0 && i < got; i++)
+    for (int i = 0; errors_fail && rc == 0 && i < got; i++)
         if (replies[i]->type == REDIS_REPLY_ERROR)
             rc = strstr(replies[i]->str, "maximum allowed size") ? -EFBIG : -EIO;
     if (rc < 0)
@@ -134,8 +135,16 @@ int fl_redis_request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **
     return rc;
 }
 
+int fl_redis_request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **replies) {
+    return request(r, n, cmds, replies, true);
+}
+
 int fl_redis_command(fl_redis *r, const fl_redis_cmd *cmd, redisReply **reply) {
-    return fl_redis_request(r, 1, cmd, reply);
+    return request(r, 1, cmd, reply, true);
+}
+
+int fl_redis_command_raw(fl_redis *r, const fl_redis_cmd *cmd, redisReply **reply) {
+    return request(r, 1, cmd, reply, false);
 }
 
 /* Parses redis://HOST[:PORT][/DB] into r.  0 or -1 with a message. */

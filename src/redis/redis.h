@@ -28,7 +28,7 @@
 typedef struct fl_redis fl_redis;
 
 /* Up to this many arguments per command. */
-#define FL_REDIS_MAX_ARGS 8
+#define FL_REDIS_MAX_ARGS 24
 
 /* One command: argv[0..argc) with their lengths (binary-safe). */
 typedef struct fl_redis_cmd {
@@ -58,6 +58,10 @@ int fl_redis_request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **
 
 /* One command: fl_redis_request with n = 1. */
 int fl_redis_command(fl_redis *r, const fl_redis_cmd *cmd, redisReply **reply);
+
+/* One command whose error reply is an answer, not a failure (XGROUP
+ * CREATE's BUSYGROUP): 0 with any reply, or -errno when none came. */
+int fl_redis_command_raw(fl_redis *r, const fl_redis_cmd *cmd, redisReply **reply);
 
 /* A connection of the caller's own (for SUBSCRIBE), with the deadline on
  * its connect and replies.  NULL with *rc set.  Free with redisFree. */

@@ -1237,6 +1237,8 @@ void fl_sched_get_stats(fl_sched *s, fl_sched_stats *out) {
     *out = s->stats;
     out->threads = s->live;
     out->queued = s->queued;
+    out->busy = s->busy;
+    out->nthreads = s->cfg.nthreads;
     out->results = (unsigned)s->ncalls;
     pthread_mutex_unlock(&s->lock);
 }

@@ -159,6 +159,8 @@ typedef struct fl_sched_stats {
     uint64_t stack_refused; /* awaited calls failed with "call stack exhausted" */
     unsigned depth_peak;   /* deepest nesting of calls seen on one thread */
     unsigned queued;       /* calls waiting in the queue now */
+    unsigned busy;         /* workers running a call now (not waiting on another) */
+    unsigned nthreads;     /* the workers kept: how many calls run at once */
     unsigned results;      /* result records held now */
 } fl_sched_stats;
 

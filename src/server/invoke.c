@@ -331,6 +331,31 @@ static void status_of(fl_server *s, uint32_t id, bool report, const char *auth, 
     pthread_mutex_unlock(&rs->lock);
 }
 
+/* A synchronous call's answer from its result (freed here): the output
+ * bytes, or the report when asked, and the headers; id 0 for a call
+ * another host ran, host where it ran (NULL: alone). */
+static void reply_result(srv_reply *r, uint32_t id, fl_call_result *res, bool report,
+                         const char *host) {
+    if (report) {
+        reply_report(r, res->outcome == FL_OUTCOME_OK ? 200 : 500, id, res);
+    } else if (res->outcome == FL_OUTCOME_OK) {
+        r->status = 200;
+        r->body = (char *)res->output; /* moved */
+        r->len = res->output_len;
+        r->type = "application/octet-stream";
+        res->output = NULL;
+    } else {
+        srv_reply_error(r, 500, "%s: %s", fl_outcome_name(res->outcome), res->error ? res->error : "");
+    }
+    add_header(r, "X-Faaslet-Call-Id", "%" PRIu32, id);
+    add_header(r, "X-Faaslet-Outcome", "%s", fl_outcome_name(res->outcome));
+    add_header(r, "X-Faaslet-Return", "%d", res->retval);
+    add_header(r, "X-Faaslet-Log-Bytes", "%" PRIu64, (uint64_t)res->log_len + res->log_dropped);
+    if (host)
+        add_header(r, "X-Faaslet-Host", "%s", host);
+    fl_call_result_free(res);
+}
+
 /* ---- the message ---- */
 
 /* The string field `name` of o, NULL when absent; *bad when present but
@@ -461,6 +486,16 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
         sub.len = strlen(input_data);
     }
     uint64_t started = srv_now_ns();
+    if (!async && s->cfg.cluster && fl_cluster_peers(s->cfg.cluster) > 0 && !srv_has_capacity(s)) {
+        /* full here: another host with capacity takes it (Redis away: here after all) */
+        fl_call_result res;
+        char host[FL_CLUSTER_HOST_MAX];
+        if (srv_forward_call(s, &sub, &res, host, sizeof host) == 0) {
+            free(input);
+            reply_result(r, 0, &res, bool_field(msg, "log"), host);
+            return;
+        }
+    }
     uint32_t id = fl_runtime_submit_with(s->cfg.rt, &sub);
     free(input);
     if (!id) {
@@ -491,22 +526,8 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
         return;
     }
     srv_metrics_call(s, id, user, func, python, &res, started, done);
-    if (bool_field(msg, "log")) {
-        reply_report(r, res.outcome == FL_OUTCOME_OK ? 200 : 500, id, &res);
-    } else if (res.outcome == FL_OUTCOME_OK) {
-        r->status = 200;
-        r->body = (char *)res.output; /* moved */
-        r->len = res.output_len;
-        r->type = "application/octet-stream";
-        res.output = NULL;
-    } else {
-        srv_reply_error(r, 500, "%s: %s", fl_outcome_name(res.outcome), res.error ? res.error : "");
-    }
-    add_header(r, "X-Faaslet-Call-Id", "%" PRIu32, id);
-    add_header(r, "X-Faaslet-Outcome", "%s", fl_outcome_name(res.outcome));
-    add_header(r, "X-Faaslet-Return", "%d", res.retval);
-    add_header(r, "X-Faaslet-Log-Bytes", "%" PRIu64, (uint64_t)res.log_len + res.log_dropped);
-    fl_call_result_free(&res);
+    reply_result(r, id, &res, bool_field(msg, "log"),
+                 s->cfg.cluster ? fl_cluster_host(s->cfg.cluster) : NULL);
 }
 
 void srv_invoke(fl_server *s, const uint8_t *body, size_t len, const char *auth, srv_reply *r) {

@@ -284,6 +284,38 @@ static enum MHD_Result file_route(fl_server *s, struct MHD_Connection *c, bool p
     return ok;
 }
 
+/* GET /hosts: the cluster's hosts as JSON [{"name", "slots", "busy",
+ * "seen_ms_ago", "alive", "self"}]. */
+static enum MHD_Result hosts_route(fl_server *s, struct MHD_Connection *c) {
+    if (!s->cfg.cluster)
+        return send_error(c, s, 404, "%s", "not a host of a cluster (faaslet serve --redis URL)");
+    fl_cluster_host_info *h;
+    size_t n;
+    int rc = fl_cluster_hosts(s->cfg.cluster, &h, &n);
+    if (rc < 0)
+        return send_error(c, s, 503, "the cluster's Redis at %s: %s",
+                          fl_cluster_where(s->cfg.cluster), strerror(-rc));
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; list && i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", h[i].name);
+        cJSON_AddNumberToObject(o, "slots", h[i].slots);
+        cJSON_AddNumberToObject(o, "busy", h[i].busy);
+        cJSON_AddNumberToObject(o, "seen_ms_ago", (double)h[i].seen_ms_ago);
+        cJSON_AddBoolToObject(o, "alive", h[i].alive);
+        cJSON_AddBoolToObject(o, "self", !strcmp(h[i].name, fl_cluster_host(s->cfg.cluster)));
+        cJSON_AddItemToArray(list, o);
+    }
+    free(h);
+    char *text = list ? cJSON_PrintUnformatted(list) : NULL;
+    cJSON_Delete(list);
+    if (!text)
+        return send_error(c, s, 500, "%s", "out of memory");
+    enum MHD_Result ok = send_bytes(c, 200, text, strlen(text), "application/json", s);
+    free(text);
+    return ok;
+}
+
 static enum MHD_Result upload_route(fl_server *s, struct MHD_Connection *c, const char *url,
                                     const char *method, request *rq) {
     bool put = !strcmp(method, "PUT"), get = !strcmp(method, "GET");
@@ -369,11 +401,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         free(text);
         return ok;
     }
+    if (!strcmp(url, "/hosts") && !strcmp(method, "GET"))
+        return hosts_route(s, c);
     if (rq->port == SRV_UPLOAD)
         return upload_route(s, c, url, method, rq);
     if (strcmp(url, "/"))
-        return send_error(c, s, 400, "no route %s %s (invoke port: POST /, /ping, /metrics)", method,
-                          url);
+        return send_error(c, s, 400, "no route %s %s (invoke port: POST /, /ping, /metrics, /hosts)",
+                          method, url);
     if (strcmp(method, "POST"))
         return send_error(c, s, 405, "%s /: use POST with a JSON message", method);
     srv_reply reply = {0};
@@ -467,12 +501,16 @@ fl_server *fl_server_start(const fl_server_config *c, char *err, size_t errlen) 
         s->cfg.result_ttl_s = 600;
     if (!s->cfg.max_results)
         s->cfg.max_results = 10000;
+    if (!s->cfg.takeover_ms)
+        s->cfg.takeover_ms = 10000;
     srv_metrics_init(&s->metrics);
     if (c->tokens_file && !(s->tokens = srv_tokens_load(c->tokens_file, err, errlen)))
         goto fail;
     if (srv_results_start(s, err, errlen) < 0)
         goto fail;
     if (srv_cluster_start(s, err, errlen) < 0)
+        goto fail;
+    if (srv_forward_start(s, err, errlen) < 0)
         goto fail;
     s->upload.port = SRV_UPLOAD;
     s->invoke.port = SRV_INVOKE;
@@ -490,6 +528,7 @@ fl_server *fl_server_start(const fl_server_config *c, char *err, size_t errlen) 
 fail:
     if (s->upload.daemon)
         MHD_stop_daemon(s->upload.daemon);
+    srv_forward_stop(s);
     srv_cluster_stop(s);
     srv_results_stop(s);
     srv_tokens_free(s->tokens);
@@ -521,6 +560,7 @@ void fl_server_stop(fl_server *s) {
     }
     MHD_stop_daemon(s->upload.daemon);
     MHD_stop_daemon(s->invoke.daemon);
+    srv_forward_stop(s);
     srv_cluster_stop(s);
     srv_results_stop(s);
     srv_tokens_free(s->tokens);

@@ -94,6 +94,8 @@ typedef struct fl_server_config {
     uint32_t max_memory_mib;
     fl_cluster *cluster;         /* borrowed: this server is one host of that cluster
                                   * (uploads shared through Redis, sync.c); NULL: alone */
+    unsigned takeover_ms;        /* a call handed on whose host stopped touching it this
+                                  * long is run by another host; 0: 10000 */
 } fl_server_config;
 
 /* Starts listening.  Returns the server, or NULL with a message in

@@ -71,16 +71,21 @@ struct fl_server {
     srv_metrics metrics;
     srv_results results;
     srv_tokens *tokens;
+    /* a host of a cluster (forward.c) */
+    atomic_bool forward_stop;
+    void *consumers; /* one consumer thread per executor worker */
+    unsigned nconsumers;
+    atomic_uint_fast64_t forwarded; /* calls handed on: their ids' numbers */
 };
 
 /* What the invoke route answers: status, body (malloc'd), its type, and
- * up to four headers. */
+ * up to five headers. */
 typedef struct srv_reply {
     unsigned status;
     char *body;
     size_t len;
     const char *type;
-    char headers[4][2][32];
+    char headers[5][2][160];
     int nheaders;
 } srv_reply;
 
@@ -123,6 +128,19 @@ int srv_install(fl_server *s, fl_cluster_kind kind, const char *user, const char
 /* Fetches what this host has no copy of from the cluster: 0, -ENOENT
  * (nowhere, or no cluster), or -errno (Redis cannot be reached). */
 int srv_fetch(fl_server *s, fl_cluster_kind kind, const char *user, const char *name);
+/* forward.c: calls handed from host to host.  Whether this host runs a
+ * new call now without queueing it. */
+bool srv_has_capacity(fl_server *s);
+/* Joins the cluster and starts taking calls handed on; stops (calls being
+ * run finish and post their results) and leaves. */
+int srv_forward_start(fl_server *s, char *err, size_t errlen);
+void srv_forward_stop(fl_server *s);
+/* Hands `sub` to the cluster and waits for its result in *res (where it
+ * ran in host).  0 (a result, or a failure result when none came in
+ * time), or -errno when the cluster did not take it. */
+int srv_forward_call(fl_server *s, const fl_submit *sub, fl_call_result *res, char *host,
+                     size_t hostlen);
+
 /* Brings this host's copies in step and follows the cluster's uploads. */
 int srv_cluster_start(fl_server *s, char *err, size_t errlen);
 void srv_cluster_stop(fl_server *s);

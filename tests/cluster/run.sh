@@ -1,0 +1,184 @@
+#!/bin/sh
+# run.sh: a faaslet cluster end to end: redis-server on a free loopback
+# port with a temporary folder, three `faaslet serve --redis` hosts with
+# one executor thread each, driven with curl and the client.
+#
+#   tests/cluster/run.sh FAASLET BUILD_DIR
+#
+# Shows: an upload on host 1 run on host 3; `faaslet hosts`; calls a full
+# host hands to the others (printing how many ran where); state written on
+# one host read on another; a host killed with SIGKILL while calls run on
+# it, every call still answered; Redis stopped and started again.  Every
+# process started is stopped.  Prints "N passed, N failed" last; exits 1
+# on any failure.
+set -u
+
+FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
+B=${2:?usage: run.sh FAASLET BUILD_DIR}
+case "$FAASLET" in /*) ;; *) FAASLET=$(pwd)/$FAASLET ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+rm -rf "$B"
+mkdir -p "$B" && B=$(cd "$B" && pwd)
+W=$B/wasm
+export FAASLET_SDK=$ROOT/sdk
+mkdir -p "$W" "$B/redis"
+pass=0
+fail=0
+PIDS=""
+trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done' EXIT INT TERM
+
+ok() { pass=$((pass + 1)); }
+check() {
+    if [ "$2" = "$3" ]; then ok; else
+        fail=$((fail + 1))
+        echo "FAIL $1: want \"$2\", got \"$3\""
+    fi
+}
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
+}
+
+for src in "$ROOT"/func/echo.c "$ROOT"/tests/serve/sleepy.c "$ROOT"/tests/serve/statekv.c; do
+    name=$(basename "$src" .c)
+    "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
+done
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+RPORT=$(free_port)
+redis_start() {
+    redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
+        --logfile redis.log &
+    RPID=$!
+    PIDS="$PIDS $RPID"
+    i=0
+    until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+redis_start
+export FAASLET_REDIS="redis://127.0.0.1:$RPORT"
+
+# host N: a server with a store of its own; sets PN, UN, IN (URLs)
+host() {
+    n=$1
+    FAASLET_HOME=$B/home$n "$FAASLET" serve --upload-port 0 --invoke-port 0 --threads 1 \
+        --takeover 2 >"$B/host$n.out" 2>"$B/host$n.err" &
+    pid=$!
+    PIDS="$PIDS $pid"
+    i=0
+    while [ $i -lt 200 ] && ! grep -q "^faaslet serve: upload" "$B/host$n.out"; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    up=$(sed -n 's|^faaslet serve: upload http://127.0.0.1:\([0-9]*\),.*|\1|p' "$B/host$n.out")
+    inv=$(sed -n 's|.*invoke http://127.0.0.1:\([0-9]*\) .*|\1|p' "$B/host$n.out")
+    [ -n "$up" ] || bad "host $n did not start" "$B/host$n.err"
+    eval "P$n=$pid U$n=http://127.0.0.1:$up I$n=http://127.0.0.1:$inv IP$n=$inv"
+}
+host 1
+host 2
+host 3
+sleep 1.2 # a heartbeat each: every host counts the others
+
+curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$W/echo.wasm" "$U1/f/demo/echo" >"$B/code"
+check "upload echo on host 1" 200 "$(cat "$B/code")"
+curl -s -X PUT --data-binary @"$W/sleepy.wasm" "$U1/f/demo/sleepy" >/dev/null
+curl -s -X PUT --data-binary @"$W/statekv.wasm" "$U2/f/demo/statekv" >/dev/null
+check "invoke on host 3 what host 1 uploaded" "from host 3" \
+    "$(curl -s --data-binary '{"user":"demo","function":"echo","input_data":"from host 3"}' "$I3/")"
+
+FAASLET_INVOKE_PORT=$IP2 "$FAASLET" hosts >"$B/hosts.out" 2>&1
+check "faaslet hosts: three hosts alive" 3 "$(grep -vc gone "$B/hosts.out")"
+check "faaslet hosts: the one asked is marked" 1 "$(grep -c '^\*' "$B/hosts.out")"
+
+# a full host hands calls on: 12 at once to host 1 (one thread)
+# post_all N PREFIX JSON: N calls at once to host 1, each curl's pid in CURLS
+post_all() {
+    CURLS=""
+    i=0
+    while [ $i -lt "$1" ]; do
+        curl -s -m 120 -D "$B/${2}h$i" -o "$B/${2}$i" --data-binary "$3" "$I1/" &
+        CURLS="$CURLS $!"
+        i=$((i + 1))
+    done
+}
+wait_curls() { for p in $CURLS; do wait "$p"; done; }
+post_all 12 o '{"user":"demo","function":"sleepy","input_data":"300"}'
+wait_curls
+answered=0
+i=0
+while [ $i -lt 12 ]; do
+    [ "$(cat "$B/o$i")" = "slept 300" ] && answered=$((answered + 1))
+    sed -n 's/^X-Faaslet-Host: \(.*\)\r$/\1/p' "$B/oh$i"
+    i=$((i + 1))
+done | sort | uniq -c >"$B/where"
+echo "cluster: 12 calls to host 1 ran on:"
+sed 's/^/    /' "$B/where"
+answered=$(for i in 0 1 2 3 4 5 6 7 8 9 10 11; do cat "$B/o$i"; echo; done | grep -c '^slept 300$')
+check "every call handed on is answered" 12 "$answered"
+hosts_used=$(wc -l <"$B/where")
+[ "$hosts_used" -ge 2 ] && ok || bad "calls spread over more than one host ($hosts_used)" "$B/where"
+
+# state written on one host, read on another
+curl -s --data-binary '{"user":"demo","function":"statekv","input_data":"k=written on host 2"}' "$I2/" >/dev/null
+check "state written on host 2, read on host 3" "written on host 2" \
+    "$(curl -s --data-binary '{"user":"demo","function":"statekv","input_data":"k"}' "$I3/")"
+
+# SIGKILL a host while calls run on it: every call still answered
+post_all 6 k '{"user":"demo","function":"sleepy","input_data":"1500"}'
+sleep 0.7
+name2=$(FAASLET_INVOKE_PORT=$IP1 "$FAASLET" hosts | awk -v p="$P2" '{ for (i = 1; i <= NF; i++) if ($i ~ "-"p"$") print $i }')
+# the calls host 2 took and has not finished: pending entries of its consumer
+running_on_2=$(redis-cli -p "$RPORT" xpending fl:calls hosts - + 10 "$name2" | grep -c "^$name2$")
+kill -9 "$P2"
+wait_curls
+answered=$(for i in 0 1 2 3 4 5; do cat "$B/k$i"; echo; done | grep -c '^slept 1500$')
+echo "cluster: host 2 killed with ${running_on_2} call(s) taken; 6 calls answered by:"
+for i in 0 1 2 3 4 5; do sed -n 's/^X-Faaslet-Host: \(.*\)\r$/\1/p' "$B/kh$i"; done | sort | uniq -c | sed 's/^/    /'
+check "SIGKILL of a host: every call answered" 6 "$answered"
+check "the killed host had taken a call" 1 "$running_on_2"
+
+# Redis restarted (without its data) while calls are handed on: every
+# client gets an answer, the output or a clear error, none waits for ever
+post_all 4 r '{"user":"demo","function":"sleepy","input_data":"1500"}'
+sleep 0.5
+kill "$RPID"
+wait "$RPID" 2>/dev/null
+sleep 0.5
+redis_start
+wait_curls
+answered=0
+for i in 0 1 2 3; do
+    if [ "$(cat "$B/r$i")" = "slept 1500" ] || grep -q '"error":".*lost it' "$B/r$i"; then
+        answered=$((answered + 1))
+    else
+        bad "Redis restart: call $i: $(cat "$B/r$i")"
+    fi
+done
+echo "cluster: Redis restarted under 4 calls: $(grep -l 'slept 1500' "$B"/r[0-3] | wc -l) answered with their output, $(grep -l 'lost it' "$B"/r[0-3] | wc -l) with the error that Redis lost them"
+check "Redis restart: every call answered" 4 "$answered"
+
+# Redis away: a host runs what it can alone; back: the cluster again
+kill "$RPID"
+wait "$RPID" 2>/dev/null
+check "Redis down: host 1 still runs a call itself" "alone" \
+    "$(curl -s --data-binary '{"user":"demo","function":"echo","input_data":"alone"}' "$I1/")"
+code=$(curl -s -o "$B/body" -w '%{http_code}' -X PUT --data-binary @"$W/echo.wasm" "$U1/f/demo/echo2")
+check "Redis down: an upload is refused, 503" 503 "$code"
+redis_start
+sleep 1.2
+curl -s -X PUT --data-binary @"$W/echo.wasm" "$U3/f/demo/echo3" >/dev/null
+check "Redis back: an upload on host 3 runs on host 1" "back" \
+    "$(curl -s --data-binary '{"user":"demo","function":"echo3","input_data":"back"}' "$I1/")"
+
+for p in "$P1" "$P3"; do
+    kill -TERM "$p"
+    wait "$p"
+    check "a host stops with status 0 on SIGTERM" 0 $?
+done
+kill "$RPID"
+wait "$RPID" 2>/dev/null
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
