@@ -134,6 +134,18 @@ static void drop_entry(fl_cluster *c, const char *stream_id) {
     }
 }
 
+/* An entry handed to this host into *call; one that cannot be read is
+ * dropped.  0 or -errno (*call empty). */
+static int take_entry(fl_cluster *c, const redisReply *e, fl_cluster_call *call) {
+    int rc = parse_entry(e, call);
+    if (rc == -EIO && e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
+        e->element[0]->type == REDIS_REPLY_STRING)
+        drop_entry(c, e->element[0]->str);
+    if (rc < 0)
+        fl_cluster_call_free(call);
+    return rc;
+}
+
 int fl_cluster_receive(fl_cluster *c, unsigned block_ms, fl_cluster_call *call) {
     if (!c->joined)
         return -EINVAL;
@@ -164,13 +176,7 @@ int fl_cluster_receive(fl_cluster *c, unsigned block_ms, fl_cluster_call *call) 
         rep->element[0]->type == REDIS_REPLY_ARRAY && rep->element[0]->elements == 2 &&
         rep->element[0]->element[1]->type == REDIS_REPLY_ARRAY &&
         rep->element[0]->element[1]->elements == 1) {
-        const redisReply *e = rep->element[0]->element[1]->element[0];
-        rc = parse_entry(e, call);
-        if (rc == -EIO && e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
-            e->element[0]->type == REDIS_REPLY_STRING)
-            drop_entry(c, e->element[0]->str);
-        if (rc < 0)
-            fl_cluster_call_free(call);
+        rc = take_entry(c, rep->element[0]->element[1]->element[0], call);
     }
     freeReplyObject(rep);
     return rc;
@@ -194,13 +200,7 @@ int fl_cluster_reclaim(fl_cluster *c, unsigned min_idle_ms, fl_cluster_call *cal
     /* [next-start, [[id, fields] ...], [deleted ids]] */
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 2 &&
         rep->element[1]->type == REDIS_REPLY_ARRAY && rep->element[1]->elements >= 1) {
-        const redisReply *e = rep->element[1]->element[0];
-        rc = parse_entry(e, call);
-        if (rc == -EIO && e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
-            e->element[0]->type == REDIS_REPLY_STRING)
-            drop_entry(c, e->element[0]->str);
-        if (rc < 0)
-            fl_cluster_call_free(call);
+        rc = take_entry(c, rep->element[1]->element[0], call);
     }
     freeReplyObject(rep);
     return rc;

@@ -95,7 +95,7 @@ static void run_handed(fl_server *s, fl_cluster_call *call) {
     fl_call_result_free(&res);
 }
 
-typedef struct consumer {
+typedef struct srv_consumer {
     fl_server *s;
     unsigned index;
     pthread_t thread;
@@ -156,7 +156,7 @@ int srv_forward_start(fl_server *s, char *err, size_t errlen) {
         return -1;
     }
     for (unsigned i = 0; i < st.nthreads; i++) {
-        consumer *c = &((consumer *)s->consumers)[i];
+        consumer *c = &s->consumers[i];
         c->s = s;
         c->index = i;
         if (pthread_create(&c->thread, NULL, consume, c)) {
@@ -171,7 +171,7 @@ int srv_forward_start(fl_server *s, char *err, size_t errlen) {
 void srv_forward_stop(fl_server *s) {
     atomic_store(&s->forward_stop, true);
     for (unsigned i = 0; i < s->nconsumers; i++)
-        pthread_join(((consumer *)s->consumers)[i].thread, NULL);
+        pthread_join(s->consumers[i].thread, NULL);
     free(s->consumers);
     s->consumers = NULL;
     s->nconsumers = 0;

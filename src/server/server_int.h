@@ -62,6 +62,7 @@ typedef struct srv_results {
 } srv_results;
 
 typedef struct srv_tokens srv_tokens;
+struct srv_consumer;
 
 struct fl_server {
     fl_server_config cfg;
@@ -73,7 +74,7 @@ struct fl_server {
     srv_tokens *tokens;
     /* a host of a cluster (forward.c) */
     atomic_bool forward_stop;
-    void *consumers; /* one consumer thread per executor worker */
+    struct srv_consumer *consumers; /* one thread per executor worker */
     unsigned nconsumers;
     atomic_uint_fast64_t forwarded; /* calls handed on: their ids' numbers */
 };

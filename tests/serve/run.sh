@@ -88,6 +88,18 @@ req() {
 body() { cat "$B/body"; }
 # invoke JSON: POST / on the invoke port
 invoke() { req POST "$I/" -H 'Content-Type: application/json' --data-binary "$1"; }
+# invoke_on URL JSON: the same on another server's invoke port
+invoke_on() { req POST "$1/" -H 'Content-Type: application/json' --data-binary "$2"; }
+# invoke_until WANT URL JSON: invokes until the body is WANT, 2 s at most
+invoke_until() {
+    n=0
+    while [ $n -lt 40 ]; do
+        invoke_on "$2" "$3"
+        [ "$(body)" = "$1" ] && return
+        sleep 0.05
+        n=$((n + 1))
+    done
+}
 
 # ---- one server: endpoints, errors, Python, state, chaining, async ----
 start main --result-ttl 2 --max-body 1 --timeout 10
@@ -403,55 +415,44 @@ check "redis: state set on host 1" 200 "$CODE"
 req GET "$U2/s/demo/shared"
 check "redis: read on host 2 (FAASLET_REDIS)" "200 set on host 1" "$CODE $(body)"
 req PUT "$U2/f/demo/statekv" --data-binary @"$W/statekv.wasm"
-I=$I2 invoke '{"user": "demo", "function": "statekv", "input_data": "shared"}'
+invoke_on "$I2" '{"user": "demo", "function": "statekv", "input_data": "shared"}'
 check "redis: a function on host 2 reads it" "200 set on host 1" "$CODE $(body)"
-I=$I2 invoke '{"user": "demo", "function": "statekv", "input_data": "back=from host 2"}'
+invoke_on "$I2" '{"user": "demo", "function": "statekv", "input_data": "back=from host 2"}'
 req GET "$U1/s/demo/back"
 check "redis: what a function on host 2 wrote, read on host 1" "200 from host 2" "$CODE $(body)"
 # functions and files uploaded on one host run and are read on the other
 req PUT "$U1/f/demo/v" --data-binary @"$W/echo.wasm"
 check "cluster: upload on host 1" 200 "$CODE"
-I=$I2 invoke '{"user": "demo", "function": "v", "input_data": "ran on host 2"}'
+invoke_on "$I2" '{"user": "demo", "function": "v", "input_data": "ran on host 2"}'
 check "cluster: invoked on host 2, fetched from Redis" "200 ran on host 2" "$CODE $(body)"
 req GET "$U2/f/demo/v"
 cmp -s "$B/body" "$W/echo.wasm" && ok || bad "cluster: GET on host 2 gives the module uploaded on host 1"
 req PUT "$U1/f/demo/v" --data-binary @"$W/sleepy.wasm"
-i=0
-while [ $i -lt 40 ]; do
-    I=$I2 invoke '{"user": "demo", "function": "v", "input_data": "5"}'
-    [ "$(body)" = "slept 5" ] && break
-    sleep 0.05
-    i=$((i + 1))
-done
+invoke_until "slept 5" "$I2" '{"user": "demo", "function": "v", "input_data": "5"}'
 check "cluster: a re-upload on host 1 reaches host 2" "200 slept 5" "$CODE $(body)"
 req PUT "$U1/p/python/pprint" --data-binary @"$HERE/printer.py"
-I=$I2 invoke '{"user": "python", "function": "pprint", "python": true}'
+invoke_on "$I2" '{"user": "python", "function": "pprint", "python": true}'
 check "cluster: a Python function uploaded on host 1 runs on host 2" "200 printed" "$CODE $(body)"
 req PUT "$U1/file" -H 'FilePath: data/cluster.txt' --data-binary 'cluster bytes'
 req PUT "$U2/f/demo/readfile" --data-binary @"$W/readfile.wasm"
-i=0
-while [ $i -lt 40 ]; do
-    I=$I2 invoke '{"user": "demo", "function": "readfile", "input_data": "faasm://data/cluster.txt"}'
-    [ "$(body)" = "cluster bytes | create refused" ] && break
-    sleep 0.05
-    i=$((i + 1))
-done
+invoke_until "cluster bytes | create refused" "$I2" \
+    '{"user": "demo", "function": "readfile", "input_data": "faasm://data/cluster.txt"}'
 check "cluster: a file put on host 1, read by a guest on host 2" "200 cluster bytes | create refused" "$CODE $(body)"
 printf 'not wasm' >"$B/bad.wasm"
 redis-cli -p "$RPORT" hset 'fl:fn:{demo}:wasm:forged' sha "$(sha256sum "$B/bad.wasm" | cut -c1-64)" bytes 'not wasm' >/dev/null
-I=$I2 invoke '{"user": "demo", "function": "forged"}'
+invoke_on "$I2" '{"user": "demo", "function": "forged"}'
 check "cluster: a module in Redis that does not validate is not run" 404 "$CODE"
 kill "$RPID"
 wait "$RPID" 2>/dev/null
 req PUT "$U1/f/demo/later" --data-binary @"$W/echo.wasm"
 check "redis down: an upload answers 503" 503 "$CODE"
 contains "redis down: nothing stored, says so" "nothing stored" "$B/body"
-I=$I1 invoke '{"user": "demo", "function": "later"}'
+invoke_on "$I1" '{"user": "demo", "function": "later"}'
 check "redis down: the refused upload is not here" 503 "$CODE"
 req GET "$U1/s/demo/shared"
 check "redis down: 503" 503 "$CODE"
 contains "redis down: says why" "Connection re" "$B/body" # refused, or reset on a pooled connection
-I=$I2 invoke '{"user": "demo", "function": "statekv", "input_data": "shared"}'
+invoke_on "$I2" '{"user": "demo", "function": "statekv", "input_data": "shared"}'
 check "redis down: a call that needs state fails" 500 "$CODE"
 req GET "$U2/ping"
 check "redis down: the host goes on" "200 PONG" "$CODE $(body)"
