@@ -19,7 +19,7 @@
 
 #define STREAM "fl:calls"
 #define GROUP "hosts"
-#define WAIT_SLICE_S 1 /* BLPOP's own timeout: well within the connection's deadline */
+#define WAIT_SLICE_MS 1000u /* BLPOP's own timeout at most */
 
 void fl_cluster_call_free(fl_cluster_call *call) {
     free(call->input);
@@ -155,6 +155,8 @@ int fl_cluster_receive(fl_cluster *c, unsigned block_ms, fl_cluster_call *call) 
             return rc;
     }
     char block[16];
+    if (block_ms > fl_redis_timeout_ms(c->redis) / 2) /* a wait, not a timeout */
+        block_ms = fl_redis_timeout_ms(c->redis) / 2;
     snprintf(block, sizeof block, "%u", block_ms);
     fl_redis_cmd cmd;
     fl_redis_cmd_strs(&cmd, "XREADGROUP", "GROUP", GROUP, c->host, "COUNT", "1", "BLOCK", block,
@@ -348,9 +350,13 @@ static int still_there(fl_cluster *c, const fl_cluster_call *call, const char *k
 
 int fl_cluster_wait(fl_cluster *c, const fl_cluster_call *call, unsigned timeout_ms,
                     fl_cluster_result *r) {
-    char key[FL_CLUSTER_HOST_MAX + 40], slice[8];
+    char key[FL_CLUSTER_HOST_MAX + 40], slice[16];
     snprintf(key, sizeof key, "fl:res:%s", call->id);
-    snprintf(slice, sizeof slice, "%d", WAIT_SLICE_S);
+    /* BLPOP's own timeout well within the connection's deadline */
+    unsigned slice_ms = fl_redis_timeout_ms(c->redis) / 2;
+    if (slice_ms > WAIT_SLICE_MS)
+        slice_ms = WAIT_SLICE_MS;
+    snprintf(slice, sizeof slice, "%u.%03u", slice_ms / 1000, slice_ms % 1000);
     unsigned long long end = timeout_ms ? mono_ms() + timeout_ms : 0;
     for (;;) {
         fl_redis_cmd cmd;

@@ -163,7 +163,7 @@ typedef struct fl_cluster_result {
 int fl_cluster_send(fl_cluster *c, fl_cluster_call *call);
 
 /* Takes the next call handed to the cluster for this (joined) host,
- * waiting up to block_ms (< the deadline): 0 with *call filled (free with
+ * waiting up to block_ms (at most half the deadline): 0 with *call filled (free with
  * fl_cluster_call_free), -EAGAIN when none came, or -errno. */
 int fl_cluster_receive(fl_cluster *c, unsigned block_ms, fl_cluster_call *call);
 

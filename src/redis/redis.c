@@ -217,3 +217,7 @@ void fl_redis_close(fl_redis *r) {
 }
 
 const char *fl_redis_where(const fl_redis *r) { return r->where; }
+
+unsigned fl_redis_timeout_ms(const fl_redis *r) {
+    return (unsigned)(r->timeout.tv_sec * 1000 + r->timeout.tv_usec / 1000);
+}

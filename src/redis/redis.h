@@ -70,6 +70,9 @@ redisContext *fl_redis_connect(fl_redis *r, int *rc);
 /* The errno of a failed context. */
 int fl_redis_context_errno(const redisContext *c);
 
+/* The deadline per connect and reply, in milliseconds. */
+unsigned fl_redis_timeout_ms(const fl_redis *r);
+
 /* "host:port" of the server, for messages. */
 const char *fl_redis_where(const fl_redis *r);
 

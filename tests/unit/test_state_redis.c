@@ -8,35 +8,15 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "redis_server.h"
 #include "state/state.h"
 
-static pid_t redis_pid;
-static int redis_port;
-static char redis_dir[64];
-static char url[64];
+static redis_server rs;
 static fl_global_tier g;
-
-/* A loopback port nothing listens on now. */
-static int free_port(void) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
 
 static long ms_since(const struct timespec *t0) {
     struct timespec t;
@@ -44,57 +24,15 @@ static long ms_since(const struct timespec *t0) {
     return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Starts redis-server on redis_port (no persistence) and waits for it. */
-static void redis_start(void) {
-    char port[16];
-    snprintf(port, sizeof port, "%d", redis_port);
-    redis_pid = fork();
-    cr_assert_geq(redis_pid, 0);
-    if (redis_pid == 0) {
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
-               redis_dir, "--save", "", "--appendonly", "no", "--logfile", "redis.log",
-               (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        redisContext *c = redisConnect("127.0.0.1", redis_port);
-        bool up = c && !c->err;
-        if (c)
-            redisFree(c);
-        if (up)
-            return;
-        struct timespec t = {0, 25 * 1000 * 1000};
-        nanosleep(&t, NULL);
-    }
-    cr_assert_fail("redis-server did not start on port %d (is it installed?)", redis_port);
-}
-
-static void redis_stop(void) {
-    if (redis_pid > 0) {
-        kill(redis_pid, SIGCONT);
-        kill(redis_pid, SIGTERM);
-        waitpid(redis_pid, NULL, 0);
-        redis_pid = 0;
-    }
-}
-
 static void setup(void) {
-    snprintf(redis_dir, sizeof redis_dir, "/tmp/faaslet-redis-XXXXXX");
-    cr_assert_not_null(mkdtemp(redis_dir));
-    redis_port = free_port();
-    redis_start();
-    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis_port);
+    redis_server_new(&rs);
     char err[200];
-    cr_assert_eq(fl_global_redis_open(url, 300, &g, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(fl_global_redis_open(rs.url, 300, &g, err, sizeof err), 0, "%s", err);
 }
 
 static void teardown(void) {
     fl_global_redis_free(&g);
-    redis_stop();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", redis_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", redis_dir);
+    redis_server_free(&rs);
 }
 
 TestSuite(redis, .init = setup, .fini = teardown);
@@ -140,7 +78,7 @@ Test(redis, lists_in_order) {
 Test(redis, keys_are_tagged_by_user) {
     cr_assert_eq(g.set(g.ctx, "alice/some key", "v", 1), 0);
     cr_assert_eq(g.append(g.ctx, "alice/some key", "e", 1), 0);
-    redisContext *c = redisConnect("127.0.0.1", redis_port);
+    redisContext *c = redisConnect("127.0.0.1", rs.port);
     cr_assert(c && !c->err);
     redisReply *r = redisCommand(c, "GET %s", "fl:v:{alice}:some key");
     cr_assert_eq(r->type, REDIS_REPLY_STRING);
@@ -177,7 +115,7 @@ Test(redis, two_hosts_share_state) {
 /* A server that goes away: clear errors at once; back: it works again. */
 Test(redis, down_then_back) {
     cr_assert_eq(g.set(g.ctx, "u/k", "v", 1), 0);
-    redis_stop();
+    redis_server_stop(&rs);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ssize_t rc = g.size(g.ctx, "u/k");
@@ -185,7 +123,7 @@ Test(redis, down_then_back) {
     cr_assert_eq(g.set(g.ctx, "u/k", "w", 1), -ECONNREFUSED);
     cr_assert_eq(fl_global_redis_ping(&g), -ECONNREFUSED);
     cr_assert_lt(ms_since(&t0), 1000);
-    redis_start();
+    redis_server_start(&rs);
     cr_assert_eq(fl_global_redis_ping(&g), 0);
     cr_assert_eq(g.set(g.ctx, "u/k", "back", 4), 0);
     cr_assert_eq(g.size(g.ctx, "u/k"), 4);
@@ -194,13 +132,13 @@ Test(redis, down_then_back) {
 /* A server that stalls: each operation ends at the deadline (300 ms). */
 Test(redis, a_stalled_server_times_out) {
     cr_assert_eq(fl_global_redis_ping(&g), 0);
-    kill(redis_pid, SIGSTOP);
+    kill(rs.pid, SIGSTOP);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     cr_assert_eq(g.size(g.ctx, "u/k"), -ETIMEDOUT);
     long ms = ms_since(&t0);
     cr_assert(ms >= 250 && ms < 2000, "%ld ms", ms);
-    kill(redis_pid, SIGCONT);
+    kill(rs.pid, SIGCONT);
     cr_assert_eq(fl_global_redis_ping(&g), 0);
 }
 
