@@ -165,48 +165,81 @@ static int grow_locked(fl_state_kv *kv, size_t need) {
     return 0;
 }
 
-/* Replaces the replica with the global value, charging its growth to
- * `budget`.  No global value (-ENOENT) leaves the replica empty: what was
- * written here and never pushed is dropped, as any pull drops it, so no
- * stale byte survives a pull.  Caller holds kv->mu. */
-static int pull_locked(fl_state_kv *kv, fl_budget *budget) {
+/* Fetches the global value of kv into a malloc'd buffer, no lock held (a
+ * network round trip must not stall the replica's other users): 0 with
+ * *bytes and *len, -ENOENT when there is none, or -errno.  The buffer is
+ * charged to `budget` while it lives (fetch_done gives it back). */
+static int fetch_global(fl_state_kv *kv, fl_budget *budget, uint8_t **bytes, size_t *len) {
     const fl_global_tier *g = kv->st->g;
-    ssize_t got = 0;
-    bool missing = false;
+    *bytes = NULL;
+    *len = 0;
     for (;;) {
         ssize_t n = g->size(g->ctx, kv->ukey);
-        if (n == -ENOENT) {
-            missing = true;
-            break;
-        }
         if (n < 0)
             return (int)n;
+        if ((size_t)n > FL_STATE_MAX_BYTES)
+            return -EFBIG;
+        if (fl_budget_charge(budget, FL_BUDGET_MEMORY, (uint64_t)n) < 0)
+            return -ENOBUFS;
+        uint8_t *buf = malloc(n ? (size_t)n : 1);
+        ssize_t got = buf ? g->get(g->ctx, kv->ukey, buf, (size_t)n) : -ENOMEM;
+        if (got >= 0 && got <= n) {
+            *bytes = buf;
+            *len = (size_t)got;
+            return 0;
+        }
+        free(buf);
+        fl_budget_release(budget, FL_BUDGET_MEMORY, (uint64_t)n);
+        if (got < 0)
+            return (int)got; /* -ENOENT: deleted between size and get */
+        /* the value grew between size and get: another host pushed */
+    }
+}
+
+static void fetch_done(fl_budget *budget, uint8_t *bytes, size_t len) {
+    if (bytes)
+        fl_budget_release(budget, FL_BUDGET_MEMORY, len);
+    free(bytes);
+}
+
+/* Replaces the replica with fetched bytes (none when `missing`), charging
+ * its growth to `budget`.  No global value leaves the replica empty: what
+ * was written here and never pushed is dropped, as any pull drops it, so
+ * no stale byte survives a pull.  Caller holds kv->mu. */
+static int install_locked(fl_state_kv *kv, const uint8_t *bytes, size_t got, bool missing,
+                          fl_budget *budget) {
+    if (!missing) {
         /* growing the memfd is sparse: the charge comes before any byte */
-        int r = grow_locked(kv, (size_t)n);
+        int r = grow_locked(kv, got);
         if (r == 0)
-            r = charge_size_locked(kv, (size_t)n, budget);
+            r = charge_size_locked(kv, got, budget);
         if (r < 0)
             return r;
-        got = g->get(g->ctx, kv->ukey, kv->base, kv->cap);
-        if (got == -ENOENT) { /* deleted between size and get */
-            got = 0;
-            missing = true;
-            break;
-        }
-        if (got < 0)
-            return (int)got;
-        if ((size_t)got <= kv->cap)
-            break;
-        /* The value grew between size and get: another host pushed. */
+        memcpy(kv->base, bytes, got);
     }
-    if (kv->size > (size_t)got)
-        memset(kv->base + got, 0, kv->size - (size_t)got);
-    kv->size = (size_t)got;
+    if (kv->size > got)
+        memset(kv->base + got, 0, kv->size - got);
+    kv->size = got;
     clear_marks_locked(kv);
     kv->resized = false;
     /* nothing fetched: the next use looks at the global tier again */
     __atomic_store_n(&kv->filled, missing ? 0 : 1, __ATOMIC_RELEASE);
     return missing ? -ENOENT : 0;
+}
+
+/* Replaces the replica with the global value (install_locked), the round
+ * trips made before the lock is taken. */
+static int pull(fl_state_kv *kv, fl_budget *budget) {
+    uint8_t *bytes;
+    size_t len;
+    int r = fetch_global(kv, budget, &bytes, &len);
+    if (r < 0 && r != -ENOENT)
+        return r;
+    pthread_mutex_lock(&kv->mu);
+    int rc = install_locked(kv, bytes, len, r == -ENOENT, budget);
+    pthread_mutex_unlock(&kv->mu);
+    fetch_done(budget, bytes, len);
+    return rc;
 }
 
 /* Fills a replica from the global tier the first time it is used; a key the
@@ -215,16 +248,22 @@ static int pull_locked(fl_state_kv *kv, fl_budget *budget) {
 static int fill(fl_state_kv *kv) {
     if (__atomic_load_n(&kv->filled, __ATOMIC_ACQUIRE))
         return 0;
+    uint8_t *bytes;
+    size_t len;
+    int f = fetch_global(kv, NULL, &bytes, &len);
+    if (f < 0 && f != -ENOENT)
+        return f;
     pthread_mutex_lock(&kv->mu);
     int r = 0;
-    if (!kv->filled) {
-        r = pull_locked(kv, NULL);
+    if (!kv->filled) { /* another thread may have filled it meanwhile */
+        r = install_locked(kv, bytes, len, f == -ENOENT, NULL);
         if (r == -ENOENT)
             r = 0;
         if (r == 0)
             __atomic_store_n(&kv->filled, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&kv->mu);
+    fetch_done(NULL, bytes, len);
     return r;
 }
 
@@ -692,10 +731,7 @@ int fl_state_push_partial_mask(fl_state_kv *kv, fl_state_kv *mask) {
 }
 
 int fl_state_pull(fl_state_kv *kv, fl_budget *budget) {
-    pthread_mutex_lock(&kv->mu);
-    int r = pull_locked(kv, budget);
-    pthread_mutex_unlock(&kv->mu);
-    return r;
+    return pull(kv, budget);
 }
 
 /* ---- mappings ---- */

@@ -19,6 +19,11 @@
  * small, -EDQUOT the user's quota is full, -ENOBUFS the call tree's budget
  * refused the bytes, or what a system call or the global tier reported.
  *
+ * No call to the global tier is made while a replica's mutex is held (a
+ * pull fetches into a buffer, then copies under the mutex; a push copies
+ * nothing and sends after letting go), so a slow or stalled global tier
+ * (Redis) delays only the call that waits on it.
+ *
  * Coherence: a replica starts empty and is filled from the global tier the
  * first time it is used (read, size, write at an offset, map, ...); after that
  * only fl_state_pull refreshes it.  A whole write replaces the value without

@@ -8,7 +8,9 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -152,4 +154,36 @@ Test(redis, bad_urls_are_refused) {
     cr_assert_eq(fl_global_redis_open("redis://h:1/x", 0, &x, err, sizeof err), -1);
     cr_assert_eq(fl_global_redis_open("redis://h/3", 0, &x, err, sizeof err), 0);
     fl_global_redis_free(&x);
+}
+
+static void *pull_thread(void *kv) {
+    return (void *)(intptr_t)fl_state_pull(kv, NULL);
+}
+
+/* A pull waiting on a stalled Redis holds no lock: the replica's other
+ * users go on meanwhile (issue 12: no round trip under a replica's mutex). */
+Test(redis, a_stalled_pull_blocks_no_one_else) {
+    fl_state *host;
+    cr_assert_eq(fl_state_new(&g, &host), 0);
+    fl_state_kv *kv;
+    cr_assert_eq(fl_state_lookup(host, "u", "k", &kv), 0);
+    cr_assert_eq(fl_state_write(kv, "abc", 3, NULL), 0);
+    cr_assert_eq(fl_state_push(kv), 0);
+    kill(rs.pid, SIGSTOP);
+    pthread_t t;
+    pthread_create(&t, NULL, pull_thread, kv);
+    struct timespec pause = {0, 50 * 1000000L}, t0;
+    nanosleep(&pause, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char buf[4] = {0};
+    cr_assert_eq(fl_state_read(kv, buf, sizeof buf), 3, "the replica is still readable");
+    cr_assert_eq(fl_state_size(kv), 3);
+    long ms = ms_since(&t0);
+    void *rc;
+    pthread_join(t, &rc);
+    kill(rs.pid, SIGCONT);
+    cr_assert_lt(ms, 150, "read and size waited %ld ms for the pull", ms);
+    cr_assert_eq((intptr_t)rc, -ETIMEDOUT, "the pull itself ends at its deadline");
+    cr_assert_str_eq(buf, "abc", "and changed nothing");
+    fl_state_free(host);
 }
