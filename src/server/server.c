@@ -227,7 +227,10 @@ static enum MHD_Result state_route(fl_server *s, struct MHD_Connection *c, bool 
         if (rq->len > fl_state_max_write(kv, NULL))
             return send_error(c, s, 413, "state %s/%s: %zu bytes are over the user's quota",
                               user, key, rq->len);
-        fl_state_lock_write(kv);
+        /* a write lock holds across the cluster's hosts when Redis is there */
+        if ((rc = fl_state_lock_write(kv)) < 0)
+            return send_error(c, s, state_status(rc), "state %s/%s: cannot lock it: %s", user, key,
+                              strerror(-rc));
         rc = fl_state_write(kv, rq->body, rq->len, NULL);
         if (rc == 0)
             rc = fl_state_push(kv);

@@ -2,7 +2,8 @@
  * global_redis.c: the global tier on a Redis server (hiredis), shared by
  * every process given the same server.  A value "user/key" is the Redis
  * string fl:v:{user}:key and its appended list the Redis list
- * fl:l:{user}:key: the braces make a user's keys one hash slot, so a Redis
+ * fl:l:{user}:key, and a write lock held across processes the string
+ * fl:k:{user}:key: the braces make a user's keys one hash slot, so a Redis
  * Cluster keeps each user's state on one node.
  *
  * Connections, deadlines and errors are redis/redis.h's: a pool, none
@@ -153,6 +154,44 @@ static int r_clear_list(void *ctx, const char *ukey) {
     return rc;
 }
 
+/* A lock is the string fl:k:{user}:key holding its token, set only when
+ * absent and expiring. */
+static int r_lock(void *ctx, const char *ukey, const char *token, unsigned ttl_ms) {
+    char ttl[16];
+    snprintf(ttl, sizeof ttl, "%u", ttl_ms);
+    char *k = redis_key(ukey, 'k');
+    if (!k)
+        return -EINVAL;
+    fl_redis_cmd cmd;
+    fl_redis_cmd_strs(&cmd, "SET", k, token, "NX", "PX", ttl, NULL);
+    redisReply *rep;
+    int rc = fl_redis_command(ctx, &cmd, &rep);
+    free(k);
+    if (rc < 0)
+        return rc;
+    rc = rep->type == REDIS_REPLY_STATUS ? 0 : rep->type == REDIS_REPLY_NIL ? -EBUSY : -EIO;
+    freeReplyObject(rep);
+    return rc;
+}
+
+/* Deletes the lock only while token holds it: one script, so no other
+ * holder's lock is deleted between the check and the delete. */
+static int r_unlock(void *ctx, const char *ukey, const char *token) {
+    static const char script[] = "if redis.call('get', KEYS[1]) == ARGV[1] then "
+                                 "return redis.call('del', KEYS[1]) else return 0 end";
+    char *k = redis_key(ukey, 'k');
+    if (!k)
+        return -EINVAL;
+    fl_redis_cmd cmd;
+    fl_redis_cmd_strs(&cmd, "EVAL", script, "1", k, token, NULL);
+    redisReply *rep;
+    int rc = fl_redis_command(ctx, &cmd, &rep);
+    free(k);
+    if (rc == 0)
+        freeReplyObject(rep);
+    return rc;
+}
+
 int fl_global_redis_open(const char *url, unsigned timeout_ms, fl_global_tier *out, char *err,
                          size_t errlen) {
     fl_redis *r = fl_redis_open(url, timeout_ms, err, errlen);
@@ -165,7 +204,9 @@ int fl_global_redis_open(const char *url, unsigned timeout_ms, fl_global_tier *o
                             .set_range = r_set_range,
                             .append = r_append,
                             .read_list = r_read_list,
-                            .clear_list = r_clear_list};
+                            .clear_list = r_clear_list,
+                            .lock = r_lock,
+                            .unlock = r_unlock};
     return 0;
 }
 

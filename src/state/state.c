@@ -18,11 +18,14 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +58,8 @@ struct fl_state_kv {
     int filled;        /* fetched from (or replaced over) the global tier; atomic */
 
     pthread_rwlock_t lock; /* the guests' lock, not used internally */
+    char lock_token[48];   /* the global lock's token while this process holds it
+                            * (under the local write lock) */
 };
 
 struct fl_state {
@@ -805,11 +810,55 @@ int fl_state_unlock_read(fl_state_kv *kv) {
     return -pthread_rwlock_unlock(&kv->lock);
 }
 
+/* A token no other lock holder in any process has. */
+static void new_token(char *out, size_t size) {
+    static atomic_uint_fast64_t n;
+    uint64_t r[2] = {0, 0};
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        r[0] = (uint64_t)getpid();
+    snprintf(out, size, "%016llx%016llx-%llu", (unsigned long long)r[0],
+             (unsigned long long)r[1], (unsigned long long)atomic_fetch_add(&n, 1));
+}
+
+/* Takes the global lock of kv (the local write lock held), retrying every
+ * 10 ms while another process holds it, until *cancel (NULL: for ever). */
+static int global_lock(fl_state_kv *kv, const volatile int *cancel) {
+    const fl_global_tier *g = kv->st->g;
+    if (!g->lock)
+        return 0;
+    new_token(kv->lock_token, sizeof kv->lock_token);
+    for (;;) {
+        int r = g->lock(g->ctx, kv->ukey, kv->lock_token, FL_STATE_LOCK_TTL_MS);
+        if (r != -EBUSY) {
+            if (r < 0)
+                kv->lock_token[0] = 0;
+            return r;
+        }
+        if (cancel && *cancel) {
+            kv->lock_token[0] = 0;
+            return -ECANCELED;
+        }
+        struct timespec t = {0, 10 * 1000000L};
+        nanosleep(&t, NULL);
+    }
+}
+
+static void global_unlock(fl_state_kv *kv) {
+    const fl_global_tier *g = kv->st->g;
+    if (g->unlock && kv->lock_token[0])
+        g->unlock(g->ctx, kv->ukey, kv->lock_token); /* an error: it expires */
+    kv->lock_token[0] = 0;
+}
+
 int fl_state_lock_write(fl_state_kv *kv) {
-    return -pthread_rwlock_wrlock(&kv->lock);
+    int r = -pthread_rwlock_wrlock(&kv->lock);
+    if (r == 0 && (r = global_lock(kv, NULL)) < 0)
+        pthread_rwlock_unlock(&kv->lock);
+    return r;
 }
 
 int fl_state_unlock_write(fl_state_kv *kv) {
+    global_unlock(kv);
     return -pthread_rwlock_unlock(&kv->lock);
 }
 
@@ -830,8 +879,11 @@ static int lock_until(fl_state_kv *kv, bool write, const volatile int *cancel) {
         }
         int r = write ? pthread_rwlock_timedwrlock(&kv->lock, &until)
                       : pthread_rwlock_timedrdlock(&kv->lock, &until);
-        if (r != ETIMEDOUT)
-            return -r;
+        if (r == ETIMEDOUT)
+            continue;
+        if (r == 0 && write && (r = -global_lock(kv, cancel)) != 0)
+            pthread_rwlock_unlock(&kv->lock);
+        return -r;
     }
 }
 

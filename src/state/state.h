@@ -91,6 +91,13 @@ typedef struct fl_global_tier {
     ssize_t (*read_list)(void *ctx, const char *ukey, size_t n, void *buf, size_t cap);
     /* Empties the key's list (no error if there is none). */
     int (*clear_list)(void *ctx, const char *ukey);
+    /* Optional (NULL: write locks are local to the process, which is the
+     * whole tier): a lock on ukey that holds across every process of the
+     * tier, owned by `token`, gone by itself after ttl_ms (its holder died).
+     * lock: 0 taken, -EBUSY held by another token, or -errno; unlock
+     * releases it only while `token` holds it. */
+    int (*lock)(void *ctx, const char *ukey, const char *token, unsigned ttl_ms);
+    int (*unlock)(void *ctx, const char *ukey, const char *token);
 } fl_global_tier;
 
 /* The in-process global tier (a mutex-guarded hash map): fills *out with its
@@ -235,8 +242,17 @@ int fl_state_append(fl_state_kv *kv, const void *data, size_t len, fl_budget *bu
 ssize_t fl_state_read_appended(fl_state_kv *kv, size_t n, void *buf, size_t cap);
 int fl_state_clear_appended(fl_state_kv *kv);
 
-/* The replica's process-local read/write lock (pthread_rwlock).  Blocking.
- * Returns 0 or a negative errno from pthreads. */
+/* How long a write lock held across processes lasts without its holder:
+ * a holder that dies frees it after this; one that holds it longer loses
+ * it (the global tier forgets it). */
+#define FL_STATE_LOCK_TTL_MS 30000u
+
+/* The replica's read/write lock (pthread_rwlock).  Blocking.  A write lock
+ * also takes the global tier's lock of the key when the tier has one
+ * (Redis: write locks hold across hosts, retried every 10 ms), after the
+ * local one; read locks stay local to the process, as on Faasm.  Returns 0
+ * or a negative errno (pthreads', or the global tier's: the local lock is
+ * then not held). */
 int fl_state_lock_read(fl_state_kv *kv);
 int fl_state_unlock_read(fl_state_kv *kv);
 int fl_state_lock_write(fl_state_kv *kv);
@@ -244,8 +260,8 @@ int fl_state_unlock_write(fl_state_kv *kv);
 
 /* fl_state_lock_read/_write that stop waiting once *cancel (borrowed, e.g.
  * an exec's interrupt flag) becomes non-zero: a guest's timeout must end a
- * wait on a lock another call (or a call beneath it on the same thread)
- * holds.  Returns 0, -ECANCELED, or a negative errno from pthreads. */
+ * wait on a lock another call (or a call beneath it on the same thread,
+ * or another host) holds.  Returns 0, -ECANCELED, or a negative errno. */
 int fl_state_lock_read_until(fl_state_kv *kv, const volatile int *cancel);
 int fl_state_lock_write_until(fl_state_kv *kv, const volatile int *cancel);
 

@@ -7,7 +7,8 @@
 #
 # Shows: an upload on host 1 run on host 3; `faaslet hosts`; calls a full
 # host hands to the others (printing how many ran where); state written on
-# one host read on another; a host killed with SIGKILL while calls run on
+# one host read on another; a write lock held on one host holding a call
+# on another off; a host killed with SIGKILL while calls run on
 # it, every call still answered; Redis stopped and started again.  Every
 # process started is stopped.  Prints "N passed, N failed" last; exits 1
 # on any failure.
@@ -41,7 +42,8 @@ bad() {
     [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
 }
 
-for src in "$ROOT"/func/echo.c "$ROOT"/tests/serve/sleepy.c "$ROOT"/tests/serve/statekv.c; do
+for src in "$ROOT"/func/echo.c "$ROOT"/tests/serve/sleepy.c "$ROOT"/tests/serve/statekv.c \
+    "$HERE"/locker.c; do
     name=$(basename "$src" .c)
     "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
 done
@@ -124,6 +126,20 @@ hosts_used=$(wc -l <"$B/where")
 curl -s --data-binary '{"user":"demo","function":"statekv","input_data":"k=written on host 2"}' "$I2/" >/dev/null
 check "state written on host 2, read on host 3" "written on host 2" \
     "$(curl -s --data-binary '{"user":"demo","function":"statekv","input_data":"k"}' "$I3/")"
+
+# a state write lock held on host 1 holds a call on host 3 off
+curl -s -X PUT --data-binary @"$W/locker.wasm" "$U1/f/demo/locker" >/dev/null
+for u in "$I1" "$I3"; do # loaded on both first: the holder takes the lock at once
+    curl -s --data-binary '{"user":"demo","function":"locker","input_data":"take"}' "$u/" >/dev/null
+done
+curl -s -o "$B/held" --data-binary '{"user":"demo","function":"locker","input_data":"hold 1500"}' "$I1/" &
+holder=$!
+sleep 0.5
+waited=$(curl -s --data-binary '{"user":"demo","function":"locker","input_data":"take"}' "$I3/")
+wait $holder
+echo "cluster: a lock held 1500 ms on host 1 kept a call on host 3 waiting ${waited} ms"
+[ "${waited:-0}" -ge 500 ] 2>/dev/null && ok || bad "locks across hosts: host 3 waited ${waited} ms"
+check "locks across hosts: the holder finished" held "$(cat "$B/held")"
 
 # SIGKILL a host while calls run on it: every call still answered
 post_all 6 k '{"user":"demo","function":"sleepy","input_data":"1500"}'

@@ -67,7 +67,7 @@ static size_t page;
 static void setup(void) {
     memset(&cnt, 0, sizeof cnt);
     cr_assert_eq(fl_global_mem_new(&cnt.inner), 0);
-    g = (fl_global_tier){&cnt, c_size, c_get, c_set, c_set_range, c_append, c_read_list, c_clear_list};
+    g = (fl_global_tier){&cnt, c_size, c_get, c_set, c_set_range, c_append, c_read_list, c_clear_list, NULL, NULL};
     cr_assert_eq(fl_state_new(&g, &host1), 0);
     cr_assert_eq(fl_state_new(&g, &host2), 0);
     page = (size_t)sysconf(_SC_PAGESIZE);

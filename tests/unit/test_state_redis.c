@@ -187,3 +187,69 @@ Test(redis, a_stalled_pull_blocks_no_one_else) {
     cr_assert_str_eq(buf, "abc", "and changed nothing");
     fl_state_free(host);
 }
+
+typedef struct locker {
+    fl_state_kv *kv;
+    volatile int cancel;
+    int rc;
+    struct timespec got;
+} locker;
+
+static void *lock_thread(void *arg) {
+    locker *l = arg;
+    l->rc = fl_state_lock_write_until(l->kv, &l->cancel);
+    clock_gettime(CLOCK_MONOTONIC, &l->got);
+    return NULL;
+}
+
+/* Two hosts (two local tiers) over one Redis: a write lock on one holds
+ * the other off until it is released, or until the waiter gives up. */
+Test(redis, write_locks_hold_across_hosts) {
+    fl_state *h1, *h2;
+    cr_assert_eq(fl_state_new(&g, &h1), 0);
+    cr_assert_eq(fl_state_new(&g, &h2), 0);
+    fl_state_kv *a, *b;
+    cr_assert_eq(fl_state_lookup(h1, "u", "locked", &a), 0);
+    cr_assert_eq(fl_state_lookup(h2, "u", "locked", &b), 0);
+    cr_assert_eq(fl_state_lock_write(a), 0);
+    locker l = {.kv = b};
+    pthread_t t;
+    pthread_create(&t, NULL, lock_thread, &l);
+    struct timespec pause = {0, 200 * 1000000L}, released;
+    nanosleep(&pause, NULL);
+    cr_assert_eq(l.got.tv_sec, 0, "host 2 took a lock host 1 holds");
+    clock_gettime(CLOCK_MONOTONIC, &released);
+    cr_assert_eq(fl_state_unlock_write(a), 0);
+    pthread_join(t, NULL);
+    cr_assert_eq(l.rc, 0);
+    cr_assert(l.got.tv_sec > released.tv_sec ||
+              (l.got.tv_sec == released.tv_sec && l.got.tv_nsec >= released.tv_nsec));
+    /* now host 1 waits, and gives up when told */
+    locker w = {.kv = a};
+    pthread_create(&t, NULL, lock_thread, &w);
+    nanosleep(&pause, NULL);
+    w.cancel = 1;
+    pthread_join(t, NULL);
+    cr_assert_eq(w.rc, -ECANCELED);
+    cr_assert_eq(fl_state_lock_read(a), 0, "a waiter that gave up holds nothing here");
+    cr_assert_eq(fl_state_unlock_read(a), 0);
+    cr_assert_eq(fl_state_unlock_write(b), 0);
+    cr_assert_eq(fl_state_lock_write(a), 0, "free again");
+    cr_assert_eq(fl_state_unlock_write(a), 0);
+    fl_state_free(h1);
+    fl_state_free(h2);
+}
+
+/* A lock is its token's: another token neither takes nor frees it, and a
+ * holder that died frees it when it expires. */
+Test(redis, locks_are_owned_and_expire) {
+    cr_assert_eq(g.lock(g.ctx, "u/k", "t1", 300), 0);
+    cr_assert_eq(g.lock(g.ctx, "u/k", "t2", 300), -EBUSY);
+    cr_assert_eq(g.unlock(g.ctx, "u/k", "t2"), 0);
+    cr_assert_eq(g.lock(g.ctx, "u/k", "t2", 300), -EBUSY, "t2's unlock freed nothing");
+    struct timespec pause = {0, 400 * 1000000L};
+    nanosleep(&pause, NULL);
+    cr_assert_eq(g.lock(g.ctx, "u/k", "t2", 300), 0, "expired");
+    cr_assert_eq(g.unlock(g.ctx, "u/k", "t2"), 0);
+    cr_assert_eq(g.lock(g.ctx, "u/k", "t3", 300), 0);
+}
