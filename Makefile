@@ -15,6 +15,7 @@
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
 #   make bench-serve   faaslet serve under wrk: requests/s, p50/p99, a 100,000-call load test
+#   make bench-cluster a 3-host cluster against one host; Redis commands per call; state bandwidth
 #   make fuzz-diff  both tiers on generated modules, results compared (SECONDS=60)
 #   make fuzz-found the modules fuzz-diff once found different (fuzz/found/), again (in make test)
 #   make fuzz       libFuzzer on load, instantiation and execution (SECONDS=60;
@@ -244,6 +245,11 @@ bench-start: deps $(FAASLET) $(SDK_LIB) $(SDK_INIT) python
 .PHONY: bench-serve
 bench-serve: deps $(FAASLET) python
 	@sh bench/serve.sh $(FAASLET) $(BUILD)/bench-serve
+
+# a 3-host cluster on one redis-server against one embedded host
+.PHONY: bench-cluster
+bench-cluster: deps $(FAASLET)
+	@sh bench/cluster.sh $(FAASLET) $(BUILD)/bench-cluster
 
 # CPU-bound Python programs (python/bench/): each ratio and the geometric mean
 .PHONY: bench-python
