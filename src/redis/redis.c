@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #define DEFAULT_TIMEOUT_MS 2000u
@@ -72,6 +75,9 @@ redisContext *fl_redis_connect(fl_redis *r, int *rc) {
             redisFree(c);
         return NULL;
     }
+    /* small requests go out at once, not after the last one's ACK */
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (r->db) {
         redisReply *rep = redisCommand(c, "SELECT %u", r->db);
         bool ok = rep && rep->type == REDIS_REPLY_STATUS;
