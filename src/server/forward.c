@@ -54,7 +54,11 @@ static void run_handed(fl_server *s, fl_cluster_call *call) {
     uint64_t started = srv_now_ns();
     uint32_t id = 0;
     int rc = 0;
-    if (!fl_runtime_has_function(s->cfg.rt, call->user, call->func, call->python) &&
+    /* names from Redis are checked as names from a request are */
+    if (fl_fnstore_check_name(call->user, strlen(call->user)) ||
+        fl_fnstore_check_name(call->func, strlen(call->func)))
+        rc = -EINVAL;
+    else if (!fl_runtime_has_function(s->cfg.rt, call->user, call->func, call->python) &&
         !fl_fnstore_exists(s->cfg.fnstore, call->python ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM,
                            call->user, call->func))
         rc = srv_fetch(s, call->python ? FL_CLUSTER_PYTHON : FL_CLUSTER_WASM, call->user,
@@ -80,6 +84,7 @@ static void run_handed(fl_server *s, fl_cluster_call *call) {
         if (asprintf(&res.error, "%s/%s on host %s: %s", call->user, call->func,
                      fl_cluster_host(cl),
                      rc == -ENOENT   ? "no such function in the cluster"
+                     : rc == -EINVAL ? "not a good name"
                      : rc == -EAGAIN ? "the executor refused the call"
                                      : strerror(-rc)) < 0)
             res.error = NULL;

@@ -122,6 +122,16 @@ check "every call handed on is answered" 12 "$answered"
 hosts_used=$(wc -l <"$B/where")
 [ "$hosts_used" -ge 2 ] && ok || bad "calls spread over more than one host ($hosts_used)" "$B/where"
 
+# a call entry forged into Redis with a bad name: refused with a reason, no host harmed
+redis-cli -p "$RPORT" xadd fl:calls '*' id forged/1 user .. func echo python 0 entry '' \
+    timeout_ms 0 max_memory_mib 0 input x >/dev/null
+i=0
+until redis-cli -p "$RPORT" exists fl:res:forged/1 | grep -q 1 || [ $i -ge 60 ]; do sleep 0.05; i=$((i + 1)); done
+redis-cli -p "$RPORT" lpop fl:res:forged/1 | grep -aq "not a good name" && ok ||
+    bad "a forged call with a bad name is refused with a reason"
+check "after the forged call, host 1 still answers" "still" \
+    "$(curl -s --data-binary '{"user":"demo","function":"echo","input_data":"still"}' "$I1/")"
+
 # state written on one host, read on another
 curl -s --data-binary '{"user":"demo","function":"statekv","input_data":"k=written on host 2"}' "$I2/" >/dev/null
 check "state written on host 2, read on host 3" "written on host 2" \
