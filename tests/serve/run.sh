@@ -395,12 +395,16 @@ stop
 # ---- two servers (two hosts, stores of their own) sharing state through Redis ----
 RPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$B/redis"
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
-    --logfile redis.log &
-RPID=$!
-PIDS="$PIDS $RPID"
-i=0
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+# redis_start: redis-server on RPORT (no persistence), waited for; sets RPID
+redis_start() {
+    redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
+        --logfile redis.log &
+    RPID=$!
+    PIDS="$PIDS $RPID"
+    n=0
+    until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $n -ge 100 ]; do sleep 0.05; n=$((n + 1)); done
+}
+redis_start
 HOME1=$FAASLET_HOME
 rm -rf "$B/host1" "$B/host2"
 export FAASLET_HOME=$B/host1
@@ -456,12 +460,7 @@ invoke_on "$I2" '{"user": "demo", "function": "statekv", "input_data": "shared"}
 check "redis down: a call that needs state fails" 500 "$CODE"
 req GET "$U2/ping"
 check "redis down: the host goes on" "200 PONG" "$CODE $(body)"
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
-    --logfile redis.log &
-RPID=$!
-PIDS="$PIDS $RPID"
-i=0
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+redis_start
 req PUT "$U1/s/demo/shared" --data-binary 'after the restart'
 req GET "$U2/s/demo/shared"
 check "redis back: the hosts recover" "200 after the restart" "$CODE $(body)"
