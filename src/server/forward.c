@@ -58,11 +58,8 @@ static void run_handed(fl_server *s, fl_cluster_call *call) {
     if (fl_fnstore_check_name(call->user, strlen(call->user)) ||
         fl_fnstore_check_name(call->func, strlen(call->func)))
         rc = -EINVAL;
-    else if (!fl_runtime_has_function(s->cfg.rt, call->user, call->func, call->python) &&
-        !fl_fnstore_exists(s->cfg.fnstore, call->python ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM,
-                           call->user, call->func))
-        rc = srv_fetch(s, call->python ? FL_CLUSTER_PYTHON : FL_CLUSTER_WASM, call->user,
-                       call->func);
+    else
+        rc = srv_have_function(s, call->python, call->user, call->func);
     if (rc == 0) {
         fl_submit sub = {.user = call->user, .func = call->func, .input = call->input,
                          .len = call->len, .python = call->python,

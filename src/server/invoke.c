@@ -458,21 +458,17 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
         srv_reply_error(r, 401, "user %s: a valid bearer token is needed", user);
         return;
     }
-    /* loaded functions need no look at the store; a host of a cluster
-     * fetches what it has no copy of */
-    if (!fl_runtime_has_function(s->cfg.rt, user, func, python) &&
-        !fl_fnstore_exists(s->cfg.fnstore, python ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM, user, func)) {
-        int rc = srv_fetch(s, python ? FL_CLUSTER_PYTHON : FL_CLUSTER_WASM, user, func);
-        if (rc == -ENOENT) {
-            srv_reply_error(r, 404, "no %sfunction %s/%s (upload it first)", python ? "Python " : "",
-                            user, func);
-            return;
-        }
-        if (rc < 0) {
-            srv_reply_error(r, 503, "%s/%s is not on this host, and the cluster's Redis at %s: %s",
-                            user, func, fl_cluster_where(s->cfg.cluster), strerror(-rc));
-            return;
-        }
+    /* a host of a cluster fetches what it has no copy of */
+    int have = srv_have_function(s, python, user, func);
+    if (have == -ENOENT) {
+        srv_reply_error(r, 404, "no %sfunction %s/%s (upload it first)", python ? "Python " : "",
+                        user, func);
+        return;
+    }
+    if (have < 0) {
+        srv_reply_error(r, 503, "%s/%s is not on this host, and the cluster's Redis at %s: %s",
+                        user, func, fl_cluster_where(s->cfg.cluster), strerror(-have));
+        return;
     }
     uint8_t *input = NULL;
     if (input_b64) {

@@ -142,6 +142,9 @@ void srv_forward_stop(fl_server *s);
 int srv_forward_call(fl_server *s, const fl_submit *sub, fl_call_result *res, char *host,
                      size_t hostlen);
 
+/* Whether function user/func can run here: loaded, stored, or fetched from
+ * the cluster now.  0, -ENOENT (nowhere), or -errno (Redis unreachable). */
+int srv_have_function(fl_server *s, bool python, const char *user, const char *func);
 /* Brings this host's copies in step and follows the cluster's uploads. */
 int srv_cluster_start(fl_server *s, char *err, size_t errlen);
 void srv_cluster_stop(fl_server *s);

@@ -201,3 +201,11 @@ int srv_cluster_start(fl_server *s, char *err, size_t errlen) {
 void srv_cluster_stop(fl_server *s) {
     fl_cluster_unwatch(s->cfg.cluster);
 }
+
+int srv_have_function(fl_server *s, bool python, const char *user, const char *func) {
+    /* loaded functions need no look at the store */
+    if (fl_runtime_has_function(s->cfg.rt, user, func, python) ||
+        fl_fnstore_exists(s->cfg.fnstore, python ? FL_FNSTORE_PYTHON : FL_FNSTORE_WASM, user, func))
+        return 0;
+    return srv_fetch(s, python ? FL_CLUSTER_PYTHON : FL_CLUSTER_WASM, user, func);
+}
