@@ -163,7 +163,7 @@ wasitest: deps $(FAASLET) $(CODEGEN)
 servetest: deps $(FAASLET) python
 	@sh tests/serve/run.sh $(FAASLET) $(BUILD)/servetest
 
-clustertest: deps $(FAASLET)
+clustertest: deps $(FAASLET) python
 	@sh tests/cluster/run.sh $(FAASLET) $(BUILD)/clustertest
 
 functest: deps $(FAASLET) python

@@ -17,6 +17,7 @@ struct fl_budget {
     uint64_t peak[FL_BUDGET_KINDS];
     bool refused[FL_BUDGET_KINDS];
     uint64_t deadline_ns; /* 0: none */
+    uint64_t tree;        /* its count across hosts (0: a tree of one host) */
     pthread_mutex_t log_lock;
     uint8_t *log; /* grows by doubling up to limits.log_bytes */
     size_t log_len, log_cap;
@@ -151,6 +152,18 @@ const char *fl_budget_kind_name(fl_budget_kind kind) {
 }
 
 uint64_t fl_budget_deadline_ns(const fl_budget *b) { return b ? b->deadline_ns : 0; }
+
+uint64_t fl_budget_tree(const fl_budget *b) { return b ? __atomic_load_n(&b->tree, __ATOMIC_ACQUIRE) : 0; }
+
+uint64_t fl_budget_set_tree(fl_budget *b, uint64_t tree) {
+    if (!b)
+        return 0;
+    uint64_t none = 0;
+    if (__atomic_compare_exchange_n(&b->tree, &none, tree, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return tree;
+    return none;
+}
 
 int64_t fl_budget_remaining_ms(const fl_budget *b) {
     if (!b || !b->deadline_ns)

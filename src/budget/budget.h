@@ -111,6 +111,15 @@ const char *fl_budget_kind_name(fl_budget_kind kind);
  * none (no timeout, or a NULL budget). */
 uint64_t fl_budget_deadline_ns(const fl_budget *b);
 
+/* The number under which the tree's calls are counted across the hosts of
+ * a cluster once it spans more than one (the layer that hands calls on
+ * sets it and counts), 0 while it runs on one host. */
+uint64_t fl_budget_tree(const fl_budget *b);
+
+/* Sets that number unless one is set already; returns the one in force
+ * (NULL b: 0). */
+uint64_t fl_budget_set_tree(fl_budget *b, uint64_t tree);
+
 /* Milliseconds left before the deadline: > 0, 0 when it has passed, or
  * -1 when there is no deadline. */
 int64_t fl_budget_remaining_ms(const fl_budget *b);

@@ -42,6 +42,8 @@ void fl_cli_serve_usage(FILE *out) {
             "  --max-memory MIB     each call tree's memory (default 4096)\n"
             "  --max-body MIB       largest request body (default 64)\n"
             "  --max-log KIB        guests' stdout and stderr kept per call (default 64)\n"
+            "  --max-calls N        calls in one call tree, across hosts (default 100000)\n"
+            "  --max-chain-depth N  chained calls nested beneath a tree's root (default 64)\n"
             "  --connections N      open connections at most (default 512)\n"
             "  --client-timeout S   a connection idle or slow this long is closed (default 30)\n"
             "  --result-ttl S       how long async results are kept (default 600)\n"
@@ -89,7 +91,8 @@ static bool parse_count(const char *text, unsigned long max, unsigned long *out)
 int fl_cli_serve(int argc, char **argv) {
     fl_server_config sc = {.upload_port = -1, .invoke_port = -1};
     const char *python = NULL, *redis = getenv("FAASLET_REDIS");
-    unsigned long threads = 2, timeout_s = 60, memory = 0, body_mib = 64, log_kib = 64;
+    unsigned long threads = 2, timeout_s = 60, memory = 0, body_mib = 64, log_kib = 64,
+                  max_calls = 0, max_depth = 0;
     fl_tier_choice tier = FL_TIER_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -118,6 +121,10 @@ int fl_cli_serve(int argc, char **argv) {
             body_mib = n;
         else if (!strcmp(a, "--max-log") && num && n >= 1 && n <= 1u << 20)
             log_kib = n;
+        else if (!strcmp(a, "--max-calls") && num && n >= 1 && n <= 1u << 30)
+            max_calls = n;
+        else if (!strcmp(a, "--max-chain-depth") && num && n >= 1 && n <= 1u << 20)
+            max_depth = n;
         else if (!strcmp(a, "--connections") && num && n >= 1 && n <= 65536)
             sc.max_connections = (unsigned)n;
         else if (!strcmp(a, "--client-timeout") && num && n >= 1)
@@ -180,6 +187,8 @@ int fl_cli_serve(int argc, char **argv) {
     rc_cfg.stdio[0] = devnull;
     rc_cfg.stdio[1] = rc_cfg.stdio[2] = FL_WASI_STDIO_CAPTURE;
     rc_cfg.max_log_kib = (uint32_t)log_kib;
+    rc_cfg.max_calls = (uint32_t)max_calls;
+    rc_cfg.max_chain_depth = (uint32_t)max_depth;
 
     /* the signals that stop it are taken by sigwait alone: blocked before
      * any thread starts, so every thread inherits the mask */
@@ -190,11 +199,25 @@ int fl_cli_serve(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    fl_runtime *rt = fl_runtime_new(&rc_cfg, err, sizeof err);
-    if (!rt) {
+    fl_cluster *cluster = NULL;
+    if (rc_cfg.redis_url && !(cluster = fl_cluster_open(rc_cfg.redis_url, 0, err, sizeof err))) {
         fprintf(stderr, "faaslet serve: %s\n", err);
         goto out;
     }
+    /* a host of a cluster hands chained calls on while it is full */
+    fl_server_remote remote;
+    if (cluster) {
+        fl_server_remote_init(&remote, cluster);
+        rc_cfg.remote = &remote.ops;
+    }
+    fl_runtime *rt = fl_runtime_new(&rc_cfg, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "faaslet serve: %s\n", err);
+        fl_cluster_close(cluster);
+        goto out;
+    }
+    if (cluster)
+        remote.rt = rt;
     if (rc_cfg.redis_url) {
         /* a Redis that is not there yet is no reason to stop: state calls
          * fail with a clear error until it is */
@@ -209,12 +232,6 @@ int fl_cli_serve(int argc, char **argv) {
             fprintf(stderr, "faaslet serve: warning: Redis at %s: %s (state calls fail until it answers)\n",
                     rc_cfg.redis_url, strerror(-up));
         }
-    }
-    fl_cluster *cluster = NULL;
-    if (rc_cfg.redis_url && !(cluster = fl_cluster_open(rc_cfg.redis_url, 0, err, sizeof err))) {
-        fprintf(stderr, "faaslet serve: %s\n", err);
-        fl_runtime_free(rt);
-        goto out;
     }
     sc.cluster = cluster;
     sc.rt = rt;

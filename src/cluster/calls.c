@@ -2,13 +2,15 @@
  * calls.c: calls handed from host to host through the stream fl:calls and
  * its consumer group "hosts" (cluster.h).
  *
- * An entry's fields: id, user, func, python ("0"/"1"), entry, input,
- * timeout_ms, max_memory_mib.  A result is one element pushed to
+ * An entry's fields: id (decimal), user, func, python ("0"/"1"), entry,
+ * input, timeout_ms, max_memory_mib, and for chained calls func_ptr,
+ * depth, max_depth, tree, max_calls (missing: 0).  A result is one element pushed to
  * fl:res:ID: "FLR1", then little-endian u32 outcome, i32 retval, u64
  * log_dropped, and four u64-length-prefixed fields: output, error, log,
  * host.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,56 @@
 
 #define STREAM "fl:calls"
 #define GROUP "hosts"
-#define WAIT_SLICE_MS 1000u /* BLPOP's own timeout at most */
+#define WAIT_SLICE_MS 250u /* BLPOP's own timeout at most: how often a waiter's cancel is read */
+#define LOST_CHECK_EVERY 4 /* empty waits between two looks for a lost call (~1 s) */
+#define HOSTNO_BITS 16
+
+int fl_cluster_new_id(fl_cluster *c, uint64_t *id) {
+    uint64_t no = atomic_load(&c->hostno);
+    if (!no) {
+        fl_redis_cmd cmd;
+        fl_redis_cmd_strs(&cmd, "INCR", "fl:hostno", NULL);
+        redisReply *rep;
+        int rc = fl_redis_command(c->redis, &cmd, &rep);
+        if (rc < 0)
+            return rc;
+        if (rep->type != REDIS_REPLY_INTEGER) {
+            freeReplyObject(rep);
+            return -EIO;
+        }
+        /* numbers wrap after 65,535 hosts joined; 0 is never one */
+        uint64_t got = (uint64_t)rep->integer % ((1u << HOSTNO_BITS) - 1) + 1;
+        freeReplyObject(rep);
+        uint64_t none = 0;
+        if (!atomic_compare_exchange_strong(&c->hostno, &none, got))
+            got = none; /* another thread was first */
+        no = got;
+    }
+    uint64_t n = atomic_fetch_add(&c->seq, 1) + 1;
+    *id = no << (64 - HOSTNO_BITS) | (n & ((UINT64_C(1) << (64 - HOSTNO_BITS)) - 1));
+    return 0;
+}
+
+int fl_cluster_count(fl_cluster *c, uint64_t tree, unsigned n, unsigned limit, unsigned ttl_ms) {
+    char key[48], by[16], ttl[16];
+    snprintf(key, sizeof key, "fl:tree:%" PRIu64, tree);
+    snprintf(by, sizeof by, "%u", n);
+    snprintf(ttl, sizeof ttl, "%u", ttl_ms ? ttl_ms : 1);
+    fl_redis_cmd cmds[2];
+    fl_redis_cmd_strs(&cmds[0], "INCRBY", key, by, NULL);
+    fl_redis_cmd_strs(&cmds[1], "PEXPIRE", key, ttl, NULL);
+    redisReply *rep[2];
+    int rc = fl_redis_request(c->redis, 2, cmds, rep);
+    if (rc < 0)
+        return rc;
+    if (rep[0]->type != REDIS_REPLY_INTEGER)
+        rc = -EIO;
+    else if (rep[0]->integer > (long long)limit)
+        rc = -EDQUOT;
+    freeReplyObject(rep[0]);
+    freeReplyObject(rep[1]);
+    return rc;
+}
 
 void fl_cluster_call_free(fl_cluster_call *call) {
     free(call->input);
@@ -35,13 +86,21 @@ void fl_cluster_result_free(fl_cluster_result *r) {
 }
 
 int fl_cluster_send(fl_cluster *c, fl_cluster_call *call) {
-    char python[2] = {call->python ? '1' : '0', 0}, timeout[16], memory[16];
+    char id[24], python[2] = {call->python ? '1' : '0', 0}, timeout[16], memory[16], ptr[16],
+        depth[16], max_depth[16], tree[24], calls[16];
+    snprintf(id, sizeof id, "%" PRIu64, call->id);
     snprintf(timeout, sizeof timeout, "%u", call->timeout_ms);
     snprintf(memory, sizeof memory, "%u", call->max_memory_mib);
+    snprintf(ptr, sizeof ptr, "%" PRId32, call->func_ptr);
+    snprintf(depth, sizeof depth, "%u", call->depth);
+    snprintf(max_depth, sizeof max_depth, "%u", call->max_depth);
+    snprintf(tree, sizeof tree, "%" PRIu64, call->tree);
+    snprintf(calls, sizeof calls, "%u", call->max_calls);
     fl_redis_cmd cmd;
-    fl_redis_cmd_strs(&cmd, "XADD", STREAM, "*", "id", call->id, "user", call->user, "func",
-                      call->func, "python", python, "entry", call->entry, "timeout_ms", timeout,
-                      "max_memory_mib", memory, "input", NULL);
+    fl_redis_cmd_strs(&cmd, "XADD", STREAM, "*", "id", id, "user", call->user, "func", call->func,
+                      "python", python, "entry", call->entry, "timeout_ms", timeout,
+                      "max_memory_mib", memory, "func_ptr", ptr, "depth", depth, "max_depth",
+                      max_depth, "tree", tree, "max_calls", calls, "input", NULL);
     fl_redis_cmd_arg(&cmd, call->input, call->len);
     redisReply *rep;
     int rc = fl_redis_command(c->redis, &cmd, &rep);
@@ -97,8 +156,9 @@ static int parse_entry(const redisReply *e, fl_cluster_call *call) {
         return -EIO;
     snprintf(call->stream_id, sizeof call->stream_id, "%s", e->element[0]->str);
     const redisReply *f = e->element[1];
-    char python[4], timeout[16], memory[16];
-    if (!copy_field(f, "id", call->id, sizeof call->id) ||
+    char id[24], python[4], timeout[16], memory[16], ptr[16] = "0", depth[16] = "0",
+        max_depth[16] = "0", tree[24] = "0", calls[16] = "0";
+    if (!copy_field(f, "id", id, sizeof id) ||
         !copy_field(f, "user", call->user, sizeof call->user) ||
         !copy_field(f, "func", call->func, sizeof call->func) ||
         !copy_field(f, "python", python, sizeof python) ||
@@ -106,9 +166,27 @@ static int parse_entry(const redisReply *e, fl_cluster_call *call) {
         !copy_field(f, "timeout_ms", timeout, sizeof timeout) ||
         !copy_field(f, "max_memory_mib", memory, sizeof memory))
         return -EIO;
+    /* the chained call's fields are optional: what a forger leaves out is 0 */
+    if ((field(f, "func_ptr") && !copy_field(f, "func_ptr", ptr, sizeof ptr)) ||
+        (field(f, "depth") && !copy_field(f, "depth", depth, sizeof depth)) ||
+        (field(f, "max_depth") && !copy_field(f, "max_depth", max_depth, sizeof max_depth)) ||
+        (field(f, "tree") && !copy_field(f, "tree", tree, sizeof tree)) ||
+        (field(f, "max_calls") && !copy_field(f, "max_calls", calls, sizeof calls)))
+        return -EIO;
+    char *end;
+    errno = 0;
+    call->id = strtoull(id, &end, 10);
+    if (!call->id || *end || errno)
+        return -EIO;
     call->python = python[0] == '1';
     call->timeout_ms = (unsigned)strtoul(timeout, NULL, 10);
     call->max_memory_mib = (unsigned)strtoul(memory, NULL, 10);
+    long p = strtol(ptr, NULL, 10);
+    call->func_ptr = p > 0 && p <= INT32_MAX ? (int32_t)p : 0;
+    call->depth = (unsigned)strtoul(depth, NULL, 10);
+    call->max_depth = (unsigned)strtoul(max_depth, NULL, 10);
+    call->tree = strtoull(tree, NULL, 10);
+    call->max_calls = (unsigned)strtoul(calls, NULL, 10);
     const redisReply *in = field(f, "input");
     if (!in || in->type != REDIS_REPLY_STRING)
         return -EIO;
@@ -218,6 +296,41 @@ int fl_cluster_touch(fl_cluster *c, const fl_cluster_call *call) {
     return rc;
 }
 
+/* ---- who runs a chained call ---- */
+
+static int set_claim(fl_cluster *c, const fl_cluster_call *call, bool only_first) {
+    char key[48], ttl[16];
+    snprintf(key, sizeof key, "fl:run:%" PRIu64, call->id);
+    snprintf(ttl, sizeof ttl, "%u", FL_CLUSTER_RESULT_TTL_S * 1000u);
+    fl_redis_cmd cmd;
+    fl_redis_cmd_strs(&cmd, "SET", key, c->host[0] ? c->host : "?", "PX", ttl,
+                      only_first ? "NX" : NULL, NULL);
+    redisReply *rep;
+    int rc = fl_redis_command(c->redis, &cmd, &rep);
+    if (rc < 0)
+        return rc;
+    /* NX: nil when another claimed it first */
+    rc = rep->type == REDIS_REPLY_STATUS ? 0 : rep->type == REDIS_REPLY_NIL ? -EBUSY : -EIO;
+    freeReplyObject(rep);
+    return rc;
+}
+
+int fl_cluster_claim(fl_cluster *c, const fl_cluster_call *call, bool taken_over) {
+    return set_claim(c, call, !taken_over);
+}
+
+int fl_cluster_take_back(fl_cluster *c, const fl_cluster_call *call) {
+    int rc = set_claim(c, call, true);
+    if (rc == 0) /* ours now: no host is handed it any more */
+        drop_entry(c, call->stream_id);
+    return rc;
+}
+
+int fl_cluster_drop(fl_cluster *c, const fl_cluster_call *call) {
+    drop_entry(c, call->stream_id);
+    return 0;
+}
+
 /* ---- results ---- */
 
 static void put_u64(uint8_t **p, uint64_t v) {
@@ -250,8 +363,8 @@ int fl_cluster_finish(fl_cluster *c, const fl_cluster_call *call, const fl_clust
     put_field(&p, r->error, elen);
     put_field(&p, r->log, r->log_len);
     put_field(&p, c->host, hlen);
-    char key[sizeof call->id + 8], ttl[16];
-    snprintf(key, sizeof key, "fl:res:%s", call->id);
+    char key[48], ttl[16];
+    snprintf(key, sizeof key, "fl:res:%" PRIu64, call->id);
     snprintf(ttl, sizeof ttl, "%u", FL_CLUSTER_RESULT_TTL_S);
     fl_redis_cmd cmds[4];
     fl_redis_cmd_strs(&cmds[0], "RPUSH", key, NULL);
@@ -349,16 +462,27 @@ static int still_there(fl_cluster *c, const fl_cluster_call *call, const char *k
 }
 
 int fl_cluster_wait(fl_cluster *c, const fl_cluster_call *call, unsigned timeout_ms,
-                    fl_cluster_result *r) {
-    char key[FL_CLUSTER_HOST_MAX + 40], slice[16];
-    snprintf(key, sizeof key, "fl:res:%s", call->id);
+                    const volatile int *cancel, fl_cluster_result *r) {
+    char key[48], slice[16];
+    snprintf(key, sizeof key, "fl:res:%" PRIu64, call->id);
     /* BLPOP's own timeout well within the connection's deadline */
-    unsigned slice_ms = fl_redis_timeout_ms(c->redis) / 2;
-    if (slice_ms > WAIT_SLICE_MS)
-        slice_ms = WAIT_SLICE_MS;
-    snprintf(slice, sizeof slice, "%u.%03u", slice_ms / 1000, slice_ms % 1000);
+    unsigned most_ms = fl_redis_timeout_ms(c->redis) / 2;
+    if (most_ms > WAIT_SLICE_MS)
+        most_ms = WAIT_SLICE_MS;
     unsigned long long end = timeout_ms ? mono_ms() + timeout_ms : 0;
+    unsigned empty = 0;
     for (;;) {
+        if (cancel && *cancel)
+            return -ECANCELED;
+        unsigned slice_ms = most_ms;
+        if (end) {
+            unsigned long long now = mono_ms();
+            if (now >= end)
+                return -ETIMEDOUT;
+            if (end - now < slice_ms)
+                slice_ms = end - now < 10 ? 10 : (unsigned)(end - now);
+        }
+        snprintf(slice, sizeof slice, "%u.%03u", slice_ms / 1000, slice_ms % 1000);
         fl_redis_cmd cmd;
         fl_redis_cmd_strs(&cmd, "BLPOP", key, slice, NULL);
         redisReply *rep;
@@ -377,7 +501,7 @@ int fl_cluster_wait(fl_cluster *c, const fl_cluster_call *call, unsigned timeout
             }
             freeReplyObject(rep);
             /* nothing yet: is the call still anywhere? */
-            if (still_there(c, call, key) == 0)
+            if (++empty % LOST_CHECK_EVERY == 0 && still_there(c, call, key) == 0)
                 return -ENOENT;
         }
         if (end && mono_ms() >= end)

@@ -21,6 +21,7 @@
 #ifndef FL_CLUSTER_CLUSTER_H
 #define FL_CLUSTER_CLUSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,13 +136,19 @@ int fl_cluster_hosts(fl_cluster *c, fl_cluster_host_info **hosts, size_t *n);
 
 /* A call as it travels: no pointers but its own input. */
 typedef struct fl_cluster_call {
-    char id[FL_CLUSTER_HOST_MAX + 24];   /* "HOST/N": unique in the cluster */
+    uint64_t id;                         /* fl_cluster_new_id: unique in the cluster */
     char user[FL_CLUSTER_NAME_MAX], func[FL_CLUSTER_NAME_MAX];
     int python;
     char entry[FL_CLUSTER_NAME_MAX];     /* Python entry; "": faasm_main */
+    int32_t func_ptr;                    /* > 0: a chained call entered at this table
+                                          * element (Faasm's chain by function pointer) */
     uint8_t *input;                      /* malloc'd when received */
     size_t len;
     unsigned timeout_ms, max_memory_mib; /* the caller's own limits (0: the runner's) */
+    /* a chained call: the rest of its tree's limits (0: none carried) */
+    unsigned depth, max_depth;           /* its depth in its tree, the tree's limit */
+    uint64_t tree;                       /* its tree's counter (fl_cluster_count) */
+    unsigned max_calls;                  /* the tree's limit on calls */
     char stream_id[64];                  /* the entry, when received */
 } fl_cluster_call;
 
@@ -157,6 +164,17 @@ typedef struct fl_cluster_result {
     unsigned long long log_dropped;
     char host[FL_CLUSTER_HOST_MAX]; /* where it ran */
 } fl_cluster_result;
+
+/* A call id unique in the cluster: this host's number (taken from Redis
+ * once, at the first id: INCR fl:hostno) in the top 16 bits, a counter of
+ * its own below.  Returns 0 or -errno (Redis unreachable before the host
+ * had a number). */
+int fl_cluster_new_id(fl_cluster *c, uint64_t *id);
+
+/* Counts n more calls of a call tree that spans hosts, on fl:tree:TREE
+ * (TREE a fl_cluster_new_id; the key expires ttl_ms after its last count):
+ * 0 while the total stays within limit, -EDQUOT past it, or -errno. */
+int fl_cluster_count(fl_cluster *c, uint64_t tree, unsigned n, unsigned limit, unsigned ttl_ms);
 
 /* Hands `call` to the cluster (XADD), setting call->stream_id.  Returns 0
  * or -errno. */
@@ -174,15 +192,32 @@ int fl_cluster_reclaim(fl_cluster *c, unsigned min_idle_ms, fl_cluster_call *cal
 /* Says this host still runs `call` (resets its idle time). */
 int fl_cluster_touch(fl_cluster *c, const fl_cluster_call *call);
 
+/* A chained call (one whose waiter may take it back) is run by the host
+ * that claims it first: the host it was handed to (fl_cluster_claim, after
+ * receiving it) or the host that handed it on and found no one had
+ * (fl_cluster_take_back: its waiter runs it itself, as a waiting worker
+ * runs a queued call it awaits, so that hosts whose threads all wait on
+ * each other still make progress).  Both return 0 when this host won,
+ * -EBUSY when the other did (the loser drops the call: fl_cluster_drop),
+ * or -errno.  A call taken over from a silent host (taken_over) is
+ * claimed whoever held it. */
+int fl_cluster_claim(fl_cluster *c, const fl_cluster_call *call, bool taken_over);
+int fl_cluster_take_back(fl_cluster *c, const fl_cluster_call *call);
+
+/* Acknowledges and deletes a received call's entry without a result. */
+int fl_cluster_drop(fl_cluster *c, const fl_cluster_call *call);
+
 /* Posts the result of `call` and acknowledges its entry, in one round trip. */
 int fl_cluster_finish(fl_cluster *c, const fl_cluster_call *call, const fl_cluster_result *r);
 
 /* Waits up to timeout_ms (0: for ever) for the result of `call` (sent):
  * 0 with *r (free with fl_cluster_result_free), -ETIMEDOUT, -ENOENT when
  * the call is lost (neither its entry nor its result is in Redis any
- * more: a Redis restarted without them), or -errno. */
+ * more: a Redis restarted without them), -ECANCELED as soon as *cancel
+ * (when not NULL) is non-zero (read between waits of at most 250 ms), or
+ * -errno. */
 int fl_cluster_wait(fl_cluster *c, const fl_cluster_call *call, unsigned timeout_ms,
-                    fl_cluster_result *r);
+                    const volatile int *cancel, fl_cluster_result *r);
 
 void fl_cluster_call_free(fl_cluster_call *call);
 void fl_cluster_result_free(fl_cluster_result *r);

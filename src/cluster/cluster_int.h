@@ -31,6 +31,8 @@ struct fl_cluster {
     atomic_bool leaving;
     atomic_uint peers;       /* other live hosts at the last heartbeat */
     atomic_bool group_made;  /* the consumer group of fl:calls exists (calls.c) */
+    atomic_uint_fast64_t hostno; /* this host's number in call ids (0: not yet) */
+    atomic_uint_fast64_t seq;    /* the last call id's own counter */
 };
 
 #endif

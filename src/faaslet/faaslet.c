@@ -122,12 +122,18 @@ typedef struct chain_extra {
     int32_t func_ptr; /* > 0: enter at this table element instead of _start */
     bool python;      /* a Python call: user/function name the .py file, py_func runs */
     char *py_entry;   /* Python entry (owned); NULL or "": faasm_main */
+    /* a stand-in for a call handed to another host: its handle (owned) */
+    const fl_remote_ops *remote;
+    void *handle;
 } chain_extra;
 
 static void extra_free(void *p) {
     chain_extra *e = p;
-    if (e)
+    if (e) {
         free(e->py_entry);
+        if (e->handle)
+            e->remote->drop(e->remote->ctx, e->handle);
+    }
     free(e);
 }
 
@@ -814,9 +820,35 @@ static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
                 lim.chained_per_call);
         goto fail;
     }
+    /* a full host hands the call on; from then on the tree's calls are
+     * counted across hosts (the first hand-on starts that count) */
+    const fl_remote_ops *remote = f->rt->cfg.remote;
+    bool hand = remote && remote->full(remote->ctx);
+    uint64_t tree = fl_budget_tree(budget);
+    if (hand && !tree) {
+        uint64_t t;
+        if (remote->span(remote->ctx, (uint32_t)fl_budget_used(budget, FL_BUDGET_CALLS), lim.calls,
+                         &t) == 0)
+            tree = fl_budget_set_tree(budget, t);
+        else
+            hand = false; /* the cluster cannot be reached: it runs here */
+    }
     if (fl_budget_charge(budget, FL_BUDGET_CALLS, 1) < 0) {
         runaway(f, err, errlen, "call tree limit: %u calls", lim.calls);
         goto fail;
+    }
+    if (tree && remote) {
+        int rc = remote->count(remote->ctx, tree, lim.calls);
+        if (rc < 0) {
+            fl_budget_release(budget, FL_BUDGET_CALLS, 1);
+            if (rc == -EDQUOT)
+                runaway(f, err, errlen, "call tree limit: %u calls (counted across hosts)",
+                        lim.calls);
+            else
+                snprintf(err, errlen, "cannot count the call tree's calls across hosts: %s",
+                         strerror(-rc));
+            goto fail;
+        }
     }
     /* room for the id first: a call chained but not recorded could never be awaited */
     if (chained_reserve(f) < 0) {
@@ -824,10 +856,37 @@ static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
         fl_budget_release(budget, FL_BUDGET_CALLS, 1);
         goto fail;
     }
+    if (hand) {
+        if (!extra && !(extra = calloc(1, sizeof *extra))) {
+            snprintf(err, errlen, "out of memory");
+            fl_budget_release(budget, FL_BUDGET_CALLS, 1);
+            goto fail;
+        }
+        int64_t left = fl_budget_remaining_ms(budget);
+        fl_remote_call rc = {
+            .user = f->call->msg.user,
+            .func = func,
+            .python = extra->python,
+            .entry = extra->py_entry,
+            .func_ptr = extra->func_ptr,
+            .input = in,
+            .len = len,
+            .timeout_ms = left < 0 ? 0 : left == 0 ? 1 : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
+            .max_memory_mib = (uint32_t)(lim.memory_bytes >> 20),
+            .depth = f->call->tree_depth + 1,
+            .max_depth = lim.chain_depth,
+            .tree = tree,
+            .max_calls = lim.calls,
+        };
+        if (remote->send(remote->ctx, &rc, &extra->handle) == 0)
+            extra->remote = remote;
+        else
+            extra->handle = NULL; /* not taken: it runs here */
+    }
     fl_call_msg msg = {
         .user = f->call->msg.user,
         .function = func,
-        .input = in,
+        .input = in, /* a stand-in keeps it: it may take the call back */
         .input_len = len,
         .opaque = extra,
         .opaque_free = extra ? extra_free : NULL,
@@ -1542,6 +1601,53 @@ static void faaslet_release(fl_runtime *rt, faaslet *f, bool healthy) {
     faaslet_free(f);
 }
 
+/* A stand-in for a chained call handed to another host: waits for its
+ * result (not holding a worker's place) and makes it this call's.
+ * Returns 1 when it took the call back instead: the caller runs it here. */
+static int run_stand_in(fl_runtime *rt, const fl_call_info *call, fl_call_sink *sink,
+                        const chain_extra *extra) {
+    const fl_remote_ops *remote = extra->remote;
+    fl_call_result res;
+    int rc;
+    fl_call_blocked(sink, true);
+    for (;;) {
+        rc = remote->wait(remote->ctx, extra->handle, FL_REMOTE_TAKE_BACK_MS, call->cancel, &res);
+        if (rc != -ETIMEDOUT)
+            break;
+        /* taken back only while this host has a worker's room for it:
+         * work no other host found time for, not a flood of threads */
+        fl_sched_stats st;
+        fl_sched_get_stats(rt->sched, &st);
+        if (st.busy < st.nthreads && remote->take_back(remote->ctx, extra->handle) == 0) {
+            fl_call_blocked(sink, false);
+            return 1;
+        }
+    }
+    fl_call_blocked(sink, false);
+    if (rc == -ECANCELED)
+        return 0; /* the executor says why: deadline or cancel */
+    if (rc < 0) {
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_CANCELLED),
+                     "%s/%s was handed to another host and no result came: %s", call->msg.user,
+                     call->msg.function, strerror(-rc));
+        return 0;
+    }
+    fl_budget_log_append(call->msg.budget, res.log, res.log_len);
+    if (res.output_len && fl_call_set_output(sink, res.output, res.output_len) < 0)
+        fl_call_fail(sink, OUTCOME(FL_OUTCOME_MEMORY),
+                     "memory limit reached: the output of %s/%s (%zu bytes) does not fit",
+                     call->msg.user, call->msg.function, res.output_len);
+    fl_call_set_return(sink, res.retval);
+    const char *why = res.error ? res.error : "failed on another host";
+    /* a runaway subtree there is a runaway tree here: the whole tree fails */
+    if (res.outcome == FL_OUTCOME_LIMIT)
+        fl_sched_fail_tree(rt->sched, OUTCOME(FL_OUTCOME_LIMIT), "%s", why);
+    if (res.outcome != FL_OUTCOME_OK)
+        fl_call_fail(sink, OUTCOME_TRAP(res.outcome, res.trap), "%s", why);
+    fl_call_result_free(&res);
+    return 0;
+}
+
 static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     fl_runtime *rt = ctx;
     const char *user = call->msg.user, *func = call->msg.function;
@@ -1549,6 +1655,9 @@ static void run_call(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
     char msg[256] = "";
     int retval = 0;
     bool python = extra && extra->python;
+
+    if (extra && extra->handle && !run_stand_in(rt, call, sink, extra))
+        return;
 
     fn_version *v = python ? python_version_get(rt, user, func, call->cancel, msg, sizeof msg)
                            : version_get(rt, user, func, call->cancel, msg, sizeof msg);
@@ -1882,26 +1991,26 @@ void fl_runtime_free(fl_runtime *rt) {
     free(rt);
 }
 
-/* Submits the root of a new call tree with a fresh budget from the config
- * (its deadline counts from now); takes ownership of extra.  Returns the
- * call id or 0. */
 /* The lower of a runtime limit and a call's own (0: none asked). */
 static uint32_t lower_limit(uint32_t runtime, uint32_t asked) {
     return asked && (!runtime || asked < runtime) ? asked : runtime;
 }
 
-static uint32_t submit_root(fl_runtime *rt, const char *user, const char *func,
-                            const uint8_t *input, size_t len, chain_extra *extra,
-                            uint32_t timeout_ms, uint32_t max_memory_mib) {
+/* Submits the root of a new call tree (or of a subtree another host handed
+ * on) with a fresh budget from the config and s's own limits (its
+ * deadline counts from now); takes ownership of extra.  Returns the call
+ * id or 0. */
+
+static uint32_t submit_root(fl_runtime *rt, const fl_submit *s, chain_extra *extra) {
     const fl_runtime_config *c = &rt->cfg;
-    timeout_ms = lower_limit(c->timeout_ms, timeout_ms);
+    uint32_t timeout_ms = lower_limit(c->timeout_ms, s->timeout_ms);
     fl_budget_limits lim = {
         .timeout_ms = timeout_ms,
-        .memory_bytes = (uint64_t)lower_limit(c->max_memory_mib, max_memory_mib) << 20,
+        .memory_bytes = (uint64_t)lower_limit(c->max_memory_mib, s->max_memory_mib) << 20,
         .fds = c->max_fds,
         .disk_bytes = (uint64_t)c->max_disk_mib << 20,
-        .calls = c->max_calls,
-        .chain_depth = c->max_chain_depth,
+        .calls = lower_limit(c->max_calls, s->max_calls),
+        .chain_depth = lower_limit(c->max_chain_depth, s->max_depth),
         .chained_per_call = c->max_chained,
         .log_bytes = c->max_log_kib > (UINT32_MAX >> 10) ? UINT32_MAX : c->max_log_kib << 10,
     };
@@ -1911,17 +2020,21 @@ static uint32_t submit_root(fl_runtime *rt, const char *user, const char *func,
         extra_free(extra);
         goto out;
     }
+    /* part of a tree begun on another host: its calls are counted there */
+    if (s->tree)
+        fl_budget_set_tree(budget, s->tree);
     fl_call_msg msg = {
-        .user = user,
-        .function = func,
-        .input = input,
-        .input_len = len,
+        .user = s->user,
+        .function = s->func,
+        .input = s->input,
+        .input_len = s->len,
         .opaque = extra,
         .opaque_free = extra ? extra_free : NULL,
         .timeout_ms = timeout_ms,
         .deadline_ns = fl_budget_deadline_ns(budget),
         .budget = budget,
         .flags = FL_CALL_KEEP,
+        .tree_depth = s->depth,
     };
     id = fl_sched_submit(rt->sched, &msg);
     if (!id)
@@ -1933,7 +2046,8 @@ out:
 
 uint32_t fl_runtime_submit(fl_runtime *rt, const char *user, const char *func,
                            const uint8_t *input, size_t len) {
-    return submit_root(rt, user, func, input, len, NULL, 0, 0);
+    fl_submit sub = {.user = user, .func = func, .input = input, .len = len};
+    return submit_root(rt, &sub, NULL);
 }
 
 int fl_runtime_add_python(fl_runtime *rt, const char *user, const char *func,
@@ -1985,18 +2099,20 @@ uint32_t fl_runtime_submit_python(fl_runtime *rt, const char *user, const char *
 
 uint32_t fl_runtime_submit_python_at(fl_runtime *rt, const char *user, const char *func,
                                      const char *entry, const uint8_t *input, size_t len) {
-    chain_extra *extra = python_extra(entry && *entry ? entry : NULL);
-    if (!extra)
-        return 0;
-    return submit_root(rt, user, func, input, len, extra, 0, 0);
+    fl_submit sub = {.user = user, .func = func, .input = input, .len = len, .python = true,
+                     .entry = entry};
+    return fl_runtime_submit_with(rt, &sub);
 }
 
 uint32_t fl_runtime_submit_with(fl_runtime *rt, const fl_submit *s) {
     chain_extra *extra = NULL;
     if (s->python && !(extra = python_extra(s->entry && *s->entry ? s->entry : NULL)))
         return 0;
-    return submit_root(rt, s->user, s->func, s->input, s->len, extra, s->timeout_ms,
-                       s->max_memory_mib);
+    if (s->func_ptr > 0 && !extra && !(extra = calloc(1, sizeof *extra)))
+        return 0;
+    if (extra)
+        extra->func_ptr = s->func_ptr > 0 ? s->func_ptr : 0;
+    return submit_root(rt, s, extra);
 }
 
 const char *fl_outcome_name(fl_outcome o) {
@@ -2067,6 +2183,12 @@ void fl_call_result_free(fl_call_result *res) {
     free(res->error);
     free(res->log);
     memset(res, 0, sizeof *res);
+}
+
+bool fl_runtime_full(fl_runtime *rt) {
+    fl_sched_stats st;
+    fl_sched_get_stats(rt->sched, &st);
+    return st.busy + st.queued >= st.nthreads;
 }
 
 fl_sched *fl_runtime_sched(fl_runtime *rt) { return rt->sched; }

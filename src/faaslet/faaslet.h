@@ -73,6 +73,7 @@
 
 typedef struct fl_runtime fl_runtime;
 typedef struct fl_state fl_state;
+typedef struct fl_remote_ops fl_remote_ops;
 
 /* faaslet's version: part of every snapshot's key on disk. */
 #define FL_VERSION "0.9.0"
@@ -136,6 +137,8 @@ typedef struct fl_runtime_config {
     fl_tier_choice tier;       /* what runs modules (default FL_TIER_AUTO: machine code
                                 * when the function store's native/ has it, else the
                                 * interpreter; FL_TIER_AOT generates it first) */
+    const fl_remote_ops *remote; /* where chained calls go while this runtime is full
+                                  * (other hosts of a cluster); NULL: all run here */
     bool background_codegen;   /* with FL_TIER_AUTO: a module loaded without machine code
                                 * gets it generated in the background, one module at a
                                 * time, and new calls switch to it when it is ready (for
@@ -230,6 +233,14 @@ typedef struct fl_submit {
     const char *entry;       /* Python entry; NULL or "": faasm_main */
     uint32_t timeout_ms;     /* 0, or above the runtime's: the runtime's */
     uint32_t max_memory_mib; /* likewise */
+    /* a chained call another host handed on (fl_remote_ops): it runs as a
+     * subtree here, with the rest of its tree's limits */
+    int32_t func_ptr;        /* > 0: enter at this table element */
+    uint32_t depth;          /* its depth in its tree (0: a root) */
+    uint32_t max_depth;      /* the tree's chain depth limit (0, or above the runtime's:
+                              * the runtime's) */
+    uint64_t tree;           /* the tree's count across hosts; 0: a root of its own */
+    uint32_t max_calls;      /* the tree's limit on calls (likewise) */
 } fl_submit;
 
 /* Submits the call `s` says as the root of a new call tree.  Returns the
@@ -285,6 +296,63 @@ int fl_runtime_await(fl_runtime *rt, uint32_t id, fl_call_result *res);
 /* Frees what *res holds and empties it. */
 void fl_call_result_free(fl_call_result *res);
 
+/* ---- chained calls on other hosts ----
+ *
+ * A runtime given remote ops hands a chained call on when ops->full says
+ * this host is full.  The chain still gets an id here: a stand-in call
+ * that waits for the result (ops->wait) when it is run or awaited, so
+ * await, outputs, deadlines and a failing tree work as for a call that
+ * runs here; the stand-in does not hold a worker's place while it waits.
+ * A stand-in whose call no host has started within FL_REMOTE_TAKE_BACK_MS
+ * takes it back (ops->take_back) and runs it itself, as a worker runs a
+ * queued call it awaits: hosts whose threads all wait on calls in the
+ * cluster's queue still make progress.
+ * Limits: the deadline (what is left of it), the chain depth (what is
+ * left of it) and the tree's count of calls travel with the call and hold
+ * across hosts: from the first call it hands on, a tree's calls are
+ * counted by ops->count (on every host it reaches), so max_calls bounds
+ * the whole tree; memory, fds and disk are the host's own resources, each
+ * host bounding its part of the tree by the tree's limits. */
+#define FL_REMOTE_TAKE_BACK_MS 100u
+
+typedef struct fl_remote_call {
+    const char *user, *func;
+    bool python;
+    const char *entry;       /* Python entry; NULL: faasm_main */
+    int32_t func_ptr;        /* > 0: enter at this table element */
+    const uint8_t *input;
+    size_t len;
+    uint32_t timeout_ms;     /* what is left of the tree's deadline; 0: none */
+    uint32_t max_memory_mib; /* the tree's memory limit */
+    uint32_t depth;          /* its depth in the tree */
+    uint32_t max_depth;      /* the tree's chain depth limit */
+    uint64_t tree;           /* the tree's count (ops->span) */
+    uint32_t max_calls;      /* the tree's limit on calls */
+} fl_remote_call;
+
+struct fl_remote_ops {
+    void *ctx;
+    /* Whether a chained call should go to another host now. */
+    bool (*full)(void *ctx);
+    /* A new count for a tree that starts to span hosts, holding `used`
+     * calls already: 0 with *tree, or -errno. */
+    int (*span)(void *ctx, uint32_t used, uint32_t limit, uint64_t *tree);
+    /* One more call of tree `tree`: 0, -EDQUOT past limit, or -errno. */
+    int (*count)(void *ctx, uint64_t tree, uint32_t limit);
+    /* Hands the call on: 0 with *handle, or -errno (then it runs here). */
+    int (*send)(void *ctx, const fl_remote_call *call, void **handle);
+    /* Waits up to timeout_ms (0: for ever) for its result (*res as
+     * fl_runtime_await gives it); returns -ETIMEDOUT, -ECANCELED soon
+     * after *cancel becomes non-zero, or -errno. */
+    int (*wait)(void *ctx, void *handle, unsigned timeout_ms, const volatile int *cancel,
+                fl_call_result *res);
+    /* Takes the call back when no host has started it: 0 (it is this
+     * host's to run), -EBUSY (another host runs it), or -errno. */
+    int (*take_back)(void *ctx, void *handle);
+    /* Frees a handle (after its wait, or when the call is dropped). */
+    void (*drop)(void *ctx, void *handle);
+};
+
 /* Makes up to n idle warm Faaslets of user/func (a Python function when
  * `python`), as many as the pool's caps allow, restored from the
  * function's snapshot (made first if needed: the zygote runs with no call
@@ -314,6 +382,10 @@ void fl_runtime_pool_stats(fl_runtime *rt, fl_pool_stats *st);
 /* Waits until background code generation has nothing queued or under way,
  * at most timeout_ms; true when it has not (or the runtime does none). */
 bool fl_runtime_codegen_wait(fl_runtime *rt, unsigned timeout_ms);
+
+/* Whether a new call would wait: every worker runs a call (one blocked on
+ * another host's result does not count) or calls are queued. */
+bool fl_runtime_full(fl_runtime *rt);
 
 /* The executor and the local state tier, borrowed (for stats and tests). */
 fl_sched *fl_runtime_sched(fl_runtime *rt);

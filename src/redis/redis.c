@@ -91,12 +91,22 @@ redisContext *fl_redis_connect(fl_redis *r, int *rc) {
     return c;
 }
 
-/* A pooled connection, else a new one. */
-static redisContext *take(fl_redis *r, int *rc) {
+/* A pooled connection (*pooled set), else a new one. */
+static redisContext *take(fl_redis *r, int *rc, bool *pooled) {
     pthread_mutex_lock(&r->mu);
     redisContext *c = r->nidle ? r->idle[--r->nidle] : NULL;
     pthread_mutex_unlock(&r->mu);
+    *pooled = c != NULL;
     return c ? c : fl_redis_connect(r, rc);
+}
+
+/* Frees every pooled connection: after one was found closed (a server
+ * that restarted closed them all). */
+static void drop_idle(fl_redis *r) {
+    pthread_mutex_lock(&r->mu);
+    while (r->nidle)
+        redisFree(r->idle[--r->nidle]);
+    pthread_mutex_unlock(&r->mu);
 }
 
 /* Gives c back: pooled when healthy, else freed. */
@@ -115,20 +125,32 @@ static void give(fl_redis *r, redisContext *c, bool healthy) {
 
 static int request(fl_redis *r, int n, const fl_redis_cmd *cmds, redisReply **replies,
                    bool errors_fail) {
-    int rc = 0;
-    redisContext *c = take(r, &rc);
+    int rc = 0, got = 0;
+    bool pooled;
+    redisContext *c = take(r, &rc, &pooled);
     if (!c)
         return rc;
-    for (int i = 0; i < n; i++)
-        redisAppendCommandArgv(c, cmds[i].argc, (const char **)cmds[i].argv, cmds[i].len);
-    int got = 0;
-    for (; got < n; got++) {
-        void *rep = NULL;
-        if (redisGetReply(c, &rep) != REDIS_OK) {
-            rc = fl_redis_context_errno(c);
-            break;
+    for (int attempt = 0;; attempt++) {
+        for (int i = 0; i < n; i++)
+            redisAppendCommandArgv(c, cmds[i].argc, (const char **)cmds[i].argv, cmds[i].len);
+        for (; got < n; got++) {
+            void *rep = NULL;
+            if (redisGetReply(c, &rep) != REDIS_OK) {
+                rc = fl_redis_context_errno(c);
+                break;
+            }
+            replies[got] = rep;
         }
-        replies[got] = rep;
+        /* a pooled connection the server closed while it was idle (it
+         * restarted): nothing was answered, so once more on a new one */
+        if (!(rc == -ECONNRESET && got == 0 && pooled && attempt == 0))
+            break;
+        redisFree(c);
+        drop_idle(r);
+        pooled = false;
+        rc = 0;
+        if (!(c = fl_redis_connect(r, &rc)))
+            return rc;
     }
     /* every reply was read: the connection is in step even after an error reply */
     give(r, c, rc == 0);

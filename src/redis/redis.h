@@ -7,7 +7,12 @@
  * round trip, and gives it back; a connection that saw an I/O error or a
  * timeout is freed, not pooled, so a restarted or unreachable server costs
  * the requests made meanwhile a clear error and nothing else: the next one
- * connects again.  Every connect and every reply has the deadline given at
+ * connects again.  A pooled connection found closed before any reply (the
+ * server restarted while it was idle) empties the pool and the request is
+ * sent once more on a new one: a restart costs no error to a request made
+ * after it (a command the old server ran but did not answer may so run
+ * twice; the cluster's commands are all safe to repeat but an XADD, whose
+ * second copy runs as a call taken over would).  Every connect and every reply has the deadline given at
  * open.  No lock is held across a round trip.
  *
  * Errors are negative errnos: -ECONNREFUSED (nothing listens),
@@ -28,7 +33,7 @@
 typedef struct fl_redis fl_redis;
 
 /* Up to this many arguments per command. */
-#define FL_REDIS_MAX_ARGS 24
+#define FL_REDIS_MAX_ARGS 40
 
 /* One command: argv[0..argc) with their lengths (binary-safe). */
 typedef struct fl_redis_cmd {

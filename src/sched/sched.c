@@ -947,6 +947,7 @@ int fl_sched_submit_call(fl_sched *s, const fl_call_msg *msg, uint32_t *id_out) 
     c->timeout_ms = msg->timeout_ms;
     c->deadline_ns = msg->deadline_ns;
     c->flags = msg->flags;
+    c->tree_depth = msg->tree_depth; /* a root's; a chained call's is set by tree_join */
     c->status = FL_CALL_QUEUED;
     c->refs = 2; /* the table's and the run's */
     /* the input is held until the call ends: the tree pays for it */
@@ -1304,6 +1305,20 @@ void fl_call_fail(fl_call_sink *sink, int reason, const char *fmt, ...) {
     va_start(ap, fmt);
     set_error(sink, reason, fmt, ap);
     va_end(ap);
+}
+
+void fl_call_blocked(fl_call_sink *sink, bool blocked) {
+    fl_sched *s = sink->s;
+    if (!tls_worker)
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (blocked) {
+        s->busy--;
+        kick(s);
+    } else {
+        s->busy++;
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 void fl_call_watch_fn(fl_call_sink *sink, void (*fn)(void *arg), void *arg) {

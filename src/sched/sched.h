@@ -60,6 +60,7 @@
 #ifndef FL_SCHED_SCHED_H
 #define FL_SCHED_SCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,8 @@ typedef struct fl_call_msg {
                                         * 0: none.  The earlier of the two holds */
     fl_budget *budget;                 /* the call tree's; NULL: unlimited */
     unsigned flags;                    /* FL_CALL_* */
+    unsigned tree_depth;               /* a root's depth in a tree begun elsewhere (a call
+                                        * another host handed on); chained calls: ignored */
 } fl_call_msg;
 
 /* What the run callback sees.  All pointers stay valid until it returns. */
@@ -282,6 +285,12 @@ void fl_call_set_error(fl_call_sink *sink, const char *fmt, ...)
 /* The same with the reason `reason` (>= FL_REASON_USER, or FL_REASON_ERROR). */
 void fl_call_fail(fl_call_sink *sink, int reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Says the call is (true) or no longer is (false) blocked on something
+ * outside the scheduler (a result from another host): while it is, its
+ * worker does not count as busy, so queued work gets another thread, as
+ * for a call blocked in an await.  Calls come in pairs. */
+void fl_call_blocked(fl_call_sink *sink, bool blocked);
 
 /* Calls fn(arg) whenever the call's cancel flag is raised (under the
  * scheduler's lock: it must not block or call back into the scheduler), at

@@ -445,8 +445,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static struct MHD_Daemon *start_daemon(fl_server *s, srv_daemon *d, const char *addr, int port,
                                        char *err, size_t errlen) {
     struct sockaddr_storage ss = {0};
+    /* ITC: quiesce stops the listener; poll, not select: a busy host of a
+     * cluster holds more than FD_SETSIZE descriptors (connections to
+     * clients and to Redis, Faaslets' folders) */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ITC | MHD_USE_ERROR_LOG; /* ITC: quiesce stops the listener */
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     socklen_t sl;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
@@ -507,6 +510,9 @@ fl_server *fl_server_start(const fl_server_config *c, char *err, size_t errlen) 
     if (!s->cfg.takeover_ms)
         s->cfg.takeover_ms = 10000;
     srv_metrics_init(&s->metrics);
+    pthread_mutex_init(&s->handed_lock, NULL);
+    pthread_cond_init(&s->handed_cond, NULL);
+    pthread_cond_init(&s->room_cond, NULL);
     if (c->tokens_file && !(s->tokens = srv_tokens_load(c->tokens_file, err, errlen)))
         goto fail;
     if (srv_results_start(s, err, errlen) < 0)
@@ -536,6 +542,9 @@ fail:
     srv_results_stop(s);
     srv_tokens_free(s->tokens);
     srv_metrics_free(&s->metrics);
+    pthread_mutex_destroy(&s->handed_lock);
+    pthread_cond_destroy(&s->handed_cond);
+    pthread_cond_destroy(&s->room_cond);
     free(s);
     return NULL;
 }
@@ -568,5 +577,8 @@ void fl_server_stop(fl_server *s) {
     srv_results_stop(s);
     srv_tokens_free(s->tokens);
     srv_metrics_free(&s->metrics);
+    pthread_mutex_destroy(&s->handed_lock);
+    pthread_cond_destroy(&s->handed_cond);
+    pthread_cond_destroy(&s->room_cond);
     free(s);
 }

@@ -98,6 +98,18 @@ typedef struct fl_server_config {
                                   * long is run by another host; 0: 10000 */
 } fl_server_config;
 
+/* What a host of a cluster gives its runtime (fl_runtime_config.remote)
+ * so that chained calls made while it is full run on other hosts
+ * (remote.c): init with the cluster, point the config at ops, and set rt
+ * once the runtime is made, before it runs a call. */
+typedef struct fl_server_remote {
+    fl_remote_ops ops;
+    fl_cluster *cluster;
+    fl_runtime *rt;
+} fl_server_remote;
+
+void fl_server_remote_init(fl_server_remote *r, fl_cluster *cluster);
+
 /* Starts listening.  Returns the server, or NULL with a message in
  * err[0..errlen) (port taken, bad address, unreadable tokens file). */
 fl_server *fl_server_start(const fl_server_config *c, char *err, size_t errlen);

@@ -76,7 +76,12 @@ struct fl_server {
     atomic_bool forward_stop;
     struct srv_consumer *consumers; /* one thread per executor worker */
     unsigned nconsumers;
-    atomic_uint_fast64_t forwarded; /* calls handed on: their ids' numbers */
+    pthread_mutex_t handed_lock;    /* guards handed */
+    pthread_cond_t handed_cond;     /* the tender waits here while none run */
+    pthread_cond_t room_cond;       /* full consumers wait here for a handed call's end */
+    struct srv_handed *handed;      /* calls other hosts handed on, running here */
+    pthread_t tender;
+    bool tender_started;
 };
 
 /* What the invoke route answers: status, body (malloc'd), its type, and

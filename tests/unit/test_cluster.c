@@ -126,9 +126,8 @@ Test(cluster, hosts_beat_and_leave) {
     free(h);
 }
 
-static fl_cluster_call a_call(const char *id, const char *input) {
-    fl_cluster_call call = {.len = strlen(input), .timeout_ms = 1234, .python = 1};
-    snprintf(call.id, sizeof call.id, "%s", id);
+static fl_cluster_call a_call(uint64_t id, const char *input) {
+    fl_cluster_call call = {.id = id, .len = strlen(input), .timeout_ms = 1234, .python = 1};
     snprintf(call.user, sizeof call.user, "python");
     snprintf(call.func, sizeof call.func, "hello");
     snprintf(call.entry, sizeof call.entry, "main2");
@@ -140,12 +139,12 @@ Test(cluster, a_call_handed_on_comes_back) {
     cr_assert_eq(fl_cluster_join(c2, "runner", 1, NULL, NULL), 0);
     fl_cluster_call in;
     cr_assert_eq(fl_cluster_receive(c2, 50, &in), -EAGAIN, "nothing handed on yet");
-    fl_cluster_call out = a_call("caller/1", "in\0put");
+    fl_cluster_call out = a_call(UINT64_C(0x0001000000000001), "in\0put");
     out.len = 6;
     cr_assert_eq(fl_cluster_send(c1, &out), 0);
     cr_assert_neq(out.stream_id[0], 0);
     cr_assert_eq(fl_cluster_receive(c2, 500, &in), 0);
-    cr_assert_str_eq(in.id, "caller/1");
+    cr_assert_eq(in.id, UINT64_C(0x0001000000000001));
     cr_assert_str_eq(in.func, "hello");
     cr_assert_str_eq(in.entry, "main2");
     cr_assert_eq(in.python, 1);
@@ -158,7 +157,7 @@ Test(cluster, a_call_handed_on_comes_back) {
     cr_assert_eq(fl_cluster_finish(c2, &in, &r), 0);
     fl_cluster_call_free(&in);
     fl_cluster_result got;
-    cr_assert_eq(fl_cluster_wait(c1, &out, 5000, &got), 0);
+    cr_assert_eq(fl_cluster_wait(c1, &out, 5000, NULL, &got), 0);
     cr_assert_eq(got.retval, 7);
     cr_assert_eq(got.output_len, 3);
     cr_assert_arr_eq(got.output, "o\0k", 3);
@@ -174,7 +173,7 @@ Test(cluster, a_call_handed_on_comes_back) {
 Test(cluster, a_silent_hosts_call_is_taken_over) {
     cr_assert_eq(fl_cluster_join(c1, "dies", 1, NULL, NULL), 0);
     cr_assert_eq(fl_cluster_join(c2, "lives", 1, NULL, NULL), 0);
-    fl_cluster_call out = a_call("x/1", "v");
+    fl_cluster_call out = a_call(11, "v");
     cr_assert_eq(fl_cluster_send(c2, &out), 0);
     fl_cluster_call in;
     cr_assert_eq(fl_cluster_receive(c1, 500, &in), 0);
@@ -183,14 +182,14 @@ Test(cluster, a_silent_hosts_call_is_taken_over) {
     cr_assert_eq(fl_cluster_reclaim(c2, 300, &taken), -EAGAIN, "not silent long enough");
     sleep_ms(400);
     cr_assert_eq(fl_cluster_reclaim(c2, 300, &taken), 0);
-    cr_assert_str_eq(taken.id, "x/1");
+    cr_assert_eq(taken.id, 11);
     fl_cluster_call_free(&taken);
 }
 
 /* Neither entry nor result in Redis (a restart lost them): the waiter
  * hears it at once instead of waiting out its deadline. */
 Test(cluster, a_lost_call_is_said_lost) {
-    fl_cluster_call out = a_call("x/2", "v");
+    fl_cluster_call out = a_call(12, "v");
     cr_assert_eq(fl_cluster_send(c1, &out), 0);
     redisContext *r = redisConnect("127.0.0.1", rs.port);
     redisReply *rep = redisCommand(r, "DEL fl:calls");
@@ -198,13 +197,64 @@ Test(cluster, a_lost_call_is_said_lost) {
     fl_cluster_result got;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    cr_assert_eq(fl_cluster_wait(c1, &out, 60000, &got), -ENOENT);
+    cr_assert_eq(fl_cluster_wait(c1, &out, 60000, NULL, &got), -ENOENT);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     cr_assert_lt(t1.tv_sec - t0.tv_sec, 5);
     /* a result that is not one of ours is an error, not a crash */
-    rep = redisCommand(r, "RPUSH fl:res:x/3 %s", "FLR1 garbage");
+    rep = redisCommand(r, "RPUSH fl:res:13 %s", "FLR1 garbage");
     freeReplyObject(rep);
-    fl_cluster_call bogus = a_call("x/3", "");
-    cr_assert_eq(fl_cluster_wait(c1, &bogus, 3000, &got), -EIO);
+    fl_cluster_call bogus = a_call(13, "");
+    cr_assert_eq(fl_cluster_wait(c1, &bogus, 3000, NULL, &got), -EIO);
     redisFree(r);
+}
+
+/* A chained call's fields travel: entry point, depth and the tree's count. */
+Test(cluster, a_chained_calls_limits_travel) {
+    cr_assert_eq(fl_cluster_join(c2, "runner", 1, NULL, NULL), 0);
+    fl_cluster_call out = a_call(14, "x");
+    out.func_ptr = 3;
+    out.depth = 5;
+    out.max_depth = 9;
+    out.tree = UINT64_C(0xfffe000000000007);
+    out.max_calls = 77;
+    cr_assert_eq(fl_cluster_send(c1, &out), 0);
+    fl_cluster_call in;
+    cr_assert_eq(fl_cluster_receive(c2, 500, &in), 0);
+    cr_assert_eq(in.func_ptr, 3);
+    cr_assert_eq(in.depth, 5);
+    cr_assert_eq(in.max_depth, 9);
+    cr_assert_eq(in.tree, UINT64_C(0xfffe000000000007));
+    cr_assert_eq(in.max_calls, 77);
+    fl_cluster_call_free(&in);
+}
+
+/* Ids: unique across hosts, each host's number in the top 16 bits. */
+Test(cluster, ids_are_unique_across_hosts) {
+    uint64_t a1, a2, b1;
+    cr_assert_eq(fl_cluster_new_id(c1, &a1), 0);
+    cr_assert_eq(fl_cluster_new_id(c1, &a2), 0);
+    cr_assert_eq(fl_cluster_new_id(c2, &b1), 0);
+    cr_assert_eq(a1 >> 48, a2 >> 48, "one host, one number");
+    cr_assert_neq(a1 >> 48, b1 >> 48, "two hosts, two numbers");
+    cr_assert_neq(a1 >> 48, 0);
+    cr_assert_eq(a2, a1 + 1);
+}
+
+/* A tree's calls counted across hosts stop at its limit. */
+Test(cluster, a_trees_count_holds_its_limit) {
+    cr_assert_eq(fl_cluster_count(c1, 99, 3, 5, 60000), 0);
+    cr_assert_eq(fl_cluster_count(c2, 99, 1, 5, 60000), 0);
+    cr_assert_eq(fl_cluster_count(c1, 99, 1, 5, 60000), 0);
+    cr_assert_eq(fl_cluster_count(c2, 99, 1, 5, 60000), -EDQUOT, "the sixth call of five");
+    cr_assert_eq(fl_cluster_count(c1, 100, 1, 5, 60000), 0, "another tree, another count");
+}
+
+/* A waiter whose call is cancelled (its tree failed, its deadline passed)
+ * stops waiting at once. */
+Test(cluster, a_wait_stops_when_cancelled) {
+    fl_cluster_call out = a_call(15, "v");
+    cr_assert_eq(fl_cluster_send(c1, &out), 0);
+    volatile int cancel = 1;
+    fl_cluster_result got;
+    cr_assert_eq(fl_cluster_wait(c1, &out, 60000, &cancel, &got), -ECANCELED);
 }

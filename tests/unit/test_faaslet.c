@@ -13,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -1582,6 +1583,126 @@ Test(faaslet, a_flood_of_captured_stdio_keeps_only_its_cap) {
     uint32_t nwritten;
     memcpy(&nwritten, r.output, 4);
     cr_assert_eq(nwritten, 1024u * 65536, "each write says it all went");
+    fl_call_result_free(&r);
+    stop();
+}
+
+/* ---- chained calls handed to other hosts (fl_remote_ops), mocked ---- */
+
+typedef struct mock_remote {
+    fl_remote_ops ops;
+    int sends, counts, spans, take_backs, waits;
+    bool answer;       /* wait gives the result below; else no host ever starts it */
+    int answer_retval;
+    fl_outcome answer_outcome;
+    uint32_t last_depth, last_max_calls;
+    int32_t last_func_ptr;
+} mock_remote;
+
+static bool mock_full(void *ctx) { return true; }
+static int mock_span(void *ctx, uint32_t used, uint32_t limit, uint64_t *tree) {
+    mock_remote *m = ctx;
+    m->spans++;
+    *tree = 42;
+    return 0;
+}
+static int mock_count(void *ctx, uint64_t tree, uint32_t limit) {
+    mock_remote *m = ctx;
+    return ++m->counts > 1 ? -EDQUOT : 0; /* one call is all this tree may chain */
+}
+static int mock_send(void *ctx, const fl_remote_call *call, void **handle) {
+    mock_remote *m = ctx;
+    m->sends++;
+    m->last_depth = call->depth;
+    m->last_max_calls = call->max_calls;
+    m->last_func_ptr = call->func_ptr;
+    *handle = malloc(1);
+    return 0;
+}
+static int mock_wait(void *ctx, void *handle, unsigned timeout_ms, const volatile int *cancel,
+                     fl_call_result *res) {
+    mock_remote *m = ctx;
+    m->waits++;
+    memset(res, 0, sizeof *res);
+    if (!m->answer)
+        return -ETIMEDOUT;
+    res->outcome = m->answer_outcome;
+    res->retval = m->answer_retval;
+    res->output = malloc(6);
+    memcpy(res->output, "remote", 6);
+    res->output_len = 6;
+    if (m->answer_outcome != FL_OUTCOME_OK)
+        res->error = strdup("call tree limit: 9 calls (counted across hosts)");
+    return 0;
+}
+static int mock_take_back(void *ctx, void *handle) {
+    mock_remote *m = ctx;
+    m->take_backs++;
+    return 0;
+}
+static void mock_drop(void *ctx, void *handle) { free(handle); }
+
+static void start_remote(mock_remote *m) {
+    m->ops = (fl_remote_ops){.ctx = m, .full = mock_full, .span = mock_span, .count = mock_count,
+                             .send = mock_send, .wait = mock_wait, .take_back = mock_take_back,
+                             .drop = mock_drop};
+    fl_runtime_config c;
+    fl_runtime_config_init(&c);
+    c.threads = 1;
+    c.max_calls = 50;
+    c.remote = &m->ops;
+    char err[200] = "";
+    rt = fl_runtime_new(&c, err, sizeof err);
+    cr_assert_not_null(rt, "%s", err);
+    fl_error e = {0};
+    cr_assert_eq(fl_runtime_add_module(rt, "t", "g", faaslet_guest_wasm, sizeof faaslet_guest_wasm, &e), 0,
+                 "%s", e.message);
+}
+
+/* A full host hands the chain on; the result another host posts becomes
+ * the chained call's: its output and return value reach the awaiting guest. */
+Test(faaslet, a_chained_call_handed_on_returns_its_hosts_result) {
+    mock_remote m = {.answer = true, .answer_retval = 9, .answer_outcome = FL_OUTCOME_OK};
+    start_remote(&m);
+    fl_call_result r;
+    call("c", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.retval, 9, "the other host's return value");
+    cr_assert_eq(r.output_len, 6);
+    cr_assert_arr_eq(r.output, "remote", 6);
+    fl_call_result_free(&r);
+    cr_assert_eq(m.sends, 1);
+    cr_assert_eq(m.spans, 1, "the tree starts to span hosts");
+    cr_assert_eq(m.counts, 1, "its chained call counted across hosts");
+    cr_assert_eq(m.last_depth, 1, "depth in the tree travels");
+    cr_assert_eq(m.last_max_calls, 50, "the tree's limit travels");
+    cr_assert_eq(m.last_func_ptr, 1, "the entry point travels");
+    stop();
+}
+
+/* No host starts it: the waiter takes it back and runs it itself. */
+Test(faaslet, a_chained_call_no_host_started_is_taken_back) {
+    mock_remote m = {.answer = false};
+    start_remote(&m);
+    fl_call_result r;
+    call("c", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_OK, "%s", r.error ? r.error : "");
+    cr_assert_eq(r.retval, 5, "the child ran here");
+    cr_assert_eq(r.output_len, 2);
+    cr_assert_arr_eq(r.output, "ok", 2);
+    fl_call_result_free(&r);
+    cr_assert_eq(m.take_backs, 1);
+    stop();
+}
+
+/* A runaway subtree on another host fails the whole tree here. */
+Test(faaslet, a_runaway_subtree_elsewhere_fails_the_tree) {
+    mock_remote m = {.answer = true, .answer_retval = 1, .answer_outcome = FL_OUTCOME_LIMIT};
+    start_remote(&m);
+    fl_call_result r;
+    call("c", &r);
+    cr_assert_eq(r.outcome, FL_OUTCOME_LIMIT, "%s", r.error ? r.error : "");
+    cr_assert(r.error && strstr(r.error, "counted across hosts"), "%s", r.error ? r.error : "");
     fl_call_result_free(&r);
     stop();
 }

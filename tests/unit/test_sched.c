@@ -117,6 +117,13 @@ static void run(void *ctx, const fl_call_info *call, fl_call_sink *sink) {
         int ms;
         memcpy(&ms, call->msg.input, sizeof ms);
         sleep_ms(ms);
+    } else if (!strcmp(fn, "blocked")) {
+        /* waits on something outside the scheduler until the gate opens */
+        fl_call_blocked(sink, true);
+        __atomic_store_n(&g_spinning, 1, __ATOMIC_RELEASE);
+        for (int i = 0; i < 30000 && !__atomic_load_n(&g_gate, __ATOMIC_ACQUIRE); i++)
+            sleep_ms(1);
+        fl_call_blocked(sink, false);
     } else if (!strcmp(fn, "hang")) {
         /* until the test opens the gate or the call is cancelled (30 s cap) */
         for (int i = 0; i < 30000; i++) {
@@ -1094,5 +1101,25 @@ Test(sched_stop, spares_retire_when_idle) {
             break;
     }
     cr_assert_eq(st.threads, 2);
+    fl_sched_free(s, FL_SCHED_DRAIN);
+}
+
+/* A call blocked on something outside (a result from another host) does
+ * not hold its worker's place: on one worker, another call runs meanwhile. */
+Test(sched, a_call_blocked_outside_leaves_room) {
+    g_gate = 0;
+    g_spinning = 0;
+    fl_sched *s = fl_sched_new(1, run, NULL);
+    g_sched = s;
+    uint32_t blocked = submit(s, "blocked", NULL, 0, FL_CALL_KEEP, 0);
+    while (!__atomic_load_n(&g_spinning, __ATOMIC_ACQUIRE))
+        sleep_ms(1);
+    uint32_t id = submit(s, "echo", "hi", 2, FL_CALL_KEEP, 0);
+    cr_assert_eq(fl_sched_await(s, id, 5000, NULL), 0, "the other call ran beside it");
+    fl_sched_stats st;
+    fl_sched_get_stats(s, &st);
+    cr_assert_eq(st.busy, 0, "a blocked call is not busy");
+    __atomic_store_n(&g_gate, 1, __ATOMIC_RELEASE);
+    cr_assert_eq(fl_sched_await(s, blocked, 5000, NULL), 0);
     fl_sched_free(s, FL_SCHED_DRAIN);
 }
