@@ -192,10 +192,10 @@ int fl_cluster_reclaim(fl_cluster *c, unsigned min_idle_ms, fl_cluster_call *cal
 /* Says this host still runs `call` (resets its idle time). */
 int fl_cluster_touch(fl_cluster *c, const fl_cluster_call *call);
 
-/* A chained call (one whose waiter may take it back) is run by the host
- * that claims it first: the host it was handed to (fl_cluster_claim, after
- * receiving it) or the host that handed it on and found no one had
- * (fl_cluster_take_back: its waiter runs it itself, as a waiting worker
+/* A call handed on is run by the host that claims it first: the host it
+ * was handed to (fl_cluster_claim, after receiving it) or the host that
+ * handed it on and found no one had (fl_cluster_take_back, for chained
+ * and async calls: its waiter runs it itself, as a waiting worker
  * runs a queued call it awaits, so that hosts whose threads all wait on
  * each other still make progress).  Both return 0 when this host won,
  * -EBUSY when the other did (the loser drops the call: fl_cluster_drop),

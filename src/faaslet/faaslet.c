@@ -2023,6 +2023,29 @@ static uint32_t submit_root(fl_runtime *rt, const fl_submit *s, chain_extra *ext
     /* part of a tree begun on another host: its calls are counted there */
     if (s->tree)
         fl_budget_set_tree(budget, s->tree);
+    const fl_remote_ops *remote = c->remote;
+    if (s->may_hand && remote && remote->full(remote->ctx)) {
+        /* the whole tree runs elsewhere, with this budget's limits */
+        if (!extra)
+            extra = calloc(1, sizeof *extra);
+        fl_remote_call rc = {
+            .user = s->user,
+            .func = s->func,
+            .python = extra && extra->python,
+            .entry = extra ? extra->py_entry : NULL,
+            .func_ptr = extra ? extra->func_ptr : 0,
+            .input = s->input,
+            .len = s->len,
+            .timeout_ms = timeout_ms,
+            .max_memory_mib = (uint32_t)(lim.memory_bytes >> 20),
+            .max_depth = lim.chain_depth,
+            .max_calls = lim.calls,
+        };
+        if (extra && remote->send(remote->ctx, &rc, &extra->handle) == 0)
+            extra->remote = remote;
+        else if (extra)
+            extra->handle = NULL; /* not taken: it runs here */
+    }
     fl_call_msg msg = {
         .user = s->user,
         .function = s->func,

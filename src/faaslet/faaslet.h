@@ -241,6 +241,8 @@ typedef struct fl_submit {
                               * the runtime's) */
     uint64_t tree;           /* the tree's count across hosts; 0: a root of its own */
     uint32_t max_calls;      /* the tree's limit on calls (likewise) */
+    bool may_hand;           /* with remote ops: handed to another host when this one is
+                              * full, like a chained call (its id a stand-in here) */
 } fl_submit;
 
 /* Submits the call `s` says as the root of a new call tree.  Returns the

@@ -6,7 +6,10 @@
  * free and nothing queued): no Redis round trip on that path.  Otherwise,
  * when other hosts are alive, it goes to the cluster and this request's
  * thread waits for its result; when Redis cannot take it, it runs here
- * after all.  Asynchronous calls always run here.
+ * after all.  An asynchronous call made while this host is full goes to
+ * the cluster as a chained call does (faaslet.h, remote.c): its id here
+ * is a stand-in that collects the result, or takes the call back when no
+ * host started it.
  *
  * Each executor worker has a consumer thread that, while this host has
  * capacity, takes calls from the cluster and submits them to the runtime
@@ -77,8 +80,8 @@ static void start_handed(fl_server *s, fl_cluster_call *call, bool taken_over) {
     uint64_t started = srv_now_ns();
     uint32_t id = 0;
     int rc = 0;
-    /* a chained call: its waiter may have taken it back (then it is not ours) */
-    if (call->tree && fl_cluster_claim(s->cfg.cluster, call, taken_over) == -EBUSY) {
+    /* its waiter may have taken it back (then it is not ours) */
+    if (fl_cluster_claim(s->cfg.cluster, call, taken_over) == -EBUSY) {
         fl_cluster_drop(s->cfg.cluster, call);
         fl_cluster_call_free(call);
         return;

@@ -492,6 +492,7 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
             return;
         }
     }
+    sub.may_hand = async; /* full here: an async call may run on another host */
     uint32_t id = fl_runtime_submit_with(s->cfg.rt, &sub);
     free(input);
     if (!id) {
@@ -503,11 +504,9 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
         if (rc < 0) {
             /* its result would have nowhere to go: it still runs, unheard */
             fl_sched_release(fl_runtime_sched(s->cfg.rt), id);
-            {
-                srv_reply_error(r, 503, "%s",
-                                       rc == -EAGAIN ? "too many async calls unfinished" : "out of memory");
-                return;
-            }
+            srv_reply_error(r, 503, "%s",
+                            rc == -EAGAIN ? "too many async calls unfinished" : "out of memory");
+            return;
         }
         char text[16];
         snprintf(text, sizeof text, "%" PRIu32, id);

@@ -122,6 +122,25 @@ check "every call handed on is answered" 12 "$answered"
 hosts_used=$(wc -l <"$B/where")
 [ "$hosts_used" -ge 2 ] && ok || bad "calls spread over more than one host ($hosts_used)" "$B/where"
 
+# async calls to a full host run on the others too; their status answers on host 1
+sleepy_lines() { cat "$B/host2.err" "$B/host3.err" | grep -c '"function":"sleepy"'; }
+before=$(sleepy_lines)
+ids=""
+for i in 1 2 3 4 5 6 7 8 9; do
+    ids="$ids $(curl -s --data-binary '{"user":"demo","function":"sleepy","input_data":"300","async":true}' "$I1/")"
+done
+done_n=0
+for id in $ids; do
+    i=0
+    until [ "$(curl -s --data-binary "{\"status\": true, \"id\": $id}" "$I1/")" = "SUCCESS: slept 300" ] ||
+        [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+    [ $i -lt 200 ] && done_n=$((done_n + 1))
+done
+elsewhere=$(($(sleepy_lines) - before))
+echo "cluster: 9 async calls to host 1: all SUCCESS: $done_n, $elsewhere ran on hosts 2 and 3"
+check "async calls handed on: each status SUCCESS on host 1" 9 "$done_n"
+[ "$elsewhere" -ge 2 ] && ok || bad "async calls handed on: $elsewhere ran on other hosts"
+
 # a fan-out of chained calls from a full host spreads over the cluster:
 # ran_where USER FUNC N: how many of the N chained calls ran on each host
 # (a call handed on leaves a log line on the host that ran it; the rest
