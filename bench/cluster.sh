@@ -4,8 +4,8 @@
 #   - no-op C calls/s under wrk through host 1 of a 3-host cluster (one
 #     redis-server) against one embedded host alone, same threads each;
 #   - Redis commands per call on the fast path (a host with capacity,
-#     calls one at a time: the goal is none) and when every call is handed
-#     on (host 1 given no worker to spare);
+#     calls one at a time: the goal is none) and per chained call handed
+#     on (a fan-out from a full host);
 #   - global state push+pull bandwidth of 1 MiB values against
 #     redis-benchmark's SET+GET of 1 MiB values on the same server.
 # Environment: SECONDS_EACH (default 5), CONNS (default 16).
@@ -76,8 +76,29 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 idle_before=$(commands); sleep "$secs"; idle_after=$(commands)
 echo "  fast path: $N calls one at a time: $((after - before)) Redis commands in ${secs} s, of which $((idle_after - idle_before)) the idle background makes in as long: $(awk -v c=$((after - before - idle_after + idle_before)) -v n=$N 'BEGIN { printf "%.2f", c / n }') per call (goal <= 1 round trip)"
 
+# Redis commands per call handed on: a fan-out of N chained calls from a
+# full host (2 workers: the root and one chained call fill it)
+"$FAASLET" cc -O2 -o "$B/spread.wasm" tests/cluster/spread.c
+curl -sf -X PUT --data-binary @"$B/spread.wasm" "$U1/f/bench/spread" >/dev/null
+curl -sf -d '{"user": "bench", "function": "spread", "input_data": "10"}' "$I1/" >/dev/null
+lines() { cat "$B"/c[23].err | grep -c '"function":"spread"' || true; }
+before=$(commands)
+l0=$(lines)
+t0=$(date +%s%N)
+curl -sf -d '{"user": "bench", "function": "spread", "input_data": "'$N'"}' "$I1/" >/dev/null
+t1=$(date +%s%N)
+after=$(commands)
+handed=$(($(lines) - l0))
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+echo "  handed on: $N chained calls from a full host in ${secs} s, $handed run by hosts 2 and 3: $((after - before)) Redis commands, $(awk -v c=$((after - before)) -v n=$N 'BEGIN { printf "%.1f", c / n }') per chained call"
+
 # state bandwidth: 1 MiB values, 20 push+pull each
 ms=$(curl -sf -d '{"user": "bench", "function": "statebw", "input_data": "20"}' "$I1/")
 mbs=$(awk -v ms="$ms" 'BEGIN { printf "%.0f", 2 * 20 / (ms / 1000) }')
 rb=$(redis-benchmark -p "$RPORT" -q -t set,get -d 1048576 -n 100 -c 1 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($(i+1) == "requests") s += $i } END { printf "%.0f", s / 2 }')
 echo "  state: push+pull of 1 MiB values: $mbs MiB/s; redis-benchmark SET/GET of 1 MiB values: $rb MiB/s ($(awk -v a="$mbs" -v b="$rb" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }') of it)"
+
+# the server's own ceiling for small commands, for the scaling sums in
+# docs/ARCHITECTURE.md (what one Redis core carries)
+small=$(redis-benchmark -p "$RPORT" -q -t set,lpush -n 100000 -c 50 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($(i+1) == "requests") { s += $i; n++ } } END { printf "%.0f", s / n }')
+echo "  redis-benchmark: small SET/LPUSH, 50 clients: $small commands/s on this server"

@@ -321,17 +321,7 @@ int srv_forward_call(fl_server *s, const fl_submit *sub, fl_call_result *res, ch
         snprintf(host, hostlen, "?");
         return 0;
     }
-    /* from Redis: a word this build does not know is a failure */
-    res->outcome = r.outcome >= FL_OUTCOME_OK && r.outcome <= FL_OUTCOME_CANCELLED
-                       ? (fl_outcome)r.outcome
-                       : FL_OUTCOME_TRAP;
-    res->retval = r.retval;
-    res->output = r.output;
-    res->output_len = r.output_len;
-    res->error = r.error;
-    res->log = r.log;
-    res->log_len = r.log_len;
-    res->log_dropped = r.log_dropped;
+    srv_result_from_cluster(&r, res);
     snprintf(host, hostlen, "%s", r.host);
     return 0;
 }

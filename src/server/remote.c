@@ -10,10 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/server.h"
+#include "server/server_int.h"
 
 /* How long a spanning tree's count outlives its last call. */
 #define TREE_TTL_MS (FL_CLUSTER_RESULT_TTL_S * 1000u)
+
+void srv_result_from_cluster(fl_cluster_result *got, fl_call_result *res) {
+    /* from Redis: an outcome this build does not know is a trap */
+    res->outcome = got->outcome >= FL_OUTCOME_OK && got->outcome <= FL_OUTCOME_CANCELLED
+                       ? (fl_outcome)got->outcome
+                       : FL_OUTCOME_TRAP;
+    res->trap = FL_TRAP_NONE;
+    res->retval = got->retval;
+    res->output = got->output;
+    res->output_len = got->output_len;
+    res->error = got->error;
+    res->log = got->log;
+    res->log_len = got->log_len;
+    res->log_dropped = got->log_dropped;
+    got->output = NULL;
+    got->error = NULL;
+    got->log = NULL;
+}
 
 static bool full(void *ctx) {
     fl_server_remote *r = ctx;
@@ -74,17 +92,7 @@ static int wait_call(void *ctx, void *handle, unsigned timeout_ms, const volatil
     int rc = fl_cluster_wait(r->cluster, handle, timeout_ms, cancel, &got);
     if (rc < 0)
         return rc;
-    /* from Redis: an outcome this build does not know is a trap */
-    res->outcome = got.outcome >= FL_OUTCOME_OK && got.outcome <= FL_OUTCOME_CANCELLED
-                       ? (fl_outcome)got.outcome
-                       : FL_OUTCOME_TRAP;
-    res->retval = got.retval;
-    res->output = got.output;
-    res->output_len = got.output_len;
-    res->error = got.error;
-    res->log = got.log;
-    res->log_len = got.log_len;
-    res->log_dropped = got.log_dropped;
+    srv_result_from_cluster(&got, res);
     if (res->outcome != FL_OUTCOME_OK && !res->error &&
         asprintf(&res->error, "failed on host %s", got.host) < 0)
         res->error = NULL;

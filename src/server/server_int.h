@@ -147,6 +147,10 @@ void srv_forward_stop(fl_server *s);
 int srv_forward_call(fl_server *s, const fl_submit *sub, fl_call_result *res, char *host,
                      size_t hostlen);
 
+/* remote.c: a result from another host as this host's (its buffers moved
+ * into *res; an outcome this build does not know is a trap). */
+void srv_result_from_cluster(fl_cluster_result *got, fl_call_result *res);
+
 /* Whether function user/func can run here: loaded, stored, or fetched from
  * the cluster now.  0, -ENOENT (nowhere), or -errno (Redis unreachable). */
 int srv_have_function(fl_server *s, bool python, const char *user, const char *func);
