@@ -19,10 +19,9 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
-#include <openssl/evp.h>
-
 #include "cli/client.h"
 #include "cli/files.h"
+#include "server/base64.h"
 
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_UPLOAD_PORT 8002
@@ -797,36 +796,8 @@ static char *call_json(const call *k) {
     return text;
 }
 
-/* Base64 of p[0..n), NUL-terminated (caller frees with free()), or NULL
- * when out of memory. */
-static char *base64(const uint8_t *p, size_t n) {
-    if (n > (size_t)INT_MAX / 4 * 3) /* EVP_EncodeBlock counts in int */
-        return NULL;
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
 /* What a status answer says. */
 typedef enum verdict { ST_RUNNING, ST_SUCCESS, ST_FAILED, ST_UNEXPECTED } verdict;
-
-/* Decodes base64 text into a malloc'd buffer (*n bytes); NULL when
- * malformed or out of memory. */
-static uint8_t *unbase64(const char *text, size_t *n) {
-    size_t len = strlen(text);
-    if (len % 4 || len > (size_t)INT_MAX)
-        return NULL;
-    uint8_t *out = malloc(len / 4 * 3 + 1);
-    int got = out && len ? EVP_DecodeBlock(out, (const unsigned char *)text, (int)len) : 0;
-    if (!out || got < 0) {
-        free(out);
-        return NULL;
-    }
-    /* EVP_DecodeBlock counts the padding as bytes */
-    *n = (size_t)got - (len && text[len - 1] == '=') - (len > 1 && text[len - 2] == '=');
-    return out;
-}
 
 /* A call's report (the server's answer to "log": true): what the function
  * printed goes to stderr as it printed it, then its output to stdout (exit
@@ -864,7 +835,7 @@ static int print_report(const client *c, const reply *r, verdict *v) {
         }
         if (*v == ST_SUCCESS) {
             size_t n = 0;
-            uint8_t *bytes = unbase64(out->valuestring, &n);
+            uint8_t *bytes = fl_base64_decode(out->valuestring, &n);
             if (!bytes)
                 fail(c, "the server's output_b64 is not base64");
             else if (!(status = write_output(c, NULL, bytes, n))) {
@@ -1045,7 +1016,7 @@ int fl_cli_invoke(int argc, char **argv) {
         len = strlen(k.input);
         k.input = NULL;
     }
-    if ((binary && !(k.input_b64 = b64 = base64(binary, len))) || !(json = call_json(&k))) {
+    if ((binary && !(k.input_b64 = b64 = fl_base64_encode(binary, len))) || !(json = call_json(&k))) {
         fail(&c, "out of memory");
         goto out;
     }

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
+#include "server/base64.h"
 #include "server/server_int.h"
 
 #define COLLECT_EVERY_NS (5 * 1000 * 1000) /* how often finished async calls are collected */
@@ -118,16 +118,6 @@ char *srv_text(const uint8_t *bytes, size_t len) {
     return out;
 }
 
-/* Base64 of p[0..n) (malloc'd), or NULL when out of memory. */
-static char *base64_encode(const uint8_t *p, size_t n) {
-    if (n > (size_t)INT_MAX / 4 * 3) /* EVP_EncodeBlock counts in int */
-        return NULL;
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
 /* The JSON report of call `id` (what "log": true asks for): its status
  * word, and once it has ended its outcome, return value, error, output
  * (base64) and captured stdout/stderr as text.  res NULL: still running. */
@@ -139,7 +129,7 @@ static void reply_report(srv_reply *r, unsigned status, uint32_t id, const fl_ca
                                                    : res->outcome == FL_OUTCOME_OK ? "SUCCESS"
                                                                                    : "FAILED");
     if (ok && res) {
-        ok = (b64 = base64_encode(res->output, res->output_len)) &&
+        ok = (b64 = fl_base64_encode(res->output, res->output_len)) &&
              (log = srv_text(res->log, res->log_len)) &&
              cJSON_AddStringToObject(o, "outcome", fl_outcome_name(res->outcome)) &&
              cJSON_AddNumberToObject(o, "return", res->retval) &&
@@ -389,29 +379,6 @@ static bool uint_field(const cJSON *o, const char *name, uint32_t *out) {
     return true;
 }
 
-/* Decodes base64 text into a malloc'd buffer; NULL when malformed. */
-static uint8_t *base64_decode(const char *text, size_t *out_len) {
-    size_t n = strlen(text);
-    if (n % 4)
-        return NULL;
-    uint8_t *buf = malloc(n / 4 * 3 + 1);
-    if (!buf)
-        return NULL;
-    int got = n ? EVP_DecodeBlock(buf, (const unsigned char *)text, (int)n) : 0;
-    if (got < 0) {
-        free(buf);
-        return NULL;
-    }
-    /* EVP_DecodeBlock counts the padding as zero bytes */
-    size_t len = (size_t)got;
-    if (n && text[n - 1] == '=')
-        len--;
-    if (n > 1 && text[n - 2] == '=')
-        len--;
-    *out_len = len;
-    return buf;
-}
-
 static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r) {
     bool bad = false;
     const char *user = string_field(msg, "user", &bad);
@@ -472,7 +439,7 @@ static void call(fl_server *s, const cJSON *msg, const char *auth, srv_reply *r)
     }
     uint8_t *input = NULL;
     if (input_b64) {
-        if (!(input = base64_decode(input_b64, &sub.len))) {
+        if (!(input = fl_base64_decode(input_b64, &sub.len))) {
             srv_reply_error(r, 400, "%s", "input_b64 is not valid base64");
             return;
         }
