@@ -2,7 +2,8 @@
  * test_cluster.c: cluster/cluster.h against a real redis-server (started
  * for each test on a free loopback port): uploads kept whole with their
  * hash and announced to a watch; hosts and their heartbeat; a call handed
- * on, taken by one host, touched, finished and waited for; a silent host's
+ * on, taken by one host, claimed once, touched, finished and waited for;
+ * ids unique across hosts; a tree's count across hosts; a silent host's
  * call taken over; a call Redis lost; a result that is not one of ours.
  */
 #include <criterion/criterion.h>
@@ -257,4 +258,24 @@ Test(cluster, a_wait_stops_when_cancelled) {
     volatile int cancel = 1;
     fl_cluster_result got;
     cr_assert_eq(fl_cluster_wait(c1, &out, 60000, &cancel, &got), -ECANCELED);
+}
+
+/* A call is run by whoever claims it first: taken back by its sender, it
+ * is no host's; claimed by a host, its sender cannot take it back. */
+Test(cluster, a_call_is_claimed_once) {
+    cr_assert_eq(fl_cluster_join(c2, "runner", 1, NULL, NULL), 0);
+    fl_cluster_call back = a_call(21, "v");
+    cr_assert_eq(fl_cluster_send(c1, &back), 0);
+    cr_assert_eq(fl_cluster_take_back(c1, &back), 0, "no host had started it");
+    fl_cluster_call in;
+    cr_assert_eq(fl_cluster_receive(c2, 100, &in), -EAGAIN, "taken back: gone from the stream");
+
+    fl_cluster_call out = a_call(22, "v");
+    cr_assert_eq(fl_cluster_send(c1, &out), 0);
+    cr_assert_eq(fl_cluster_receive(c2, 500, &in), 0);
+    cr_assert_eq(fl_cluster_claim(c2, &in, false), 0);
+    cr_assert_eq(fl_cluster_take_back(c1, &out), -EBUSY, "a host runs it");
+    cr_assert_eq(fl_cluster_claim(c2, &in, false), -EBUSY, "claimed once");
+    cr_assert_eq(fl_cluster_claim(c2, &in, true), 0, "a takeover claims it whoever held it");
+    fl_cluster_call_free(&in);
 }
