@@ -23,24 +23,8 @@ rm -rf "$B"
 mkdir -p "$B" && B=$(cd "$B" && pwd)
 W=$B/wasm
 export FAASLET_SDK=$ROOT/sdk
-mkdir -p "$W" "$B/redis"
-pass=0
-fail=0
-PIDS=""
-trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done' EXIT INT TERM
-
-ok() { pass=$((pass + 1)); }
-check() {
-    if [ "$2" = "$3" ]; then ok; else
-        fail=$((fail + 1))
-        echo "FAIL $1: want \"$2\", got \"$3\""
-    fi
-}
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
-}
+mkdir -p "$W"
+. "$ROOT/tests/lib.sh"
 
 for src in "$ROOT"/func/echo.c "$ROOT"/tests/serve/sleepy.c "$ROOT"/tests/serve/statekv.c \
     "$HERE"/locker.c; do
@@ -48,35 +32,15 @@ for src in "$ROOT"/func/echo.c "$ROOT"/tests/serve/sleepy.c "$ROOT"/tests/serve/
     "$FAASLET" cc -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
 done
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 RPORT=$(free_port)
-redis_start() {
-    redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
-        --logfile redis.log &
-    RPID=$!
-    PIDS="$PIDS $RPID"
-    i=0
-    until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
-}
 redis_start
 export FAASLET_REDIS="redis://127.0.0.1:$RPORT"
 
-# host N: a server with a store of its own; sets PN, UN, IN (URLs)
+# host N: a server with a store of its own; sets PN, UN, IN, IPN
 host() {
-    n=$1
-    FAASLET_HOME=$B/home$n "$FAASLET" serve --upload-port 0 --invoke-port 0 --threads 1 \
-        --takeover 2 --max-calls 1500 --max-chain-depth 4 >"$B/host$n.out" 2>"$B/host$n.err" &
-    pid=$!
-    PIDS="$PIDS $pid"
-    i=0
-    while [ $i -lt 200 ] && ! grep -q "^faaslet serve: upload" "$B/host$n.out"; do
-        sleep 0.05
-        i=$((i + 1))
-    done
-    up=$(sed -n 's|^faaslet serve: upload http://127.0.0.1:\([0-9]*\),.*|\1|p' "$B/host$n.out")
-    inv=$(sed -n 's|.*invoke http://127.0.0.1:\([0-9]*\) .*|\1|p' "$B/host$n.out")
-    [ -n "$up" ] || bad "host $n did not start" "$B/host$n.err"
-    eval "P$n=$pid U$n=http://127.0.0.1:$up I$n=http://127.0.0.1:$inv IP$n=$inv"
+    FAASLET_HOME=$B/home$1 serve_start "host$1" --threads 1 --takeover 2 --max-calls 1500 \
+        --max-chain-depth 4
+    eval "P$1=$PID U$1=$U I$1=$I IP$1=$IN"
 }
 host 1
 host 2
@@ -311,5 +275,4 @@ done
 kill "$RPID"
 wait "$RPID" 2>/dev/null
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -24,28 +24,7 @@ export FAASLET_HOME=$B/home
 export FAASLET_SDK=$ROOT/sdk
 rm -rf "$FAASLET_HOME"
 mkdir -p "$W"
-pass=0
-fail=0
-PIDS=""
-trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done' EXIT INT TERM
-
-ok() { pass=$((pass + 1)); }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    [ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -20
-}
-# check NAME WANT GOT: equal strings
-check() {
-    if [ "$2" = "$3" ]; then ok; else
-        fail=$((fail + 1))
-        echo "FAIL $1: want \"$2\", got \"$3\""
-    fi
-}
-# contains NAME NEEDLE FILE
-contains() {
-    if grep -q -- "$2" "$3"; then ok; else bad "$1: no \"$2\" in" "$3"; fi
-}
+. "$ROOT/tests/lib.sh"
 
 for src in "$ROOT"/func/echo.c "$ROOT"/func/hello.c "$ROOT"/func/state.c "$ROOT"/func/chain.c \
     "$HERE"/sleepy.c "$HERE"/readfile.c "$HERE"/printer.c "$HERE"/statekv.c; do
@@ -55,24 +34,8 @@ for src in "$ROOT"/func/echo.c "$ROOT"/func/hello.c "$ROOT"/func/state.c "$ROOT"
     fi
 done
 
-# start NAME [OPTIONS]: a server; sets PID, UP, IN (ports) and U, I (URLs)
-start() {
-    name=$1
-    shift
-    "$FAASLET" serve --upload-port 0 --invoke-port 0 "$@" >"$B/$name.out" 2>"$B/$name.err" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    i=0
-    while [ $i -lt 200 ] && ! grep -q "^faaslet serve: upload" "$B/$name.out"; do
-        sleep 0.05
-        i=$((i + 1))
-    done
-    UP=$(sed -n 's|^faaslet serve: upload http://127.0.0.1:\([0-9]*\),.*|\1|p' "$B/$name.out")
-    IN=$(sed -n 's|.*invoke http://127.0.0.1:\([0-9]*\) .*|\1|p' "$B/$name.out")
-    U=http://127.0.0.1:$UP
-    I=http://127.0.0.1:$IN
-    [ -n "$UP" ] && [ -n "$IN" ] || bad "server $name did not start" "$B/$name.err"
-}
+# start NAME [OPTIONS]: a server (lib.sh)
+start() { serve_start "$@"; }
 # stop: SIGTERM, which must end it with status 0
 stop() {
     kill -TERM "$PID"
@@ -393,17 +356,7 @@ check "tokens: the user's own state" "200 secret" "$CODE $(body)"
 stop
 
 # ---- two servers (two hosts, stores of their own) sharing state through Redis ----
-RPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$B/redis"
-# redis_start: redis-server on RPORT (no persistence), waited for; sets RPID
-redis_start() {
-    redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no \
-        --logfile redis.log &
-    RPID=$!
-    PIDS="$PIDS $RPID"
-    n=0
-    until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $n -ge 100 ]; do sleep 0.05; n=$((n + 1)); done
-}
+RPORT=$(free_port)
 redis_start
 HOME1=$FAASLET_HOME
 rm -rf "$B/host1" "$B/host2"
@@ -476,5 +429,4 @@ wait "$RPID" 2>/dev/null
 check "bad --listen: exit 1" 1 $?
 contains "bad --listen: says why" "bad listen address" "$B/badstart.out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
