@@ -15,30 +15,18 @@ FAASLET=${1:?usage: cluster.sh FAASLET BUILD_DIR}
 B=${2:?usage: cluster.sh FAASLET BUILD_DIR}
 cd "$(dirname "$0")/.."
 rm -rf "$B"
-mkdir -p "$B/redis" && B=$(cd "$B" && pwd)
+mkdir -p "$B" && B=$(cd "$B" && pwd)
 D=${SECONDS_EACH:-5}
 C=${CONNS:-16}
 "$FAASLET" cc -O2 -o "$B/noop.wasm" bench/noop.c
 "$FAASLET" cc -O2 -o "$B/statebw.wasm" bench/statebw.c
-PIDS=""
-trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done' EXIT INT TERM
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. tests/lib.sh # starting Redis and servers, killing them at the end
 RPORT=$(free_port)
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$B/redis" --save "" --appendonly no --logfile redis.log &
-PIDS="$PIDS $!"
-i=0
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+redis_start
 
 # host NAME [serve options]: sets U, I
 host() {
-    n=$1
-    shift
-    FAASLET_HOME=$B/home-$n "$FAASLET" serve --upload-port 0 --invoke-port 0 "$@" >"$B/$n.out" 2>"$B/$n.err" &
-    PIDS="$PIDS $!"
-    i=0
-    while [ $i -lt 200 ] && ! grep -qs "^faaslet serve: upload" "$B/$n.out"; do sleep 0.05; i=$((i + 1)); done
-    U=http://127.0.0.1:$(sed -n 's|^faaslet serve: upload http://127.0.0.1:\([0-9]*\),.*|\1|p' "$B/$n.out")
-    I=http://127.0.0.1:$(sed -n 's|.*invoke http://127.0.0.1:\([0-9]*\) .*|\1|p' "$B/$n.out")
+    FAASLET_HOME=$B/home-$1 serve_start "$@"
 }
 rps() {
     printf 'wrk.method = "POST"\nwrk.body = [[{"user": "bench", "function": "noop"}]]\n' >"$B/noop.lua"
