@@ -5,13 +5,15 @@
 #
 #   tests/cluster/run.sh FAASLET BUILD_DIR
 #
-# Shows: an upload on host 1 run on host 3; `faaslet hosts`; calls a full
-# host hands to the others (printing how many ran where); state written on
-# one host read on another; a write lock held on one host holding a call
-# on another off; a host killed with SIGKILL while calls run on
-# it, every call still answered; Redis stopped and started again.  Every
-# process started is stopped.  Prints "N passed, N failed" last; exits 1
-# on any failure.
+# Shows: an upload on host 1 run on host 3; `faaslet hosts`; synchronous
+# and async calls a full host hands to the others; fan-outs of 1,000
+# chained C and Python calls spread over every host (printing how many
+# ran where); a call tree's limits (calls, depth) holding across hosts;
+# state written on one host read on another; a write lock held on one
+# host holding a call on another off; a host killed with SIGKILL while
+# calls run on it, and another under 500 calls in flight, every call
+# still answered; Redis stopped and started again.  Every process started
+# is stopped.  Prints "N passed, N failed" last; exits 1 on any failure.
 set -u
 
 FAASLET=${1:?usage: run.sh FAASLET BUILD_DIR}
