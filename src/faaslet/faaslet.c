@@ -801,6 +801,36 @@ static bool chained_has(const faaslet *f, uint32_t id) {
     return id && f->setcap && f->chained[chained_slot(f->chained, f->setcap, id)] == id;
 }
 
+/* Hands the call `extra` describes (user/func, input) to another host
+ * with what is left of its tree's limits (budget), its depth in the tree
+ * and the tree's count: extra becomes its stand-in, or, when the cluster
+ * does not take it, stays a call that runs here. */
+static void hand_on(const fl_remote_ops *remote, chain_extra *extra, const char *user,
+                    const char *func, const uint8_t *in, size_t len, fl_budget *budget,
+                    uint32_t depth, uint64_t tree) {
+    fl_budget_limits lim = fl_budget_get_limits(budget);
+    int64_t left = fl_budget_remaining_ms(budget);
+    fl_remote_call rc = {
+        .user = user,
+        .func = func,
+        .python = extra->python,
+        .entry = extra->py_entry,
+        .func_ptr = extra->func_ptr,
+        .input = in,
+        .len = len,
+        .timeout_ms = left < 0 ? 0 : left == 0 ? 1 : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
+        .max_memory_mib = (uint32_t)(lim.memory_bytes >> 20),
+        .depth = depth,
+        .max_depth = lim.chain_depth,
+        .tree = tree,
+        .max_calls = lim.calls,
+    };
+    if (remote->send(remote->ctx, &rc, &extra->handle) == 0)
+        extra->remote = remote;
+    else
+        extra->handle = NULL;
+}
+
 /* Submits a chained call of function `func` of this call's user carrying
  * `extra` (ownership taken, may be NULL) into this call's tree, with what
  * is left of its deadline, and records its id.  Returns the id, or 0 with
@@ -862,26 +892,8 @@ static uint32_t submit_chained(faaslet *f, const char *func, chain_extra *extra,
             fl_budget_release(budget, FL_BUDGET_CALLS, 1);
             goto fail;
         }
-        int64_t left = fl_budget_remaining_ms(budget);
-        fl_remote_call rc = {
-            .user = f->call->msg.user,
-            .func = func,
-            .python = extra->python,
-            .entry = extra->py_entry,
-            .func_ptr = extra->func_ptr,
-            .input = in,
-            .len = len,
-            .timeout_ms = left < 0 ? 0 : left == 0 ? 1 : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
-            .max_memory_mib = (uint32_t)(lim.memory_bytes >> 20),
-            .depth = f->call->tree_depth + 1,
-            .max_depth = lim.chain_depth,
-            .tree = tree,
-            .max_calls = lim.calls,
-        };
-        if (remote->send(remote->ctx, &rc, &extra->handle) == 0)
-            extra->remote = remote;
-        else
-            extra->handle = NULL; /* not taken: it runs here */
+        hand_on(remote, extra, f->call->msg.user, func, in, len, budget,
+                f->call->tree_depth + 1, tree);
     }
     fl_call_msg msg = {
         .user = f->call->msg.user,
@@ -2028,23 +2040,8 @@ static uint32_t submit_root(fl_runtime *rt, const fl_submit *s, chain_extra *ext
         /* the whole tree runs elsewhere, with this budget's limits */
         if (!extra)
             extra = calloc(1, sizeof *extra);
-        fl_remote_call rc = {
-            .user = s->user,
-            .func = s->func,
-            .python = extra && extra->python,
-            .entry = extra ? extra->py_entry : NULL,
-            .func_ptr = extra ? extra->func_ptr : 0,
-            .input = s->input,
-            .len = s->len,
-            .timeout_ms = timeout_ms,
-            .max_memory_mib = (uint32_t)(lim.memory_bytes >> 20),
-            .max_depth = lim.chain_depth,
-            .max_calls = lim.calls,
-        };
-        if (extra && remote->send(remote->ctx, &rc, &extra->handle) == 0)
-            extra->remote = remote;
-        else if (extra)
-            extra->handle = NULL; /* not taken: it runs here */
+        if (extra) /* else it runs here */
+            hand_on(remote, extra, s->user, s->func, s->input, s->len, budget, 0, 0);
     }
     fl_call_msg msg = {
         .user = s->user,

@@ -59,7 +59,9 @@
  * A host of a cluster (cluster set): an upload goes to Redis first (503,
  * nothing stored, when Redis cannot take it), and a function or file this
  * host has no copy of is fetched from Redis when asked for; every host
- * follows the others' uploads (cluster/cluster.h).
+ * follows the others' uploads (cluster/cluster.h).  A host that is full
+ * hands synchronous, async and chained calls to the others and runs what
+ * they hand on (forward.c, remote.c).
 
  * HTTP threads never run guest code: they submit calls to the runtime's
  * executor and wait on them (a connection waits; other connections go
