@@ -91,7 +91,7 @@ enum fl_simd_opcode {
 #define OP_FD(name, text, sub, imm, sig, arg) FL_SIMD_##name = (sub),
 #include "engine/simd_opcodes.def"
 #undef OP_FD
-    FL_SIMD_COUNT = 0x100,
+    FL_SIMD_COUNT = 0x114, /* 0x100.. are relaxed SIMD */
 };
 
 /* Static facts about one SIMD sub-opcode, indexed by enum fl_simd_opcode. */
