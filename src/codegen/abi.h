@@ -36,7 +36,7 @@
 #include "engine/runtime.h"
 
 /* Bumped whenever what generated code does or expects changes. */
-#define FL_AOT_VERSION 5u
+#define FL_AOT_VERSION 6u
 
 /* The version and every offset generated code relies on, as one number
  * (any change makes another cache key). */

@@ -59,6 +59,11 @@ void cg_keep_trapping_loads(cg_module *cg);
  * Returns how many it marked. */
 size_t cg_keep_folded_loads(cg_module *cg, LLVMModuleRef probe);
 
+/* After optimisation: makes volatile every wasm load some user reads only
+ * part of (a lane, the low bits), which the backend would narrow, so that
+ * it still traps when its last bytes are out of bounds. */
+void cg_keep_whole_loads(cg_module *cg);
+
 /* Defines the exported symbols in this partition: fl_aot_info (with `key`
  * and `cpu`), fl_aot_entries and the natives table.  Exactly one partition
  * calls it. */

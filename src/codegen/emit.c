@@ -100,8 +100,11 @@ static void fail(job *j, const char *fmt, const char *detail) {
  * dead-argument elimination: an unused parameter's argument dies at every
  * call), shows which loads LLVM would delete, and those become volatile too (a load
  * GVN merges into an equal one is marked as well: a small cost); inlining
- * is off (translate.c); and LLVM's code-sinking steps (instcombine's,
- * the machine sinker, x86's cmov-to-branch) are off for the process. */
+ * is off (translate.c); LLVM's code-sinking steps (instcombine's,
+ * the machine sinker, x86's cmov-to-branch) are off for the process; and
+ * after optimisation a load read only in part (its low bits, a lane),
+ * which the backend would narrow, becomes volatile, so that it still traps
+ * when only its last bytes are out of bounds. */
 #define PROBE_PASSES                                                                    \
     "ipsccp,deadargelim,function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg," \
     "sccp,instcombine<no-verify-fixpoint>,adce),deadargelim,function(adce)"
@@ -174,6 +177,8 @@ static int compile_part(job *j, uint32_t p, LLVMTargetMachineRef tm) {
     }
     if (!e)
         e = LLVMRunPasses(cg.mod, passes, tm, pbo);
+    if (!e)
+        cg_keep_whole_loads(&cg);
     LLVMDisposePassBuilderOptions(pbo);
     if (e) {
         char *em = LLVMGetErrorMessage(e);

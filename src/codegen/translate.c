@@ -1447,3 +1447,63 @@ size_t cg_keep_folded_loads(cg_module *cg, LLVMModuleRef probe) {
     free(kept);
     return marked;
 }
+
+/* ---- loads read in part ----
+ * The backend narrows a load whose value is used only in part: a lane of
+ * a vector (extractelement, a shuffle), the low bits (trunc, and with a
+ * mask, a shift), also through lane- and bit-wise arithmetic it splits
+ * first.  A narrowed load at the end of memory no longer traps.  Volatile
+ * loads are never narrowed; this runs after the IR passes, so it costs
+ * only the backend's folding of such loads. */
+
+static bool read_in_part(LLVMValueRef v, int depth) {
+    for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (!LLVMIsAInstruction(user))
+            continue;
+        switch (LLVMGetInstructionOpcode(user)) {
+        case LLVMTrunc:
+        case LLVMExtractElement:
+        case LLVMShuffleVector:
+            return true;
+        case LLVMAnd:
+        case LLVMLShr:
+        case LLVMAShr:
+            if (LLVMIsAConstant(LLVMGetOperand(user, 1)) || LLVMIsAConstant(LLVMGetOperand(user, 0)))
+                return true;
+            /* fall through */
+        case LLVMBitCast:
+        case LLVMAdd:
+        case LLVMSub:
+        case LLVMMul:
+        case LLVMOr:
+        case LLVMXor:
+        case LLVMShl:
+        case LLVMFAdd:
+        case LLVMFSub:
+        case LLVMFMul:
+        case LLVMFDiv:
+        case LLVMFNeg:
+        case LLVMICmp:
+        case LLVMFCmp:
+        case LLVMSelect:
+        case LLVMSExt:
+        case LLVMZExt:
+            if (depth > 0 && read_in_part(user, depth - 1))
+                return true;
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
+void cg_keep_whole_loads(cg_module *cg) {
+    for (LLVMValueRef fn = LLVMGetFirstFunction(cg->mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                if (LLVMIsALoadInst(i) && LLVMGetMetadata(i, cg->md_wasm_load) && !LLVMGetVolatile(i) &&
+                    LLVMGetTypeKind(LLVMTypeOf(i)) != LLVMPointerTypeKind && read_in_part(i, 4))
+                    LLVMSetVolatile(i, 1);
+}
