@@ -10,11 +10,15 @@
  *
  *     RET f<i>(fl_instance *inst, fl_exec *ex, PARAMS...)     (hidden)
  *
- * (RET: void, the one result, or a struct of several), and an entry
+ * (RET: void, the one result, or a struct of several; a v128 is an LLVM
+ * <2 x i64> there), and an entry
  *
  *     void e<i>(fl_instance *inst, fl_exec *ex, const fl_value *args, fl_value *results)
  *
- * that the tier calls.  The object exports three symbols: fl_aot_info
+ * that the tier calls.  In every fl_value array (an entry's, the slots of
+ * fl_aot_rt.call) a v128 takes two slots, bytes 0-7 then 8-15, and a
+ * value's slot is the sum of the widths before it (fl_functype's
+ * param_slots, result_slots).  The object exports three symbols: fl_aot_info
  * (what it was generated from), fl_aot_entries (the entries in order) and
  * fl_aot_rt (a table of runtime helpers, filled by the loader before any
  * code runs).  Traps leave through fl_aot_rt.trap, which jumps to the
@@ -23,7 +27,7 @@
  * What generated code reads directly (offsets from the headers): the
  * instance's funcs, tables, memories and globals arrays and its module's
  * type_ids; a memory's base, size and pages; a table's elems and size; a
- * global's value; a function instance's type_id, instance and def_index;
+ * global's value (a v128's 16 bytes there, 8-aligned); a function instance's type_id, instance and def_index;
  * the exec's native_stack_limit (not its interrupt flag: machine code is
  * stopped by a kick, engine/interrupt.c).
  */
@@ -36,7 +40,7 @@
 #include "engine/runtime.h"
 
 /* Bumped whenever what generated code does or expects changes. */
-#define FL_AOT_VERSION 6u
+#define FL_AOT_VERSION 7u
 
 /* The version and every offset generated code relies on, as one number
  * (any change makes another cache key). */
@@ -63,7 +67,7 @@ typedef struct fl_aot_rt {
     /* Ends the call with `trap` (never returns). */
     void (*trap)(fl_exec *ex, uint32_t trap);
     /* Calls any function instance (a host function, another instance's or
-     * tier's): arguments in slots[0..nparams), results written there. */
+     * tier's): arguments in slots[0..param_slots), results written there. */
     void (*call)(fl_instance *inst, fl_exec *ex, fl_funcinst *f, fl_value *slots);
     /* memory.grow of memory 0: the old size in pages, or -1. */
     uint32_t (*memory_grow)(fl_instance *inst, uint32_t delta);

@@ -98,8 +98,10 @@ static void fail(job *j, const char *fmt, const char *detail) {
  * loads no effect depends on are volatile from the start (translate.c);
  * a probe, the module's clone simplified by the folding passes (and
  * dead-argument elimination: an unused parameter's argument dies at every
- * call), shows which loads LLVM would delete, and those become volatile too (a load
- * GVN merges into an equal one is marked as well: a small cost); inlining
+ * call; vector-combine, which turns a lane read of a loaded vector into a
+ * load of that lane), shows which loads LLVM would delete, and those
+ * become volatile too (a load GVN merges into an equal one is marked as
+ * well: a small cost); inlining
  * is off (translate.c); LLVM's code-sinking steps (instcombine's,
  * the machine sinker, x86's cmov-to-branch) are off for the process; and
  * after optimisation a load read only in part (its low bits, a lane),
@@ -107,7 +109,7 @@ static void fail(job *j, const char *fmt, const char *detail) {
  * when only its last bytes are out of bounds. */
 #define PROBE_PASSES                                                                    \
     "ipsccp,deadargelim,function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg," \
-    "sccp,instcombine<no-verify-fixpoint>,adce),deadargelim,function(adce)"
+    "sccp,instcombine<no-verify-fixpoint>,vector-combine,adce),deadargelim,function(adce)"
 
 static pthread_once_t llvm_options_once = PTHREAD_ONCE_INIT;
 
@@ -295,8 +297,6 @@ out:
 }
 
 int fl_codegen(const fl_module *m, const fl_codegen_opts *opts, fl_error *err) {
-    if (m->uses_simd)
-        return fl_error_set(err, m->simd_offset, FL_SIMD_UNSUPPORTED ": codegen");
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     pthread_once(&llvm_options_once, set_llvm_options);

@@ -29,12 +29,19 @@ int cg_module_init(cg_module *cg, const fl_module *m, LLVMContextRef ctx, const 
     cg->b = LLVMCreateBuilderInContext(ctx);
     cg->i1 = LLVMInt1TypeInContext(ctx);
     cg->i8 = LLVMInt8TypeInContext(ctx);
+    cg->i16 = LLVMInt16TypeInContext(ctx);
     cg->i32 = LLVMInt32TypeInContext(ctx);
     cg->i64 = LLVMInt64TypeInContext(ctx);
     cg->f32 = LLVMFloatTypeInContext(ctx);
     cg->f64 = LLVMDoubleTypeInContext(ctx);
     cg->ptr = LLVMPointerTypeInContext(ctx, 0);
     cg->void_ = LLVMVoidTypeInContext(ctx);
+    cg->v128 = LLVMVectorType(cg->i64, 2);
+    cg->i8x16 = LLVMVectorType(cg->i8, 16);
+    cg->i16x8 = LLVMVectorType(cg->i16, 8);
+    cg->i32x4 = LLVMVectorType(cg->i32, 4);
+    cg->f32x4 = LLVMVectorType(cg->f32, 4);
+    cg->f64x2 = LLVMVectorType(cg->f64, 2);
     cg->functypes = calloc(m->ntypes ? m->ntypes : 1, sizeof *cg->functypes);
     cg->funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *cg->funcs);
     if (!cg->functypes || !cg->funcs)
@@ -88,6 +95,8 @@ static LLVMTypeRef ltype(cg_module *cg, uint8_t vt) {
         return cg->f32;
     case FL_F64:
         return cg->f64;
+    case FL_V128:
+        return cg->v128;
     default:
         return cg->ptr; /* funcref, externref */
     }
@@ -103,6 +112,25 @@ static LLVMTypeRef ret_type(cg_module *cg, const fl_functype *t) {
         el[i] = ltype(cg, t->results[i]);
     return LLVMStructTypeInContext(cg->ctx, el, t->nresults, 0);
 }
+
+/* A value in an fl_value array (abi.h): at slot `at` (the widths of the
+ * values before it), as one slot or a v128's two (bytes 0-7 first). */
+static LLVMValueRef slot_ptr(cg_module *cg, LLVMValueRef array, uint32_t at) {
+    LLVMValueRef idx = LLVMConstInt(cg->i64, at, 0);
+    return LLVMBuildInBoundsGEP2(cg->b, cg->i64, array, &idx, 1, "");
+}
+
+static LLVMValueRef load_slot(cg_module *cg, uint8_t vt, LLVMValueRef array, uint32_t at) {
+    LLVMValueRef v = LLVMBuildLoad2(cg->b, ltype(cg, vt), slot_ptr(cg, array, at), "");
+    LLVMSetAlignment(v, 8); /* a v128's slots are 8-aligned only */
+    return v;
+}
+
+static void store_slot(cg_module *cg, LLVMValueRef v, LLVMValueRef array, uint32_t at) {
+    LLVMSetAlignment(LLVMBuildStore(cg->b, v, slot_ptr(cg, array, at)), 8);
+}
+
+static uint32_t slots_of(uint8_t vt) { return vt == FL_V128 ? 2 : 1; }
 
 /* Parameters of every function before the wasm ones: inst, ex, base. */
 #define NHIDDEN 3
@@ -253,24 +281,23 @@ static void trap_if(fn *f, LLVMValueRef cond, fl_trap trap) {
 
 static void trap_now(fn *f, fl_trap trap) { LLVMBuildBr(f->b, trap_block(f, trap)); }
 
-/* A call of intrinsic `name` overloaded on types ts[0..nt). */
-static LLVMValueRef intrinsic(fn *f, const char *name, LLVMTypeRef *ts, unsigned nt,
-                              LLVMValueRef *args, unsigned n) {
+LLVMValueRef cg_intrinsic(cg_module *cg, const char *name, LLVMTypeRef *ts, unsigned nt,
+                          LLVMValueRef *args, unsigned n) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->cg->mod, id, ts, nt);
-    LLVMTypeRef ty = LLVMIntrinsicGetType(f->cg->ctx, id, ts, nt);
-    return LLVMBuildCall2(f->b, ty, decl, args, n, "");
+    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(cg->mod, id, ts, nt);
+    LLVMTypeRef ty = LLVMIntrinsicGetType(cg->ctx, id, ts, nt);
+    return LLVMBuildCall2(cg->b, ty, decl, args, n, "");
 }
 
 static LLVMValueRef intrinsic1(fn *f, const char *name, LLVMValueRef a) {
     LLVMTypeRef t = LLVMTypeOf(a);
-    return intrinsic(f, name, &t, 1, &a, 1);
+    return cg_intrinsic(f->cg, name, &t, 1, &a, 1);
 }
 
 static LLVMValueRef intrinsic2(fn *f, const char *name, LLVMValueRef a, LLVMValueRef b) {
     LLVMTypeRef t = LLVMTypeOf(a);
     LLVMValueRef args[2] = {a, b};
-    return intrinsic(f, name, &t, 1, args, 2);
+    return cg_intrinsic(f->cg, name, &t, 1, args, 2);
 }
 
 static LLVMValueRef bool_i32(fn *f, LLVMValueRef i1) { return LLVMBuildZExt(f->b, i1, f->cg->i32, ""); }
@@ -385,7 +412,8 @@ static void do_else(fn *f) {
 static void blocktype(fn *f, int64_t bt, uint32_t *np, const uint8_t **pt, uint32_t *nr,
                       const uint8_t **rt) {
     static const uint8_t self[128] = {[0x7f] = FL_I32, [0x7e] = FL_I64, [0x7d] = FL_F32,
-                                      [0x7c] = FL_F64, [0x70] = FL_FUNCREF, [0x6f] = FL_EXTERNREF};
+                                      [0x7c] = FL_F64, [0x7b] = FL_V128, [0x70] = FL_FUNCREF,
+                                      [0x6f] = FL_EXTERNREF};
     *np = *nr = 0;
     *pt = *rt = NULL;
     if (bt == -64)
@@ -417,13 +445,18 @@ static LLVMValueRef mem_addr(fn *f, LLVMValueRef idx, uint32_t offset, uint32_t 
     return LLVMBuildGEP2(f->b, f->cg->i8, f->mem_base, &ea, 1, "");
 }
 
-static void do_load(fn *f, LLVMTypeRef mt, LLVMTypeRef rt, int ext, uint32_t offset, uint32_t size) {
-    LLVMValueRef a = mem_addr(f, pop(f), offset, size);
-    LLVMValueRef v = LLVMBuildLoad2(f->b, mt, a, "");
+/* A load from linear memory, marked with its id for the probe (emit.c). */
+static LLVMValueRef wasm_load(fn *f, LLVMTypeRef t, LLVMValueRef addr) {
+    LLVMValueRef v = LLVMBuildLoad2(f->b, t, addr, "");
     LLVMSetAlignment(v, 1);
-    LLVMMetadataRef id = LLVMValueAsMetadata(c32(f, f->cg->nloads++)); /* for the probe */
+    LLVMMetadataRef id = LLVMValueAsMetadata(c32(f, f->cg->nloads++));
     LLVMMetadataRef node = LLVMMDNodeInContext2(f->cg->ctx, &id, 1);
     LLVMSetMetadata(v, f->cg->md_wasm_load, LLVMMetadataAsValue(f->cg->ctx, node));
+    return v;
+}
+
+static void do_load(fn *f, LLVMTypeRef mt, LLVMTypeRef rt, int ext, uint32_t offset, uint32_t size) {
+    LLVMValueRef v = wasm_load(f, mt, mem_addr(f, pop(f), offset, size));
     if (ext > 0)
         v = LLVMBuildSExt(f->b, v, rt, "");
     else if (ext < 0)
@@ -438,6 +471,56 @@ static void do_store(fn *f, LLVMTypeRef mt, uint32_t offset, uint32_t size) {
         v = LLVMBuildTrunc(f->b, v, mt, "");
     LLVMValueRef s = LLVMBuildStore(f->b, v, a);
     LLVMSetAlignment(s, 1);
+}
+
+/* A SIMD load or store (v128.load*, v128.store, the lane forms): it
+ * accesses the 1 << arg bytes (simd_opcodes.def) at its memarg, which
+ * simd.c makes a v128 of or takes from one. */
+static void simd_memory(fn *f, const fl_instr *in) {
+    cg_module *cg = f->cg;
+    uint32_t size = 1u << fl_simd_opinfo_table[in->simd].arg;
+    LLVMTypeRef mt = size == 16 ? cg->v128 : LLVMIntTypeInContext(cg->ctx, size * 8);
+    switch (in->simd) {
+    case FL_SIMD_V128_STORE:
+    case FL_SIMD_V128_STORE8_LANE:
+    case FL_SIMD_V128_STORE16_LANE:
+    case FL_SIMD_V128_STORE32_LANE:
+    case FL_SIMD_V128_STORE64_LANE: {
+        LLVMValueRef v = pop(f);
+        LLVMValueRef a = mem_addr(f, pop(f), in->b, size);
+        LLVMSetAlignment(LLVMBuildStore(f->b, cg_simd_stored(cg, in, v), a), 1);
+        return;
+    }
+    case FL_SIMD_V128_LOAD8_LANE:
+    case FL_SIMD_V128_LOAD16_LANE:
+    case FL_SIMD_V128_LOAD32_LANE:
+    case FL_SIMD_V128_LOAD64_LANE: {
+        LLVMValueRef v = pop(f);
+        LLVMValueRef x = wasm_load(f, mt, mem_addr(f, pop(f), in->b, size));
+        push(f, cg_simd_loaded(cg, in, x, v));
+        return;
+    }
+    default:
+        push(f, cg_simd_loaded(cg, in, wasm_load(f, mt, mem_addr(f, pop(f), in->b, size)), NULL));
+        return;
+    }
+}
+
+/* Any other 0xFD instruction: its operands to simd.c, its one result back.
+ * Returns 0, or -1 with f->err filled. */
+static int simd(fn *f, const fl_instr *in) {
+    const fl_simd_opinfo *info = &fl_simd_opinfo_table[in->simd];
+    if (info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE) {
+        simd_memory(f, in);
+        return 0;
+    }
+    uint32_t n = (uint32_t)(strchr(info->sig, ':') - info->sig);
+    LLVMValueRef r = cg_simd(f->cg, in, f->stack + f->sp - n);
+    if (!r)
+        return fl_error_set(f->err, in->offset, "%s not supported by codegen", info->name);
+    f->sp -= n;
+    push(f, r);
+    return 0;
 }
 
 /* ---- numerics ---- */
@@ -493,7 +576,7 @@ static void trunc_trap(fn *f, LLVMTypeRef to, bool is_signed, double lo, bool lo
 static void trunc_sat(fn *f, LLVMTypeRef to, bool is_signed) {
     LLVMValueRef x = pop(f);
     LLVMTypeRef ts[2] = {to, LLVMTypeOf(x)};
-    push(f, intrinsic(f, is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat", ts, 2, &x, 1));
+    push(f, cg_intrinsic(f->cg, is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat", ts, 2, &x, 1));
 }
 
 static LLVMValueRef float_const(fn *f, LLVMTypeRef ft, uint64_t bits) {
@@ -524,25 +607,24 @@ static void push_results(fn *f, const fl_functype *t, LLVMValueRef r) {
 /* A call through the runtime (`callee` an fl_funcinst *): arguments and
  * results in a slot array on the stack. */
 static void call_slow(fn *f, const fl_functype *t, LLVMValueRef callee, LLVMValueRef *args) {
-    uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    uint32_t ps = 0, rs = 0;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        ps += slots_of(t->params[i]);
+    for (uint32_t i = 0; i < t->nresults; i++)
+        rs += slots_of(t->results[i]);
+    uint32_t n = ps > rs ? ps : rs;
     LLVMTypeRef st = LLVMArrayType(f->cg->i64, n ? n : 1);
     LLVMBasicBlockRef here = LLVMGetInsertBlock(f->b);
     LLVMPositionBuilderBefore(f->b, LLVMGetFirstInstruction(f->entry_bb));
     LLVMValueRef slots = LLVMBuildAlloca(f->b, st, "slots");
     LLVMSetAlignment(slots, 16);
     LLVMPositionBuilderAtEnd(f->b, here);
-    for (uint32_t i = 0; i < t->nparams; i++) {
-        LLVMValueRef idx = c64(f, i);
-        LLVMValueRef at = LLVMBuildInBoundsGEP2(f->b, f->cg->i64, slots, &idx, 1, "");
-        LLVMBuildStore(f->b, args[i + NHIDDEN], at);
-    }
+    for (uint32_t i = 0, at = 0; i < t->nparams; at += slots_of(t->params[i++]))
+        store_slot(f->cg, args[i + NHIDDEN], slots, at);
     LLVMValueRef rargs[4] = {f->inst, f->ex, callee, slots};
     call_rt(f, 1, rargs, 4);
-    for (uint32_t i = 0; i < t->nresults; i++) {
-        LLVMValueRef idx = c64(f, i);
-        LLVMValueRef at = LLVMBuildInBoundsGEP2(f->b, f->cg->i64, slots, &idx, 1, "");
-        push(f, LLVMBuildLoad2(f->b, ltype(f->cg, t->results[i]), at, ""));
-    }
+    for (uint32_t i = 0, at = 0; i < t->nresults; at += slots_of(t->results[i++]))
+        push(f, load_slot(f->cg, t->results[i], slots, at));
 }
 
 static LLVMValueRef inst_array(fn *f, size_t off) { return load_at(f, f->cg->ptr, f->inst, off, true); }
@@ -647,7 +729,7 @@ static LLVMValueRef global_ptr(fn *f, uint32_t g) {
     LLVMValueRef globals = inst_array(f, offsetof(fl_instance, globals));
     LLVMValueRef v = LLVMBuildLoad2(f->b, f->cg->ptr, elem_ptr(f, globals, c32(f, g)), "");
     LLVMSetMetadata(v, f->cg->md_invariant, f->cg->empty_md);
-    return v; /* fl_global: its value is first */
+    return v; /* fl_global: its value is first (a v128's 16 bytes there) */
 }
 
 /* ---- the body ---- */
@@ -681,24 +763,37 @@ static void keep_loads(fn *f, LLVMValueRef v, int depth) {
  * or 0 * inf to a NaN of another sign or payload than the CPU makes (the
  * interpreter's), which a store would show.  Real code rarely holds such
  * constants in arithmetic, so this costs nothing. */
-static LLVMValueRef opaque(fn *f, LLVMValueRef v) {
+LLVMValueRef cg_opaque(cg_module *cg, LLVMValueRef v) {
     LLVMTypeRef t = LLVMTypeOf(v);
     LLVMTypeRef ft = LLVMFunctionType(t, &t, 1, 0);
     LLVMValueRef asm_ = LLVMGetInlineAsm(ft, "", 0, "=x,0", 4, 0, 0, LLVMInlineAsmDialectATT, 0);
-    return LLVMBuildCall2(f->b, ft, asm_, &v, 1, "");
+    return LLVMBuildCall2(cg->b, ft, asm_, &v, 1, "");
 }
 
-static LLVMValueRef opaque_identity(fn *f, LLVMValueRef v) {
-    if (!LLVMIsAConstantFP(v))
-        return v;
+static bool foldable_fp(LLVMValueRef c) {
     LLVMBool lost;
-    double d = LLVMConstRealGetDouble(v, &lost);
-    return d == 0.0 || d == 1.0 || d == -1.0 || isnan(d) || isinf(d) ? opaque(f, v) : v;
+    double d = LLVMConstRealGetDouble(c, &lost);
+    return d == 0.0 || d == 1.0 || d == -1.0 || isnan(d) || isinf(d);
+}
+
+LLVMValueRef cg_opaque_identity(cg_module *cg, LLVMValueRef v) {
+    LLVMTypeRef t = LLVMTypeOf(v);
+    if (LLVMGetTypeKind(t) != LLVMVectorTypeKind)
+        return LLVMIsAConstantFP(v) && foldable_fp(v) ? cg_opaque(cg, v) : v;
+    if (!LLVMIsAConstant(v))
+        return v;
+    /* a vector: any such lane (or lanes it cannot read) */
+    for (unsigned i = 0, n = LLVMGetVectorSize(t); i < n; i++) {
+        LLVMValueRef e = LLVMGetAggregateElement(v, i);
+        if (!e || !LLVMIsAConstantFP(e) || foldable_fp(e))
+            return cg_opaque(cg, v);
+    }
+    return v;
 }
 
 static void float_binop(fn *f,
                         LLVMValueRef (*build)(LLVMBuilderRef, LLVMValueRef, LLVMValueRef, const char *)) {
-    LLVMValueRef b = opaque_identity(f, pop(f)), a = opaque_identity(f, pop(f));
+    LLVMValueRef b = cg_opaque_identity(f->cg, pop(f)), a = cg_opaque_identity(f->cg, pop(f));
     push(f, build(f->b, a, b, ""));
 }
 
@@ -737,14 +832,14 @@ static void bitcount(fn *f, const char *name) {
     }
     LLVMValueRef args[2] = {a, LLVMConstInt(f->cg->i1, 0, 0)};
     LLVMTypeRef t = LLVMTypeOf(a);
-    push(f, intrinsic(f, name, &t, 1, args, 2));
+    push(f, cg_intrinsic(f->cg, name, &t, 1, args, 2));
 }
 
 static void rotate(fn *f, const char *name) {
     LLVMValueRef b = pop(f), a = pop(f);
     LLVMTypeRef t = LLVMTypeOf(a);
     LLVMValueRef args[3] = {a, a, b};
-    push(f, intrinsic(f, name, &t, 1, args, 3));
+    push(f, cg_intrinsic(f->cg, name, &t, 1, args, 3));
 }
 
 static void shift(fn *f, LLVMOpcode opc, bool is64) {
@@ -781,10 +876,6 @@ static int body(fn *f, const fl_func *fd) {
         if (fl_read_instr(&r, &in, f->err) < 0)
             goto out;
         uint32_t op = in.op;
-        if (op == FL_OP_SIMD) {
-            fl_error_set(f->err, in.offset, FL_SIMD_UNSUPPORTED ": codegen");
-            goto out;
-        }
         struct {
             uint32_t a, b;
             int64_t s;
@@ -819,6 +910,11 @@ static int body(fn *f, const fl_func *fd) {
         }
 
         switch (op) {
+        case FL_OP_SIMD:
+            if (simd(f, &in) < 0)
+                goto out;
+            break;
+
         /* control */
         case FL_OP_UNREACHABLE:
             trap_now(f, FL_TRAP_UNREACHABLE);
@@ -960,11 +1056,14 @@ static int body(fn *f, const fl_func *fd) {
             break;
         case FL_OP_GLOBAL_GET: {
             fl_globaltype gt = fl_module_global_type(m, im.a);
-            push(f, LLVMBuildLoad2(f->b, ltype(cg, gt.valtype), global_ptr(f, im.a), ""));
+            LLVMValueRef v = LLVMBuildLoad2(f->b, ltype(cg, gt.valtype), global_ptr(f, im.a), "");
+            LLVMSetAlignment(v, 8); /* a v128's 16 bytes are 8-aligned only */
+            push(f, v);
             break;
         }
         case FL_OP_GLOBAL_SET: {
             LLVMValueRef st = LLVMBuildStore(f->b, pop(f), global_ptr(f, im.a));
+            LLVMSetAlignment(st, 8);
             /* the C stack pointer is written when wasm writes it, not left
              * to a later store: a trap reads it to tell a stack overflow
              * (src/faaslet) */
@@ -1120,12 +1219,12 @@ static int body(fn *f, const fl_func *fd) {
         /* demote(promote(x)) is x to LLVM, a quieted NaN to wasm */
         case FL_OP_F32_DEMOTE_F64:
             if (LLVMIsAFPExtInst(f->stack[f->sp - 1]))
-                f->stack[f->sp - 1] = opaque(f, f->stack[f->sp - 1]);
+                f->stack[f->sp - 1] = cg_opaque(f->cg, f->stack[f->sp - 1]);
             convert(f, LLVMFPTrunc, cg->f32);
             break;
         case FL_OP_F64_PROMOTE_F32:
             if (LLVMIsAFPTruncInst(f->stack[f->sp - 1]))
-                f->stack[f->sp - 1] = opaque(f, f->stack[f->sp - 1]);
+                f->stack[f->sp - 1] = cg_opaque(f->cg, f->stack[f->sp - 1]);
             convert(f, LLVMFPExt, cg->f64);
             break;
         case FL_OP_I32_REINTERPRET_F32: convert(f, LLVMBitCast, cg->i32); break;
@@ -1240,19 +1339,12 @@ static void define_entry(cg_module *cg, uint32_t def) {
     args[0] = LLVMGetParam(e, 0);
     args[1] = LLVMGetParam(e, 1);
     args[2] = memory_base(&(fn){.cg = cg, .b = b}, args[0]);
-    for (uint32_t i = 0; i < t->nparams; i++) {
-        LLVMValueRef idx = LLVMConstInt(cg->i64, i, 0);
-        LLVMValueRef at = LLVMBuildInBoundsGEP2(b, cg->i64, LLVMGetParam(e, 2), &idx, 1, "");
-        args[i + NHIDDEN] = LLVMBuildLoad2(b, ltype(cg, t->params[i]), at, "");
-    }
+    for (uint32_t i = 0, at = 0; i < t->nparams; at += slots_of(t->params[i++]))
+        args[i + NHIDDEN] = load_slot(cg, t->params[i], LLVMGetParam(e, 2), at);
     LLVMValueRef r = LLVMBuildCall2(b, functype(cg, fd->type_index), cg_func(cg, def), args,
                                     t->nparams + NHIDDEN, "");
-    for (uint32_t i = 0; i < t->nresults; i++) {
-        LLVMValueRef v = t->nresults == 1 ? r : LLVMBuildExtractValue(b, r, i, "");
-        LLVMValueRef idx = LLVMConstInt(cg->i64, i, 0);
-        LLVMValueRef at = LLVMBuildInBoundsGEP2(b, cg->i64, LLVMGetParam(e, 3), &idx, 1, "");
-        LLVMBuildStore(b, v, at);
-    }
+    for (uint32_t i = 0, at = 0; i < t->nresults; at += slots_of(t->results[i++]))
+        store_slot(cg, t->nresults == 1 ? r : LLVMBuildExtractValue(b, r, i, ""), LLVMGetParam(e, 3), at);
     LLVMBuildRetVoid(b);
     free(args);
 }
