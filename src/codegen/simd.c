@@ -246,13 +246,25 @@ static LLVMValueRef swizzle(cg_module *cg, LLVMValueRef *a) {
 }
 
 /* trunc_sat to i32 lanes: f32x4 whole, or f64x2 into the low two lanes
- * (the high ones 0). */
+ * (the high ones 0).  NaN is 0 and the rest saturates; written as selects
+ * around a conversion of values in range (llvm.fpto*i.sat on vectors is
+ * split into lanes on x86: three times the instructions). */
 static LLVMValueRef trunc_sat(cg_module *cg, LLVMTypeRef from, LLVMValueRef v, bool is_signed) {
+    LLVMBuilderRef b = cg->b;
+    LLVMTypeRef ft = lane_type(from), it = resized(cg, from, 32);
     LLVMValueRef x = as(cg, v, from);
-    LLVMTypeRef ts[2] = {resized(cg, from, 32), from};
-    LLVMValueRef r = cg_intrinsic(cg, is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat", ts, 2, &x, 1);
+    LLVMValueRef zero = LLVMConstNull(from);
+    LLVMValueRef lo = splat_const(LLVMConstReal(ft, is_signed ? -2147483648.0 : 0.0), lanes(from));
+    LLVMValueRef top = splat_const(LLVMConstReal(ft, is_signed ? 2147483648.0 : 4294967296.0), lanes(from));
+    LLVMValueRef max = int_splat(it, is_signed ? 0x7fffffff : 0xffffffff);
+    LLVMValueRef big = LLVMBuildFCmp(b, LLVMRealOGE, x, top, "");
+    x = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, x, x, ""), zero, x, "");
+    x = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, x, lo, ""), lo, x, "");
+    x = LLVMBuildSelect(b, big, zero, x, ""); /* now in range: the conversion is defined */
+    LLVMValueRef r = is_signed ? LLVMBuildFPToSI(b, x, it, "") : LLVMBuildFPToUI(b, x, it, "");
+    r = LLVMBuildSelect(b, big, max, r, "");
     if (from == cg->f64x2)
-        r = pick(cg, r, LLVMConstNull(ts[0]), 0, 1, 4);
+        r = pick(cg, r, LLVMConstNull(it), 0, 1, 4);
     return out(cg, r);
 }
 
