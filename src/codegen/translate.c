@@ -515,7 +515,10 @@ static int simd(fn *f, const fl_instr *in) {
         return 0;
     }
     uint32_t n = (uint32_t)(strchr(info->sig, ':') - info->sig);
-    LLVMValueRef r = cg_simd(f->cg, in, f->stack + f->sp - n);
+    LLVMValueRef args[3];
+    for (uint32_t i = 0; i < n; i++)
+        args[i] = f->stack[f->sp - n + i];
+    LLVMValueRef r = cg_simd(f->cg, in, args);
     if (!r)
         return fl_error_set(f->err, in->offset, "%s not supported by codegen", info->name);
     f->sp -= n;
