@@ -226,6 +226,14 @@ static LLVMValueRef products(cg_module *cg, LLVMTypeRef st, unsigned bits, LLVMV
     return LLVMBuildMul(cg->b, x, y, "");
 }
 
+/* i16x8.relaxed_dot_i8x16_i7x16_s as the interpreter runs it (wasm 3.0's
+ * deterministic profile, b signed): each pair of byte products added with
+ * signed saturation (only -128 * -128 twice saturates). */
+static LLVMValueRef relaxed_dot(cg_module *cg, LLVMValueRef *a) {
+    LLVMValueRef p = products(cg, cg->i8x16, 16, a);
+    return call2(cg, "llvm.sadd.sat", pick(cg, p, NULL, 0, 2, 8), pick(cg, p, NULL, 1, 2, 8));
+}
+
 /* swizzle: lane i is a[s[i]], or 0 when s[i] >= 16.  x86's pshufb zeroes
  * a lane only for an index with its top bit set, so larger ones get it. */
 static LLVMValueRef swizzle(cg_module *cg, LLVMValueRef *a) {
@@ -450,15 +458,11 @@ LLVMValueRef cg_simd(cg_module *cg, const fl_instr *in, LLVMValueRef *a) {
     }
     case FL_SIMD_I32X4_DOT_I16X8_S:
         return out(cg, pairwise(cg, products(cg, cg->i16x8, 32, a)));
-    case FL_SIMD_I16X8_RELAXED_DOT_I8X16_I7X16_S: /* signed x signed, wrapping */
-        return out(cg, pairwise(cg, products(cg, cg->i8x16, 16, a)));
-    case FL_SIMD_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S: {
-        LLVMValueRef p = products(cg, cg->i8x16, 32, a);
-        LLVMValueRef s = LLVMBuildAdd(b, pick(cg, p, NULL, 0, 4, 4), pick(cg, p, NULL, 1, 4, 4), "");
-        s = LLVMBuildAdd(b, s, pick(cg, p, NULL, 2, 4, 4), "");
-        s = LLVMBuildAdd(b, s, pick(cg, p, NULL, 3, 4, 4), "");
-        return out(cg, LLVMBuildAdd(b, s, as(cg, a[2], cg->i32x4), ""));
-    }
+    case FL_SIMD_I16X8_RELAXED_DOT_I8X16_I7X16_S:
+        return out(cg, relaxed_dot(cg, a));
+    case FL_SIMD_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S: /* extadd_pairwise_s of the dot, + c */
+        return out(cg, LLVMBuildAdd(b, pairwise(cg, extend(cg, relaxed_dot(cg, a), true)),
+                                    as(cg, a[2], cg->i32x4), ""));
 
     /* float lanes */
     case FL_SIMD_F32X4_ABS: case FL_SIMD_F64X2_ABS: return intrinsic1(cg, "llvm.fabs", t, a);
