@@ -58,6 +58,10 @@
      (uint64_t)offsetof(fl_exec, interrupt) << 20 ^                                         \
      (uint64_t)offsetof(fl_exec, native_stack_limit) << 40 ^ (uint64_t)FL_MEMORY_GUARDED << 63)
 
+/* A v128 global is read and written as the 16 bytes at &g->value. */
+_Static_assert(offsetof(fl_global, hi) == offsetof(fl_global, value) + 8,
+               "a v128 global's halves are adjacent");
+
 typedef void (*fl_aot_entry)(fl_instance *inst, fl_exec *ex, const fl_value *args,
                              fl_value *results);
 

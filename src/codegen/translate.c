@@ -130,8 +130,6 @@ static void store_slot(cg_module *cg, LLVMValueRef v, LLVMValueRef array, uint32
     LLVMSetAlignment(LLVMBuildStore(cg->b, v, slot_ptr(cg, array, at)), 8);
 }
 
-static uint32_t slots_of(uint8_t vt) { return vt == FL_V128 ? 2 : 1; }
-
 /* Parameters of every function before the wasm ones: inst, ex, base. */
 #define NHIDDEN 3
 
@@ -610,23 +608,18 @@ static void push_results(fn *f, const fl_functype *t, LLVMValueRef r) {
 /* A call through the runtime (`callee` an fl_funcinst *): arguments and
  * results in a slot array on the stack. */
 static void call_slow(fn *f, const fl_functype *t, LLVMValueRef callee, LLVMValueRef *args) {
-    uint32_t ps = 0, rs = 0;
-    for (uint32_t i = 0; i < t->nparams; i++)
-        ps += slots_of(t->params[i]);
-    for (uint32_t i = 0; i < t->nresults; i++)
-        rs += slots_of(t->results[i]);
-    uint32_t n = ps > rs ? ps : rs;
+    uint32_t n = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
     LLVMTypeRef st = LLVMArrayType(f->cg->i64, n ? n : 1);
     LLVMBasicBlockRef here = LLVMGetInsertBlock(f->b);
     LLVMPositionBuilderBefore(f->b, LLVMGetFirstInstruction(f->entry_bb));
     LLVMValueRef slots = LLVMBuildAlloca(f->b, st, "slots");
     LLVMSetAlignment(slots, 16);
     LLVMPositionBuilderAtEnd(f->b, here);
-    for (uint32_t i = 0, at = 0; i < t->nparams; at += slots_of(t->params[i++]))
+    for (uint32_t i = 0, at = 0; i < t->nparams; at += fl_valtype_slots(t->params[i++]))
         store_slot(f->cg, args[i + NHIDDEN], slots, at);
     LLVMValueRef rargs[4] = {f->inst, f->ex, callee, slots};
     call_rt(f, 1, rargs, 4);
-    for (uint32_t i = 0, at = 0; i < t->nresults; at += slots_of(t->results[i++]))
+    for (uint32_t i = 0, at = 0; i < t->nresults; at += fl_valtype_slots(t->results[i++]))
         push(f, load_slot(f->cg, t->results[i], slots, at));
 }
 
@@ -1342,11 +1335,11 @@ static void define_entry(cg_module *cg, uint32_t def) {
     args[0] = LLVMGetParam(e, 0);
     args[1] = LLVMGetParam(e, 1);
     args[2] = memory_base(&(fn){.cg = cg, .b = b}, args[0]);
-    for (uint32_t i = 0, at = 0; i < t->nparams; at += slots_of(t->params[i++]))
+    for (uint32_t i = 0, at = 0; i < t->nparams; at += fl_valtype_slots(t->params[i++]))
         args[i + NHIDDEN] = load_slot(cg, t->params[i], LLVMGetParam(e, 2), at);
     LLVMValueRef r = LLVMBuildCall2(b, functype(cg, fd->type_index), cg_func(cg, def), args,
                                     t->nparams + NHIDDEN, "");
-    for (uint32_t i = 0, at = 0; i < t->nresults; at += slots_of(t->results[i++]))
+    for (uint32_t i = 0, at = 0; i < t->nresults; at += fl_valtype_slots(t->results[i++]))
         store_slot(cg, t->nresults == 1 ? r : LLVMBuildExtractValue(b, r, i, ""), LLVMGetParam(e, 3), at);
     LLVMBuildRetVoid(b);
     free(args);
