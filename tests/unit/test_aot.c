@@ -3,7 +3,8 @@
  * against the interpreter: one module run on both, every outcome asserted
  * the same (results, each trap's kind, stack exhaustion, timeouts of a loop
  * and of loop-free recursion, the memory cap), calls crossing tiers both
- * ways, and the cache refusing corrupt, truncated and foreign files.
+ * ways, v128 values across every boundary of the machine code, and the
+ * cache refusing corrupt, truncated and foreign files.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 
 #include "aot_other.wasm.h"
 #include "aot_semantics.wasm.h"
+#include "aot_simd.wasm.h"
+#include "aot_simd_other.wasm.h"
 #include "aot_twice.wasm.h"
 
 static char cache[64];
@@ -197,6 +200,64 @@ Test(aot, nan_bits_from_constants_are_the_same_on_both_tiers) {
     for (int i = 0; i < 3; i++)
         cr_expect_eq(bits[0][i], bits[1][i], "%s: interpreter %#" PRIx64 ", machine code %#" PRIx64,
                      names[i], bits[0][i], bits[1][i]);
+}
+
+/* v128 values, two slots each wherever they sit in a value array: the
+ * entry's arguments and results, a call through the runtime to the
+ * interpreter and one through a table, a v128 global; and SIMD loads read
+ * only in part that must trap as wholes. */
+Test(aot, v128_crosses_every_boundary_on_both_tiers) {
+    for (int aot = 0; aot <= 1; aot++) {
+        fl_error err = {0};
+        fl_module *m = load(aot_simd_wasm, sizeof aot_simd_wasm, aot);
+        fl_module *other = load(aot_simd_other_wasm, sizeof aot_simd_other_wasm, false);
+        fl_store *s = fl_store_new(NULL);
+        fl_linker *l = fl_linker_new(s);
+        fl_exec *ex = fl_exec_new(0);
+        fl_instance *oi, *inst;
+        cr_assert_eq(fl_instantiate(s, other, l, ex, &oi, &err), FL_INST_OK, "%s", err.message);
+        cr_assert_eq(fl_linker_define_instance(l, "other", oi), 0);
+        cr_assert_eq(fl_instantiate(s, m, l, ex, &inst, &err), FL_INST_OK, "%s", err.message);
+
+        /* (v128 a, i32 7, v128 b) -> (b, 7, a), through the interpreter */
+        fl_value v[5] = {{.i64 = 1}, {.i64 = 2}, {.i32 = 7}, {.i64 = 3}, {.i64 = 4}};
+        cr_assert_eq(fl_invoke(ex, fl_instance_func(inst, "import"), v, 5, v, 5), FL_TRAP_NONE);
+        cr_assert(v[0].i64 == 3 && v[1].i64 == 4 && v[2].i64 == 7 && v[3].i64 == 1 && v[4].i64 == 2,
+                  "tier %d: %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, aot, v[0].i64,
+                  v[1].i64, v[2].i64, v[3].i64, v[4].i64);
+        /* the same through the table: entry 0 the import, entry 1 its own */
+        for (uint32_t e = 0; e < 2; e++) {
+            fl_value w[5] = {{.i32 = e}, {.i64 = 5}, {.i64 = 6}, {.i64 = 8}, {.i64 = 9}};
+            cr_assert_eq(fl_invoke(ex, fl_instance_func(inst, "indirect"), w, 5, w, 5), FL_TRAP_NONE);
+            cr_assert(w[0].i64 == 8 && w[1].i64 == 9 && w[3].i64 == 5 && w[4].i64 == 6,
+                      "tier %d, entry %u", aot, e);
+            cr_assert_eq(w[2].i64, e ? UINT64_MAX : 7);
+        }
+        fl_value g[2] = {{.i64 = 0x1111111122222222}, {.i64 = 0x3333333344444444}};
+        cr_assert_eq(fl_invoke(ex, fl_instance_func(inst, "global_swap"), g, 2, g, 2), FL_TRAP_NONE);
+        cr_assert(g[0].i64 == 0x0000000200000001 && g[1].i64 == 0x0000000400000003, "tier %d", aot);
+        cr_assert_eq(fl_invoke(ex, fl_instance_func(inst, "global_swap"), g, 2, g, 2), FL_TRAP_NONE);
+        cr_assert(g[0].i64 == 0x1111111122222222 && g[1].i64 == 0x3333333344444444, "tier %d", aot);
+
+        static const struct {
+            const char *name;
+            uint32_t last_ok; /* the highest address in bounds */
+            size_t nres;
+        } loads[] = {{"lane_of_load", 65520, 1}, {"low_of_load", 65520, 2}, {"load_splat", 65527, 2}};
+        for (size_t i = 0; i < sizeof loads / sizeof *loads; i++) {
+            fl_value a[2] = {{.i32 = loads[i].last_ok}};
+            fl_funcinst *f = fl_instance_func(inst, loads[i].name);
+            cr_assert_eq(fl_invoke(ex, f, a, 1, a, loads[i].nres), FL_TRAP_NONE, "%s", loads[i].name);
+            a[0].i64 = loads[i].last_ok + 1;
+            cr_expect_eq(fl_invoke(ex, f, a, 1, a, loads[i].nres), FL_TRAP_MEMORY_OOB,
+                         "%s one byte out (tier %d)", loads[i].name, aot);
+        }
+        fl_exec_free(ex);
+        fl_linker_free(l);
+        fl_store_free(s);
+        fl_module_free(other);
+        fl_module_free(m);
+    }
 }
 
 Test(aot, calls_cross_tiers_both_ways) {
