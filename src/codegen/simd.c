@@ -60,8 +60,11 @@ static LLVMValueRef splat_const(LLVMValueRef c, unsigned n) {
     return LLVMConstVector(e, n);
 }
 
+/* v's low bits in every lane of integer vector t. */
 static LLVMValueRef int_splat(LLVMTypeRef t, uint64_t v) {
-    return splat_const(LLVMConstInt(lane_type(t), v, 0), lanes(t));
+    unsigned bits = LLVMGetIntTypeWidth(lane_type(t));
+    uint64_t mask = bits < 64 ? (1ull << bits) - 1 : ~0ull;
+    return splat_const(LLVMConstInt(lane_type(t), v & mask, 0), lanes(t));
 }
 
 /* n lanes of a (and b, lanes after a's), from `first` every `step`. */
@@ -77,7 +80,8 @@ static LLVMValueRef pick(cg_module *cg, LLVMValueRef a, LLVMValueRef b, unsigned
 
 /* Vector t with scalar x in every lane. */
 static LLVMValueRef splat(cg_module *cg, LLVMTypeRef t, LLVMValueRef x) {
-    LLVMValueRef v = LLVMBuildInsertElement(cg->b, LLVMGetPoison(t), x, LLVMConstInt(cg->i32, 0, 0), "");
+    LLVMValueRef zero = LLVMConstInt(cg->i32, 0, 0);
+    LLVMValueRef v = LLVMBuildInsertElement(cg->b, LLVMGetPoison(t), x, zero, "");
     return pick(cg, v, NULL, 0, 0, lanes(t));
 }
 
@@ -87,7 +91,7 @@ static LLVMValueRef to_lane(cg_module *cg, LLVMTypeRef t, LLVMValueRef x) {
     return LLVMTypeOf(x) == lt ? x : LLVMBuildTrunc(cg->b, x, lt, "");
 }
 
-/* n lanes, those of narrow vector v extended to twice their width. */
+/* The lanes of integer vector v, each extended to twice its width. */
 static LLVMValueRef extend(cg_module *cg, LLVMValueRef v, bool is_signed) {
     LLVMTypeRef t = resized(cg, LLVMTypeOf(v), 2 * LLVMGetIntTypeWidth(lane_type(LLVMTypeOf(v))));
     return is_signed ? LLVMBuildSExt(cg->b, v, t, "") : LLVMBuildZExt(cg->b, v, t, "");
@@ -98,7 +102,8 @@ static LLVMValueRef extend(cg_module *cg, LLVMValueRef v, bool is_signed) {
 static LLVMValueRef extend_half(cg_module *cg, LLVMTypeRef t, LLVMValueRef src, bool high,
                                 bool is_signed) {
     unsigned n = lanes(t);
-    LLVMTypeRef st = LLVMVectorType(LLVMIntTypeInContext(cg->ctx, LLVMGetIntTypeWidth(lane_type(t)) / 2), 2 * n);
+    LLVMTypeRef half = LLVMIntTypeInContext(cg->ctx, LLVMGetIntTypeWidth(lane_type(t)) / 2);
+    LLVMTypeRef st = LLVMVectorType(half, 2 * n);
     return extend(cg, pick(cg, as(cg, src, st), NULL, high ? n : 0, 1, n), is_signed);
 }
 
@@ -122,7 +127,8 @@ static LLVMValueRef clamp(cg_module *cg, LLVMValueRef x, int64_t lo, int64_t hi)
 
 /* Lanes a, then b, each clamped to the range of lanes half as wide
  * (signed or unsigned) and narrowed: t is the narrow shape. */
-static LLVMValueRef narrow(cg_module *cg, LLVMTypeRef t, LLVMValueRef a, LLVMValueRef b, bool is_signed) {
+static LLVMValueRef narrow(cg_module *cg, LLVMTypeRef t, LLVMValueRef a, LLVMValueRef b,
+                           bool is_signed) {
     unsigned bits = LLVMGetIntTypeWidth(lane_type(t));
     LLVMTypeRef wt = LLVMVectorType(LLVMIntTypeInContext(cg->ctx, 2 * bits), lanes(t) / 2);
     LLVMValueRef x = pick(cg, as(cg, a, wt), as(cg, b, wt), 0, 1, lanes(t));
@@ -207,12 +213,14 @@ static LLVMValueRef q15mulr(cg_module *cg, LLVMValueRef *a) {
     LLVMValueRef y = extend(cg, as(cg, a[1], cg->i16x8), true);
     LLVMTypeRef wt = LLVMTypeOf(x);
     LLVMValueRef p = LLVMBuildAdd(cg->b, LLVMBuildMul(cg->b, x, y, ""), int_splat(wt, 0x4000), "");
-    p = call2(cg, "llvm.smin", LLVMBuildAShr(cg->b, p, int_splat(wt, 15), ""), int_splat(wt, 0x7fff));
+    p = LLVMBuildAShr(cg->b, p, int_splat(wt, 15), "");
+    p = call2(cg, "llvm.smin", p, int_splat(wt, 0x7fff));
     return out(cg, LLVMBuildTrunc(cg->b, p, cg->i16x8, ""));
 }
 
 /* extmul: the low or high halves of a and b extended, then multiplied in t. */
-static LLVMValueRef extmul(cg_module *cg, LLVMTypeRef t, LLVMValueRef *a, bool high, bool is_signed) {
+static LLVMValueRef extmul(cg_module *cg, LLVMTypeRef t, LLVMValueRef *a, bool high,
+                           bool is_signed) {
     LLVMValueRef x = extend_half(cg, t, a[0], high, is_signed);
     LLVMValueRef y = extend_half(cg, t, a[1], high, is_signed);
     return out(cg, LLVMBuildMul(cg->b, x, y, ""));
@@ -247,7 +255,8 @@ static LLVMValueRef swizzle(cg_module *cg, LLVMValueRef *a) {
     LLVMValueRef idx = LLVMBuildAnd(cg->b, s, int_splat(cg->i8x16, 15), "");
     for (unsigned i = 0; i < 16; i++) {
         LLVMValueRef k = LLVMConstInt(cg->i32, i, 0);
-        LLVMValueRef e = LLVMBuildExtractElement(cg->b, v, LLVMBuildExtractElement(cg->b, idx, k, ""), "");
+        LLVMValueRef at = LLVMBuildExtractElement(cg->b, idx, k, "");
+        LLVMValueRef e = LLVMBuildExtractElement(cg->b, v, at, "");
         r = LLVMBuildInsertElement(cg->b, r, e, k, "");
     }
     return out(cg, LLVMBuildSelect(cg->b, in, r, LLVMConstNull(cg->i8x16), ""));
@@ -263,7 +272,8 @@ static LLVMValueRef trunc_sat(cg_module *cg, LLVMTypeRef from, LLVMValueRef v, b
     LLVMValueRef x = as(cg, v, from);
     LLVMValueRef zero = LLVMConstNull(from);
     LLVMValueRef lo = splat_const(LLVMConstReal(ft, is_signed ? -2147483648.0 : 0.0), lanes(from));
-    LLVMValueRef top = splat_const(LLVMConstReal(ft, is_signed ? 2147483648.0 : 4294967296.0), lanes(from));
+    double first_out = is_signed ? 2147483648.0 : 4294967296.0;
+    LLVMValueRef top = splat_const(LLVMConstReal(ft, first_out), lanes(from));
     LLVMValueRef max = int_splat(it, is_signed ? 0x7fffffff : 0xffffffff);
     LLVMValueRef big = LLVMBuildFCmp(b, LLVMRealOGE, x, top, "");
     x = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, x, x, ""), zero, x, "");
