@@ -126,7 +126,9 @@ setup_local() {
 # favour of wasi-libc's dlmalloc) gained ~7% on dict and string work;
 # thin LTO (configure wants llvm-ar by the name LLVM_AR) ~4.5% overall,
 # at the price of generating machine code in ~70 s instead of ~40 s.
-CONF_CFLAGS="-Wno-int-conversion"
+# PY_EXTRA_CFLAGS (empty by default) tries other code generation flags
+# (e.g. -msimd128) for measuring; they are part of the build's key.
+CONF_CFLAGS="-Wno-int-conversion${PY_EXTRA_CFLAGS:+ $PY_EXTRA_CFLAGS}"
 CONF_ARGS="--with-pymalloc --with-lto=thin --host=wasm32-unknown-wasi --with-build-python=$BUILD_PYTHON --prefix=/"
 key=$(inputs_hash -- "$CC_WASM $CONF_CFLAGS $CONF_ARGS" "$(cat "$OUT/.stamp-unpack" "$OUT/.stamp-zlib")")
 if ! stamp_ok configure "$key" || [ ! -f "$BLD/Makefile" ]; then
