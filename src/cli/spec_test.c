@@ -13,9 +13,9 @@
  * be a prefix of our message, else the command fails.  The only exceptions
  * are the entries of the allow-list (--allow FILE, tests/spec/allowlist.txt):
  * one case each (file:line, command, expected text, our text, reason), or
- * the one wildcard that lets text-format modules be skipped.  A command is
- * skipped as SIMD only when its module was refused with exactly
- * FL_SIMD_UNSUPPORTED (SIMD is decoded and validated, not run yet).
+ * the one wildcard that lets text-format modules be skipped.  SIMD is run
+ * like everything else: v128 arguments and results are passed and compared
+ * lane by lane (float lanes by their NaN patterns).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -58,7 +58,7 @@
 typedef struct file_result {
     int passed, failed, skipped;
     int allowed;                  /* message differs, as an allow-list entry says it may */
-    int skipped_text, skipped_simd, skipped_nul;
+    int skipped_text, skipped_nul;
     int commands;                 /* in the file, -1 until it was parsed */
     int line;                     /* line of the command being run */
     int done;                     /* the file ran to its end */
@@ -109,8 +109,7 @@ typedef struct watchdog {
 /* A module instance remembered under its $name. */
 typedef struct named_inst {
     const char *name; /* borrowed from the JSON tree */
-    fl_instance *inst; /* NULL when loading it failed or was skipped */
-    bool skipped;
+    fl_instance *inst; /* NULL when loading it failed */
 } named_inst;
 
 typedef struct spec_ctx {
@@ -127,7 +126,6 @@ typedef struct spec_ctx {
     named_inst *named;
     size_t nnamed, cap_named;
     fl_instance *current;
-    bool current_skipped;
     char nul_standin[4]; /* UTF-8 of what "\u0000" became, or "" */
     watchdog wd;
 } spec_ctx;
@@ -158,7 +156,7 @@ typedef struct action_result {
     fl_value *values;     /* caller frees */
 } action_result;
 
-enum lookup { LOOKUP_FOUND, LOOKUP_SKIPPED, LOOKUP_MISSING };
+enum lookup { LOOKUP_FOUND, LOOKUP_MISSING };
 
 /* ---- results ---- */
 
@@ -182,17 +180,6 @@ static void fail(spec_ctx *c, const char *fmt, ...) {
 
 static void pass(spec_ctx *c) {
     c->res->passed++;
-}
-
-/* A command on a module that fl_module_load refused with exactly
- * FL_SIMD_UNSUPPORTED, or that module itself. */
-static void skip_simd(spec_ctx *c) {
-    c->res->skipped++;
-    c->res->skipped_simd++;
-}
-
-static bool is_simd_refusal(const char *message) {
-    return strncmp(message, FL_SIMD_UNSUPPORTED, strlen(FL_SIMD_UNSUPPORTED)) == 0;
 }
 
 /* The allow-list entry for this exact case, or -1. */
@@ -618,7 +605,7 @@ static int remember_module(spec_ctx *c, fl_module *m) {
     return 0;
 }
 
-static void remember_name(spec_ctx *c, const char *name, fl_instance *inst, bool skipped) {
+static void remember_name(spec_ctx *c, const char *name, fl_instance *inst) {
     if (!name)
         return;
     if (c->nnamed == c->cap_named) {
@@ -629,24 +616,20 @@ static void remember_name(spec_ctx *c, const char *name, fl_instance *inst, bool
         c->named = nn;
         c->cap_named = cap;
     }
-    c->named[c->nnamed++] = (named_inst){.name = name, .inst = inst, .skipped = skipped};
+    c->named[c->nnamed++] = (named_inst){.name = name, .inst = inst};
 }
 
 /* The instance an action or register names (or the current one). */
 static enum lookup lookup_instance(spec_ctx *c, const char *name, fl_instance **out) {
     if (!name) {
         *out = c->current;
-        if (c->current)
-            return LOOKUP_FOUND;
-        return c->current_skipped ? LOOKUP_SKIPPED : LOOKUP_MISSING;
+        return c->current ? LOOKUP_FOUND : LOOKUP_MISSING;
     }
     for (size_t i = c->nnamed; i-- > 0;) {
         if (strcmp(c->named[i].name, name) != 0)
             continue;
         *out = c->named[i].inst;
-        if (c->named[i].inst)
-            return LOOKUP_FOUND;
-        return c->named[i].skipped ? LOOKUP_SKIPPED : LOOKUP_MISSING;
+        return c->named[i].inst ? LOOKUP_FOUND : LOOKUP_MISSING;
     }
     *out = NULL;
     return LOOKUP_MISSING;
@@ -670,14 +653,12 @@ static uint8_t *read_wasm(spec_ctx *c, const char *filename, size_t *len, char *
 }
 
 /* Loads a module file with fl_module_load and keeps it until the end of
- * the file.  Returns it, or NULL with err filled and *simd set when the
- * module was refused for SIMD alone (FL_SIMD_UNSUPPORTED). */
-static fl_module *load_module(spec_ctx *c, const char *filename, fl_error *err, bool *simd) {
+ * the file.  Returns it, or NULL with err filled. */
+static fl_module *load_module(spec_ctx *c, const char *filename, fl_error *err) {
     size_t len = 0;
     char why[128];
     uint8_t *bytes = read_wasm(c, filename, &len, why, sizeof why);
     fl_module *m = NULL;
-    *simd = false;
     if (!bytes) {
         fl_error_set(err, 0, "cannot read %s: %s", filename ? filename : "(no file)", why);
         return NULL;
@@ -686,9 +667,7 @@ static fl_module *load_module(spec_ctx *c, const char *filename, fl_error *err, 
         m = fl_aot_module_load(bytes, len, NULL, c->opt->cache, FL_TIER_AOT, NULL, NULL, err);
     else
         m = fl_module_load(bytes, len, err);
-    if (!m) {
-        *simd = is_simd_refusal(err->message);
-    } else if (remember_module(c, m) < 0) {
+    if (m && remember_module(c, m) < 0) {
         fl_module_free(m);
         m = NULL;
         fl_error_set(err, 0, "out of memory");
@@ -724,32 +703,24 @@ static void cmd_module(spec_ctx *c, const cJSON *cmd) {
     const char *name = json_str(cmd, "name");
     const char *filename = json_str(cmd, "filename");
     fl_error err = {0};
-    bool simd;
     fl_instance *inst = NULL;
 
     c->current = NULL;
-    c->current_skipped = false;
-    fl_module *m = load_module(c, filename, &err, &simd);
+    fl_module *m = load_module(c, filename, &err);
     if (!m) {
-        if (simd) {
-            skip_simd(c);
-            c->current_skipped = true;
-            remember_name(c, name, NULL, true);
-            return;
-        }
         fail(c, "module %s did not load: %s (at byte %zu)", filename ? filename : "?",
              err.message, err.offset);
-        remember_name(c, name, NULL, false);
+        remember_name(c, name, NULL);
         return;
     }
     fl_inst_status st = instantiate(c, m, &inst, &err);
     if (st != FL_INST_OK) {
         fail(c, "module %s did not instantiate (%s): %s", filename, status_name(st), err.message);
-        remember_name(c, name, NULL, false);
+        remember_name(c, name, NULL);
         return;
     }
     c->current = inst;
-    remember_name(c, name, inst, false);
+    remember_name(c, name, inst);
     pass(c);
 }
 
@@ -758,9 +729,6 @@ static void cmd_register(spec_ctx *c, const cJSON *cmd) {
     const char *name = json_str(cmd, "name");
     fl_instance *inst;
     switch (lookup_instance(c, name, &inst)) {
-    case LOOKUP_SKIPPED:
-        skip_simd(c);
-        return;
     case LOOKUP_MISSING:
         fail(c, "register %s: no module %s", as ? as : "?", name ? name : "(current)");
         return;
@@ -785,9 +753,6 @@ static int run_action(spec_ctx *c, const cJSON *action, action_result *out) {
     memset(out, 0, sizeof *out);
 
     switch (lookup_instance(c, module, &inst)) {
-    case LOOKUP_SKIPPED:
-        skip_simd(c);
-        return 0;
     case LOOKUP_MISSING:
         fail(c, "%s %s: no module %s loaded", type ? type : "action", field ? field : "?",
              module ? module : "(current)");
@@ -940,14 +905,10 @@ static void cmd_assert_instantiate(spec_ctx *c, const cJSON *cmd, fl_inst_status
     const char *text = json_str(cmd, "text");
     fl_error err = {0};
     fl_instance *inst = NULL;
-    bool simd;
-    fl_module *m = load_module(c, filename, &err, &simd);
+    fl_module *m = load_module(c, filename, &err);
     if (!m) {
-        if (simd)
-            skip_simd(c);
-        else
-            fail(c, "module %s did not load: %s (at byte %zu); expected a %s", filename,
-                 err.message, err.offset, status_name(want));
+        fail(c, "module %s did not load: %s (at byte %zu); expected a %s", filename,
+             err.message, err.offset, status_name(want));
         return;
     }
     fl_inst_status st = instantiate(c, m, &inst, &err);
@@ -1368,7 +1329,7 @@ int fl_cli_spec_test(int argc, char **argv) {
     char cache[PATH_MAX] = "";
     int first = argc;
     long passed = 0, failed = 0, skipped = 0, allowed = 0;
-    long skipped_text = 0, skipped_simd = 0, skipped_nul = 0;
+    long skipped_text = 0, skipped_nul = 0;
     static allow_list allow = {.text_entry = -1};
     char *allow_text = NULL;
     long hits[MAX_ALLOW] = {0};
@@ -1458,7 +1419,6 @@ int fl_cli_spec_test(int argc, char **argv) {
         skipped += res->skipped;
         allowed += res->allowed;
         skipped_text += res->skipped_text;
-        skipped_simd += res->skipped_simd;
         skipped_nul += res->skipped_nul;
         for (int k = 0; k < allow.n; k++)
             hits[k] += res->allow_hits[k];
@@ -1484,8 +1444,6 @@ int fl_cli_spec_test(int argc, char **argv) {
     printf("  %ld text format: %s\n", skipped_text,
            allow.text_entry >= 0 ? allow.entries[allow.text_entry].reason
                                  : "(not allow-listed: such commands fail)");
-    printf("  %ld SIMD: the module was refused with \"" FL_SIMD_UNSUPPORTED "\" (decoded and "
-           "validated, not run yet), or the command acts on such a module\n", skipped_simd);
     printf("  %ld NUL in a name: cJSON strings end at a NUL, so the export cannot be named\n",
            skipped_nul);
     printf("%ld passed, %ld failed, %ld skipped, %ld allow-listed\n", passed, failed, skipped,

@@ -104,10 +104,6 @@ typedef struct fl_simd_opinfo {
 
 extern const fl_simd_opinfo fl_simd_opinfo_table[FL_SIMD_COUNT];
 
-/* The one error a valid module that uses SIMD gets from fl_module_load:
- * SIMD is decoded and validated but not executed yet.  Callers (the spec
- * runner) recognise it by this prefix. */
-#define FL_SIMD_UNSUPPORTED "SIMD not supported yet"
 
 /* A function type; params and results point into one owned array. */
 typedef struct fl_functype {

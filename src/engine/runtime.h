@@ -39,7 +39,7 @@ typedef enum fl_trap {
     FL_TRAP_INTERRUPTED,        /* "interrupted": the exec's interrupt flag was set (timeouts) */
     FL_TRAP_EXIT,               /* the guest asked to exit; exec->exit_code holds its status */
     FL_TRAP_HOST,               /* a host function failed; exec->trap_detail says why */
-    FL_TRAP_UNSUPPORTED,        /* "unsupported": e.g. SIMD, which is decoded but not run */
+    FL_TRAP_UNSUPPORTED,        /* "unsupported": what the runtime does not do (a host call it lacks) */
     FL_TRAP_SIGNATURE,          /* "call signature mismatch": fl_invoke's arrays do not fit
                                  * the function's type; exec->trap_detail names both */
     FL_TRAP_COUNT
