@@ -69,6 +69,8 @@ LIB        := $(BUILD)/libfaaslet.a
 # The guest SDK's library (sdk/src/*.c, for wasm32-wasi), which faaslet cc
 # links into every function; it finds it at sdk/lib/ beside the binary.
 # sdk/src/init.c (the constructors) is an object of its own, always linked.
+# No -msimd128 here (faaslet cc's default): nothing in it gains, and a user's
+# -mno-simd128 then gives a module without SIMD.
 SDK_SRC    := $(sort $(filter-out sdk/src/init.c,$(wildcard sdk/src/*.c)))
 SDK_OBJ    := $(SDK_SRC:sdk/src/%.c=$(BUILD)/sdk/obj/%.o)
 SDK_LIB    := $(BUILD)/sdk/lib/libfaaslet_sdk.a

@@ -15,6 +15,11 @@
  *   -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID
  *                     clock(), mmap/munmap, signal(), getpid(): wasi-libc's
  *                     emulations, linked below.
+ *   -msimd128 -mrelaxed-simd
+ *                     wasm SIMD, which LLVM's vectoriser then uses for
+ *                     loops (and <wasm_simd128.h> needs); relaxed SIMD runs
+ *                     deterministically (madd never fused).  A later
+ *                     -mno-simd128 or -mno-relaxed-simd of the user's wins.
  * When linking:
  *   --stack-first     the 4 MiB stack below the data: an overflow takes the
  *   -z stack-size=4194304   stack pointer below 0 and traps (reported as a
@@ -69,7 +74,8 @@ void fl_cli_cc_usage(FILE *out) {
             "to a wasm32-wasi module with Faasm's toolchain defaults: runs clang-19\n"
             "(clang++-19 for .cpp/.cc/.cxx) with --target=wasm32-wasi, -nostdlibinc and\n"
             "only the SDK's, libc++'s, clang's and wasi-libc's headers (never the host's),\n"
-            "-O2 unless an -O option is given, -D_WASI_EMULATED_PROCESS_CLOCKS\n"
+            "-O2 unless an -O option is given, -msimd128 -mrelaxed-simd (-mno-simd128\n"
+            "turns SIMD off), -D_WASI_EMULATED_PROCESS_CLOCKS\n"
             "-D_WASI_EMULATED_MMAN -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID, and,\n"
             "when linking, -Wl,--stack-first -Wl,-z,stack-size=4194304\n"
             "-Wl,--max-memory=4294901760 -Wl,--export-table -Wl,--growable-table\n"
@@ -324,6 +330,11 @@ static const char *const DEFINES[] = {
     "-D_WASI_EMULATED_SIGNAL",
     "-D_WASI_EMULATED_GETPID",
 };
+/* Before the user's arguments: clang takes the last of -m/-mno-. */
+static const char *const FEATURES[] = {
+    "-msimd128",
+    "-mrelaxed-simd",
+};
 static const char *const LINK_OPTS[] = {
     "-Wl,--stack-first",
     "-Wl,-z,stack-size=4194304",
@@ -379,7 +390,8 @@ int fl_cli_cc(int argc, char **argv) {
     if (!driver || !*driver)
         driver = s.cxx ? CXX_DEFAULT : CC_DEFAULT;
 
-    size_t cap = (size_t)argc + 16 + COUNT(DEFINES) + COUNT(LINK_OPTS) + COUNT(LINK_LIBS);
+    size_t cap = (size_t)argc + 16 + COUNT(DEFINES) + COUNT(FEATURES) + COUNT(LINK_OPTS) +
+                 COUNT(LINK_LIBS);
     const char **av = calloc(cap, sizeof *av);
     char *inc = malloc(strlen(sdk) + 9), *pinc = malloc(strlen(posix) + 9);
     int rc = 1;
@@ -402,6 +414,8 @@ int fl_cli_cc(int argc, char **argv) {
     av[n++] = "-idirafter" WASI_INCLUDE;
     for (size_t i = 0; i < COUNT(DEFINES); i++)
         av[n++] = DEFINES[i];
+    for (size_t i = 0; i < COUNT(FEATURES); i++)
+        av[n++] = FEATURES[i];
     if (!s.has_opt)
         av[n++] = "-O2";
     /* clang's stderr is a pipe to us: keep its colours for a terminal */
