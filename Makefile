@@ -11,7 +11,7 @@
 #   make clustertest  three faaslet serve hosts on one redis-server (free loopback ports)
 #   make demo       the main job on the embedded default
 #   make python     CPython for wasm32-wasi and its runtime root
-#   make bench      interpreter vs native on compute kernels
+#   make bench      interpreter vs native on compute kernels (then their -msimd128 builds)
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
 #   make bench-serve   faaslet serve under wrk: requests/s, p50/p99, a 100,000-call load test
