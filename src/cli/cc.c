@@ -34,6 +34,12 @@
  *                     __faasm_await_call_output hands the callee's output to
  *                     the guest in memory from the guest's own malloc, so
  *                     the guest may free() it.
+ *   no wasm-opt       clang 19 runs binaryen's wasm-opt after linking when
+ *                     PATH holds one: it drops the name section, and
+ *                     Debian's (version 108) rejects relaxed SIMD.  clang
+ *                     runs with a private folder first in PATH whose
+ *                     wasm-opt is true(1) (clang 19's --no-wasm-opt skips
+ *                     the link itself; clang 20 fixes it).
  *   --strip-debug     wasi-libc's archive carries DWARF that would triple a
  *                     small function's size; kept when the user passes -g.
  *                     The "name" section stays, so traps still name functions
@@ -323,6 +329,35 @@ static bool verbose(void) {
     return v && *v && strcmp(v, "0") != 0;
 }
 
+/* Makes a folder (its name into dir) holding `wasm-opt`, a link to
+ * true(1): first in clang's PATH, it is the wasm-opt clang runs after
+ * linking, which then leaves the module as wasm-ld wrote it.  Returns 0, or
+ * -1 (message printed).  Undo with remove_wasm_opt_shim. */
+static int make_wasm_opt_shim(char *dir, size_t size) {
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    char link[PATH_MAX + 16];
+    if ((size_t)snprintf(dir, size, "%s/faaslet-cc.XXXXXX", tmp) >= size || !mkdtemp(dir)) {
+        fprintf(stderr, "faaslet cc: cannot make a folder in %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    snprintf(link, sizeof link, "%s/wasm-opt", dir);
+    if (symlink("/bin/true", link) < 0) {
+        fprintf(stderr, "faaslet cc: symlink %s: %s\n", link, strerror(errno));
+        rmdir(dir);
+        return -1;
+    }
+    return 0;
+}
+
+static void remove_wasm_opt_shim(const char *dir) {
+    char link[PATH_MAX + 16];
+    snprintf(link, sizeof link, "%s/wasm-opt", dir);
+    unlink(link);
+    rmdir(dir);
+}
+
 /* What `faaslet cc` puts before and after the user's arguments. */
 static const char *const DEFINES[] = {
     "-D_WASI_EMULATED_PROCESS_CLOCKS",
@@ -394,10 +429,26 @@ int fl_cli_cc(int argc, char **argv) {
                  COUNT(LINK_LIBS);
     const char **av = calloc(cap, sizeof *av);
     char *inc = malloc(strlen(sdk) + 9), *pinc = malloc(strlen(posix) + 9);
+    char shim[PATH_MAX] = "", *path = NULL;
     int rc = 1;
     if (!av || !inc || !pinc) {
         fprintf(stderr, "faaslet cc: out of memory\n");
         goto out;
+    }
+    if (s.links) { /* PATH=shim:$PATH for clang */
+        if (make_wasm_opt_shim(shim, sizeof shim) < 0) {
+            shim[0] = '\0';
+            goto out;
+        }
+        const char *old = getenv("PATH");
+        if (!old || !*old)
+            old = "/usr/bin:/bin";
+        path = malloc(strlen(shim) + strlen(old) + 2);
+        if (!path) {
+            fprintf(stderr, "faaslet cc: out of memory\n");
+            goto out;
+        }
+        sprintf(path, "%s:%s", shim, old);
     }
     /* -isystem: the user's -I folders come first, and their warning flags
      * do not apply to the SDK's inline wrappers. */
@@ -466,6 +517,8 @@ int fl_cli_cc(int argc, char **argv) {
         close(p[0]);
         close(p[1]);
         close(ex[0]);
+        if (path)
+            setenv("PATH", path, 1);
         execvp(driver, (char *const *)av);
         int e = errno;
         if (write(ex[1], &e, sizeof e) < 0)
@@ -498,6 +551,9 @@ int fl_cli_cc(int argc, char **argv) {
                 why ? ": " : "", why ? why : "", "");
     }
 out:
+    if (shim[0])
+        remove_wasm_opt_shim(shim);
+    free(path);
     free(inc);
     free(pinc);
     free(av);
