@@ -39,7 +39,6 @@ KCOMMON="-std=gnu11 -Wall -Wextra -Werror -fno-builtin -fno-math-errno -ffp-cont
 KFLAGS="-O2 $KCOMMON"
 # The SIMD table's: -O3, as Faasm builds functions.
 SFLAGS="-O3 $KCOMMON"
-WASMFLAGS="--target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export=run"
 
 # kernel and n, sized for about 0.1-0.3 s of native time each
 SIZES="matmul:500 nbody:3000000 fannkuch:10 sha256:50 sort:3000000 coremark:25000"
@@ -74,6 +73,17 @@ ratio() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { printf "%.*f", d, a / b }';
 # simd_ops FILE: how many 0xfd-prefixed (SIMD) instructions FILE's code has
 # (a line that goes on with a long immediate's bytes names no instruction)
 simd_ops() { wasm-objdump -d "$1" | grep -cE '^ *[0-9a-f]+: fd [^|]*\| *[^ ]' || true; }
+
+# wasm_build NAME FLAGS...: bench/kernels/KERNEL.c (KERNEL: NAME up to its
+# first -) into $OUT/NAME.wasm, compiled with FLAGS, then linked without
+# -O: clang 19 runs binaryen's wasm-opt after an -O link whenever PATH holds
+# one, and the bench measures clang's code, as faaslet cc builds it.
+wasm_build() {
+    name=$1
+    shift
+    $CC "$@" --target=wasm32 -c -o "$OUT/$name.o" "bench/kernels/${name%%-*}.c"
+    $CC --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export=run -o "$OUT/$name.wasm" "$OUT/$name.o"
+}
 
 # tiers NAME N: $OUT/NAME.wasm with argument N on the interpreter, then its
 # machine code generated (timed) and run; sets interp, aot and gen.
@@ -112,7 +122,7 @@ for k in $KERNELS; do
     # shellcheck disable=SC2086
     $CC $KFLAGS -march=native "bench/kernels/$k.c" bench/native_main.c -lm -o "$OUT/$k-march"
     # shellcheck disable=SC2086
-    $CC $KFLAGS $WASMFLAGS -o "$OUT/$k.wasm" "bench/kernels/$k.c"
+    wasm_build "$k" $KFLAGS
 
     nat=$("$OUT/$k-native" "$n" "$REPS")
     march=$("$OUT/$k-march" "$n" "$REPS")
@@ -162,12 +172,12 @@ fi
 for k in $KERNELS; do
     [ "$SIMD" != 0 ] || break
     n=$(size_of "$k" "$SIZES $SIMD_SIZES")
-    # shellcheck disable=SC2086 # SFLAGS and WASMFLAGS are lists of words
+    # shellcheck disable=SC2086 # SFLAGS is a list of words
     $CC $SFLAGS -march=native "bench/kernels/$k.c" bench/native_main.c -lm -o "$OUT/$k-o3-march"
     # shellcheck disable=SC2086
-    $CC $SFLAGS $WASMFLAGS -o "$OUT/$k-o3.wasm" "bench/kernels/$k.c"
+    wasm_build "$k-o3" $SFLAGS
     # shellcheck disable=SC2086
-    $CC $SFLAGS -msimd128 $WASMFLAGS -o "$OUT/$k-simd.wasm" "bench/kernels/$k.c"
+    wasm_build "$k-simd" $SFLAGS -msimd128
     ops=$(simd_ops "$OUT/$k-simd.wasm")
     if [ "$ops" -eq 0 ] || [ "$(simd_ops "$OUT/$k-o3.wasm")" -ne 0 ]; then
         echo "bench: FAILED: $k: $ops SIMD instructions with -msimd128, $(simd_ops "$OUT/$k-o3.wasm") without" >&2
