@@ -26,8 +26,8 @@ OUT=build-fuzz
 SUITE=../shared/wasm-testsuite
 CASES=../shared/security-cases
 case "$TARGET" in
-module) SRC="src/budget src/engine src/interp"; CORPUS=$OUT/corpus ;;
-entry)  SRC="src/budget src/engine src/interp src/sched src/state src/store src/wasi src/host src/faaslet"
+module) SRC="src/budget src/engine src/interp src/tiers src/store"; CORPUS=$OUT/corpus ;;
+entry)  SRC="src/budget src/engine src/interp src/tiers src/aot src/sched src/redis src/state src/store src/wasi src/host src/faaslet"
         CORPUS=$OUT/corpus-entry ;;
 *) echo "fuzz: unknown target $TARGET (module or entry)" >&2; exit 64 ;;
 esac
@@ -39,7 +39,7 @@ for d in $SRC; do files="$files $(ls "$d"/*.c)"; done
 $CC -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Isrc -D_GNU_SOURCE \
     -fno-strict-aliasing -pthread -fno-omit-frame-pointer -DFL_MEMORY_GUARDED=0 \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    "fuzz/fuzz_$TARGET.c" $files -lm -lpthread -o "$OUT/fuzz_$TARGET"
+    "fuzz/fuzz_$TARGET.c" $files -lhiredis -lxxhash -lcrypto -lcjson -lm -lpthread -o "$OUT/fuzz_$TARGET"
 
 # Seeds: every module of the spec suite, converted once.
 if [ ! -d "$OUT/seeds" ]; then
