@@ -368,11 +368,23 @@ static int parse_int(const char *text, bool wide, uint64_t *out) {
 }
 
 /* Converts one argument to `type`.  Returns 0 or -1. */
+/* A value from the command line into its slot (two for a v128, written as
+ * the 128-bit number its 16 bytes make little-endian: 0x and 32 hex digits). */
 static int parse_value(const char *text, uint8_t type, fl_value *out) {
     uint64_t bits;
     char *end;
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out * fl_valtype_slots(type));
     switch (type) {
+    case FL_V128: {
+        if (strncmp(text, "0x", 2) != 0 || strlen(text) != 34 ||
+            strspn(text + 2, "0123456789abcdefABCDEF") != 32)
+            return -1;
+        char half[17] = {0};
+        memcpy(half, text + 2, 16);
+        out[1].i64 = strtoull(half, NULL, 16);
+        out[0].i64 = strtoull(text + 18, NULL, 16);
+        return 0;
+    }
     case FL_I32:
         if (parse_int(text, false, &bits) < 0)
             return -1;
@@ -397,8 +409,12 @@ static int parse_value(const char *text, uint8_t type, fl_value *out) {
     return -1;
 }
 
-static void print_value(uint8_t type, fl_value v) {
+static void print_value(uint8_t type, const fl_value *slots) {
+    fl_value v = slots[0];
     switch (type) {
+    case FL_V128:
+        printf("0x%016" PRIx64 "%016" PRIx64 "\n", slots[1].i64, slots[0].i64);
+        return;
     case FL_I32:
         printf("%" PRId32 "\n", (int32_t)v.i32);
         return;
@@ -462,29 +478,29 @@ static int call_export(const run_opts *o, fl_instance *inst, fl_exec *ex) {
     }
     /* sized from the function's type (calloc checks the product); fl_invoke
      * checks the counts against the type again */
-    args = calloc(t->nparams ? t->nparams : 1, sizeof *args);
-    results = calloc(t->nresults ? t->nresults : 1, sizeof *results);
+    args = calloc(t->param_slots ? t->param_slots : 1, sizeof *args);
+    results = calloc(t->result_slots ? t->result_slots : 1, sizeof *results);
     if (!args || !results) {
         fprintf(stderr, "faaslet: out of memory\n");
         status = FL_RUN_LOAD_ERROR;
         goto out;
     }
-    for (uint32_t i = 0; i < t->nparams; i++) {
-        if (parse_value(o->args[i], t->params[i], &args[i]) < 0) {
+    for (uint32_t i = 0, slot = 0; i < t->nparams; slot += fl_valtype_slots(t->params[i]), i++) {
+        if (parse_value(o->args[i], t->params[i], &args[slot]) < 0) {
             fprintf(stderr, "faaslet: argument %u of %s: \"%s\" is not a valid %s\n", i + 1,
                     name, o->args[i], fl_valtype_name(t->params[i]));
             status = FL_RUN_USAGE;
             goto out;
         }
     }
-    fl_trap trap = fl_invoke(ex, f, args, t->nparams, results, t->nresults);
+    fl_trap trap = fl_invoke(ex, f, args, t->param_slots, results, t->result_slots);
     if (trap != FL_TRAP_NONE) {
         fflush(stdout);
         status = report_trap(ex, trap);
         goto out;
     }
-    for (uint32_t i = 0; i < t->nresults; i++)
-        print_value(t->results[i], results[i]);
+    for (uint32_t i = 0, slot = 0; i < t->nresults; slot += fl_valtype_slots(t->results[i]), i++)
+        print_value(t->results[i], &results[slot]);
     fflush(stdout);
 out:
     free(args);

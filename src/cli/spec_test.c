@@ -144,7 +144,10 @@ typedef struct spec_value {
     uint8_t type; /* enum fl_valtype */
     value_kind kind;
     bool null;
-    uint64_t bits;
+    uint64_t bits;         /* a v128: its bytes 0-7 */
+    uint64_t hi;           /* a v128: its bytes 8-15 */
+    uint8_t lane_type;     /* a v128 of float lanes: FL_F32 or FL_F64, else 0 */
+    value_kind lanes[4];   /* ... and each lane's kind (a NaN pattern or exact) */
 } spec_value;
 
 /* What running an action gave. */
@@ -339,8 +342,47 @@ static uint8_t parse_type(const char *s) {
     return 0;
 }
 
-/* Parses {"type": ..., "value": ...}.  Returns 0, 1 for v128 (SIMD modules
- * are refused before any value reaches them), -1 when malformed. */
+/* {"type": "v128", "lane_type": "i8".."f64", "value": [lanes as unsigned
+ * decimal bits, or NaN patterns for float lanes]} into out. */
+static int parse_v128(const cJSON *j, spec_value *out) {
+    const char *lt = json_str(j, "lane_type");
+    const cJSON *lanes = cJSON_GetObjectItemCaseSensitive(j, "value");
+    uint32_t size = !lt                  ? 0
+                    : !strcmp(lt, "i8")  ? 1
+                    : !strcmp(lt, "i16") ? 2
+                    : !strcmp(lt, "i32") || !strcmp(lt, "f32") ? 4
+                    : !strcmp(lt, "i64") || !strcmp(lt, "f64") ? 8
+                                                               : 0;
+    if (!size || !cJSON_IsArray(lanes) || (uint32_t)cJSON_GetArraySize(lanes) != 16 / size)
+        return -1;
+    if (lt[0] == 'f')
+        out->lane_type = size == 4 ? FL_F32 : FL_F64;
+    uint8_t bytes[16] = {0};
+    uint32_t i = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, lanes) {
+        if (!cJSON_IsString(l))
+            return -1;
+        value_kind k = VAL_EXACT;
+        if (!strcmp(l->valuestring, "nan:canonical"))
+            k = VAL_NAN_CANONICAL;
+        else if (!strcmp(l->valuestring, "nan:arithmetic"))
+            k = VAL_NAN_ARITHMETIC;
+        if (k != VAL_EXACT && !out->lane_type)
+            return -1;
+        if (out->lane_type)
+            out->lanes[i] = k;
+        uint64_t bits = k == VAL_EXACT ? strtoull(l->valuestring, NULL, 10) : 0;
+        memcpy(bytes + i * size, &bits, size); /* little-endian, as wasm's lanes */
+        i++;
+    }
+    memcpy(&out->bits, bytes, 8);
+    memcpy(&out->hi, bytes + 8, 8);
+    out->kind = VAL_EXACT;
+    return 0;
+}
+
+/* Parses {"type": ..., "value": ...}.  Returns 0, or -1 when malformed. */
 static int parse_value(const cJSON *j, spec_value *out) {
     const char *value = json_str(j, "value");
     memset(out, 0, sizeof *out);
@@ -348,7 +390,7 @@ static int parse_value(const cJSON *j, spec_value *out) {
     if (!out->type)
         return -1;
     if (out->type == FL_V128)
-        return 1;
+        return parse_v128(j, out);
     out->kind = VAL_EXACT;
     if (out->type == FL_FUNCREF || out->type == FL_EXTERNREF) {
         if (!value)
@@ -375,11 +417,16 @@ static void *extern_ref(uint64_t n) {
     return (void *)(uintptr_t)(n + 1);
 }
 
-/* Turns an argument into a slot.  Returns -1 for one we cannot pass (a
- * non-null funcref, which only the engine can make). */
+/* Turns an argument into its slot (two for a v128).  Returns -1 for one we
+ * cannot pass (a non-null funcref, which only the engine can make). */
 static int to_slot(const spec_value *v, fl_value *out) {
     memset(out, 0, sizeof *out);
     switch (v->type) {
+    case FL_V128:
+        out[0].i64 = v->bits;
+        out[1].i64 = v->hi;
+        return v->lane_type && (v->lanes[0] || v->lanes[1] || v->lanes[2] || v->lanes[3]) ? -1
+                                                                                          : 0;
     case FL_I32:
     case FL_F32:
         out->i32 = (uint32_t)v->bits;
@@ -400,8 +447,34 @@ static int to_slot(const spec_value *v, fl_value *out) {
     return -1;
 }
 
-static bool matches(const spec_value *e, fl_value got) {
+static bool matches(const spec_value *e, const fl_value *slots);
+
+/* A v128 against its expected lanes: float lanes by their patterns. */
+static bool v128_matches(const spec_value *e, const fl_value *got) {
+    if (!e->lane_type)
+        return got[0].i64 == e->bits && got[1].i64 == e->hi;
+    uint8_t want[16], have[16];
+    memcpy(want, &e->bits, 8);
+    memcpy(want + 8, &e->hi, 8);
+    memcpy(have, &got[0].i64, 8);
+    memcpy(have + 8, &got[1].i64, 8);
+    uint32_t size = e->lane_type == FL_F32 ? 4 : 8;
+    for (uint32_t i = 0; i < 16 / size; i++) {
+        spec_value lane = {.type = e->lane_type, .kind = e->lanes[i]};
+        fl_value v = {.i64 = 0};
+        memcpy(&lane.bits, want + i * size, size);
+        memcpy(&v.i64, have + i * size, size);
+        if (!matches(&lane, &v))
+            return false;
+    }
+    return true;
+}
+
+static bool matches(const spec_value *e, const fl_value *slots) {
+    fl_value got = slots[0];
     switch (e->type) {
+    case FL_V128:
+        return v128_matches(e, slots);
     case FL_I32:
         return got.i32 == (uint32_t)e->bits;
     case FL_I64:
@@ -429,8 +502,13 @@ static bool matches(const spec_value *e, fl_value got) {
     return false;
 }
 
-static void format_slot(char *buf, size_t n, uint8_t type, fl_value v) {
+static void format_slot(char *buf, size_t n, uint8_t type, const fl_value *slots) {
+    fl_value v = slots[0];
     switch (type) {
+    case FL_V128: /* as the bytes in memory order */
+        snprintf(buf, n, "v128:%016" PRIx64 "%016" PRIx64 " (bytes 15..0)", slots[1].i64,
+                 slots[0].i64);
+        return;
     case FL_I32:
         snprintf(buf, n, "i32:%" PRIu32, v.i32);
         return;
@@ -455,7 +533,15 @@ static void format_slot(char *buf, size_t n, uint8_t type, fl_value v) {
 }
 
 static void format_expected(char *buf, size_t n, const spec_value *e) {
-    fl_value v = {0};
+    fl_value v[2] = {{0}, {0}};
+    if (e->type == FL_V128) {
+        v[0].i64 = e->bits;
+        v[1].i64 = e->hi;
+        format_slot(buf, n, e->type, v);
+        if (e->lane_type && (e->lanes[0] || e->lanes[1] || e->lanes[2] || e->lanes[3]))
+            snprintf(buf + strlen(buf), n - strlen(buf), " with NaN lanes");
+        return;
+    }
     if (e->kind == VAL_NAN_CANONICAL || e->kind == VAL_NAN_ARITHMETIC) {
         snprintf(buf, n, "%s:%s", fl_valtype_name(e->type),
                  e->kind == VAL_NAN_CANONICAL ? "nan:canonical" : "nan:arithmetic");
@@ -470,11 +556,11 @@ static void format_expected(char *buf, size_t n, const spec_value *e) {
         return;
     }
     if (e->type == FL_EXTERNREF || e->type == FL_FUNCREF)
-        v.ref = NULL;
+        v[0].ref = NULL;
     else
-        v.i64 = e->bits;
+        v[0].i64 = e->bits;
     if (e->type == FL_I32 || e->type == FL_F32)
-        v.i32 = (uint32_t)e->bits;
+        v[0].i32 = (uint32_t)e->bits;
     format_slot(buf, n, e->type, v);
 }
 
@@ -725,12 +811,13 @@ static int run_action(spec_ctx *c, const cJSON *action, action_result *out) {
             fail(c, "get %s: no such exported global", field);
             return -1;
         }
-        out->values = calloc(1, sizeof *out->values);
+        out->values = calloc(2, sizeof *out->values);
         if (!out->values) {
             fail(c, "out of memory");
             return -1;
         }
         out->values[0] = ext.as.global->value;
+        out->values[1].i64 = ext.as.global->hi;
         out->types = &ext.as.global->type.valtype;
         out->nresults = 1;
         out->trap = FL_TRAP_NONE;
@@ -753,29 +840,31 @@ static int run_action(spec_ctx *c, const cJSON *action, action_result *out) {
              f->type->nparams);
         return -1;
     }
-    uint32_t nslots = nargs > f->type->nresults ? nargs : f->type->nresults;
+    const fl_functype *t = f->type;
+    uint32_t nslots = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
     out->values = calloc(nslots ? nslots : 1, sizeof *out->values);
     if (!out->values) {
         fail(c, "out of memory");
         return -1;
     }
-    uint32_t i = 0;
+    uint32_t i = 0, slot = 0;
     int ret = 0;
     const cJSON *a;
     cJSON_ArrayForEach(a, args) {
         spec_value v;
         int rc = parse_value(a, &v);
-        if (rc != 0 || v.type != f->type->params[i] || to_slot(&v, &out->values[i]) < 0) {
+        if (rc != 0 || v.type != t->params[i] || to_slot(&v, &out->values[slot]) < 0) {
             fail(c, "invoke %s: argument %u cannot be passed as %s", field, i,
-                 fl_valtype_name(f->type->params[i]));
+                 fl_valtype_name(t->params[i]));
             ret = -1;
             goto drop;
         }
+        slot += fl_valtype_slots(t->params[i]);
         i++;
     }
 
     watchdog_arm(&c->wd);
-    out->trap = fl_invoke(c->ex, f, out->values, nargs, out->values, f->type->nresults);
+    out->trap = fl_invoke(c->ex, f, out->values, t->param_slots, out->values, t->result_slots);
     watchdog_disarm(&c->wd);
     out->nresults = f->type->nresults;
     out->types = f->type->results;
@@ -818,25 +907,26 @@ static void cmd_assert_return(spec_ctx *c, const cJSON *cmd) {
         fail(c, "%s: %u results, expected %d", desc, r.nresults, cJSON_GetArraySize(expected));
         goto out;
     }
-    uint32_t i = 0;
+    uint32_t i = 0, slot = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, expected) {
         spec_value v;
         if (parse_value(e, &v) != 0) {
-            fail(c, "%s: expected value not comparable (v128, or malformed)", desc);
+            fail(c, "%s: expected value malformed", desc);
             goto out;
         }
-        format_slot(got, sizeof got, r.types[i], r.values[i]);
+        format_slot(got, sizeof got, r.types[i], &r.values[slot]);
         if (v.type != r.types[i]) {
             fail(c, "%s: result %u is %s, expected type %s", desc, i, got,
                  fl_valtype_name(v.type));
             goto out;
         }
-        if (!matches(&v, r.values[i])) {
+        if (!matches(&v, &r.values[slot])) {
             format_expected(want, sizeof want, &v);
             fail(c, "%s: expected %s, got %s", desc, want, got);
             goto out;
         }
+        slot += fl_valtype_slots(r.types[i]);
         i++;
     }
     pass(c);

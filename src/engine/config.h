@@ -31,8 +31,11 @@
 #error "FL_MEMORY_GUARDED needs a 64-bit address space"
 #endif
 
-/* Address space reserved per guarded memory: 4 GiB of index + 4 GiB of offset. */
-#define FL_GUARDED_RESERVATION ((size_t)8 << 30)
+/* Address space reserved per guarded memory: 4 GiB of index + 4 GiB of
+ * offset, and 64 KiB more: the widest access (a v128, 16 bytes) at index
+ * and offset 2^32 - 1 each ends 14 bytes past 8 GiB, and every byte of it
+ * must fault inside the reservation, whichever byte a copy touches first. */
+#define FL_GUARDED_RESERVATION (((size_t)8 << 30) + 65536)
 
 #define FL_PAGE_SIZE 65536u
 #define FL_MAX_PAGES 65536u

@@ -551,6 +551,7 @@ static int sec_type(dec *d) {
                 return -1;
         }
         t->nresults = nr;
+        fl_functype_set_slots(t);
     }
     return 0;
 }

@@ -155,7 +155,8 @@ static fl_funcinst *host_func_new(fl_store *s, const fl_host_def *def) {
     }
     char *name = (char *)(vals + np + nr);
     snprintf(name, namelen, "%s.%s", def->module, def->name);
-    h->type = (fl_functype){(uint32_t)np, (uint32_t)nr, vals, vals + np};
+    h->type = (fl_functype){(uint32_t)np, (uint32_t)nr, vals, vals + np, 0, 0};
+    fl_functype_set_slots(&h->type);
     h->f.type = &h->type;
     h->f.type_id = fl_type_intern(&h->type);
     h->f.host = def->handler;
@@ -292,12 +293,13 @@ static bool import_matches(const fl_module *m, const fl_import *imp, const fl_ex
 
 /* Evaluates a validated constant expression against `inst` (imported
  * globals and every function already in place).  Besides wasm 2.0's forms
- * it folds the extended-const arithmetic.  Returns 0, or -1 for anything
- * else (v128.const: SIMD is not run). */
-static int eval_const(const fl_instance *inst, const fl_expr *e, fl_value *out) {
+ * it folds the extended-const arithmetic.  out[0] gets the value, out[1] a
+ * v128's bytes 8-15 (0 for other types).  Returns 0, or -1 for anything
+ * else. */
+static int eval_const(const fl_instance *inst, const fl_expr *e, fl_value out[2]) {
     fl_reader r = {.pos = e->code, .end = e->code + e->len, .base = e->code};
     fl_error err;
-    fl_value st[16];
+    fl_value st[16], hi[16] = {{0}}; /* hi: a v128's upper half */
     unsigned sp = 0;
     for (;;) {
         uint8_t op;
@@ -308,6 +310,7 @@ static int eval_const(const fl_instance *inst, const fl_expr *e, fl_value *out) 
         if (sp == sizeof st / sizeof st[0])
             return -1;
         fl_value v = {.i64 = 0};
+        hi[sp].i64 = 0;
         switch (op) {
         case FL_OP_I32_CONST: {
             int32_t x;
@@ -356,7 +359,16 @@ static int eval_const(const fl_instance *inst, const fl_expr *e, fl_value *out) 
             if (fl_read_u32(&r, &x, &err) < 0 || x >= total_globals(inst->module) ||
                 !inst->globals[x])
                 return -1;
+            hi[sp].i64 = inst->globals[x]->hi;
             st[sp++] = inst->globals[x]->value;
+            break;
+        }
+        case 0xfd: { /* v128.const, the one SIMD constant instruction */
+            uint32_t sub;
+            if (fl_read_u32(&r, &sub, &err) < 0 || sub != FL_SIMD_V128_CONST ||
+                fl_read_bytes(&r, &v.i64, 8, &err) < 0 || fl_read_bytes(&r, &hi[sp].i64, 8, &err) < 0)
+                return -1;
+            st[sp++] = v;
             break;
         }
         case FL_OP_I32_ADD:
@@ -385,7 +397,8 @@ static int eval_const(const fl_instance *inst, const fl_expr *e, fl_value *out) 
     }
     if (sp != 1)
         return -1;
-    *out = st[0];
+    out[0] = st[0];
+    out[1] = hi[0];
     return 0;
 }
 
@@ -457,12 +470,13 @@ static fl_inst_status allocate(fl_store *s, const fl_module *m, const fl_extern 
         inst->memories[nm++] = mem;
     }
     for (uint32_t i = 0; i < m->nglobals; i++) {
-        fl_value v;
-        if (eval_const(inst, &m->globals[i].init, &v) < 0)
+        fl_value v[2];
+        if (eval_const(inst, &m->globals[i].init, v) < 0)
             return fail(err, FL_INST_TRAP, "unsupported");
-        fl_global *g = fl_global_new(s, m->globals[i].type, v);
+        fl_global *g = fl_global_new(s, m->globals[i].type, v[0]);
         if (!g)
             return fail(err, FL_INST_NO_MEMORY, "out of memory");
+        g->hi = v[1].i64;
         inst->globals[ng++] = g;
     }
     return FL_INST_OK;
@@ -477,17 +491,17 @@ static fl_inst_status init_segments(const fl_module *m, fl_instance *inst, fl_er
             inst->elem_dropped[i] = true;
         if (seg->mode != FL_SEGMENT_ACTIVE)
             continue;
-        fl_value off;
-        if (eval_const(inst, &seg->offset, &off) < 0)
+        fl_value off[2];
+        if (eval_const(inst, &seg->offset, off) < 0)
             return fail(err, FL_INST_TRAP, "unsupported");
         fl_table *t = inst->tables[seg->table_index];
-        if ((uint64_t)off.i32 + seg->nitems > t->size)
+        if ((uint64_t)off[0].i32 + seg->nitems > t->size)
             return fail(err, FL_INST_TRAP, "%s", fl_trap_message(FL_TRAP_TABLE_OOB));
         for (uint32_t k = 0; k < seg->nitems; k++) {
-            fl_value v;
-            if (eval_const(inst, &seg->items[k], &v) < 0)
+            fl_value v[2];
+            if (eval_const(inst, &seg->items[k], v) < 0)
                 return fail(err, FL_INST_TRAP, "unsupported");
-            t->elems[off.i32 + k] = v.ref;
+            t->elems[off[0].i32 + k] = v[0].ref;
         }
         inst->elem_dropped[i] = true;
     }
@@ -495,14 +509,14 @@ static fl_inst_status init_segments(const fl_module *m, fl_instance *inst, fl_er
         const fl_data *seg = &m->datas[i];
         if (seg->mode != FL_SEGMENT_ACTIVE)
             continue;
-        fl_value off;
-        if (eval_const(inst, &seg->offset, &off) < 0)
+        fl_value off[2];
+        if (eval_const(inst, &seg->offset, off) < 0)
             return fail(err, FL_INST_TRAP, "unsupported");
         fl_memory *mem = inst->memories[seg->memory_index];
-        if ((uint64_t)off.i32 + seg->len > mem->size)
+        if ((uint64_t)off[0].i32 + seg->len > mem->size)
             return fail(err, FL_INST_TRAP, "%s", fl_trap_message(FL_TRAP_MEMORY_OOB));
         if (seg->len)
-            memcpy(mem->base + off.i32, seg->bytes, seg->len);
+            memcpy(mem->base + off[0].i32, seg->bytes, seg->len);
         inst->data_dropped[i] = true;
     }
     return FL_INST_OK;

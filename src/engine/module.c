@@ -159,6 +159,15 @@ static bool sig_part_is(const uint8_t *vals, uint32_t n, const char *sig, size_t
     return true;
 }
 
+void fl_functype_set_slots(fl_functype *t) {
+    t->param_slots = t->nparams;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        t->param_slots += t->params[i] == FL_V128;
+    t->result_slots = t->nresults;
+    for (uint32_t i = 0; i < t->nresults; i++)
+        t->result_slots += t->results[i] == FL_V128;
+}
+
 bool fl_functype_is(const fl_functype *t, const char *sig) {
     const char *colon = strchr(sig, ':');
     if (!colon || strchr(colon + 1, ':'))

@@ -115,7 +115,18 @@ typedef struct fl_functype {
     uint32_t nresults;
     uint8_t *params;  /* enum fl_valtype */
     uint8_t *results; /* enum fl_valtype */
+    /* 8-byte slots the params / results take in a frame or an fl_value
+     * array: a v128 takes two (bytes 0-7, then 8-15), every other type one.
+     * fl_functype_set_slots() fills them. */
+    uint32_t param_slots;
+    uint32_t result_slots;
 } fl_functype;
+
+/* Slots one value of type t takes (see fl_functype). */
+static inline uint32_t fl_valtype_slots(uint8_t t) { return t == FL_V128 ? 2 : 1; }
+
+/* Sets t's param_slots and result_slots from its types. */
+void fl_functype_set_slots(fl_functype *t);
 
 /* Limits of a memory (in 64 KiB pages) or a table (in elements). */
 typedef struct fl_limits {

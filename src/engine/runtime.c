@@ -238,7 +238,7 @@ fl_trap fl_invoke(fl_exec *ex, fl_funcinst *f, const fl_value *args, size_t narg
     /* an outermost call starts with no detail left from an earlier one */
     if (ex->depth == 0 && !ex->fault_jmp)
         ex->trap_detail[0] = '\0';
-    if (nargs != f->type->nparams || nresults != f->type->nresults || (nargs && !args) ||
+    if (nargs != f->type->param_slots || nresults != f->type->result_slots || (nargs && !args) ||
         (nresults && !results))
         return signature_mismatch(ex, f, nargs, nresults);
     /* Host->guest re-entry (a host function calling back into the guest,
@@ -586,7 +586,8 @@ uint32_t fl_type_intern(const fl_functype *t) {
         memcpy(vals, t->params, t->nparams);
     if (t->nresults)
         memcpy(vals + t->nparams, t->results, t->nresults);
-    e->type = (fl_functype){t->nparams, t->nresults, vals, vals + t->nparams};
+    e->type = (fl_functype){t->nparams, t->nresults, vals, vals + t->nparams, 0, 0};
+    fl_functype_set_slots(&e->type);
     e->hash = h;
     e->id = id = ++types_count;
     e->next = type_buckets[h & (type_nbuckets - 1)];

@@ -48,7 +48,8 @@ typedef enum fl_trap {
 /* The spec's wording for a trap ("integer divide by zero", ...). */
 const char *fl_trap_message(fl_trap trap);
 
-/* One value in a slot: all types but v128 fit in 64 bits.  A funcref is a
+/* One value in a slot: all types but v128 fit in 64 bits; a v128 takes two
+ * adjacent slots wherever values sit in arrays (frames, fl_invoke's).  A funcref is a
  * fl_funcinst pointer, an externref an opaque host pointer; NULL is null. */
 typedef union fl_value {
     uint32_t i32;
@@ -123,6 +124,7 @@ typedef struct fl_table {
 
 typedef struct fl_global {
     fl_value value;
+    uint64_t hi; /* a v128's bytes 8-15 (value holds 0-7): 16 bytes at &value */
     fl_globaltype type;
 } fl_global;
 
@@ -185,8 +187,10 @@ void fl_exec_interrupt(fl_exec *ex);
 fl_trap fl_exec_set_detail(fl_exec *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Runs `f` with arguments args[0..nargs) and leaves its results in
- * results[0..nresults).  The counts are the sizes of the caller's arrays
- * and must be exactly f's parameter and result counts: otherwise nothing
+ * results[0..nresults), one slot per value but two per v128 (bytes 0-7,
+ * then 8-15; fl_functype's param_slots and result_slots).  The counts are
+ * the sizes of the caller's arrays and must be exactly f's parameter and
+ * result slot counts: otherwise nothing
  * runs and the call ends with FL_TRAP_SIGNATURE (trap_detail names the
  * function, its type and the counts given), so no type a module chose can
  * make the host read or write past an array.  args and results may be the

@@ -34,7 +34,7 @@ struct fl_snapshot {
     const uint8_t *view; /* the image mapped read-only (what a reset copies back) */
     uint32_t pages;      /* memory size; meaningless without a memory */
     bool has_memory;
-    fl_value *globals;   /* the module's defined globals, in order */
+    fl_value *globals;   /* the module's defined globals, in order, two slots each (a v128's halves) */
     uint32_t *table_sizes;
     uint32_t **tables;   /* per defined table: element = function index + 1; 0 = null */
     bool *elem_dropped;
@@ -58,7 +58,7 @@ static fl_snapshot *snapshot_alloc(const fl_module *m) {
     s->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     s->module = m;
     s->fd = -1;
-    s->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *s->globals);
+    s->globals = calloc(m->nglobals ? 2 * (size_t)m->nglobals : 1, sizeof *s->globals);
     s->table_sizes = calloc(m->ntables ? m->ntables : 1, sizeof *s->table_sizes);
     s->tables = calloc(m->ntables ? m->ntables : 1, sizeof *s->tables);
     s->elem_dropped = calloc(m->nelems ? m->nelems : 1, sizeof *s->elem_dropped);
@@ -194,8 +194,10 @@ fl_snapshot *fl_snapshot_take(const fl_instance *inst, fl_error *err) {
         fail(err, "out of memory%s", "");
         return NULL;
     }
-    for (uint32_t i = 0; i < m->nglobals; i++)
-        s->globals[i] = inst->globals[m->nimported_globals + i]->value;
+    for (uint32_t i = 0; i < m->nglobals; i++) {
+        s->globals[2 * i] = inst->globals[m->nimported_globals + i]->value;
+        s->globals[2 * i + 1].i64 = inst->globals[m->nimported_globals + i]->hi;
+    }
     for (uint32_t t = 0; t < m->ntables; t++) {
         const fl_table *tab = inst->tables[t];
         s->table_sizes[t] = tab->size;
@@ -289,8 +291,10 @@ int fl_snapshot_reset(const fl_snapshot *s, fl_instance *inst, size_t keep_bytes
 /* Globals, tables and dropped segments: small, copied. */
 static int restore_rest(const fl_snapshot *s, fl_instance *inst, fl_error *err) {
     const fl_module *m = s->module;
-    for (uint32_t i = 0; i < m->nglobals; i++)
-        inst->globals[m->nimported_globals + i]->value = s->globals[i];
+    for (uint32_t i = 0; i < m->nglobals; i++) {
+        inst->globals[m->nimported_globals + i]->value = s->globals[2 * i];
+        inst->globals[m->nimported_globals + i]->hi = s->globals[2 * i + 1].i64;
+    }
     for (uint32_t t = 0; t < m->ntables; t++) {
         fl_table *tab = inst->tables[t];
         uint32_t size = s->table_sizes[t];
@@ -316,7 +320,7 @@ static int restore_rest(const fl_snapshot *s, fl_instance *inst, fl_error *err) 
 /* ---- on disk ---- */
 
 #define MAGIC "FLSNAP\r\n"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u /* 2: globals take two slots (v128) */
 
 typedef struct file_header {
     char magic[8];
@@ -333,15 +337,15 @@ typedef struct file_header {
 /* The metadata (everything but header and image) as one buffer. */
 static uint8_t *meta_encode(const fl_snapshot *s, uint64_t *len) {
     const fl_module *m = s->module;
-    uint64_t n = (uint64_t)m->nglobals * sizeof(fl_value) + (uint64_t)m->ntables * 4 + m->nelems +
+    uint64_t n = (uint64_t)m->nglobals * 2 * sizeof(fl_value) + (uint64_t)m->ntables * 4 + m->nelems +
                  m->ndatas;
     for (uint32_t t = 0; t < m->ntables; t++)
         n += (uint64_t)s->table_sizes[t] * 4;
     uint8_t *buf = malloc(n ? n : 1), *p = buf;
     if (!buf)
         return NULL;
-    memcpy(p, s->globals, m->nglobals * sizeof(fl_value));
-    p += m->nglobals * sizeof(fl_value);
+    memcpy(p, s->globals, m->nglobals * 2 * sizeof(fl_value));
+    p += m->nglobals * 2 * sizeof(fl_value);
     memcpy(p, s->table_sizes, m->ntables * 4u);
     p += m->ntables * 4u;
     for (uint32_t t = 0; t < m->ntables; t++) {
@@ -567,13 +571,13 @@ fl_snapshot *fl_snapshot_load(const char *path, const fl_module *m,
         goto refuse;
     }
     const uint8_t *p = meta, *end = meta + h.meta_len;
-    uint64_t need = (uint64_t)m->nglobals * sizeof(fl_value) + (uint64_t)m->ntables * 4;
+    uint64_t need = (uint64_t)m->nglobals * 2 * sizeof(fl_value) + (uint64_t)m->ntables * 4;
     if ((uint64_t)(end - p) < need) {
         why = "inconsistent metadata";
         goto refuse;
     }
-    memcpy(s->globals, p, m->nglobals * sizeof(fl_value));
-    p += m->nglobals * sizeof(fl_value);
+    memcpy(s->globals, p, m->nglobals * 2 * sizeof(fl_value));
+    p += m->nglobals * 2 * sizeof(fl_value);
     memcpy(s->table_sizes, p, m->ntables * 4u);
     p += m->ntables * 4u;
     uint32_t total = m->nimported_funcs + m->nfuncs;

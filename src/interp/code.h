@@ -121,7 +121,15 @@ struct fl_interp_code {
  *   F*_M d a addr offset; F*_MAI d a addr imm offset (see FL_FMEM)
  *   MEMORY_SIZE d; MEMORY_GROW d n; MEMORY_FILL d v n; MEMORY_COPY d s n
  *   MEMORY_INIT seg d s n; DATA_DROP seg
- *   unary ops d a; binary ops d a b; NAME_IMM d a imm */
+ *   unary ops d a; binary ops d a b; NAME_IMM d a imm
+ * SIMD (simd.h; a v128 operand or result is the first of its two slots;
+ * size is the bytes a memory access touches, sub the 0xFD sub-opcode):
+ *   V_LOAD d addr offset size sub; V_LOAD_LANE d addr v offset size lane sub
+ *   V_STORE addr v offset size lane sub (v128.store and the lane stores)
+ *   V_SPLAT d x sub; V_UN d a sub; V_BIN d a b sub; V_TERN d a b c sub
+ *   V_EXTRACT d a lane sub (any scalar result); V_REPLACE d a x lane sub
+ *   (replace_lane and the shifts); V_SHUFFLE d a b lanes0..3 (16 bytes)
+ *   GLOBAL_GET_V d idx; GLOBAL_SET_V a idx */
 #define FL_INTERP_OPS(X, XI, XA)                                                           \
     X(UNREACHABLE) X(EXIT) X(BR) X(BR_NZ) X(BR_Z) X(BR_TABLE) X(RET) X(CALL)               \
     X(CALL_INDIRECT) FL_CMP10(X, BR_I32_, ) FL_CMP10(X, BR_I64_, )                          \
@@ -134,7 +142,9 @@ struct fl_interp_code {
     X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC)                                                 \
     FL_INTERP_MEMOPS(X) FL_INTERP_MEMOPS(XA) FL_FMEM(X, _M) FL_FMEM(X, _MAI)               \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_FILL) X(MEMORY_COPY) X(MEMORY_INIT) X(DATA_DROP) \
-    FL_INTERP_UNOPS(X) FL_INTERP_BINOPS(X) FL_INTERP_IMMOPS(XI)
+    FL_INTERP_UNOPS(X) FL_INTERP_BINOPS(X) FL_INTERP_IMMOPS(XI)                            \
+    X(V_LOAD) X(V_LOAD_LANE) X(V_STORE) X(V_SPLAT) X(V_UN) X(V_BIN) X(V_TERN) X(V_EXTRACT)  \
+    X(V_REPLACE) X(V_SHUFFLE) X(GLOBAL_GET_V) X(GLOBAL_SET_V)
 
 /* Op numbers. */
 #define FL_INTERP_ENUM(n) OP_##n,

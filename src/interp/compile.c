@@ -44,6 +44,7 @@
 #include "engine/runtime.h"
 #include "interp/code.h"
 #include "interp/interp.h"
+#include "interp/simd.h"
 
 #define NONE UINT32_MAX
 
@@ -73,15 +74,21 @@ enum { V_STACK, V_LOCAL, V_CONST, V_ADDI };
 
 typedef struct vent {
     uint8_t kind;
+    uint8_t wide;   /* W_LO / W_HI: a half of a v128 (SIMD modules only) */
     uint32_t local; /* V_LOCAL: its slot; V_ADDI: the slot added to */
     uint64_t val;   /* V_CONST: the bits; V_ADDI: the i32 added */
 } vent;
+
+/* A v128 takes two entries (and two slots), its low half first. */
+enum { W_NONE, W_LO, W_HI };
 
 enum { B_BLOCK, B_LOOP, B_IF, B_FUNC };
 
 typedef struct cblock {
     uint8_t kind;
-    uint32_t nparams, nresults;
+    uint32_t nparams, nresults; /* in slots (a v128 counts two) */
+    const uint8_t *ptypes, *rtypes; /* their types, for the wide marks */
+    uint32_t nptypes, nrtypes;
     uint32_t height;     /* stack height below the params */
     uint32_t loop_pc;    /* B_LOOP: where branches go */
     uint32_t else_instr; /* B_IF: the jump to the else arm, or NONE */
@@ -111,6 +118,9 @@ typedef struct comp {
     fl_error *err;
     const fl_load_opts *opts;
     bool oom;
+    bool simd;          /* the module uses v128: entries carry wide marks */
+    uint32_t *lslot;    /* local index -> first slot (nlocals + 1 entries), or
+                         * NULL when every local takes one slot */
     uint32_t *type_ids; /* call_indirect: fl_type_intern per type index, 0 unknown */
 
     uint32_t *code;
@@ -257,11 +267,42 @@ static vent *push(comp *c, uint8_t kind) {
         return &dummy;
     vent *e = &c->vs[c->vh - 1];
     e->kind = kind;
+    e->wide = W_NONE;
     c->nother += kind != V_STACK;
     return e;
 }
 
 static void push_stack(comp *c) { push(c, V_STACK); }
+
+/* Marks the entries from height h as values of types[0..n) (a SIMD
+ * module's drop and select need to know a v128's two entries). */
+static void mark_types(comp *c, uint32_t h, const uint8_t *types, uint32_t n) {
+    if (!c->simd || c->oom)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        if (types[i] == FL_V128) {
+            c->vs[h++].wide = W_LO;
+            c->vs[h++].wide = W_HI;
+        } else {
+            c->vs[h++].wide = W_NONE;
+        }
+    }
+}
+
+/* Is the value on top a v128 (its high half)? */
+static bool top_is_wide(const comp *c) { return c->vh && c->vs[c->vh - 1].wide == W_HI; }
+
+/* Pushes a v128 result in its own two slots. */
+static void push_v128(comp *c) {
+    push(c, V_STACK)->wide = W_LO;
+    push(c, V_STACK)->wide = W_HI;
+}
+
+/* The first slot of local x, and whether x is a v128. */
+static uint32_t local_slot(const comp *c, uint32_t x) { return c->lslot ? c->lslot[x] : x; }
+static bool local_wide(const comp *c, uint32_t x) {
+    return c->lslot && c->lslot[x + 1] - c->lslot[x] == 2;
+}
 
 static void pop(comp *c, uint32_t n) {
     if (n > c->vh)
@@ -398,6 +439,28 @@ static uint32_t src_slot(comp *c, uint32_t h) {
     }
     if (e->kind == V_ADDI)
         materialize(c, h);
+    return nat(c, h);
+}
+
+/* The first of two adjacent slots holding the v128 whose halves are the
+ * entries h and h + 1: a local's own, a pooled pair, else their own. */
+static uint32_t v128_src(comp *c, uint32_t h) {
+    vent *lo = &c->vs[h], *hi = &c->vs[h + 1];
+    if (lo->kind == V_LOCAL && hi->kind == V_LOCAL && hi->local == lo->local + 1)
+        return lo->local;
+    if (lo->kind == V_CONST && hi->kind == V_CONST) {
+        for (uint32_t k = 0; k + 1 < c->npool; k++)
+            if (c->pool[k] == lo->val && c->pool[k + 1] == hi->val)
+                return c->cbase + k;
+        if (c->npool + 2 <= c->pool_cap) {
+            c->pool[c->npool] = lo->val;
+            c->pool[c->npool + 1] = hi->val;
+            c->npool += 2;
+            return c->cbase + c->npool - 2;
+        }
+    }
+    materialize(c, h);
+    materialize(c, h + 1);
     return nat(c, h);
 }
 
@@ -817,7 +880,8 @@ plain:
 
 /* Enters a block: values the block body could change or branch over must sit
  * in their own slots (lazy locals anywhere, and the block's params). */
-static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
+static void enter_block(comp *c, uint8_t kind, const cblock *bt) {
+    uint32_t np = bt->nparams;
     materialize_all_locals(c);
     materialize_top(c, np);
     if (!grow((void **)&c->bl, &c->blcap, c->nbl + 1, sizeof *c->bl)) {
@@ -825,8 +889,12 @@ static void enter_block(comp *c, uint8_t kind, uint32_t np, uint32_t nr) {
         return;
     }
     cblock *b = &c->bl[c->nbl++];
-    *b = (cblock){.kind = kind, .nparams = np, .nresults = nr, .height = c->vh - np,
-                  .loop_pc = c->len, .else_instr = NONE, .patches = NONE};
+    *b = *bt;
+    b->kind = kind;
+    b->height = c->vh - np;
+    b->loop_pc = c->len;
+    b->else_instr = NONE;
+    b->patches = NONE;
     c->last_start = NONE;
     if (kind == B_LOOP)
         c->label_at = c->len;
@@ -840,25 +908,42 @@ static void settle_results(comp *c, const cblock *b) {
         copy_to(c, c->vh - b->nresults + k, nat(c, b->height + k));
 }
 
-static void reset_stack(comp *c, uint32_t height, uint32_t n) {
+/* The stack at a block's start (params) or end (results): height, then
+ * n slots of the given types in their own slots. */
+static void reset_stack(comp *c, uint32_t height, uint32_t n, const uint8_t *types,
+                        uint32_t ntypes) {
     pop(c, c->vh - height);
     push_n(c, n);
+    mark_types(c, height, types, ntypes);
 }
 
-static int read_blocktype(comp *c, fl_reader *r, uint32_t *np, uint32_t *nr) {
-    int64_t bt = 0;
-    if (fl_read_sleb(r, 33, &bt, c->err) < 0)
+/* A byte per value type, for a block type of one result to point at. */
+static const uint8_t valtype_bytes[256] = {
+    [FL_I32] = FL_I32, [FL_I64] = FL_I64, [FL_F32] = FL_F32, [FL_F64] = FL_F64,
+    [FL_V128] = FL_V128, [FL_FUNCREF] = FL_FUNCREF, [FL_EXTERNREF] = FL_EXTERNREF,
+};
+
+/* Reads a block type into bt's params and results (slots and types). */
+static int read_blocktype(comp *c, fl_reader *r, cblock *bt) {
+    int64_t v = 0;
+    if (fl_read_sleb(r, 33, &v, c->err) < 0)
         return -1;
-    if (bt == -64) {
-        *np = *nr = 0;
-    } else if (bt < 0) {
-        *np = 0;
-        *nr = 1;
-    } else {
-        const fl_functype *t = &c->m->types[bt];
-        *np = t->nparams;
-        *nr = t->nresults;
+    *bt = (cblock){0};
+    if (v == -64)
+        return 0;
+    if (v < 0) {
+        bt->rtypes = &valtype_bytes[v & 0x7f];
+        bt->nrtypes = 1;
+        bt->nresults = fl_valtype_slots((uint8_t)(v & 0x7f));
+        return 0;
     }
+    const fl_functype *t = &c->m->types[v];
+    bt->ptypes = t->params;
+    bt->nptypes = t->nparams;
+    bt->nparams = t->param_slots;
+    bt->rtypes = t->results;
+    bt->nrtypes = t->nresults;
+    bt->nresults = t->result_slots;
     return 0;
 }
 
@@ -921,6 +1006,26 @@ static int skip_imm(comp *c, fl_reader *r, uint32_t op) {
     }
 }
 
+/* Skips the immediates of SIMD instruction `sub` (its sub-opcode read). */
+static int skip_simd_imm(comp *c, fl_reader *r, uint32_t sub) {
+    uint32_t u;
+    uint8_t b[16];
+    switch (fl_simd_opinfo_table[sub].imm) {
+    case IMM_MEMARG:
+    case IMM_MEMARG_LANE:
+        if (fl_read_u32(r, &u, c->err) < 0 || fl_read_u32(r, &u, c->err) < 0)
+            return -1;
+        return fl_simd_opinfo_table[sub].imm == IMM_MEMARG_LANE ? fl_read_u8(r, b, c->err) : 0;
+    case IMM_LANE:
+        return fl_read_u8(r, b, c->err);
+    case IMM_V128:
+    case IMM_SHUFFLE:
+        return fl_read_bytes(r, b, 16, c->err);
+    default:
+        return 0;
+    }
+}
+
 static int do_else(comp *c) {
     cblock *b = &c->bl[c->nbl - 1];
     if (!c->unreachable) {
@@ -933,7 +1038,7 @@ static int do_else(comp *c) {
     if (b->else_instr != NONE)
         patch_here(c, b->else_instr, b->else_word);
     b->else_instr = NONE;
-    reset_stack(c, b->height, b->nparams);
+    reset_stack(c, b->height, b->nparams, b->ptypes, b->nptypes);
     c->unreachable = false;
     c->last_start = NONE;
     return 0;
@@ -957,7 +1062,7 @@ static int do_end(comp *c) {
     }
     for (uint32_t p = b->patches; p != NONE; p = c->pt[p].next)
         patch_here(c, c->pt[p].instr, c->pt[p].word);
-    reset_stack(c, b->height, b->nresults);
+    reset_stack(c, b->height, b->nresults, b->rtypes, b->nrtypes);
     c->nbl--;
     c->unreachable = !reachable;
     c->last_start = NONE;
@@ -1028,8 +1133,9 @@ static void emit_br_table(comp *c, uint32_t n, const uint32_t *labels) {
     }
 }
 
-static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, uint32_t a2,
+static void emit_call(comp *c, int op, const fl_functype *t, uint32_t a1, uint32_t a2,
                       bool indirect) {
+    uint32_t np = t->param_slots;
     uint32_t elem = 0;
     if (indirect) {
         elem = src_slot(c, c->vh - 1);
@@ -1045,7 +1151,9 @@ static void emit_call(comp *c, int op, uint32_t np, uint32_t nr, uint32_t a1, ui
     emit_w(c, base);
     if (indirect)
         emit_w(c, elem);
-    push_n(c, nr);
+    uint32_t h = c->vh;
+    push_n(c, t->result_slots);
+    mark_types(c, h, t->results, t->nresults);
 }
 
 /* Is entry h the result of the last instruction, an i32.add of a constant?
@@ -1143,9 +1251,11 @@ static void emit_n(comp *c, int op, uint32_t n, bool result, uint32_t npre, uint
         emit_w(c, s[k]);
 }
 
-static void do_local_set(comp *c, uint32_t x, bool tee) {
-    uint32_t h = c->vh - 1;
-    bool fwd = top_is_last(c);
+/* Writes entry h into the local slot x; with `tee` the entry stays (as a
+ * read of x when it was lazy).  `may_fwd`: h is the top and may be the
+ * last instruction's result, which is then retargeted into x. */
+static void set_slot_from(comp *c, uint32_t x, uint32_t h, bool tee, bool may_fwd) {
+    bool fwd = may_fwd && top_is_last(c);
     if (c->nlazy) {
         uint32_t before = c->len;
         materialize_refs(c, x, h);
@@ -1175,8 +1285,135 @@ static void do_local_set(comp *c, uint32_t x, bool tee) {
     } else {
         emit_mov(c, x, nat(c, h));
     }
+}
+
+static void do_local_set(comp *c, uint32_t x, bool tee) {
+    uint32_t slot = local_slot(c, x);
+    if (local_wide(c, x)) { /* a v128: its high half is on top */
+        set_slot_from(c, slot + 1, c->vh - 1, tee, false);
+        set_slot_from(c, slot, c->vh - 2, tee, false);
+        if (!tee)
+            pop(c, 2);
+        return;
+    }
+    set_slot_from(c, slot, c->vh - 1, tee, true);
     if (!tee)
         pop(c, 1);
+}
+
+/* A SIMD instruction (sub-opcode read, immediates next): its operands in
+ * slots by its signature (a v128 in two adjacent ones), then one handler
+ * per shape calling simd.c; v128.const stays lazy as two constants.  Like
+ * every other instruction of a v128 it sets no peephole state. */
+static int emit_simd(comp *c, fl_reader *r, uint32_t sub) {
+    const fl_simd_opinfo *info = &fl_simd_opinfo_table[sub];
+    uint32_t align = 0, offset = 0;
+    uint8_t lane = 0, bytes[16];
+    fl_error *err = c->err;
+    switch (info->imm) {
+    case IMM_MEMARG:
+    case IMM_MEMARG_LANE:
+        if (fl_read_u32(r, &align, err) < 0 || fl_read_u32(r, &offset, err) < 0)
+            return -1;
+        if (info->imm == IMM_MEMARG_LANE && fl_read_u8(r, &lane, err) < 0)
+            return -1;
+        break;
+    case IMM_LANE:
+        if (fl_read_u8(r, &lane, err) < 0)
+            return -1;
+        break;
+    case IMM_V128:
+    case IMM_SHUFFLE:
+        if (fl_read_bytes(r, bytes, 16, err) < 0)
+            return -1;
+        break;
+    default:
+        break;
+    }
+    if (sub == FL_SIMD_V128_CONST) {
+        uint64_t lo, hi;
+        memcpy(&lo, bytes, 8);
+        memcpy(&hi, bytes + 8, 8);
+        vent *e = push(c, V_CONST);
+        e->val = lo;
+        e->wide = W_LO;
+        e = push(c, V_CONST);
+        e->val = hi;
+        e->wide = W_HI;
+        return 0;
+    }
+
+    /* operands, deepest first, from the signature "params:result" */
+    const char *colon = strchr(info->sig, ':');
+    uint32_t nops = (uint32_t)(colon - info->sig), s[3], h = c->vh;
+    for (uint32_t k = nops; k-- > 0;) {
+        h -= info->sig[k] == 'V' ? 2 : 1;
+        s[k] = info->sig[k] == 'V' ? v128_src(c, h) : src_slot(c, h);
+    }
+    pop(c, c->vh - h);
+    uint32_t d = nat(c, h);
+    if (colon[1] == 'V')
+        push_v128(c);
+    else if (colon[1])
+        push_stack(c);
+
+    uint32_t size = 1u << info->arg; /* memory instructions: bytes accessed */
+    bool to_v128 = colon[1] == 'V';
+    int op;
+    switch (info->imm) {
+    case IMM_MEMARG:
+    case IMM_MEMARG_LANE:
+        if (!to_v128) { /* v128.store, v128.storeN_lane: addr v */
+            emit_op(c, OP_V_STORE);
+            emit_w(c, s[0]);
+            emit_w(c, s[1]);
+            emit_w(c, offset);
+            emit_w(c, size);
+            emit_w(c, lane);
+            emit_w(c, sub);
+            return 0;
+        }
+        emit_op(c, info->imm == IMM_MEMARG ? OP_V_LOAD : OP_V_LOAD_LANE);
+        emit_w(c, d);
+        for (uint32_t k = 0; k < nops; k++)
+            emit_w(c, s[k]);
+        emit_w(c, offset);
+        emit_w(c, size);
+        if (info->imm == IMM_MEMARG_LANE)
+            emit_w(c, lane);
+        emit_w(c, sub);
+        return 0;
+    case IMM_SHUFFLE:
+        emit_op(c, OP_V_SHUFFLE);
+        emit_w(c, d);
+        emit_w(c, s[0]);
+        emit_w(c, s[1]);
+        for (uint32_t k = 0; k < 4; k++) {
+            uint32_t w;
+            memcpy(&w, bytes + 4 * k, 4);
+            emit_w(c, w);
+        }
+        return 0;
+    default:
+        break;
+    }
+    /* the shapes without memory: lane, shift and arithmetic */
+    if (!to_v128)
+        op = OP_V_EXTRACT; /* extract_lane, any_true, all_true, bitmask */
+    else if (nops == 1 && info->sig[0] != 'V')
+        op = OP_V_SPLAT;
+    else if (nops == 2 && info->sig[1] != 'V')
+        op = OP_V_REPLACE; /* replace_lane and shifts */
+    else
+        op = nops == 1 ? OP_V_UN : nops == 2 ? OP_V_BIN : OP_V_TERN;
+    emit_op(c, op);
+    emit_w(c, d);
+    for (uint32_t k = 0; k < nops; k++)
+        emit_w(c, s[k]);
+    if (op == OP_V_EXTRACT || op == OP_V_REPLACE)
+        emit_w(c, lane);
+    emit_w(c, sub);
+    return 0;
 }
 
 /* The interned id of type `index`: from the module (fl_module_load interns
@@ -1221,7 +1458,14 @@ static int compile_body(comp *c, const fl_func *f) {
             if (op >= FL_OP_COUNT)
                 return fl_error_set(err, fl_reader_offset(r), "illegal opcode");
         } else if (byte == 0xfd) {
-            return fl_error_set(err, fl_reader_offset(r), FL_SIMD_UNSUPPORTED);
+            uint32_t sub;
+            if (fl_read_u32(r, &sub, err) < 0)
+                return -1;
+            if (sub >= FL_SIMD_COUNT || !fl_simd_opinfo_table[sub].name)
+                return fl_error_set(err, fl_reader_offset(r), "illegal opcode");
+            if (c->unreachable ? skip_simd_imm(c, r, sub) < 0 : emit_simd(c, r, sub) < 0)
+                return -1;
+            continue;
         }
 
         if (c->unreachable) {
@@ -1253,18 +1497,18 @@ static int compile_body(comp *c, const fl_func *f) {
             break;
         case FL_OP_BLOCK:
         case FL_OP_LOOP: {
-            uint32_t np, nr;
-            if (read_blocktype(c, r, &np, &nr) < 0)
+            cblock bt;
+            if (read_blocktype(c, r, &bt) < 0)
                 return -1;
-            enter_block(c, op == FL_OP_LOOP ? B_LOOP : B_BLOCK, np, nr);
+            enter_block(c, op == FL_OP_LOOP ? B_LOOP : B_BLOCK, &bt);
             break;
         }
         case FL_OP_IF: {
-            uint32_t np, nr;
-            if (read_blocktype(c, r, &np, &nr) < 0)
+            cblock bt;
+            if (read_blocktype(c, r, &bt) < 0)
                 return -1;
             cond k = pop_cond(c);
-            enter_block(c, B_IF, np, nr);
+            enter_block(c, B_IF, &bt);
             if (c->oom)
                 break;
             cblock *b = &c->bl[c->nbl - 1];
@@ -1323,24 +1567,39 @@ static int compile_body(comp *c, const fl_func *f) {
             if (fl_read_u32(r, &u1, err) < 0)
                 return -1;
             const fl_functype *t = &m->types[m->func_type_indices[u1]];
-            emit_call(c, OP_CALL, t->nparams, t->nresults, u1, 0, false);
+            emit_call(c, OP_CALL, t, u1, 0, false);
             break;
         }
         case FL_OP_CALL_INDIRECT: {
             if (fl_read_u32(r, &u1, err) < 0 || fl_read_u32(r, &u2, err) < 0)
                 return -1;
             const fl_functype *t = &m->types[u1];
-            emit_call(c, OP_CALL_INDIRECT, t->nparams, t->nresults, type_id(c, u1), u2, true);
+            emit_call(c, OP_CALL_INDIRECT, t, type_id(c, u1), u2, true);
             break;
         }
         case FL_OP_DROP:
-            pop(c, 1);
+            pop(c, top_is_wide(c) ? 2 : 1);
             break;
         case FL_OP_SELECT_T:
             if (skip_imm(c, r, op) < 0)
                 return -1;
             /* fall through */
         case FL_OP_SELECT: {
+            if (c->vh >= 5 && c->vs[c->vh - 2].wide == W_HI) {
+                /* v128 operands: one SELECT per half */
+                uint32_t h = c->vh - 5;
+                uint32_t sc = src_slot(c, h + 4), sb = v128_src(c, h + 2), sa = v128_src(c, h);
+                pop(c, 5);
+                push_v128(c);
+                for (uint32_t k = 0; k < 2; k++) {
+                    emit_op(c, OP_SELECT);
+                    emit_w(c, nat(c, h) + k);
+                    emit_w(c, sa + k);
+                    emit_w(c, sb + k);
+                    emit_w(c, sc);
+                }
+                break;
+            }
             uint32_t h = c->vh - 3;
             uint32_t sc = src_slot(c, h + 2), sb = src_slot(c, h + 1), sa = src_slot(c, h);
             pop(c, 3);
@@ -1357,10 +1616,15 @@ static int compile_body(comp *c, const fl_func *f) {
         case FL_OP_LOCAL_GET: {
             if (fl_read_u32(r, &u1, err) < 0)
                 return -1;
-            vent *e = push(c, V_LOCAL);
-            e->local = u1;
-            if (!c->oom)
-                c->nlazy++;
+            uint32_t slot = local_slot(c, u1);
+            bool wide = local_wide(c, u1);
+            for (uint32_t k = 0; k <= (uint32_t)wide; k++) {
+                vent *e = push(c, V_LOCAL);
+                e->local = slot + k;
+                e->wide = wide ? (uint8_t)(W_LO + k) : W_NONE;
+                if (!c->oom)
+                    c->nlazy++;
+            }
             break;
         }
         case FL_OP_LOCAL_SET:
@@ -1372,6 +1636,13 @@ static int compile_body(comp *c, const fl_func *f) {
         case FL_OP_GLOBAL_GET: {
             if (fl_read_u32(r, &u1, err) < 0)
                 return -1;
+            if (c->simd && fl_module_global_type(m, u1).valtype == FL_V128) {
+                push_v128(c);
+                emit_op(c, OP_GLOBAL_GET_V);
+                emit_w(c, nat(c, c->vh - 2));
+                emit_w(c, u1);
+                break;
+            }
             push_stack(c);
             uint32_t at = emit_op(c, OP_GLOBAL_GET);
             uint32_t dw = c->len;
@@ -1383,6 +1654,14 @@ static int compile_body(comp *c, const fl_func *f) {
         case FL_OP_GLOBAL_SET: {
             if (fl_read_u32(r, &u1, err) < 0)
                 return -1;
+            if (c->simd && fl_module_global_type(m, u1).valtype == FL_V128) {
+                uint32_t s = v128_src(c, c->vh - 2);
+                pop(c, 2);
+                emit_op(c, OP_GLOBAL_SET_V);
+                emit_w(c, s);
+                emit_w(c, u1);
+                break;
+            }
             uint32_t s = src_slot(c, c->vh - 1);
             pop(c, 1);
             emit_op(c, OP_GLOBAL_SET);
@@ -1587,6 +1866,15 @@ static uint32_t count_consts(comp *c, const fl_func *f) {
         if (fl_read_u8(&r, &byte, c->err) < 0)
             break;
         op = byte;
+        if (byte == 0xfd) {
+            uint32_t sub;
+            if (fl_read_u32(&r, &sub, c->err) < 0 || sub >= FL_SIMD_COUNT)
+                break;
+            n += sub == FL_SIMD_V128_CONST ? 2 : 0;
+            if (skip_simd_imm(c, &r, sub) < 0)
+                break;
+            continue;
+        }
         if (byte == 0xfc) {
             if (fl_read_u32(&r, &op, c->err) < 0)
                 break;
@@ -1606,11 +1894,45 @@ static uint32_t count_consts(comp *c, const fl_func *f) {
 /* Pool size cap: constants beyond it are written to stack slots instead. */
 #define MAX_POOL 64
 
+/* A SIMD module's function: the first slot of each param and local
+ * (c->lslot, one more entry than locals), when any of them is a v128;
+ * *nl gets the slots they take.  Returns -1 when out of memory. */
+static int local_slots(comp *c, const fl_func *f, const fl_functype *t, uint32_t *nl) {
+    bool any = t->param_slots != t->nparams;
+    for (uint32_t i = 0; i < f->nlocal_runs && !any; i++)
+        any = f->local_runs[i].valtype == FL_V128;
+    free(c->lslot);
+    c->lslot = NULL;
+    if (!any)
+        return 0;
+    uint32_t n = t->nparams + f->nlocals;
+    c->lslot = malloc(((size_t)n + 1) * sizeof *c->lslot);
+    if (!c->lslot)
+        return -1;
+    uint32_t slot = 0, x = 0;
+    for (uint32_t i = 0; i < t->nparams; i++) {
+        c->lslot[x++] = slot;
+        slot += fl_valtype_slots(t->params[i]);
+    }
+    for (uint32_t i = 0; i < f->nlocal_runs; i++)
+        for (uint32_t k = 0; k < f->local_runs[i].count; k++) {
+            c->lslot[x++] = slot;
+            slot += fl_valtype_slots(f->local_runs[i].valtype);
+        }
+    c->lslot[x] = slot;
+    *nl = slot;
+    return 0;
+}
+
 static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
     const fl_module *m = c->m;
     const fl_func *f = &m->funcs[fi];
     const fl_functype *t = &m->types[f->type_index];
-    uint32_t nl = t->nparams + f->nlocals;
+    uint32_t nl = t->param_slots + f->nlocals; /* slots of params and locals */
+    if (c->simd && local_slots(c, f, t, &nl) < 0) {
+        fl_error_set(c->err, f->code_offset, "out of memory");
+        return NULL;
+    }
 
     c->len = 0;
     pop(c, c->vh); /* the previous body's leftovers: entries above vh are V_STACK */
@@ -1621,8 +1943,8 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
     c->last_mov = NONE;
     c->label_at = NONE;
     c->addi_at = NONE;
-    c->nresults = t->nresults;
-    c->rec_off = nl > t->nresults ? nl : t->nresults;
+    c->nresults = t->result_slots;
+    c->rec_off = nl > t->result_slots ? nl : t->result_slots;
     c->cbase = c->rec_off + FL_REC_SLOTS;
     c->npool = 0;
     c->pool_cap = count_consts(c, f);
@@ -1640,8 +1962,8 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
         fl_error_set(c->err, f->code_offset, "out of memory");
         return NULL;
     }
-    c->bl[c->nbl++] = (cblock){.kind = B_FUNC, .nresults = t->nresults, .else_instr = NONE,
-                               .patches = NONE};
+    c->bl[c->nbl++] = (cblock){.kind = B_FUNC, .nresults = t->result_slots, .rtypes = t->results,
+                               .nrtypes = t->nresults, .else_instr = NONE, .patches = NONE};
     if (compile_body(c, f) < 0)
         return NULL;
     if (c->oom) {
@@ -1656,9 +1978,9 @@ static struct fl_interp_code *compile_func(comp *c, uint32_t fi) {
         fl_error_set(c->err, f->code_offset, "out of memory");
         return NULL;
     }
-    code->nparams = t->nparams;
-    code->nresults = t->nresults;
-    code->nlocals = f->nlocals;
+    code->nparams = t->param_slots;
+    code->nresults = t->result_slots;
+    code->nlocals = nl - t->param_slots;
     code->rec_off = c->rec_off;
     code->frame_size = c->sbase + c->maxh;
     code->len = c->len;
@@ -1681,6 +2003,7 @@ static void comp_free(comp *c) {
     free(c->stubs);
     free(c->pool);
     free(c->type_ids);
+    free(c->lslot);
 }
 
 /* Bodies are compiled lazily, on a function's first call
@@ -1690,9 +2013,6 @@ static void comp_free(comp *c) {
  * refused here, at load. */
 int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err) {
     (void)opts;
-    if (m->uses_simd)
-        return fl_error_set(err, m->simd_offset, FL_SIMD_UNSUPPORTED ": v128 or a SIMD "
-                            "instruction at byte 0x%zx", m->simd_offset);
     m->tier_code = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->tier_code);
     if (!m->tier_code)
         return fl_error_set(err, 0, "out of memory");
@@ -1709,7 +2029,8 @@ const struct fl_interp_code *fl_interp_code(const fl_module *m, uint32_t i,
         fl_error_set(err, m->funcs[i].code_offset, "loading interrupted");
         return NULL;
     }
-    comp c = {.m = m, .words = fl_interp_op_words(), .err = err, .opts = opts};
+    comp c = {.m = m, .words = fl_interp_op_words(), .err = err, .opts = opts,
+              .simd = m->uses_simd};
     struct fl_interp_code *mine = compile_func(&c, i);
     comp_free(&c);
     if (!mine)

@@ -14,6 +14,7 @@
 #include "interp/code.h"
 #include "interp/interp.h"
 #include "interp/numeric.h"
+#include "interp/simd.h"
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -109,8 +110,9 @@ static const struct fl_interp_code *first_call(fl_exec *ex, fl_funcinst *f) {
              * results in place, as for a host function */                              \
             const fl_functype *t_ = cf_->type;                                             \
             size_t saved_ = ex->stack_used;                                                \
-            ex->stack_used = (size_t)(cfp_ - ex->stack) +                                  \
-                             (t_->nparams > t_->nresults ? t_->nparams : t_->nresults);    \
+            ex->stack_used = (size_t)(cfp_ - ex->stack) + (t_->param_slots > t_->result_slots \
+                                                               ? t_->param_slots            \
+                                                               : t_->result_slots);         \
             ex->depth = depth;                                                             \
             fl_trap tt_ = cf_->tier->call(ex, cf_, cfp_, cfp_);                            \
             ex->stack_used = saved_;                                                       \
@@ -574,6 +576,65 @@ static fl_trap run(fl_exec *ex, fl_funcinst *entry, const fl_value *args, fl_val
     FL_HANDLER(DATA_DROP) {
         inst->data_dropped[ip[1]] = true;
         NEXT(2);
+    }
+
+    /* SIMD: a v128 is the two slots from its operand's (simd.h), whose
+     * lane work simd.c does out of line, so these few handlers are all the
+     * dispatch loop gains */
+    FL_HANDLER(V_LOAD) {
+        const uint8_t *ea = FL_MEM_EA(X2.i32, ip[3], ip[4]);
+        fl_simd_load(ip[5], &D, ea);
+        NEXT(6);
+    }
+    FL_HANDLER(V_LOAD_LANE) {
+        const uint8_t *ea = FL_MEM_EA(X2.i32, ip[4], ip[5]);
+        fl_simd_load_lane(ip[7], &D, &X3, ea, ip[6]);
+        NEXT(8);
+    }
+    FL_HANDLER(V_STORE) {
+        uint8_t *ea = FL_MEM_EA(X1.i32, ip[3], ip[4]);
+        fl_simd_store(ip[6], ea, &X2, ip[5]);
+        NEXT(7);
+    }
+    FL_HANDLER(V_SPLAT) {
+        fl_simd_splat(ip[3], &D, A.i64);
+        NEXT(4);
+    }
+    FL_HANDLER(V_UN) {
+        fl_simd_v_v(ip[3], &D, &A);
+        NEXT(4);
+    }
+    FL_HANDLER(V_BIN) {
+        fl_simd_vv_v(ip[4], &D, &A, &B);
+        NEXT(5);
+    }
+    FL_HANDLER(V_TERN) {
+        fl_simd_vvv_v(ip[5], &D, &A, &B, &X4);
+        NEXT(6);
+    }
+    FL_HANDLER(V_EXTRACT) {
+        D.i64 = fl_simd_v_x(ip[4], &A, ip[3]);
+        NEXT(5);
+    }
+    FL_HANDLER(V_REPLACE) {
+        fl_simd_vx_v(ip[5], &D, &A, B.i64, ip[4]);
+        NEXT(6);
+    }
+    FL_HANDLER(V_SHUFFLE) {
+        fl_simd_shuffle(&D, &A, &B, (const uint8_t *)&ip[4]);
+        NEXT(8);
+    }
+    FL_HANDLER(GLOBAL_GET_V) {
+        const fl_global *g = inst->globals[ip[2]];
+        (&D)[0] = g->value;
+        (&D)[1].i64 = g->hi;
+        NEXT(3);
+    }
+    FL_HANDLER(GLOBAL_SET_V) {
+        fl_global *g = inst->globals[ip[2]];
+        g->value = (&X1)[0];
+        g->hi = (&X1)[1].i64;
+        NEXT(3);
     }
 
     /* unary numeric */

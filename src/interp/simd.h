@@ -16,7 +16,10 @@
  * results that are NaN are quiet NaNs, rounding to nearest even, trunc_sat
  * saturating (NaN -> 0).  Relaxed SIMD runs as wasm 3.0's deterministic
  * profile (see simd_opcodes.def): the non-relaxed counterpart's result,
- * with madd/nmadd a multiply rounded then an add (never fused).
+ * with madd/nmadd a multiply rounded then an add (never fused), and the
+ * dot products as wasm 3.0 defines them with b signed: each pair of byte
+ * products summed into an i16 with signed saturation (only -128*-128 twice
+ * saturates); dot_add then sums those i16s pairwise into i32s and adds c.
  */
 #ifndef FL_INTERP_SIMD_H
 #define FL_INTERP_SIMD_H

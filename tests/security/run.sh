@@ -231,6 +231,11 @@ check V13_child_loops_parent_awaits 124 "timed out" 2.5 64 run "$W/V13.wasm" --t
 check V14_table_grow_unbounded 0 "" 5 64 run "$W/V14.wasm" --max-memory 16
 OUT=/dev/null check V15_output_replaced 0 "" 30 256 run "$W/V15.wasm" --max-memory 128
 
+# ---- SIMD: the widest accesses at the far ends, a runaway vector loop ----
+check V19a_simd_load_past_8gib 2 "out of bounds memory access" 5 64 run "$W/V19a.wasm"
+check V19b_simd_lane_store_past_end 2 "out of bounds memory access" 5 64 run "$W/V19b.wasm"
+check V19c_simd_loop_forever 124 "timed out" 2.5 64 run "$W/V19c.wasm" --timeout 1
+
 # ---- the command line reads only regular files and pipes ----
 check V16_input_is_a_directory '6[0-9]|1|3' "is a directory" 5 64 run "$W/V11.wasm" --input-file "$B"
 check V17_module_is_a_directory '6[0-9]|1|3' "is a directory" 5 64 run "$B"

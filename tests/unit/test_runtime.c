@@ -353,12 +353,12 @@ static uint8_t v_i32[] = {FL_I32, FL_I32}, v_i64[] = {FL_I64}, v_f32[] = {FL_F32
 
 Test(runtime, type_interning) {
     uint8_t a_params[] = {FL_I32, FL_I32}, a_res[] = {FL_I64};
-    fl_functype a = {2, 1, a_params, a_res};
-    fl_functype b = {2, 1, v_i32, v_i64};     /* equal to a, other storage */
-    fl_functype c = {1, 2, v_i32, v_i32};     /* i32 -> i32 i32 */
-    fl_functype d = {2, 0, v_i32, NULL};      /* i32 i32 -> */
-    fl_functype e = {0, 2, NULL, v_i32};      /* -> i32 i32 */
-    fl_functype f = {1, 1, v_f32, v_i64};
+    fl_functype a = {2, 1, a_params, a_res, 2, 1};
+    fl_functype b = {2, 1, v_i32, v_i64, 2, 1};     /* equal to a, other storage */
+    fl_functype c = {1, 2, v_i32, v_i32, 1, 2};     /* i32 -> i32 i32 */
+    fl_functype d = {2, 0, v_i32, NULL, 2, 0};      /* i32 i32 -> */
+    fl_functype e = {0, 2, NULL, v_i32, 0, 2};      /* -> i32 i32 */
+    fl_functype f = {1, 1, v_f32, v_i64, 1, 1};
     uint32_t ia = fl_type_intern(&a);
     cr_assert_neq(ia, 0);
     cr_assert_eq(fl_type_intern(&b), ia);
@@ -376,7 +376,7 @@ static void *intern_many(void *arg) {
     for (uint8_t n = 0; n < 64; n++) {
         uint8_t params[64];
         memset(params, FL_F64, sizeof params);
-        fl_functype t = {n, 1, params, v_f32};
+        fl_functype t = {n, 1, params, v_f32, n, 1};
         ids[n] = fl_type_intern(&t);
     }
     return NULL;
@@ -427,7 +427,7 @@ Test(linker, host_functions) {
         cr_assert_eq(fl_linker_define_host(l, &bad[i], 1), -1, "signature %s", bad[i].signature);
 
     /* a module that imports both and exports the first again */
-    fl_functype types[] = {{2, 1, v_i32, v_i32}, {0, 0, NULL, NULL}};
+    fl_functype types[] = {{2, 1, v_i32, v_i32, 2, 1}, {0, 0, NULL, NULL, 0, 0}};
     fl_import imps[] = {
         {.module = "env", .name = "add", .kind = FL_EXTERN_FUNC, .desc.func_type = 0},
         {.module = "env", .name = "fail", .kind = FL_EXTERN_FUNC, .desc.func_type = 1},
@@ -481,7 +481,7 @@ Test(linker, import_errors) {
                       .as.global = fl_global_new(s, (fl_globaltype){FL_I32, false}, (fl_value){.i32 = 666})};
     fl_linker_define(l, "spectest", "global_i32", ext);
 
-    fl_functype types[] = {{2, 1, v_i32, v_i32}, {1, 1, v_i32, v_i32}};
+    fl_functype types[] = {{2, 1, v_i32, v_i32, 2, 1}, {1, 1, v_i32, v_i32, 1, 1}};
     const char *unknown = "unknown import", *incompatible = "incompatible import type";
     link_case cases[] = {
         {{.module = "env", .name = "add", .kind = FL_EXTERN_FUNC, .desc.func_type = 0}, NULL},
@@ -560,7 +560,7 @@ typedef struct demo {
 
 static void demo_init(demo *d) {
     memset(d, 0, sizeof *d);
-    d->types[0] = (fl_functype){0, 0, NULL, NULL};
+    d->types[0] = (fl_functype){0, 0, NULL, NULL, 0, 0};
     d->imps[0] = (fl_import){.module = "spectest", .name = "global_i32", .kind = FL_EXTERN_GLOBAL, .desc.global = {FL_I32, false}};
     d->funcs[0] = (fl_func){.type_index = 0};
     d->tables[0] = (fl_tabletype){FL_FUNCREF, {3, 0, false}};
@@ -654,7 +654,7 @@ Test(instantiate, trapping_segment_keeps_earlier_writes) {
     /* (import "M" "mem" (memory 1)) (import "M" "tab" (table 1 funcref)) (func)
      * (elem (i32.const 0) func 0) (elem (i32.const 65535) func 0)
      * (data (i32.const 1) "xy") (data (i32.const 65535) "AB") */
-    fl_functype types[] = {{0, 0, NULL, NULL}};
+    fl_functype types[] = {{0, 0, NULL, NULL, 0, 0}};
     fl_import imps[] = {
         {.module = "M", .name = "mem", .kind = FL_EXTERN_MEMORY, .desc.memory = {1, 0, false}},
         {.module = "M", .name = "tab", .kind = FL_EXTERN_TABLE, .desc.table = {FL_FUNCREF, {1, 0, false}}},
@@ -889,7 +889,7 @@ Test(invoke, a_host_function_never_gets_a_null_array) {
     fl_linker *l = fl_linker_new(s);
     static const fl_host_def defs[] = {{"env", "none", ":", host_none, NULL}};
     cr_assert_eq(fl_linker_define_host(l, defs, 1), 0);
-    fl_functype types[] = {{0, 0, NULL, NULL}};
+    fl_functype types[] = {{0, 0, NULL, NULL, 0, 0}};
     fl_import imps[] = {{.module = "env", .name = "none", .kind = FL_EXTERN_FUNC}};
     fl_export exps[] = {{.name = "none", .kind = FL_EXTERN_FUNC, .index = 0}};
     fl_module m = {.ntypes = 1, .types = types, .nimports = 1, .imports = imps,
@@ -912,7 +912,7 @@ Test(invoke, host_function_refused_unless_counts_match_its_type) {
     static const fl_host_def defs[] = {{"env", "three", "i:III", host_three, NULL}};
     cr_assert_eq(fl_linker_define_host(l, defs, 1), 0);
     uint8_t p[] = {FL_I32}, r[] = {FL_I64, FL_I64, FL_I64};
-    fl_functype types[] = {{1, 3, p, r}};
+    fl_functype types[] = {{1, 3, p, r, 1, 3}};
     fl_import imps[] = {{.module = "env", .name = "three", .kind = FL_EXTERN_FUNC}};
     fl_export exps[] = {{.name = "three", .kind = FL_EXTERN_FUNC, .index = 0}};
     fl_module m = {.ntypes = 1, .types = types, .nimports = 1, .imports = imps,
@@ -954,7 +954,7 @@ Test(invoke, host_function_refused_unless_counts_match_its_type) {
 
 Test(invoke, types_as_text) {
     uint8_t i32s[] = {FL_I32, FL_I32}, mixed[] = {FL_I64, FL_I64, FL_I64, FL_F32, FL_EXTERNREF};
-    fl_functype none = {0, 0, NULL, NULL}, two = {2, 1, i32s, mixed}, runs = {5, 2, mixed, i32s};
+    fl_functype none = {0, 0, NULL, NULL, 0, 0}, two = {2, 1, i32s, mixed, 2, 1}, runs = {5, 2, mixed, i32s, 5, 2};
     char buf[96];
     cr_assert_str_eq(fl_functype_text(&none, buf, sizeof buf), "[] -> []");
     cr_assert_str_eq(fl_functype_text(&two, buf, sizeof buf), "[i32 i32] -> [i64]");

@@ -3,8 +3,8 @@
  * validator (simd_opcodes.def): every 0xFD instruction decodes with its
  * immediates and is typed by its signature; lane indices, shuffle lanes,
  * alignment and the memory are checked with the spec's words; and
- * fl_module_load refuses a valid SIMD module with the one error the spec
- * runner skips on (FL_SIMD_UNSUPPORTED), since SIMD is not run yet.
+ * fl_module_load accepts a valid SIMD module, noting where SIMD is first
+ * used.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -136,15 +136,20 @@ static void split_sig(const char *sig, char *params, char *results) {
 }
 
 Test(simd_validate, opcode_table) {
-    unsigned n = 0;
+    unsigned n = 0, relaxed = 0;
     for (unsigned sub = 0; sub < FL_SIMD_COUNT; sub++) {
         const fl_simd_opinfo *info = &fl_simd_opinfo_table[sub];
         if (!info->name)
             continue;
-        n++;
+        if (sub >= 0x100)
+            relaxed++;
+        else
+            n++;
         cr_assert_not_null(info->sig, "%s has no signature", info->name);
     }
     cr_assert_eq(n, 236, "wasm 2.0 has 236 SIMD instructions, the table %u", n);
+    cr_assert_eq(relaxed, 20, "relaxed SIMD has 20 instructions, the table %u", relaxed);
+    cr_assert_str_eq(fl_simd_opinfo_table[0x113].name, "i32x4.relaxed_dot_i8x16_i7x16_add_s");
     cr_assert_str_eq(fl_simd_opinfo_table[FL_SIMD_V128_CONST].name, "v128.const");
     cr_assert_eq(fl_simd_opinfo_table[FL_SIMD_V128_CONST].imm, IMM_V128);
     cr_assert_eq(fl_simd_opinfo_table[FL_SIMD_I8X16_SHUFFLE].arg, 32);
@@ -237,10 +242,10 @@ Test(simd_validate, alignment_and_memory) {
 
 Test(simd_validate, malformed_encodings) {
     wbuf w;
-    /* 0xFD 0x9a is unassigned; so is anything past 0xff */
+    /* 0xFD 0x9a is unassigned; so is anything past relaxed SIMD's 0x113 */
     build(&w, "VV", "V", false, (const uint8_t[]){0x20, 0, 0x20, 1, 0xfd, 0x9a, 0x01, 0x0b}, 8);
     expect_malformed(&w, "illegal opcode");
-    build(&w, "", "", false, (const uint8_t[]){0xfd, 0x80, 0x02, 0x0b}, 4);
+    build(&w, "", "", false, (const uint8_t[]){0xfd, 0x94, 0x02, 0x0b}, 4);
     expect_malformed(&w, "illegal opcode");
     /* v128.const cut short by the end of the body */
     build(&w, "", "V", false, (const uint8_t[]){0xfd, 0x0c, 1, 2, 3}, 5);
@@ -248,9 +253,9 @@ Test(simd_validate, malformed_encodings) {
     cr_assert_eq(check(&w, &err), -2, "a truncated v128.const decoded");
 }
 
-/* A valid module that uses SIMD anywhere (here only a v128 global) is
- * refused by fl_module_load with FL_SIMD_UNSUPPORTED and where it is. */
-Test(simd_validate, load_refuses_valid_simd_precisely) {
+/* A valid module that uses SIMD anywhere (here only a v128 global) loads,
+ * and the decoder notes where SIMD is first used. */
+Test(simd_validate, load_accepts_valid_simd_and_notes_it) {
     wbuf w;
     header(&w);
     SECTION(&w, 6, 0x01, 0x7b, 0x00, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -258,24 +263,26 @@ Test(simd_validate, load_refuses_valid_simd_precisely) {
     fl_error err;
     cr_assert_eq(check(&w, &err), 0, "a v128 global with v128.const: %s", err.message);
     fl_module *m = fl_module_load(w.b, w.n, &err);
-    cr_assert_null(m, "SIMD module loaded, but SIMD does not run");
-    cr_assert_eq(strncmp(err.message, FL_SIMD_UNSUPPORTED, strlen(FL_SIMD_UNSUPPORTED)), 0,
-                 "got \"%s\"", err.message);
-    cr_assert_eq(err.offset, 11, "first use at byte %zu, expected 11 (the global's type)",
-                 err.offset);
+    cr_assert_not_null(m, "%s", err.message);
+    cr_assert(m->uses_simd);
+    cr_assert_eq(m->simd_offset, 11, "first use at byte %zu, expected 11 (the global's type)",
+                 m->simd_offset);
+    fl_module_free(m);
 
     /* a v128 block type is SIMD too, even with no 0xFD instruction */
-    build(&w, "", "", false, (const uint8_t[]){0x02, 0x7b, 0x00, 0x0b, 0x1a, 0x0b}, 6);
+    build(&w, "", "", false, (const uint8_t[]){0x02, 0x7b, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0,
+                                               0, 0, 0, 0, 0, 0, 0, 0, 0x0b, 0x1a, 0x0b}, 23);
     cr_assert_eq(check(&w, &err), 0, "%s", err.message);
     m = fl_module_load(w.b, w.n, &err);
-    cr_assert_null(m);
-    cr_assert_eq(strncmp(err.message, FL_SIMD_UNSUPPORTED, strlen(FL_SIMD_UNSUPPORTED)), 0,
-                 "got \"%s\"", err.message);
+    cr_assert_not_null(m, "%s", err.message);
+    cr_assert(m->uses_simd);
+    fl_module_free(m);
 
-    /* and the same module without SIMD loads */
-    build(&w, "", "", false, (const uint8_t[]){0x02, 0x7f, 0x00, 0x0b, 0x1a, 0x0b}, 6);
+    /* and the same module without SIMD is not marked */
+    build(&w, "", "", false, (const uint8_t[]){0x02, 0x7f, 0x41, 0x00, 0x0b, 0x1a, 0x0b}, 7);
     m = fl_module_load(w.b, w.n, &err);
     cr_assert_not_null(m, "%s", err.message);
+    cr_assert(!m->uses_simd);
     fl_module_free(m);
 }
 
