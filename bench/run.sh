@@ -18,7 +18,8 @@
 # same C native at -O3 -march=native: ratios, the machine being shared.
 # Its "simd ops" column counts the 0xfd-prefixed instructions of the
 # -msimd128 module (wasm-objdump): 0 there, or any in the other build,
-# fails the run.
+# fails the run.  A tier that cannot run a build fails the run too, its
+# cells showing - and the means taken over the other kernels.
 #
 # Environment: KERNELS="matmul saxpy" runs a subset; REPS (default 3);
 # SIMD=0 skips the SIMD table.
@@ -86,19 +87,28 @@ wasm_build() {
 }
 
 # tiers NAME N: $OUT/NAME.wasm with argument N on the interpreter, then its
-# machine code generated (timed) and run; sets interp, aot and gen.
-# Returns 1, said on stderr, when a tier cannot run it.
+# machine code generated (timed) and run; sets interp, aot and gen (each
+# empty for a tier that could not run it).  Returns 1, said on stderr, when
+# a tier cannot run it.
 tiers() {
+    st=0
     if ! interp=$("$OUT/bench_driver" "$OUT/$1.wasm" "$2" "$REPS"); then
         echo "bench: FAILED: $1 did not run on the interpreter" >&2
-        return 1
+        interp="" st=1
     fi
     gen=$(FAASLET_HOME="$STORE" "$BUILD/faaslet" codegen "$OUT/$1.wasm" | sed -n 's/.*(\([0-9.]*\) s)$/\1/p')
     if ! aot=$("$OUT/bench_driver" "$OUT/$1.wasm" "$2" "$REPS" "$STORE/native"); then
         echo "bench: FAILED: $1 did not run as machine code" >&2
-        return 1
+        aot="" st=1
     fi
+    return $st
 }
+
+# best OUT: the best time of a driver's output, or - when it did not run
+best() { if [ -n "$1" ]; then printf '%.3f' "$(field best "$1")"; else echo -; fi; }
+
+# per T NATIVE DIGITS: T / NATIVE, or - when T is
+per() { if [ "$1" = - ]; then echo -; else ratio "$1" "$2" "$3"; fi; }
 
 for k in $KERNELS; do
     [ -n "$(size_of "$k" "$SIZES $SIMD_SIZES")" ] || { echo "bench: unknown kernel $k" >&2; exit 1; }
@@ -185,13 +195,14 @@ for k in $KERNELS; do
         continue
     fi
 
+    # a tier that cannot run a build fails the run; its cells say -
     march=$("$OUT/$k-o3-march" "$n" "$REPS")
-    tiers "$k-o3" "$n" || { failed=1; continue; }
+    tiers "$k-o3" "$n" || failed=1
     sw=$interp sa=$aot
-    tiers "$k-simd" "$n" || { failed=1; continue; }
+    tiers "$k-simd" "$n" || failed=1
     msum=$(field checksum "$march")
     for out in "$sw" "$sa" "$interp" "$aot"; do
-        [ "$(field checksum "$out")" = "$msum" ] && continue
+        [ -z "$out" ] || [ "$(field checksum "$out")" = "$msum" ] && continue
         echo "bench: FAILED: $k checksum differs: native -O3 -march=native $msum; interpreter" \
             "$(field checksum "$sw"), -msimd128 $(field checksum "$interp"); machine code" \
             "$(field checksum "$sa"), -msimd128 $(field checksum "$aot")" >&2
@@ -199,20 +210,23 @@ for k in $KERNELS; do
         continue 2
     done
     mt=$(field best "$march")
-    swt=$(field best "$sw") sat=$(field best "$sa")
-    vwt=$(field best "$interp") vat=$(field best "$aot")
-    printf '%-10s %8s %9.3f | %9.3f %7s %9.3f %7s | %9.3f %7s %9.3f %7s\n' "$k" "$ops" "$mt" \
-        "$swt" "$(ratio "$swt" "$mt" 1)" "$vwt" "$(ratio "$vwt" "$mt" 1)" \
-        "$sat" "$(ratio "$sat" "$mt" 2)" "$vat" "$(ratio "$vat" "$mt" 2)"
+    swt=$(best "$sw") sat=$(best "$sa") vwt=$(best "$interp") vat=$(best "$aot")
+    printf '%-10s %8s %9.3f | %9s %7s %9s %7s | %9s %7s %9s %7s\n' "$k" "$ops" "$mt" \
+        "$swt" "$(per "$swt" "$mt" 1)" "$vwt" "$(per "$vwt" "$mt" 1)" \
+        "$sat" "$(per "$sat" "$mt" 2)" "$vat" "$(per "$vat" "$mt" 2)"
     echo "$k $n $ops $mt $swt $vwt $sat $vat $msum" >>"$sresults"
 done
+# each mean over the kernels with both of its figures (- is a tier that
+# did not run)
 if [ -s "$sresults" ]; then
-    awk '{ sw += log($5 / $4); vw += log($6 / $4); sa += log($7 / $4); va += log($8 / $4)
-           gw += log($5 / $6); ga += log($7 / $8); c++ } END {
-        printf "geometric mean interpreter/native -O3 -march=native: scalar %.1f, simd %.1f (simd %.2fx faster)\n",
-            exp(sw / c), exp(vw / c), exp(gw / c)
-        printf "geometric mean machine code/native -O3 -march=native: scalar %.2f, simd %.2f (simd %.2fx faster)\n",
-            exp(sa / c), exp(va / c), exp(ga / c) }' "$sresults"
+    awk 'function add(i, a, b) { if (a != "-" && b != "-") { s[i] += log(a / b); c[i]++ } }
+         function mean(i) { return c[i] ? sprintf("%.2f", exp(s[i] / c[i])) : "-" }
+         { add(1, $5, $4); add(2, $6, $4); add(3, $6, $5); add(4, $7, $4); add(5, $8, $4); add(6, $8, $7) }
+         END {
+        printf "geometric mean interpreter/native -O3 -march=native: scalar %s, simd %s (simd/scalar %s)\n",
+            mean(1), mean(2), mean(3)
+        printf "geometric mean machine code/native -O3 -march=native: scalar %s, simd %s (simd/scalar %s)\n",
+            mean(4), mean(5), mean(6) }' "$sresults"
 fi
 
 if [ "$failed" -ne 0 ]; then
