@@ -11,7 +11,7 @@
 #   make clustertest  three faaslet serve hosts on one redis-server (free loopback ports)
 #   make demo       the main job on the embedded default
 #   make python     CPython for wasm32-wasi and its runtime root
-#   make bench      interpreter vs native on compute kernels
+#   make bench      interpreter vs native on compute kernels (then their -msimd128 builds)
 #   make bench-python  CPython in wasm under faaslet vs native python3.11
 #   make bench-start   how fast calls start: fresh, snapshot, warm Faaslets
 #   make bench-serve   faaslet serve under wrk: requests/s, p50/p99, a 100,000-call load test
@@ -69,6 +69,8 @@ LIB        := $(BUILD)/libfaaslet.a
 # The guest SDK's library (sdk/src/*.c, for wasm32-wasi), which faaslet cc
 # links into every function; it finds it at sdk/lib/ beside the binary.
 # sdk/src/init.c (the constructors) is an object of its own, always linked.
+# No -msimd128 here (faaslet cc's default): nothing in it gains, and a user's
+# -mno-simd128 then gives a module without SIMD.
 SDK_SRC    := $(sort $(filter-out sdk/src/init.c,$(wildcard sdk/src/*.c)))
 SDK_OBJ    := $(SDK_SRC:sdk/src/%.c=$(BUILD)/sdk/obj/%.o)
 SDK_LIB    := $(BUILD)/sdk/lib/libfaaslet_sdk.a

@@ -3,10 +3,11 @@
  * interpreter and as machine code (generated into CACHE) and compares
  * everything observable: instantiation's outcome, then for every exported
  * function called with the same arguments its results (NaNs compared as
- * NaNs: their bits are not specified), its trap, every call it made to an
- * imported function (arguments logged), and afterwards memory 0 (where a
- * byte may differ only inside a NaN on both sides: which NaN is the
- * engine's choice) and every global.
+ * NaNs: their bits are not specified; in a v128, any f32 or f64 lane that
+ * is a NaN), its trap, every call it made to an imported function
+ * (arguments logged), and afterwards memory 0 (where a byte may differ
+ * only inside a NaN on both sides: which NaN is the engine's choice) and
+ * every global.
  *
  *     fuzz-diff MODULE.wasm CACHE
  *
@@ -48,6 +49,44 @@ static void logf_(side *s, const char *fmt, ...) {
     va_end(ap);
 }
 
+static void log_value(side *s, uint8_t t, fl_value v);
+
+/* A v128 (lo: bytes 0-7): each 64-bit half that is an f64 NaN, else each
+ * 32-bit lane that is an f32 NaN, as "nan" (its lane shape is unknown). */
+static void log_v128(side *s, uint64_t lo, uint64_t hi) {
+    logf_(s, " v128:");
+    uint64_t half[2] = {lo, hi};
+    for (int h = 0; h < 2; h++) {
+        double d;
+        memcpy(&d, &half[h], 8);
+        if (isnan(d)) {
+            logf_(s, "%snan64", h ? "," : "");
+            continue;
+        }
+        for (int l = 0; l < 2; l++) {
+            uint32_t bits = (uint32_t)(half[h] >> (32 * l));
+            float f;
+            memcpy(&f, &bits, 4);
+            if (isnan(f))
+                logf_(s, "%snan32", h || l ? "," : "");
+            else
+                logf_(s, "%s%08" PRIx32, h || l ? "," : "", bits);
+        }
+    }
+}
+
+/* Logs the n values of types t[0..n) held in slots v (two per v128). */
+static void log_values(side *s, const uint8_t *t, uint32_t n, const fl_value *v) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (t[i] == FL_V128) {
+            log_v128(s, v[0].i64, v[1].i64);
+            v += 2;
+            continue;
+        }
+        log_value(s, t[i], *v++);
+    }
+}
+
 static void log_value(side *s, uint8_t t, fl_value v) {
     switch (t) {
     case FL_I32:
@@ -83,10 +122,9 @@ typedef struct import_ctx {
 static fl_trap imported(fl_host_call *call, fl_value *v) {
     import_ctx *c = call->data;
     logf_(c->s, "  import %s.%s", c->imp->module, c->imp->name);
-    for (uint32_t i = 0; i < c->t->nparams; i++)
-        log_value(c->s, c->t->params[i], v[i]);
+    log_values(c->s, c->t->params, c->t->nparams, v);
     logf_(c->s, "\n");
-    for (uint32_t i = 0; i < c->t->nresults; i++)
+    for (uint32_t i = 0; i < c->t->result_slots; i++)
         v[i].i64 = 0;
     return FL_TRAP_NONE;
 }
@@ -105,27 +143,32 @@ static void *watchdog(void *arg) {
     return NULL;
 }
 
-/* Arguments for call number k: a few edge values, the same on both sides. */
-static fl_value arg(uint8_t t, uint32_t k, uint32_t i) {
+/* Arguments for call number k: a few edge values, the same on both sides.
+ * Writes the slots of parameter i (two for a v128) at v; returns how many. */
+static uint32_t arg(uint8_t t, uint32_t k, uint32_t i, fl_value *v) {
     static const uint64_t ints[] = {0, 1, 2, 0xffffffffu, 0x80000000u, 7, 0xffffffffffffffffull, 100};
     static const double floats[] = {0.0, 1.5, -2.25, 1e10, -0.0, 3.0, NAN, INFINITY};
-    fl_value v = {.i64 = 0};
     uint32_t n = (k * 3 + i) % 8;
+    v[0].i64 = 0;
     switch (t) {
     case FL_I32:
-        v.i32 = (uint32_t)ints[n];
+        v[0].i32 = (uint32_t)ints[n];
         break;
     case FL_I64:
-        v.i64 = ints[n];
+        v[0].i64 = ints[n];
         break;
     case FL_F32:
-        v.f32 = (float)floats[n];
+        v[0].f32 = (float)floats[n];
         break;
     case FL_F64:
-        v.f64 = floats[n];
+        v[0].f64 = floats[n];
         break;
+    case FL_V128: /* an integer half and two f32 lanes */
+        v[0].i64 = ints[n];
+        v[1].i64 = 0x3fc00000c0100000ull ^ ((uint64_t)n << 20); /* 1.5, -2.25, varied */
+        return 2;
     }
-    return v;
+    return 1;
 }
 
 static bool inconclusive;
@@ -144,11 +187,18 @@ static int run_side(const uint8_t *bytes, size_t len, const char *cache, bool ao
         fl_module_free(m);
         return -1;
     }
-    for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].kind != FL_EXTERN_FUNC) {
+    /* imported functions only, and none taking or giving a v128: a host
+     * function's signature has no letter for it */
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        bool ok = m->imports[i].kind == FL_EXTERN_FUNC;
+        const fl_functype *t = ok ? &m->types[m->imports[i].desc.func_type] : NULL;
+        if (ok && (t->param_slots != t->nparams || t->result_slots != t->nresults))
+            ok = false;
+        if (!ok) {
             fl_module_free(m);
             return -1;
         }
+    }
     fl_store_limits lim = {.max_memory_pages = 1024};
     fl_store *st = fl_store_new(&lim);
     fl_linker *l = fl_linker_new(st);
@@ -184,20 +234,20 @@ static int run_side(const uint8_t *bytes, size_t len, const char *cache, bool ao
         fl_funcinst *f = inst->funcs[x->index];
         const fl_functype *t = f->type;
         for (uint32_t k = 0; k < 2; k++) {
-            size_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+            size_t n = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
             fl_value *v = calloc(n + 1, sizeof *v);
-            for (uint32_t i = 0; i < t->nparams; i++)
-                v[i] = arg(t->params[i], k, i);
+            for (uint32_t i = 0, at = 0; i < t->nparams; i++)
+                at += arg(t->params[i], k, i, v + at);
             logf_(s, "call %s #%u\n", x->name, k);
-            fl_trap trap = fl_invoke(ex, f, v, t->nparams, v, t->nresults);
+            fl_trap trap = fl_invoke(ex, f, v, t->param_slots, v, t->result_slots);
             if (trap == FL_TRAP_STACK_EXHAUSTED || trap == FL_TRAP_INTERRUPTED) {
                 inconclusive = true; /* depth and time differ between tiers */
                 free(v);
                 break;
             }
             logf_(s, "  -> %s", trap ? fl_trap_message(trap) : "ok");
-            for (uint32_t i = 0; !trap && i < t->nresults; i++)
-                log_value(s, t->results[i], v[i]);
+            if (!trap)
+                log_values(s, t->results, t->nresults, v);
             logf_(s, "\n");
             free(v);
         }
@@ -217,7 +267,10 @@ static int run_side(const uint8_t *bytes, size_t len, const char *cache, bool ao
         uint32_t ng = fl_module_total_globals(m);
         for (uint32_t g = 0; g < ng; g++) {
             logf_(s, "global %u:", g);
-            log_value(s, inst->globals[g]->type.valtype, inst->globals[g]->value);
+            if (inst->globals[g]->type.valtype == FL_V128)
+                log_v128(s, inst->globals[g]->value.i64, inst->globals[g]->hi);
+            else
+                log_value(s, inst->globals[g]->type.valtype, inst->globals[g]->value);
             logf_(s, "\n");
         }
     }

@@ -15,6 +15,11 @@
  *   -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID
  *                     clock(), mmap/munmap, signal(), getpid(): wasi-libc's
  *                     emulations, linked below.
+ *   -msimd128 -mrelaxed-simd
+ *                     wasm SIMD, which LLVM's vectoriser then uses for
+ *                     loops (and <wasm_simd128.h> needs); relaxed SIMD runs
+ *                     deterministically (madd never fused).  A later
+ *                     -mno-simd128 or -mno-relaxed-simd of the user's wins.
  * When linking:
  *   --stack-first     the 4 MiB stack below the data: an overflow takes the
  *   -z stack-size=4194304   stack pointer below 0 and traps (reported as a
@@ -29,6 +34,12 @@
  *                     __faasm_await_call_output hands the callee's output to
  *                     the guest in memory from the guest's own malloc, so
  *                     the guest may free() it.
+ *   no wasm-opt       clang 19 runs binaryen's wasm-opt after linking when
+ *                     PATH holds one: it drops the name section, and
+ *                     Debian's (version 108) rejects relaxed SIMD.  clang
+ *                     runs with a private folder first in PATH whose
+ *                     wasm-opt is true(1) (clang 19's --no-wasm-opt skips
+ *                     the link itself; clang 20 fixes it).
  *   --strip-debug     wasi-libc's archive carries DWARF that would triple a
  *                     small function's size; kept when the user passes -g.
  *                     The "name" section stays, so traps still name functions
@@ -69,7 +80,8 @@ void fl_cli_cc_usage(FILE *out) {
             "to a wasm32-wasi module with Faasm's toolchain defaults: runs clang-19\n"
             "(clang++-19 for .cpp/.cc/.cxx) with --target=wasm32-wasi, -nostdlibinc and\n"
             "only the SDK's, libc++'s, clang's and wasi-libc's headers (never the host's),\n"
-            "-O2 unless an -O option is given, -D_WASI_EMULATED_PROCESS_CLOCKS\n"
+            "-O2 unless an -O option is given, -msimd128 -mrelaxed-simd (-mno-simd128\n"
+            "turns SIMD off), -D_WASI_EMULATED_PROCESS_CLOCKS\n"
             "-D_WASI_EMULATED_MMAN -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_GETPID, and,\n"
             "when linking, -Wl,--stack-first -Wl,-z,stack-size=4194304\n"
             "-Wl,--max-memory=4294901760 -Wl,--export-table -Wl,--growable-table\n"
@@ -79,7 +91,8 @@ void fl_cli_cc_usage(FILE *out) {
             "and -lwasi-emulated-{process-clocks,mman,signal,getpid}.  C++ gets\n"
             "-fno-exceptions unless an exceptions option is given (wasm32-wasi's libc++\n"
             "has no exception runtime).  Every other argument goes to clang; a header\n"
-            "wasi-libc lacks is named with the reason.\n"
+            "wasi-libc lacks is named with the reason.  clang runs no binaryen wasm-opt\n"
+            "after linking, even when one is in PATH.\n"
             "\n"
             "Environment:\n"
             "  FAASLET_SDK         the SDK folder (holding include/faasm/) or its include\n"
@@ -317,12 +330,46 @@ static bool verbose(void) {
     return v && *v && strcmp(v, "0") != 0;
 }
 
+/* Makes a folder (its name into dir) holding `wasm-opt`, a link to
+ * true(1): first in clang's PATH, it is the wasm-opt clang runs after
+ * linking, which then leaves the module as wasm-ld wrote it.  Returns 0, or
+ * -1 (message printed).  Undo with remove_wasm_opt_shim. */
+static int make_wasm_opt_shim(char *dir, size_t size) {
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    char link[PATH_MAX + 16];
+    if ((size_t)snprintf(dir, size, "%s/faaslet-cc.XXXXXX", tmp) >= size || !mkdtemp(dir)) {
+        fprintf(stderr, "faaslet cc: cannot make a folder in %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    snprintf(link, sizeof link, "%s/wasm-opt", dir);
+    if (symlink("/bin/true", link) < 0) {
+        fprintf(stderr, "faaslet cc: symlink %s: %s\n", link, strerror(errno));
+        rmdir(dir);
+        return -1;
+    }
+    return 0;
+}
+
+static void remove_wasm_opt_shim(const char *dir) {
+    char link[PATH_MAX + 16];
+    snprintf(link, sizeof link, "%s/wasm-opt", dir);
+    unlink(link);
+    rmdir(dir);
+}
+
 /* What `faaslet cc` puts before and after the user's arguments. */
 static const char *const DEFINES[] = {
     "-D_WASI_EMULATED_PROCESS_CLOCKS",
     "-D_WASI_EMULATED_MMAN",
     "-D_WASI_EMULATED_SIGNAL",
     "-D_WASI_EMULATED_GETPID",
+};
+/* Before the user's arguments: clang takes the last of -m/-mno-. */
+static const char *const FEATURES[] = {
+    "-msimd128",
+    "-mrelaxed-simd",
 };
 static const char *const LINK_OPTS[] = {
     "-Wl,--stack-first",
@@ -379,13 +426,30 @@ int fl_cli_cc(int argc, char **argv) {
     if (!driver || !*driver)
         driver = s.cxx ? CXX_DEFAULT : CC_DEFAULT;
 
-    size_t cap = (size_t)argc + 16 + COUNT(DEFINES) + COUNT(LINK_OPTS) + COUNT(LINK_LIBS);
+    size_t cap = (size_t)argc + 16 + COUNT(DEFINES) + COUNT(FEATURES) + COUNT(LINK_OPTS) +
+                 COUNT(LINK_LIBS);
     const char **av = calloc(cap, sizeof *av);
     char *inc = malloc(strlen(sdk) + 9), *pinc = malloc(strlen(posix) + 9);
+    char shim[PATH_MAX] = "", *path = NULL;
     int rc = 1;
     if (!av || !inc || !pinc) {
         fprintf(stderr, "faaslet cc: out of memory\n");
         goto out;
+    }
+    if (s.links) { /* PATH=shim:$PATH for clang */
+        if (make_wasm_opt_shim(shim, sizeof shim) < 0) {
+            shim[0] = '\0';
+            goto out;
+        }
+        const char *old = getenv("PATH");
+        if (!old || !*old)
+            old = "/usr/bin:/bin";
+        path = malloc(strlen(shim) + strlen(old) + 2);
+        if (!path) {
+            fprintf(stderr, "faaslet cc: out of memory\n");
+            goto out;
+        }
+        sprintf(path, "%s:%s", shim, old);
     }
     /* -isystem: the user's -I folders come first, and their warning flags
      * do not apply to the SDK's inline wrappers. */
@@ -402,6 +466,8 @@ int fl_cli_cc(int argc, char **argv) {
     av[n++] = "-idirafter" WASI_INCLUDE;
     for (size_t i = 0; i < COUNT(DEFINES); i++)
         av[n++] = DEFINES[i];
+    for (size_t i = 0; i < COUNT(FEATURES); i++)
+        av[n++] = FEATURES[i];
     if (!s.has_opt)
         av[n++] = "-O2";
     /* clang's stderr is a pipe to us: keep its colours for a terminal */
@@ -452,6 +518,8 @@ int fl_cli_cc(int argc, char **argv) {
         close(p[0]);
         close(p[1]);
         close(ex[0]);
+        if (path)
+            setenv("PATH", path, 1);
         execvp(driver, (char *const *)av);
         int e = errno;
         if (write(ex[1], &e, sizeof e) < 0)
@@ -484,6 +552,9 @@ int fl_cli_cc(int argc, char **argv) {
                 why ? ": " : "", why ? why : "", "");
     }
 out:
+    if (shim[0])
+        remove_wasm_opt_shim(shim);
+    free(path);
     free(inc);
     free(pinc);
     free(av);

@@ -1357,7 +1357,10 @@ static int emit_simd(comp *c, fl_reader *r, uint32_t sub) {
     else if (colon[1])
         push_stack(c);
 
-    uint32_t size = 1u << info->arg; /* memory instructions: bytes accessed */
+    /* memory instructions: bytes accessed (others' arg is a lane count, or
+     * 32 for a shuffle: no shift) */
+    bool mem = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
+    uint32_t size = mem ? 1u << info->arg : 0;
     bool to_v128 = colon[1] == 'V';
     int op;
     switch (info->imm) {

@@ -14,7 +14,10 @@
 # $P = func/python, $Q = tests/func/python) need the Python runtime
 # ($FAASLET_PYTHON, else python/ next to FAASLET: make python); without it
 # they fail.  A guest writing into a pipe whose reader left must get EPIPE
-# (faaslet ignores SIGPIPE).  Prints
+# (faaslet ignores SIGPIPE).  The SIMD functions (tests/func/simd/*.c) are
+# built -O3 with faaslet cc (whose -msimd128 -mrelaxed-simd they need) and
+# natively from the same C, and `faaslet run` must print what the native
+# program prints, and Node (a second opinion, relaxed SIMD aside).  Prints
 # "N passed, N failed" last; exits 1 on any failure.
 set -u
 
@@ -47,6 +50,15 @@ for src in "$HERE"/*.wat; do
     name=$(basename "$src" .wat)
     wat2wasm --enable-all "$src" -o "$W/$name.wasm" >"$B/cc.log" 2>&1 || bad "build $name" "$B/cc.log"
 done
+# SIMD (tests/func/simd/): -O3, as Faasm builds, and natively for the
+# expected output
+for src in "$HERE"/simd/*.c; do
+    name=$(basename "$src" .c)
+    "$FAASLET" cc -O3 -Wall -Wextra -Werror -o "$W/$name.wasm" "$src" >"$B/cc.log" 2>&1 ||
+        bad "build $name" "$B/cc.log"
+    clang-19 -O3 -march=native -Wall -Wextra -Werror -o "$B/$name-native" "$src" -lm \
+        >"$B/cc.log" 2>&1 || bad "build $name natively" "$B/cc.log"
+done
 printf 'line one\nline two' >"$W/input.bin"
 # on machine code (FAASLET_TIER=aot): generated now, as `faaslet codegen`
 # (or upload) would, so the timed cases time calls, not code generation
@@ -75,6 +87,49 @@ else
     sed 's/^/     stderr: /' "$B/err" | head -5 >>"$B/why"
     bad sigpipe "$B/why"
 fi
+
+# ---- SIMD: each function's output is the native build's, line for line ----
+# simd_intrinsics names an instruction on each line: every one must be in
+# its module (wabt 1.0.32 writes relaxed_dot as dot), so none was folded
+# away.  simd_auto must have been vectorised at all.  Node 20 runs relaxed
+# SIMD only behind a flag and answers relaxed_dot_..._add differently: its
+# relaxed lines are not compared.
+for src in "$HERE"/simd/*.c; do
+    name=$(basename "$src" .c)
+    if [ ! -f "$W/$name.wasm" ] || [ ! -x "$B/$name-native" ]; then
+        continue # (a build failure, counted above)
+    fi
+    wasm-objdump -d "$W/$name.wasm" >"$B/$name.dis" 2>&1
+    ops=$(grep -cE '^ *[0-9a-f]+: fd [^|]*\| *[^ ]' "$B/$name.dis")
+    "$B/$name-native" >"$B/$name.want" 2>&1
+    timeout 60 "$FAASLET" run "$W/$name.wasm" >"$B/$name.got" 2>"$B/err"
+    rc=$?
+    node --no-warnings --experimental-wasm-relaxed-simd "$ROOT/tests/wasi/node_runner.mjs" \
+        "$W/$name.wasm" >"$B/$name.node" 2>&1
+    why=""
+    [ "$ops" -gt 0 ] || why="no SIMD instruction in $name.wasm"
+    if [ -z "$why" ] && [ "$name" = simd_intrinsics ]; then
+        for insn in $(cut -d' ' -f1 "$B/$name.want"); do
+            alt=$(printf '%s' "$insn" | sed 's/relaxed_dot/dot/')
+            grep -qE "\| *($insn|$alt)( |\$)" "$B/$name.dis" || why="$why $insn"
+        done
+        [ -z "$why" ] || why="not in the module (folded by clang?):$why"
+    fi
+    [ -z "$why" ] && [ "$rc" != 0 ] && why="faaslet run: exit status $rc: $(head -c 300 "$B/err")"
+    [ -z "$why" ] && ! cmp -s "$B/$name.got" "$B/$name.want" &&
+        why="differs from native: $(diff "$B/$name.want" "$B/$name.got" | head -6 | tr '\n' ' ')"
+    grep -v relaxed "$B/$name.want" >"$B/$name.want-nr"
+    grep -v relaxed "$B/$name.node" >"$B/$name.node-nr"
+    [ -z "$why" ] && ! cmp -s "$B/$name.want-nr" "$B/$name.node-nr" &&
+        why="native and Node differ: $(diff "$B/$name.want-nr" "$B/$name.node-nr" | head -6 | tr '\n' ' ')"
+    if [ -z "$why" ]; then
+        pass=$((pass + 1))
+        echo "ok   $name ($ops SIMD instructions, $(wc -l <"$B/$name.want") lines as native)"
+    else
+        echo "     $why" >"$B/why"
+        bad "$name" "$B/why"
+    fi
+done
 
 # ---- Python functions: only with a Python build (make python) ----
 PY=${FAASLET_PYTHON:-$(dirname "$FAASLET")/python}

@@ -9,7 +9,8 @@
 # and the function table (and _faasm_zygote when the source defines one).
 # The pure-WASI examples (func/wasi_*.c) also run under Node's node:wasi,
 # in a scratch folder preopened as /tmp.  Then `faaslet cc` itself (-c,
-# FAASLET_SDK, a compile error), a C++ function (chaining, std::string)
+# FAASLET_SDK, a compile error, no wasm-opt run, SIMD on by default and
+# off with -mno-simd128), a C++ function (chaining, std::string)
 # built and run, and `faaslet upload --local` (valid, invalid, --py, bad
 # names).  Nothing is skipped: node, the wasm libc++ and wabt are installed
 # by scripts/install-deps.sh, and a missing one is a failure.
@@ -148,10 +149,34 @@ else
 fi
 FAASLET_CC_VERBOSE=1 "$FAASLET" cc -o "$W/h5.wasm" "$ROOT/func/hello.c" >"$W/log" 2>&1
 if grep -q -- '--target=wasm32-wasi' "$W/log" && grep -q -- '-O2' "$W/log" &&
-    grep -q -- '--export-table' "$W/log"; then
-    ok "cc: FAASLET_CC_VERBOSE shows target, -O2 and --export-table"
+    grep -q -- '-msimd128 -mrelaxed-simd' "$W/log" && grep -q -- '--export-table' "$W/log"; then
+    ok "cc: FAASLET_CC_VERBOSE shows target, -O2, -msimd128 -mrelaxed-simd and --export-table"
 else
     bad "cc: verbose command line" "$W/log"
+fi
+# clang 19 runs a wasm-opt found in PATH after linking (this one fails);
+# faaslet cc's own must come first, and its folder be gone after
+mkdir -p "$W/badbin" "$W/cctmp"
+printf '#!/bin/sh\nexit 1\n' >"$W/badbin/wasm-opt"
+chmod +x "$W/badbin/wasm-opt"
+if PATH="$W/badbin:$PATH" TMPDIR="$W/cctmp" "$FAASLET" cc -O3 -o "$W/h6.wasm" "$ROOT/func/hello.c" \
+    >"$W/log" 2>&1 && wasm-objdump -h "$W/h6.wasm" | grep -q '"name"' && [ -z "$(ls -A "$W/cctmp")" ]; then
+    ok "cc: no wasm-opt of PATH's after linking (name section kept, nothing left in TMPDIR)"
+else
+    ls -A "$W/cctmp" >>"$W/log"
+    bad "cc: a wasm-opt in PATH was run, or its stand-in left behind" "$W/log"
+fi
+# SIMD is on by default (LLVM vectorises this loop) and -mno-simd128 turns
+# it off: the user's flag comes after faaslet cc's
+printf 'void f(int *restrict a, const int *restrict b, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] += b[i];\n}\n' >"$W/vec.c"
+simd_ops() { wasm-objdump -d "$1" | grep -cE 'v128\.|[if](8x16|16x8|32x4|64x2)\.'; }
+if "$FAASLET" cc -O3 -c -o "$W/vec.o" "$W/vec.c" >"$W/log" 2>&1 &&
+    "$FAASLET" cc -O3 -mno-simd128 -c -o "$W/novec.o" "$W/vec.c" >>"$W/log" 2>&1 &&
+    [ "$(simd_ops "$W/vec.o")" -gt 0 ] && [ "$(simd_ops "$W/novec.o")" = 0 ]; then
+    ok "cc: a loop vectorised by default ($(simd_ops "$W/vec.o") SIMD instructions), none with -mno-simd128"
+else
+    echo "SIMD instructions: default $(simd_ops "$W/vec.o" 2>&1), -mno-simd128 $(simd_ops "$W/novec.o" 2>&1)" >>"$W/log"
+    bad "cc: SIMD by default, off with -mno-simd128" "$W/log"
 fi
 
 # C++: Faasm's chain_output demo, unchanged but for brevity (std::string,
