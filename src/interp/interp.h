@@ -13,11 +13,10 @@
 /* The interpreter as an execution tier (fl_default_tier, src/tiers). */
 extern const fl_tier fl_interp_tier;
 
-/* Compiles every defined function of a validated module into
- * m->interp_code, in time and code size linear in the module's size.
- * `opts` (borrowed, may be NULL) can interrupt it.  Returns 0, or -1 with
- * `err` filled (out of memory, "loading interrupted", or a feature the
- * interpreter does not run, such as SIMD). */
+/* Prepares a validated module for the interpreter: room for each defined
+ * function's compiled body, which fl_interp_code compiles on its first
+ * call.  `opts` (borrowed, may be NULL) is unused for now.  Returns 0, or
+ * -1 with `err` filled (out of memory). */
 int fl_interp_prepare(fl_module *m, const fl_load_opts *opts, fl_error *err);
 
 /* The compiled body of defined function i of module m, compiled now if
