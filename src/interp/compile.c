@@ -1357,10 +1357,8 @@ static int emit_simd(comp *c, fl_reader *r, uint32_t sub) {
     else if (colon[1])
         push_stack(c);
 
-    /* memory instructions: bytes accessed (others' arg is a lane count, or
-     * 32 for a shuffle: no shift) */
     bool mem = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
-    uint32_t size = mem ? 1u << info->arg : 0;
+    uint32_t size = mem ? fl_simd_access_size(sub) : 0; /* bytes a memory access touches */
     bool to_v128 = colon[1] == 'V';
     int op;
     switch (info->imm) {
