@@ -158,7 +158,18 @@ export SOURCE_DATE_EPOCH
  make -j"$JOBS" -f Makefile -f "$PY/py_func.mk" PYFAASM_SRC="$PY" SDK_INCLUDE="$SDK_INCLUDE" \
      py_func.wasm platform > "$OUT/make.log" 2>&1) ||
     { tail -30 "$OUT/make.log"; log "build failed, see $OUT/make.log"; exit 1; }
-cmp -s "$BLD/py_func.wasm" "$OUT/py_func.wasm" || cp "$BLD/py_func.wasm" "$OUT/py_func.wasm"
+# With extension modules of added packages (python/add_package.sh) the
+# runtime's module is CPython and them, linked again when either changed.
+if [ -f "$OUT/extensions/MODULES" ]; then
+    key=$(cat "$BLD/py_func.wasm" "$OUT"/extensions/*/modules "$OUT"/extensions/*/*.a | sha256sum | cut -c1-16)
+    if ! stamp_ok extensions "$key" || [ ! -f "$OUT/py_func.wasm" ]; then
+        log "linking py_func with the extension modules of added packages"
+        sh "$PY/link_extensions.sh" "$OUT/extensions" "$OUT" "$OUT/py_func.wasm" >&2
+        stamp_set extensions "$key"
+    fi
+else
+    cmp -s "$BLD/py_func.wasm" "$OUT/py_func.wasm" || cp "$BLD/py_func.wasm" "$OUT/py_func.wasm"
+fi
 ln -sf py_func.wasm "$OUT/python.wasm"
 
 # ---- 6. Runtime root and test tree ----------------------------------------

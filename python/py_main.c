@@ -49,6 +49,13 @@
  * flush C stdio (nothing is buffered there) and run no atexit() function
  * (none is registered).
  *
+ * Extension modules of added packages (python/build_extensions.sh) are
+ * linked in by python/link_extensions.sh with a table of their names and
+ * init functions, _faaslet_extensions; the base py_func has none (the weak
+ * symbol is NULL).  They are built-in modules with dotted names, which
+ * CPython's BuiltinImporter only finds at top level, so a finder for them
+ * goes on sys.meta_path after start-up.
+ *
  * Compiled and linked by python/build.sh through python/py_func.mk against
  * CPython's own build (objects, flags, libraries).
  */
@@ -63,6 +70,58 @@
 
 #define NAME_MAX_LEN 256
 #define DEFAULT_ENTRY "faasm_main"
+
+extern struct _inittab _faaslet_extensions[] __attribute__((weak));
+
+/* The extension modules' table added to CPython's built-in ones, once and
+ * before Python starts; returns -1 (Python's message printed) when it
+ * cannot be. */
+static int
+add_extensions(void)
+{
+    static int added;
+    if (added || _faaslet_extensions == NULL)
+        return 0;
+    added = 1;
+    if (PyImport_ExtendInittab(_faaslet_extensions) < 0) {
+        static const char msg[] = "py_func: cannot add the extension modules' table\n";
+        fwrite(msg, 1, sizeof msg - 1, stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* A built-in module named pkg.mod is found by this finder (put first on
+ * sys.meta_path), its package's __init__ coming from the runtime root as
+ * usual; BuiltinImporter itself then creates and runs it. */
+static const char DOTTED_FINDER[] =
+    "import sys, _imp\n"
+    "from importlib.machinery import BuiltinImporter, ModuleSpec\n"
+    "class DottedBuiltinFinder:\n"
+    "    @staticmethod\n"
+    "    def find_spec(name, path=None, target=None):\n"
+    "        if '.' in name and _imp.is_builtin(name):\n"
+    "            return ModuleSpec(name, BuiltinImporter, origin='built-in')\n"
+    "        return None\n"
+    "sys.meta_path.insert(0, DottedBuiltinFinder)\n"
+    "del DottedBuiltinFinder\n";
+
+/* Puts the finder in place when there are extension modules. */
+static int
+add_dotted_finder(void)
+{
+    if (_faaslet_extensions == NULL)
+        return 0;
+    PyObject *globals = PyDict_New();
+    PyObject *res = globals ? PyRun_String(DOTTED_FINDER, Py_file_input, globals, globals) : NULL;
+    Py_XDECREF(globals);
+    if (res == NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
 
 /* Reads one of the host's Python names into buf (NUL-terminated). */
 static void
@@ -398,6 +457,8 @@ run_file(const char *user, const char *func, const char *entry)
 static int
 init_python(int argc, char **argv)
 {
+    if (add_extensions() < 0)
+        return 1;
     PyConfig cfg;
     PyConfig_InitPythonConfig(&cfg);
     cfg.parse_argv = 0;
@@ -417,7 +478,29 @@ init_python(int argc, char **argv)
         report_failure(msg, n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(msg));
         return 1;
     }
-    return 0;
+    return add_dotted_finder() < 0 ? 1 : 0;
+}
+
+/* The ordinary python command, as Py_BytesMain is, with the extension
+ * modules (when there are any) added before start-up. */
+static int
+python_command(int argc, char **argv)
+{
+    if (_faaslet_extensions == NULL)
+        return Py_BytesMain(argc, argv);
+    if (add_extensions() < 0)
+        return 1;
+    PyConfig cfg;
+    PyConfig_InitPythonConfig(&cfg);
+    PyStatus st = PyConfig_SetBytesArgv(&cfg, argc, argv);
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&cfg);
+    PyConfig_Clear(&cfg);
+    if (PyStatus_Exception(st))
+        Py_ExitStatusException(st);
+    if (add_dotted_finder() < 0)
+        return 1;
+    return Py_RunMain();
 }
 
 /* Runs one Faasm call in a Python of its own: initialised, the entry
@@ -617,7 +700,7 @@ main(int argc, char **argv)
             report_error(msg, sizeof msg - 1);
             return 1;
         }
-        return Py_BytesMain(argc, argv);
+        return python_command(argc, argv);
     }
     host_name(__faasm_get_py_entry, entry);
     if (Py_IsInitialized())

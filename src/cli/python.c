@@ -29,15 +29,19 @@ void fl_cli_python_usage(FILE *out) {
     fprintf(out,
             "usage: faaslet python add-package [--root DIR] [--skip-extensions] NAME...\n"
             "\n"
-            "add-package installs pure-Python packages from Debian's archive (NAME is a\n"
-            "Debian package name: python3-six, python3-pyaes, python3-genshi ...) into\n"
-            "the runtime root's lib/python3.11/site-packages: apt-get download, unpack,\n"
-            "copy what the package has under /usr/lib/python3/dist-packages, precompile\n"
-            "to .pyc with the host's python3.11.  A package carrying compiled extensions\n"
-            "(.so files) is refused and nothing is installed.  Adding again replaces.\n"
-            "--skip-extensions installs such a package without its .so files, for\n"
-            "packages whose extensions only speed up a pure-Python fallback\n"
-            "(python3-genshi, python3-markupsafe).\n"
+            "add-package installs Python packages from Debian's archive (NAME is a\n"
+            "Debian package name: python3-six, python3-cytoolz ...) into the runtime\n"
+            "root's lib/python3.11/site-packages: apt-get download, unpack, copy what\n"
+            "the package has under /usr/lib/python3/dist-packages, precompile to .pyc\n"
+            "with the host's python3.11.  A package carrying compiled extensions (.so\n"
+            "files) has them built for wasm32-wasi from its Debian source package and\n"
+            "linked into a new Python module (the runtime's py_func.wasm: CPython plus\n"
+            "every added package's extensions), whose machine code is then generated;\n"
+            "when they cannot be built (no source, Fortran, threads, C++ exceptions)\n"
+            "the package is refused with the reason and nothing is installed.  Adding\n"
+            "again replaces.  --skip-extensions installs a package without its .so\n"
+            "files instead, for packages whose extensions only speed up a pure-Python\n"
+            "fallback (python3-genshi, python3-markupsafe).\n"
             "\n"
             "The runtime root is --root DIR, else $FAASLET_PYTHON/root, else\n"
             "<folder of the faaslet binary>/python/root.  The script is\n"
@@ -172,6 +176,13 @@ static int add_package(int argc, char **argv) {
         args[n++] = "--skip-extensions";
     for (int i = 0; i < nnames; i++)
         args[n++] = argv[first + i];
+    /* the script generates the new module's machine code with this binary */
+    char self[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self[len] = '\0';
+        setenv("FAASLET_BIN", self, 1);
+    }
     fflush(stdout);
     execvp("sh", args);
     fprintf(stderr, "faaslet python add-package: cannot run sh %s: %s\n", script,
