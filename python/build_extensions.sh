@@ -90,6 +90,17 @@ setup=$(cd "$W/src" && ls setup.py python/setup.py 2>/dev/null | head -1 || :)
 [ -n "$setup" ] || setup=$(cd "$W/src" && find . -maxdepth 2 -name setup.py | sed 's|^\./||' | head -1)
 [ -n "$setup" ] || refuse "its source has no setup.py; only setuptools builds are supported"
 
+# The C libraries built for wasm beside CPython (zlib, bzip2, liblzma,
+# sqlite3: BUILD/<lib>/include and lib/*.a), offered to the package's build:
+# headers to every compile, archives to configure-style test links
+# (python/wasm_cc.sh) and to py_func's link (python/link_extensions.sh).
+libinc='' libdirs=''
+for dir in "$BUILD"/*/; do
+    dir=${dir%/}
+    [ -d "$dir/include" ] && ls "$dir"/lib/*.a >/dev/null 2>&1 || continue
+    libinc="$libinc -I$dir/include" libdirs="$libdirs -L$dir/lib"
+done
+
 # The wasm CPython's sysconfig for distutils: its compiler, flags and
 # EXT_SUFFIX; CPython's headers and pyconfig.h before any other.
 log=$W/build.log
@@ -98,7 +109,7 @@ log=$W/build.log
      PYTHONPATH="$SYSCONFIG_DIR" PYTHONDONTWRITEBYTECODE=1 \
      CC="sh $PY/wasm_cc.sh" CXX="sh $PY/wasm_cc.sh --c++" \
      LDSHARED="sh $PY/wasm_ext_ar.sh" LDCXXSHARED="sh $PY/wasm_ext_ar.sh --c++" \
-     CFLAGS="-I$CPY -I$PYSRC/Include" CPPFLAGS= LDFLAGS= \
+     CFLAGS="-I$CPY -I$PYSRC/Include$libinc" CPPFLAGS= LDFLAGS= WASM_LINK_FLAGS="$libdirs" \
      "$HOST_PYTHON" "$(basename "$setup")" build -b "$W/build" >"$log" 2>&1) || {
     tail -25 "$log" >&2
     if grep -q 'pthread\|<threads.h>' "$log"; then
