@@ -112,6 +112,22 @@ if path != ":memory:":
 print("sqlite3", sqlite3.sqlite_version, con.execute("select count(*), sum(v), min(name), max(name), avg(k) from t").fetchone())'
 check "python sqlite3 memory" 0 "^sqlite3 3.40.1 (1000, 249750.0, 'n000', 'n999', 500.5)$" py -c "$SQL" :memory:
 check "python sqlite3 file" 0 "^sqlite3 3.40.1 (1000, 249750.0, 'n000', 'n999', 500.5)$" py -c "$SQL" /tmp/faaslet-check.db
+# two connections to one file: the second cannot write while the first's
+# transaction is open (the "unix" VFS locks in-process on WASI)
+check "python sqlite3 locking" 0 '^locked 1 2$' py -c 'import sqlite3
+a = sqlite3.connect("/tmp/lock.db", timeout=0)
+b = sqlite3.connect("/tmp/lock.db", timeout=0)
+a.execute("create table t (i)")
+a.commit()
+a.execute("insert into t values (1)")
+try:
+    b.execute("insert into t values (2)")
+    print("not locked")
+except sqlite3.OperationalError as e:
+    a.commit()
+    b.execute("insert into t values (2)")
+    b.commit()
+    print(str(e).split()[-1], *[r[0] for r in a.execute("select i from t order by i")])'
 check "python decimal" 0 '^0\.14285714285714285714285714285714285714285714285714$' py -c \
     'import decimal; decimal.getcontext().prec = 50; print(decimal.Decimal(1) / decimal.Decimal(7))'
 # hashlib without OpenSSL (_hashlib): CPython's own hash modules, and
