@@ -6,11 +6,14 @@
 # changed, so a second run takes seconds.
 #
 # Steps (all output under OUT):
-#   src/        apt-get source python3.11 zlib, through a private apt list
-#               built from the machine's own Debian sources; the system's apt
-#               setup is not touched.  Unpacked with dpkg-source -x (Debian's
-#               patches applied), then python/patches/*.patch.
-#   zlib/       zlib from Debian's source, static, for wasm32-wasi.
+#   src/        apt-get source python3.11 zlib bzip2 xz-utils sqlite3, through
+#               a private apt list built from the machine's own Debian
+#               sources; the system's apt setup is not touched.  Unpacked
+#               with dpkg-source -x (Debian's patches applied), then
+#               python/patches/*.patch (CPython) or python/patches/NAME/.
+#   zlib/ bzip2/ xz-utils/ sqlite3/
+#               the libraries of zlib, _bz2, _lzma and _sqlite3 from Debian's
+#               source, static, for wasm32-wasi, each with its pkg-config file.
 #   cpython/    CPython configured for wasm32-unknown-wasi, built with Debian's
 #               clang-19, wasm-ld (lld-19), wasi-libc, llvm-ar-19.
 #   py_func.wasm (python.wasm links to it): CPython + _pyfaasm + py_main.c.
@@ -47,9 +50,14 @@ stamp_set() { echo "$2" > "$OUT/.stamp-$1"; }
 
 # ---- 1. Fetch the source packages ----------------------------------------
 SRC=$OUT/src
+SRC_PKGS="python3.11 zlib bzip2 xz-utils sqlite3"
 mkdir -p "$SRC"
-if ! ls "$SRC"/python3.11_*.dsc >/dev/null 2>&1 || ! ls "$SRC"/zlib_*.dsc >/dev/null 2>&1; then
-    log "fetching Debian source packages python3.11 and zlib"
+missing=""
+for p in $SRC_PKGS; do
+    ls "$SRC/${p}"_*.dsc >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    log "fetching Debian source packages:$missing"
     APT=$OUT/apt
     mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
     # deb-src lines for the machine's own main archive (deb822 or one-line form)
@@ -65,10 +73,10 @@ if ! ls "$SRC"/python3.11_*.dsc >/dev/null 2>&1 || ! ls "$SRC"/zlib_*.dsc >/dev/
            -o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache" \
            -o APT::Sandbox::User=root
     apt-get "$@" update >/dev/null
-    (cd "$SRC" && apt-get "$@" source --download-only python3.11 zlib >/dev/null)
+    (cd "$SRC" && apt-get "$@" source --download-only $missing >/dev/null)
 fi
-PY_DSC=$(ls "$SRC"/python3.11_*.dsc | sort | tail -1)
-ZLIB_DSC=$(ls "$SRC"/zlib_*.dsc | sort | tail -1)
+dsc() { ls "$SRC/$1"_*.dsc | sort | tail -1; }
+PY_DSC=$(dsc python3.11)
 
 # ---- 2. Unpack and patch --------------------------------------------------
 PYSRC=$SRC/python3.11
@@ -84,21 +92,98 @@ if ! stamp_ok unpack "$key"; then
     stamp_set unpack "$key"
 fi
 
-# ---- 3. zlib --------------------------------------------------------------
-ZLIB=$OUT/zlib
-key=$(inputs_hash "$ZLIB_DSC" -- "$CC_WASM")
-if ! stamp_ok zlib "$key"; then
-    log "building zlib for wasm32-wasi"
-    rm -rf "$SRC/zlib" "$ZLIB"
-    dpkg-source --no-check -x "$ZLIB_DSC" "$SRC/zlib" >/dev/null
-    (cd "$SRC/zlib" &&
-     CC="$CC_WASM" CFLAGS="-O2" AR=llvm-ar-19 RANLIB=llvm-ranlib-19 CHOST=wasm32 \
-         ./configure --static --prefix="$ZLIB" &&
-     make -j"$JOBS" libz.a && make install) > "$OUT/zlib.log" 2>&1 ||
-        { tail -20 "$OUT/zlib.log"; log "zlib failed, see $OUT/zlib.log"; exit 1; }
-    rm -rf "$OUT/.stamp-configure"
-    stamp_set zlib "$key"
-fi
+# ---- 3. The libraries of zlib, _bz2, _lzma and _sqlite3 ---------------------
+# Each is built from its Debian source into OUT/NAME (include/, lib/, and
+# lib/pkgconfig/, the only place CPython's configure looks), static, with
+# clang-19 for wasm32-wasi.  WASI has no threads, signals, mmap or file
+# locks: each library is built without them.
+
+# build_lib NAME FLAGS: when NAME's .dsc, python/patches/NAME/*.patch or
+# FLAGS (the words that decide its objects) changed: a fresh copy of the
+# source in SRC/NAME, patched, and build_NAME run there with OUT/NAME as the
+# prefix and FLAGS as $1, its output in OUT/NAME.log.  CPython is then
+# configured again (it links the library in).
+build_lib() {
+    name=$1 flags=$2
+    set -- "$(dsc "$name")"
+    for p in "$PY/patches/$name"/*.patch; do [ -f "$p" ] && set -- "$@" "$p"; done
+    key=$(inputs_hash "$@" -- "$CC_WASM $flags")
+    stamp_ok "$name" "$key" && return 0
+    log "building $name for wasm32-wasi"
+    rm -rf "${SRC:?}/$name" "${OUT:?}/$name"
+    dpkg-source --no-check -x "$1" "$SRC/$name" >/dev/null
+    shift
+    for p; do patch -s -p1 -d "$SRC/$name" < "$p"; done
+    (cd "$SRC/$name" && "build_$(echo "$name" | tr - _)" "$flags") > "$OUT/$name.log" 2>&1 ||
+        { tail -20 "$OUT/$name.log"; log "$name failed, see $OUT/$name.log"; exit 1; }
+    rm -f "$OUT/.stamp-configure"
+    stamp_set "$name" "$key"
+}
+
+# write_pc NAME VERSION LIB: OUT/NAME/lib/pkgconfig/NAME.pc for -lLIB
+write_pc() {
+    mkdir -p "$OUT/$1/lib/pkgconfig"
+    printf 'prefix=%s\nName: %s\nDescription: %s for wasm32-wasi\nVersion: %s\nCflags: -I${prefix}/include\nLibs: -L${prefix}/lib -l%s\n' \
+        "$OUT/$1" "$1" "$1" "$2" "$3" > "$OUT/$1/lib/pkgconfig/$1.pc"
+}
+
+# zlib (zlibmodule.c): its own configure, the library only.
+build_zlib() {
+    CC="$CC_WASM" CFLAGS="$1" AR=llvm-ar-19 RANLIB=llvm-ranlib-19 CHOST=wasm32 \
+        ./configure --static --prefix="$OUT/zlib" &&
+    make -j"$JOBS" libz.a && make install
+}
+
+# bzip2 (_bz2): its Makefile builds the tools too; the library is these
+# seven files.
+build_bzip2() {
+    for f in blocksort huffman crctable randtable compress decompress bzlib; do
+        $CC_WASM $1 -c $f.c -o $f.o || return 1
+    done
+    mkdir -p "$OUT/bzip2/lib" "$OUT/bzip2/include"
+    llvm-ar-19 rcs "$OUT/bzip2/lib/libbz2.a" blocksort.o huffman.o crctable.o \
+        randtable.o compress.o decompress.o bzlib.o &&
+    cp bzlib.h "$OUT/bzip2/include/" &&
+    write_pc bzip2 "$(dpkg-parsechangelog -SVersion | sed 's/-[^-]*$//')" bz2
+}
+
+# xz-utils (_lzma): liblzma alone, single-threaded; the xz tools, scripts
+# and documents are not built (python/patches/xz-utils: mythread.h's
+# sigprocmask wrapper, used by the xz tool only, left out on WASI).
+build_xz_utils() {
+    CC="$CC_WASM" CFLAGS="-O2" AR=llvm-ar-19 RANLIB=llvm-ranlib-19 \
+        ./configure --host=wasm32-wasi --build="$(./build-aux/config.guess)" \
+        --prefix="$OUT/xz-utils" $1 &&
+    make -j"$JOBS" -C src/liblzma && make -C src/liblzma install
+}
+
+# sqlite3 (_sqlite3): Debian's source is SQLite's tree, not the
+# amalgamation; sqlite3.c is generated by a host build (clang-19, tclsh:
+# lemon, mkkeywordhash, mksqlite3c.tcl), then compiled alone for wasm.
+# WASI has no threads, no mmap and no fcntl locks: single-thread SQLite,
+# no WAL, no memory-mapped I/O; python/patches/sqlite3 makes os_unix.c
+# compile and lets the "unix" VFS lock in-process only (a WASI module is
+# one process).  Temporary tables and indices live in memory.  Loadable
+# extensions are left out (no dlopen).
+build_sqlite3() {
+    mkdir gen && (cd gen && CC=clang-19 ../configure --disable-tcl --disable-readline &&
+                  make sqlite3.c) || return 1
+    mkdir -p "$OUT/sqlite3/lib" "$OUT/sqlite3/include"
+    $CC_WASM $1 -c gen/sqlite3.c -o sqlite3.o &&
+    llvm-ar-19 rcs "$OUT/sqlite3/lib/libsqlite3.a" sqlite3.o &&
+    cp gen/sqlite3.h gen/sqlite3ext.h "$OUT/sqlite3/include/" &&
+    write_pc sqlite3 "$(cat VERSION)" sqlite3
+}
+
+build_lib zlib "-O2"
+build_lib bzip2 "-O2 -D_FILE_OFFSET_BITS=64"
+build_lib xz-utils "--enable-static --disable-shared --disable-threads --disable-xz
+    --disable-xzdec --disable-lzmadec --disable-lzmainfo --disable-lzma-links
+    --disable-scripts --disable-doc --disable-nls --enable-sandbox=no"
+build_lib sqlite3 "-O2 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_WAL
+    -DSQLITE_MAX_MMAP_SIZE=0 -DSQLITE_TEMP_STORE=2
+    -DSQLITE_ENABLE_MATH_FUNCTIONS -D_WASI_EMULATED_GETPID"
+LIBS_PC=$OUT/zlib/lib/pkgconfig:$OUT/bzip2/lib/pkgconfig:$OUT/xz-utils/lib/pkgconfig:$OUT/sqlite3/lib/pkgconfig
 
 # ---- 4. Configure CPython ---------------------------------------------------
 BLD=$OUT/cpython
@@ -120,7 +205,7 @@ setup_local() {
 # trip it with wasi-libc.  configure is called by a relative path so that
 # the source folder is known as ../src/python3.11 (__FILE__ strings, VPATH):
 # any OUT gives the same bytes.  The empty pkg-config path keeps the host's
-# libraries out; only the wasm zlib is offered.
+# libraries out; only the wasm libraries of step 3 are offered.
 # Two choices for speed, measured with make bench-python on machine code:
 # pymalloc (CPython's small-object allocator, off by default on WASI in
 # favour of wasi-libc's dlmalloc) gained ~7% on dict and string work;
@@ -130,7 +215,8 @@ setup_local() {
 # (e.g. -msimd128) for measuring; they are part of the build's key.
 CONF_CFLAGS="-Wno-int-conversion${PY_EXTRA_CFLAGS:+ $PY_EXTRA_CFLAGS}"
 CONF_ARGS="--with-pymalloc --with-lto=thin --host=wasm32-unknown-wasi --with-build-python=$BUILD_PYTHON --prefix=/"
-key=$(inputs_hash -- "$CC_WASM $CONF_CFLAGS $CONF_ARGS" "$(cat "$OUT/.stamp-unpack" "$OUT/.stamp-zlib")")
+key=$(inputs_hash -- "$CC_WASM $CONF_CFLAGS $CONF_ARGS" "$(cd "$OUT" &&
+      cat .stamp-unpack .stamp-zlib .stamp-bzip2 .stamp-xz-utils .stamp-sqlite3)")
 if ! stamp_ok configure "$key" || [ ! -f "$BLD/Makefile" ]; then
     log "configuring CPython for wasm32-wasi"
     # other flags mean other objects: make alone would not see it
@@ -139,7 +225,7 @@ if ! stamp_ok configure "$key" || [ ! -f "$BLD/Makefile" ]; then
     (cd "$BLD" &&
      CONFIG_SITE="$PYSRC/Tools/wasm/config.site-wasm32-wasi" \
      CC="$CC_WASM" CPP="$CC_WASM -E" AR=llvm-ar-19 LLVM_AR=/usr/bin/llvm-ar-19 RANLIB=llvm-ranlib-19 READELF=true \
-     PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$ZLIB/lib/pkgconfig" CFLAGS="$CONF_CFLAGS" \
+     PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$LIBS_PC" CFLAGS="$CONF_CFLAGS" \
          ../src/python3.11/configure $CONF_ARGS --build="$("$PYSRC/config.guess")" \
          > "$OUT/configure.log" 2>&1) ||
         { tail -20 "$OUT/configure.log"; log "configure failed, see $OUT/configure.log"; exit 1; }

@@ -1,7 +1,9 @@
 #!/bin/sh
 # python/regrtest.sh [OUT [TEST...]]: CPython's own regression tests, from
 # the same source as py_func.wasm, run inside it with regrtest (-m test).
-# OUT defaults to build/python; the tests default to the Python issue's list.
+# OUT defaults to build/python; the tests default to the Python issue's list
+# and the files of the modules built on Debian's libraries (bz2, lzma,
+# sqlite3) and of decimal.
 #
 # The runtime root is mounted at "/", the precompiled Lib/test tree at
 # /tests, and a fresh scratch folder at /tmp (regrtest's working folder).
@@ -21,7 +23,8 @@ OUT=${1:-build/python}
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] || set -- test_grammar test_opcodes test_dict test_list test_tuple test_set \
     test_string test_bytes test_int test_long test_float test_math test_struct test_json \
-    test_re test_pickle test_collections test_itertools test_exceptions test_zlib
+    test_re test_pickle test_collections test_itertools test_exceptions test_zlib \
+    test_bz2 test_lzma test_sqlite3 test_decimal
 RUNNER=${RUNNER:-node}
 FAASLET=${FAASLET:-build/faaslet}
 TMO=${REGRTEST_TIMEOUT:-1800}

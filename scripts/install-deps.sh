@@ -4,7 +4,7 @@
 # (or sudo) only when something must be installed.
 set -eu
 
-PACKAGES="make clang-19 lld-19 llvm-19-dev libclang-rt-19-dev libclang-rt-19-dev-wasm32 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 wabt libcriterion-dev libcjson-dev libxxhash-dev libssl-dev nodejs llvm-19 dpkg-dev python3.11 time libmicrohttpd-dev libcurl4-openssl-dev curl wrk libhiredis-dev redis-server"
+PACKAGES="make clang-19 lld-19 llvm-19-dev libclang-rt-19-dev libclang-rt-19-dev-wasm32 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 wabt libcriterion-dev libcjson-dev libxxhash-dev libssl-dev nodejs llvm-19 dpkg-dev tcl python3.11 time libmicrohttpd-dev libcurl4-openssl-dev curl wrk libhiredis-dev redis-server"
 
 missing=""
 for p in $PACKAGES; do
