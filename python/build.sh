@@ -58,22 +58,8 @@ for p in $SRC_PKGS; do
 done
 if [ -n "$missing" ]; then
     log "fetching Debian source packages:$missing"
-    APT=$OUT/apt
-    mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
-    # deb-src lines for the machine's own main archive (deb822 or one-line form)
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        awk '/^URIs:/ { uri = $2 }
-             /^Suites:/ && !done { for (i = 2; i <= NF; i++) print "deb-src " uri " " $i " main"; done = 1 }' \
-            /etc/apt/sources.list.d/debian.sources > "$APT/src.list"
-    else
-        grep -h '^deb ' /etc/apt/sources.list | head -1 | sed 's/^deb /deb-src /' > "$APT/src.list"
-    fi
-    [ -s "$APT/src.list" ] || { log "no Debian archive found in the apt sources"; exit 1; }
-    set -- -q -o Dir::Etc::SourceList="$APT/src.list" -o Dir::Etc::SourceParts=/dev/null \
-           -o Dir::State::Lists="$APT/lists" -o Dir::Cache="$APT/cache" \
-           -o APT::Sandbox::User=root
-    apt-get "$@" update >/dev/null
-    (cd "$SRC" && apt-get "$@" source --download-only $missing >/dev/null)
+    # shellcheck disable=SC2086
+    sh "$PY/debian_source.sh" "$OUT/apt" "$SRC" $missing
 fi
 dsc() { ls "$SRC/$1"_*.dsc | sort | tail -1; }
 PY_DSC=$(dsc python3.11)

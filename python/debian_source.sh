@@ -2,8 +2,11 @@
 # python/debian_source.sh APTDIR DEST SRC[=VERSION]...: downloads Debian
 # source packages (.dsc, orig and debian tarballs) into DEST, through a
 # private apt setup in APTDIR: one deb-src line per suite of the machine's
-# own Debian archives (read from /etc/apt/sources.list.d/debian.sources, or
-# the first `deb` line of /etc/apt/sources.list), its own lists and cache.
+# own main Debian archive (the first entry of
+# /etc/apt/sources.list.d/debian.sources, or the first `deb` line of
+# /etc/apt/sources.list; the security archive's sources are not served by
+# every mirror, and a newer version there would hide the one that is), its
+# own lists and cache.
 # The system's apt setup is not touched.  The lists are fetched when missing
 # or when a package is not found in them.
 #
@@ -21,7 +24,7 @@ mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DEST"
 APT=$(cd "$APT" && pwd) DEST=$(cd "$DEST" && pwd)
 if [ -f /etc/apt/sources.list.d/debian.sources ]; then
     awk '/^URIs:/ { uri = $2 }
-         /^Suites:/ { for (i = 2; i <= NF; i++) print "deb-src " uri " " $i " main" }' \
+         /^Suites:/ && !done { for (i = 2; i <= NF; i++) print "deb-src " uri " " $i " main"; done = 1 }' \
         /etc/apt/sources.list.d/debian.sources > "$APT/src.list.new"
 else
     grep -h '^deb ' /etc/apt/sources.list | head -1 | sed 's/^deb /deb-src /' > "$APT/src.list.new"
