@@ -94,12 +94,7 @@ setup=$(cd "$W/src" && ls setup.py python/setup.py 2>/dev/null | head -1 || :)
 # sqlite3: BUILD/<lib>/include and lib/*.a), offered to the package's build:
 # headers to every compile, archives to configure-style test links
 # (python/wasm_cc.sh) and to py_func's link (python/link_extensions.sh).
-libinc='' libdirs=''
-for dir in "$BUILD"/*/; do
-    dir=${dir%/}
-    [ -d "$dir/include" ] && ls "$dir"/lib/*.a >/dev/null 2>&1 || continue
-    libinc="$libinc -I$dir/include" libdirs="$libdirs -L$dir/lib"
-done
+libinc=$(sh "$PY/wasm_libs.sh" "$BUILD" -I) libdirs=$(sh "$PY/wasm_libs.sh" "$BUILD" -L)
 
 # The wasm CPython's sysconfig for distutils: its compiler, flags and
 # EXT_SUFFIX; CPython's headers and pyconfig.h before any other.

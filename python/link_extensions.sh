@@ -54,10 +54,7 @@ clang-19 --target=wasm32-wasi -O2 -I"$CPY" -I"$BUILD/src/python3.11/Include" \
 
 objs="$W/ext_inittab.o" libs=''
 # the C libraries built for wasm beside CPython, for the extensions' -l flags
-for dir in "$BUILD"/*/; do
-    dir=${dir%/}
-    [ -d "$dir/include" ] && ls "$dir"/lib/*.a >/dev/null 2>&1 && libs="$libs -L$dir/lib"
-done
+libs=$(sh "$PY/wasm_libs.sh" "$BUILD" -L)
 for l in $lists; do
     d=$(dirname "$l")
     while read -r mod init archive flags; do
